@@ -1,0 +1,147 @@
+# thurkube-c build. GNU make.
+#
+#   make            both binaries into build/
+#   make check      Check unit suites + fuzz corpus replay (no server)
+#   make test       everything CI runs (deps, build, check, manifests drift,
+#                   lint, integration and end-to-end against a real control plane)
+#   make SANITIZE=address,undefined <target>   any target, instrumented, in build/san/
+#   make fuzz FUZZ_SECONDS=N   clang libFuzzer targets
+#   make demo       local control plane, both services, samples applied
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+
+CC ?= cc
+ifeq ($(CC),)
+CC := cc
+endif
+
+PKGS := libcurl json-c yaml-0.1 openssl check
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -fno-common
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) -MMD -MP -iquote common -pthread \
+	-DTHURKUBE_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+LDLIBS_BASE := -lcurl -ljson-c -lyaml -lssl -lcrypto -pthread -lm
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+
+ifneq ($(SANITIZE),)
+B ?= build/san
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+else
+B ?= build
+endif
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+WEBHOOK_SRC := $(sort $(filter-out webhook/sslshim.c,$(wildcard webhook/*.c)))
+CONTROLLER_SRC := $(sort $(wildcard controller/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
+WEBHOOK_OBJ := $(WEBHOOK_SRC:%.c=$(B)/obj/%.o)
+CONTROLLER_OBJ := $(CONTROLLER_SRC:%.c=$(B)/obj/%.o)
+WEBHOOK_LIBOBJ := $(filter-out $(B)/obj/webhook/main.o,$(WEBHOOK_OBJ))
+CONTROLLER_LIBOBJ := $(filter-out $(B)/obj/controller/main.o,$(CONTROLLER_OBJ))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/replay/%)
+
+LIBCOMMON := $(B)/libthurkube.a
+SSLSHIM := $(B)/lib/libssl.so
+WEBHOOK_BIN := $(B)/thurkube-webhook
+CONTROLLER_BIN := $(B)/thurkube-controller
+# CivetWeb dlopen()s "libssl.so"; our shim answers that name (see webhook/sslshim.c).
+WEBHOOK_LDLIBS := -L$(B)/lib -l:libssl.so -Wl,-rpath,'$$ORIGIN/lib' -lcivetweb $(LDLIBS_BASE)
+
+.PHONY: all deps check test manifests manifests-check lint fuzz clean demo deploy \
+	controlplane e2e bench valgrind images
+
+all: $(WEBHOOK_BIN) $(CONTROLLER_BIN)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SSLSHIM): webhook/sslshim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -Wl,-soname,libssl.so -o $@ $< \
+		-l:libssl.so.3 -l:libcrypto.so.3
+
+$(WEBHOOK_BIN): $(WEBHOOK_OBJ) $(LIBCOMMON) $(SSLSHIM)
+	$(CC) $(LDFLAGS) -o $@ $(WEBHOOK_OBJ) $(LIBCOMMON) $(WEBHOOK_LDLIBS)
+
+$(CONTROLLER_BIN): $(CONTROLLER_OBJ) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $(CONTROLLER_OBJ) $(LIBCOMMON) -lcivetweb $(LDLIBS_BASE)
+
+# Unit suites: test_wh_* link the webhook objects, test_ctl_* the controller's,
+# the rest only common. White-box tests may #include a .c instead.
+$(B)/tests/test_wh_%: $(B)/obj/tests/unit/test_wh_%.o $(WEBHOOK_LIBOBJ) $(LIBCOMMON) $(SSLSHIM)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(WEBHOOK_LIBOBJ) $(LIBCOMMON) $(CHECK_LIBS) $(WEBHOOK_LDLIBS) \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+$(B)/tests/test_ctl_%: $(B)/obj/tests/unit/test_ctl_%.o $(CONTROLLER_LIBOBJ) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(CONTROLLER_LIBOBJ) $(LIBCOMMON) $(CHECK_LIBS) -lcivetweb $(LDLIBS_BASE)
+$(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS_BASE)
+
+# Fuzz targets, replayed over their corpus by a plain driver in `make check`.
+$(B)/replay/fuzz_wh_%: $(B)/obj/tests/fuzz/fuzz_wh_%.o $(B)/obj/tests/fuzz/replay.o $(WEBHOOK_LIBOBJ) $(LIBCOMMON) $(SSLSHIM)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(WEBHOOK_LDLIBS) -Wl,-rpath,'$$ORIGIN/../lib'
+$(B)/replay/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(LDLIBS_BASE)
+
+check: $(UNIT_BIN) $(REPLAY_BIN) $(WEBHOOK_BIN) $(CONTROLLER_BIN)
+	@B=$(B) tests/run-unit $(UNIT_BIN)
+	@B=$(B) tests/run-replay $(REPLAY_BIN)
+
+valgrind: $(UNIT_BIN)
+	@VALGRIND=1 B=$(B) tests/run-unit $(UNIT_BIN)
+
+deps:
+	@tests/deps
+
+manifests: $(CONTROLLER_BIN)
+	tests/gen-manifests $(CONTROLLER_BIN)
+
+manifests-check: $(CONTROLLER_BIN) $(WEBHOOK_BIN)
+	tests/gen-manifests --check $(CONTROLLER_BIN) $(WEBHOOK_BIN)
+
+lint:
+	@tests/lint
+
+fuzz:
+	@tests/run-fuzz $(FUZZ_SECONDS)
+
+controlplane:
+	tests/controlplane/build
+
+e2e: all
+	@B=$(B) tests/run-e2e
+
+test: deps
+	$(MAKE) all check manifests-check lint
+	$(MAKE) e2e
+
+demo:
+	@tests/demo
+
+deploy:
+	kubectl apply -k manifests/overlays/default
+
+bench:
+	@tests/bench/run
+
+clean:
+	rm -rf build
+
+-include $(COMMON_OBJ:.o=.d) $(WEBHOOK_OBJ:.o=.d) $(CONTROLLER_OBJ:.o=.d) \
+	$(UNIT_SRC:tests/unit/%.c=$(B)/obj/tests/unit/%.d) $(FUZZ_SRC:tests/fuzz/%.c=$(B)/obj/tests/fuzz/%.d)

@@ -1,0 +1,126 @@
+/*
+ * kube.h - a small Kubernetes API client over libcurl + json-c.
+ *
+ * Configuration comes from a kubeconfig or the in-cluster service account
+ * (kubecfg.h). A client holds one curl handle per calling thread is NOT
+ * assumed: a kube_client is safe to use from several threads at once
+ * (it keeps a share handle for connections, DNS and TLS sessions and
+ * creates an easy handle per call), so workers and watches share it.
+ *
+ * Errors: every call returns 0 or a negative errno, and fills the caller's
+ * struct kube_status (when non-NULL) with the HTTP code and the API
+ * server's Status reason/message:
+ *   400 -EINVAL   401 -EPERM   403 -EACCES   404 -ENOENT
+ *   409 AlreadyExists -EEXIST, other 409 (Conflict) -EBUSY
+ *   410 Gone/Expired -ESTALE   413 -E2BIG    422 -EINVAL   429 -EAGAIN
+ *   5xx -EIO   timeout -ETIMEDOUT   connection/TLS failure -ECONNREFUSED
+ *   body over a named limit -E2BIG   bad JSON from the server -EPROTO
+ * No token or key material is ever logged or placed in a status message.
+ */
+#ifndef THURKUBE_KUBE_H
+#define THURKUBE_KUBE_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "util.h"
+
+struct kube_config; /* opaque; kubecfg.h */
+struct kube_client; /* opaque */
+
+struct kube_status {
+	long http_code;	 /* 0 when no HTTP answer */
+	char reason[64]; /* Status.reason, e.g. "NotFound", "" when none */
+	char message[1024]; /* Status.message or a transport error, truncated */
+};
+
+/*
+ * Create a client. cfg is borrowed for the client's lifetime. user_agent
+ * e.g. "thurkube-controller/0.1.0". timeout_ms bounds every non-watch
+ * request. Returns 0 and *out, or -ENOMEM / -EINVAL.
+ */
+int kube_client_new(struct kube_config *cfg, const char *user_agent, long timeout_ms,
+		    struct kube_client **out) TK_MUST_CHECK;
+void kube_client_free(struct kube_client *c);
+
+/*
+ * Append an API path to out:
+ *   group ""  -> /api/<version>[/namespaces/<ns>]/<plural>[/<name>[/<sub>]]
+ *   otherwise -> /apis/<group>/<version>[/namespaces/<ns>]/<plural>[/<name>[/<sub>]]
+ * ns, name and sub may be NULL. Names are URL-escaped.
+ */
+int kube_path(struct buf *out, const char *group, const char *version, const char *ns,
+	      const char *plural, const char *name, const char *sub) TK_MUST_CHECK;
+
+/* GET path. *out is a new reference on success. */
+int kube_get(struct kube_client *c, const char *path, json_object **out,
+	     struct kube_status *st) TK_MUST_CHECK;
+
+/*
+ * LIST path (a collection), following `continue` across pages of
+ * TK_LIST_PAGE_SIZE. label_selector may be NULL. On success *items is a new
+ * reference to a JSON array of all items and *resource_version (owned) the
+ * list's resourceVersion to start a watch from.
+ */
+int kube_list(struct kube_client *c, const char *path, const char *label_selector,
+	      json_object **items, char **resource_version, struct kube_status *st) TK_MUST_CHECK;
+
+/* POST body (borrowed) to a collection path. *out (may be NULL) new ref. */
+int kube_create(struct kube_client *c, const char *path, json_object *body, json_object **out,
+		struct kube_status *st) TK_MUST_CHECK;
+
+/* PUT body (borrowed) to an object path; resourceVersion in body gives
+ * optimistic concurrency (-EBUSY on conflict). */
+int kube_update(struct kube_client *c, const char *path, json_object *body, json_object **out,
+		struct kube_status *st) TK_MUST_CHECK;
+
+/*
+ * DELETE an object path. propagation: NULL, "Foreground", "Background" or
+ * "Orphan". precondition_uid / precondition_rv: NULL or the values that
+ * must match. A missing object is -ENOENT.
+ */
+int kube_delete(struct kube_client *c, const char *path, const char *propagation,
+		const char *precondition_uid, const char *precondition_rv,
+		struct kube_status *st) TK_MUST_CHECK;
+
+/* PATCH with application/merge-patch+json. */
+int kube_patch_merge(struct kube_client *c, const char *path, json_object *patch,
+		     json_object **out, struct kube_status *st) TK_MUST_CHECK;
+
+/*
+ * Server-side apply: PATCH path (an object path, or .../status) with
+ * application/apply-patch+yaml (JSON is valid YAML), ?fieldManager=<fm>
+ * and &force=true when force. obj borrowed; *out (may be NULL) new ref.
+ */
+int kube_apply(struct kube_client *c, const char *path, json_object *obj,
+	       const char *field_manager, bool force, json_object **out,
+	       struct kube_status *st) TK_MUST_CHECK;
+
+/*
+ * Watch a collection path from resource_version (may be NULL) with
+ * allowWatchBookmarks=true and timeoutSeconds=timeout_s, blocking until
+ * the stream ends, the callback returns non-zero, or *stop becomes
+ * non-zero (checked at least once a second). Each complete event line is
+ * decoded and passed to cb with type "ADDED"|"MODIFIED"|"DELETED"|
+ * "BOOKMARK" and the object (borrowed for the call). The latest
+ * resourceVersion seen (from objects and bookmarks) is kept in *rv
+ * (owned; replaced as it advances).
+ * Returns 0 when the server closed the stream normally, -ESTALE on 410 or
+ * an ERROR event with code 410 (relist needed), -E2BIG for a line over
+ * TK_MAX_WATCH_LINE, the callback's value if it aborted, else an errno.
+ */
+typedef int (*kube_watch_cb)(void *ud, const char *type, json_object *obj);
+int kube_watch(struct kube_client *c, const char *path, const char *label_selector,
+	       char **rv, int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
+	       struct kube_status *st) TK_MUST_CHECK;
+
+/* Counters for /metrics: requests by verb and code, in a callback form so
+ * the metrics module stays independent. Called after every request. */
+typedef void (*kube_observe_cb)(void *ud, const char *verb, long http_code, double seconds);
+void kube_client_set_observer(struct kube_client *c, kube_observe_cb cb, void *ud);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * schema.h - the one description of the thurkube.thurbeen.eu/v1alpha1 API.
+ *
+ * Every kind is described once, as data (schema.c). From that description
+ * come the CRD manifests (--crd, manifests/crds/), admission validation and
+ * defaulting (webhook and the offline validator) and, through types.h,
+ * the controller's typed decoding.
+ *
+ * Pure: nothing here logs or touches the network. The timezone check reads
+ * the tz database on disk (see tz.h).
+ */
+#ifndef THURKUBE_SCHEMA_H
+#define THURKUBE_SCHEMA_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "fielderr.h"
+#include "util.h"
+
+#define TK_GROUP "thurkube.thurbeen.eu"
+#define TK_VERSION "v1alpha1"
+#define TK_API_VERSION TK_GROUP "/" TK_VERSION
+#define TK_CATEGORY "thurkube"
+#define TK_ANNOTATION_CREATED_BY TK_GROUP "/created-by"
+
+/* The eight kinds, in the canonical order of the CRD stream. */
+enum tk_kind {
+	TK_AGENTJOB = 0,
+	TK_AGENTRUNTIME,
+	TK_AGENTAUTH,
+	TK_AGENTROLE,
+	TK_AGENTSKILL,
+	TK_MCPSERVER,
+	TK_REPOSITORY,
+	TK_CLUSTERACCESS,
+	TK_KIND_COUNT
+};
+
+struct schema_kind_info {
+	const char *kind;	/* "AgentJob" */
+	const char *plural;	/* "agentjobs" */
+	const char *singular;	/* "agentjob" */
+	const char *short_name; /* "aj" */
+	bool has_status;	/* status subresource */
+};
+
+/* Static description of a kind; never NULL for a valid k. */
+const struct schema_kind_info *schema_kind_info(enum tk_kind k);
+/* Look a kind up by Kind ("AgentJob") or by plural ("agentjobs").
+ * 0 or -ENOENT. */
+int schema_kind_from_name(const char *kind, enum tk_kind *out) TK_MUST_CHECK;
+int schema_kind_from_plural(const char *plural, enum tk_kind *out) TK_MUST_CHECK;
+
+/*
+ * CRD generation (libyaml emitter). schema_crd_yaml appends one
+ * apiextensions.k8s.io/v1 CustomResourceDefinition document for k;
+ * schema_crds_yaml appends all eight, each document starting with "---\n".
+ * The output is byte-for-byte stable. 0, -ENOMEM or -EIO (emitter failure).
+ */
+int schema_crd_yaml(enum tk_kind k, struct buf *out) TK_MUST_CHECK;
+int schema_crds_yaml(struct buf *out) TK_MUST_CHECK;
+
+/* Admission-time configuration (webhook flags); all fields optional. */
+struct schema_config {
+	/* Resources given to an AgentJob that sets none (NULL: leave unset). */
+	const char *default_cpu_request;
+	const char *default_memory_request;
+	const char *default_cpu_limit;
+	const char *default_memory_limit;
+	/* Largest allowed spec.timeoutSeconds (0: only the 2147483647 bound). */
+	int64_t max_timeout_seconds;
+};
+
+/*
+ * Validate a whole object of kind k (apiVersion, kind, metadata.name,
+ * spec, structural types, and every semantic rule of SPEC section 4).
+ * old_obj is the stored object on UPDATE, NULL otherwise. cfg may be NULL.
+ * Every problem is appended to errs (the object is valid when errs->n == 0
+ * afterwards); unknown fields are appended to warnings as
+ * `unknown field "spec.foo"`. Returns 0, or -ENOMEM when the lists could
+ * not be filled (then the verdict must be treated as a denial).
+ * obj is borrowed and not modified.
+ */
+int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
+		    const struct schema_config *cfg, struct fielderrs *errs,
+		    struct strlist *warnings) TK_MUST_CHECK;
+
+/*
+ * Compute the defaulting of obj as a minimal RFC 6902 JSON Patch: schema
+ * defaults, normalisation (trimmed strings in lists, duplicate list
+ * entries removed), contextual defaults from cfg, and, when created_by is
+ * non-NULL, the created-by annotation. obj is borrowed and not modified.
+ * On success *patch_out is a new reference to a JSON array (empty when
+ * nothing changes). 0, -ENOMEM or -EINVAL (obj is not an object).
+ */
+int schema_default(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
+		   const char *created_by, json_object **patch_out) TK_MUST_CHECK;
+
+#endif
