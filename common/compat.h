@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TK_MUST_CHECK __attribute__((warn_unused_result))
+#define TK_MUST_CHECK   __attribute__((warn_unused_result))
 #define TK_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define TK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

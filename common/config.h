@@ -21,12 +21,12 @@ enum config_type {
 };
 
 struct config_opt {
-	const char *name;   /* flag without dashes: "tls-cert-file" */
+	const char *name; /* flag without dashes: "tls-cert-file" */
 	enum config_type type;
-	const char *env;    /* "THURKUBE_TLS_CERT_FILE" or NULL */
-	const char *def;    /* default as text, NULL for none */
-	int64_t min, max;   /* CFG_INT bounds */
-	size_t offset;	    /* offsetof(struct x, field) */
+	const char *env;  /* "THURKUBE_TLS_CERT_FILE" or NULL */
+	const char *def;  /* default as text, NULL for none */
+	int64_t min, max; /* CFG_INT bounds */
+	size_t offset;    /* offsetof(struct x, field) */
 	const char *help;
 };
 
@@ -38,7 +38,7 @@ struct config_opt {
  * `--workers: must be between 1 and 64, got "0"`.
  */
 int config_parse(const struct config_opt *opts, size_t n, int argc, char **argv, int start,
-		 void *out, int *rest, struct buf *err) TK_MUST_CHECK;
+                 void *out, int *rest, struct buf *err) TK_MUST_CHECK;
 /* Free the CFG_STRING members of out. */
 void config_free(const struct config_opt *opts, size_t n, void *out);
 /* Print a --help table: flag, env, default, help. */

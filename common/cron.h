@@ -19,11 +19,11 @@
 #include "util.h"
 
 struct cron_expr {
-	uint64_t minute; /* bit n set: minute n (0-59) */
-	uint32_t hour;	 /* 0-23 */
-	uint32_t dom;	 /* 1-31 */
-	uint16_t month;	 /* 1-12 */
-	uint8_t dow;	 /* 0-6, Sunday = 0 */
+	uint64_t minute;  /* bit n set: minute n (0-59) */
+	uint32_t hour;    /* 0-23 */
+	uint32_t dom;     /* 1-31 */
+	uint16_t month;   /* 1-12 */
+	uint8_t dow;      /* 0-6, Sunday = 0 */
 	uint8_t dom_star; /* day-of-month field was '*' or '?' */
 	uint8_t dow_star; /* day-of-week field was '*' or '?' */
 };

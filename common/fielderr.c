@@ -9,18 +9,18 @@
 #include <json-c/json.h>
 
 static const char *const fe_words[] = {
-	[FE_REQUIRED] = "Required value",
-	[FE_INVALID] = "Invalid value",
-	[FE_NOT_SUPPORTED] = "Unsupported value",
-	[FE_DUPLICATE] = "Duplicate value",
-	[FE_TOO_LONG] = "Too long",
-	[FE_TOO_MANY] = "Too many",
-	[FE_FORBIDDEN] = "Forbidden",
-	[FE_TYPE] = "Invalid value",
+    [FE_REQUIRED] = "Required value",
+    [FE_INVALID] = "Invalid value",
+    [FE_NOT_SUPPORTED] = "Unsupported value",
+    [FE_DUPLICATE] = "Duplicate value",
+    [FE_TOO_LONG] = "Too long",
+    [FE_TOO_MANY] = "Too many",
+    [FE_FORBIDDEN] = "Forbidden",
+    [FE_TYPE] = "Invalid value",
 };
 
 static void fielderrs_vadd(struct fielderrs *errs, enum fielderr_type type, const char *path,
-			   const char *value_json, const char *fmt, va_list ap)
+                           const char *value_json, const char *fmt, va_list ap)
 {
 	struct fielderr *e;
 	struct buf d = BUF_INIT(64 * 1024);
@@ -55,7 +55,7 @@ static void fielderrs_vadd(struct fielderrs *errs, enum fielderr_type type, cons
 }
 
 void fielderrs_add(struct fielderrs *errs, enum fielderr_type type, const char *path,
-		   const char *value_json, const char *detail_fmt, ...)
+                   const char *value_json, const char *detail_fmt, ...)
 {
 	va_list ap;
 
@@ -65,12 +65,12 @@ void fielderrs_add(struct fielderrs *errs, enum fielderr_type type, const char *
 }
 
 void fielderrs_add_str(struct fielderrs *errs, enum fielderr_type type, const char *path,
-		       const char *value, const char *detail_fmt, ...)
+                       const char *value, const char *detail_fmt, ...)
 {
 	json_object *s = json_object_new_string(value ? value : "");
 	const char *q = s ? json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
-								  JSON_C_TO_STRING_NOSLASHESCAPE)
-			  : NULL;
+	                                                          JSON_C_TO_STRING_NOSLASHESCAPE)
+	                  : NULL;
 	va_list ap;
 
 	if (!q) {

@@ -20,18 +20,18 @@
 #include "util.h"
 
 enum fielderr_type {
-	FE_REQUIRED,	  /* "Required value" */
-	FE_INVALID,	  /* "Invalid value: <v>" */
+	FE_REQUIRED,      /* "Required value" */
+	FE_INVALID,       /* "Invalid value: <v>" */
 	FE_NOT_SUPPORTED, /* "Unsupported value: <v>" */
-	FE_DUPLICATE,	  /* "Duplicate value: <v>" */
-	FE_TOO_LONG,	  /* "Too long" */
-	FE_TOO_MANY,	  /* "Too many" */
-	FE_FORBIDDEN,	  /* "Forbidden" */
-	FE_TYPE,	  /* "Invalid value: <v>" for a wrong JSON type */
+	FE_DUPLICATE,     /* "Duplicate value: <v>" */
+	FE_TOO_LONG,      /* "Too long" */
+	FE_TOO_MANY,      /* "Too many" */
+	FE_FORBIDDEN,     /* "Forbidden" */
+	FE_TYPE,          /* "Invalid value: <v>" for a wrong JSON type */
 };
 
 struct fielderr {
-	char *path;   /* owned, e.g. "spec.env[2].name" */
+	char *path; /* owned, e.g. "spec.env[2].name" */
 	enum fielderr_type type;
 	char *value;  /* owned, already rendered: "\"abc\"", "0", NULL when none */
 	char *detail; /* owned, may be NULL */
@@ -51,10 +51,10 @@ struct fielderrs {
  * Allocation failure sets errs->oom instead of losing silently.
  */
 void fielderrs_add(struct fielderrs *errs, enum fielderr_type type, const char *path,
-		   const char *value_json, const char *detail_fmt, ...) TK_PRINTF(5, 6);
+                   const char *value_json, const char *detail_fmt, ...) TK_PRINTF(5, 6);
 /* Same with a string value, quoted and escaped as JSON. */
 void fielderrs_add_str(struct fielderrs *errs, enum fielderr_type type, const char *path,
-		       const char *value, const char *detail_fmt, ...) TK_PRINTF(5, 6);
+                       const char *value, const char *detail_fmt, ...) TK_PRINTF(5, 6);
 /* Render one error as a single line (no newline) into out. */
 int fielderr_render(const struct fielderr *e, struct buf *out) TK_MUST_CHECK;
 /*

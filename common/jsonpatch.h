@@ -17,7 +17,7 @@ int jsonpatch_escape(const char *token, struct buf *out) TK_MUST_CHECK;
  * value is taken (its reference moves into the patch), may be NULL for
  * remove. 0 or -ENOMEM. */
 int jsonpatch_add_op(json_object *patch, const char *op, const char *path,
-		     json_object *value) TK_MUST_CHECK;
+                     json_object *value) TK_MUST_CHECK;
 /*
  * Apply patch to *doc in place (json-c objects); *doc may be replaced when
  * the root is replaced. 0, -EINVAL (bad patch), -ENOENT (path missing).

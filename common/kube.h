@@ -33,8 +33,8 @@ struct kube_config; /* opaque; kubecfg.h */
 struct kube_client; /* opaque */
 
 struct kube_status {
-	long http_code;	 /* 0 when no HTTP answer */
-	char reason[64]; /* Status.reason, e.g. "NotFound", "" when none */
+	long http_code;     /* 0 when no HTTP answer */
+	char reason[64];    /* Status.reason, e.g. "NotFound", "" when none */
 	char message[1024]; /* Status.message or a transport error, truncated */
 };
 
@@ -44,7 +44,7 @@ struct kube_status {
  * request. Returns 0 and *out, or -ENOMEM / -EINVAL.
  */
 int kube_client_new(struct kube_config *cfg, const char *user_agent, long timeout_ms,
-		    struct kube_client **out) TK_MUST_CHECK;
+                    struct kube_client **out) TK_MUST_CHECK;
 void kube_client_free(struct kube_client *c);
 
 /*
@@ -54,11 +54,11 @@ void kube_client_free(struct kube_client *c);
  * ns, name and sub may be NULL. Names are URL-escaped.
  */
 int kube_path(struct buf *out, const char *group, const char *version, const char *ns,
-	      const char *plural, const char *name, const char *sub) TK_MUST_CHECK;
+              const char *plural, const char *name, const char *sub) TK_MUST_CHECK;
 
 /* GET path. *out is a new reference on success. */
 int kube_get(struct kube_client *c, const char *path, json_object **out,
-	     struct kube_status *st) TK_MUST_CHECK;
+             struct kube_status *st) TK_MUST_CHECK;
 
 /*
  * LIST path (a collection), following `continue` across pages of
@@ -67,16 +67,16 @@ int kube_get(struct kube_client *c, const char *path, json_object **out,
  * list's resourceVersion to start a watch from.
  */
 int kube_list(struct kube_client *c, const char *path, const char *label_selector,
-	      json_object **items, char **resource_version, struct kube_status *st) TK_MUST_CHECK;
+              json_object **items, char **resource_version, struct kube_status *st) TK_MUST_CHECK;
 
 /* POST body (borrowed) to a collection path. *out (may be NULL) new ref. */
 int kube_create(struct kube_client *c, const char *path, json_object *body, json_object **out,
-		struct kube_status *st) TK_MUST_CHECK;
+                struct kube_status *st) TK_MUST_CHECK;
 
 /* PUT body (borrowed) to an object path; resourceVersion in body gives
  * optimistic concurrency (-EBUSY on conflict). */
 int kube_update(struct kube_client *c, const char *path, json_object *body, json_object **out,
-		struct kube_status *st) TK_MUST_CHECK;
+                struct kube_status *st) TK_MUST_CHECK;
 
 /*
  * DELETE an object path. propagation: NULL, "Foreground", "Background" or
@@ -84,21 +84,20 @@ int kube_update(struct kube_client *c, const char *path, json_object *body, json
  * must match. A missing object is -ENOENT.
  */
 int kube_delete(struct kube_client *c, const char *path, const char *propagation,
-		const char *precondition_uid, const char *precondition_rv,
-		struct kube_status *st) TK_MUST_CHECK;
+                const char *precondition_uid, const char *precondition_rv,
+                struct kube_status *st) TK_MUST_CHECK;
 
 /* PATCH with application/merge-patch+json. */
-int kube_patch_merge(struct kube_client *c, const char *path, json_object *patch,
-		     json_object **out, struct kube_status *st) TK_MUST_CHECK;
+int kube_patch_merge(struct kube_client *c, const char *path, json_object *patch, json_object **out,
+                     struct kube_status *st) TK_MUST_CHECK;
 
 /*
  * Server-side apply: PATCH path (an object path, or .../status) with
  * application/apply-patch+yaml (JSON is valid YAML), ?fieldManager=<fm>
  * and &force=true when force. obj borrowed; *out (may be NULL) new ref.
  */
-int kube_apply(struct kube_client *c, const char *path, json_object *obj,
-	       const char *field_manager, bool force, json_object **out,
-	       struct kube_status *st) TK_MUST_CHECK;
+int kube_apply(struct kube_client *c, const char *path, json_object *obj, const char *field_manager,
+               bool force, json_object **out, struct kube_status *st) TK_MUST_CHECK;
 
 /*
  * Watch a collection path from resource_version (may be NULL) with
@@ -114,9 +113,9 @@ int kube_apply(struct kube_client *c, const char *path, json_object *obj,
  * TK_MAX_WATCH_LINE, the callback's value if it aborted, else an errno.
  */
 typedef int (*kube_watch_cb)(void *ud, const char *type, json_object *obj);
-int kube_watch(struct kube_client *c, const char *path, const char *label_selector,
-	       char **rv, int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
-	       struct kube_status *st) TK_MUST_CHECK;
+int kube_watch(struct kube_client *c, const char *path, const char *label_selector, char **rv,
+               int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
+               struct kube_status *st) TK_MUST_CHECK;
 
 /* Counters for /metrics: requests by verb and code, in a callback form so
  * the metrics module stays independent. Called after every request. */

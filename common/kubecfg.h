@@ -29,7 +29,7 @@ int kubecfg_load(const char *path, struct kube_config **out, struct buf *err) TK
 /* Parse kubeconfig YAML text from memory; base_dir resolves relative file
  * paths. Same contract as kubecfg_load. */
 int kubecfg_parse(const char *text, size_t len, const char *base_dir, struct kube_config **out,
-		  struct buf *err) TK_MUST_CHECK;
+                  struct buf *err) TK_MUST_CHECK;
 void kubecfg_free(struct kube_config *cfg);
 /* Server URL without a trailing slash (borrowed). */
 const char *kubecfg_server(const struct kube_config *cfg);

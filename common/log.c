@@ -21,8 +21,8 @@ int log_parse_level(const char *s, enum log_level *out)
 		const char *name;
 		enum log_level lvl;
 	} names[] = {
-		{"debug", LOG_LVL_DEBUG}, {"info", LOG_LVL_INFO},   {"warn", LOG_LVL_WARN},
-		{"warning", LOG_LVL_WARN}, {"error", LOG_LVL_ERROR},
+	    {"debug", LOG_LVL_DEBUG},  {"info", LOG_LVL_INFO},   {"warn", LOG_LVL_WARN},
+	    {"warning", LOG_LVL_WARN}, {"error", LOG_LVL_ERROR},
 	};
 	size_t i;
 
@@ -68,8 +68,8 @@ void log_kv(enum log_level lvl, const char *msg, ...)
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)(tv.tv_usec / 1000));
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (long)(tv.tv_usec / 1000));
 	json_object_object_add(o, "ts", json_object_new_string(ts));
 	json_object_object_add(o, "level", json_object_new_string(lvlname[lvl]));
 	if (log_component)
@@ -84,7 +84,7 @@ void log_kv(enum log_level lvl, const char *msg, ...)
 	}
 	va_end(ap);
 	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (line) {
 		flockfile(stderr);
 		fputs(line, stderr);

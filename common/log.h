@@ -28,8 +28,8 @@ void log_set_component(const char *name);
 void log_kv(enum log_level lvl, const char *msg, ...);
 
 #define log_debug(...) log_kv(LOG_LVL_DEBUG, __VA_ARGS__, (const char *)NULL)
-#define log_info(...) log_kv(LOG_LVL_INFO, __VA_ARGS__, (const char *)NULL)
-#define log_warn(...) log_kv(LOG_LVL_WARN, __VA_ARGS__, (const char *)NULL)
+#define log_info(...)  log_kv(LOG_LVL_INFO, __VA_ARGS__, (const char *)NULL)
+#define log_warn(...)  log_kv(LOG_LVL_WARN, __VA_ARGS__, (const char *)NULL)
 #define log_error(...) log_kv(LOG_LVL_ERROR, __VA_ARGS__, (const char *)NULL)
 
 #endif

@@ -19,15 +19,15 @@ struct metrics;
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 
-void metrics_counter_add(struct metrics *m, const char *name, const char *help,
-			 const char *labels, double v);
+void metrics_counter_add(struct metrics *m, const char *name, const char *help, const char *labels,
+                         double v);
 void metrics_gauge_set(struct metrics *m, const char *name, const char *help, const char *labels,
-		       double v);
+                       double v);
 void metrics_gauge_add(struct metrics *m, const char *name, const char *help, const char *labels,
-		       double v);
+                       double v);
 /* Histogram with buckets 1ms..10s (seconds). */
 void metrics_observe(struct metrics *m, const char *name, const char *help, const char *labels,
-		     double seconds);
+                     double seconds);
 /* Render the whole registry in exposition format. 0 or -ENOMEM. */
 int metrics_render(struct metrics *m, struct buf *out) TK_MUST_CHECK;
 /* Read a counter/gauge value (tests); 0 when absent. */

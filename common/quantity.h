@@ -19,7 +19,7 @@ struct quantity {
 	 * so that comparisons are exact for everything the grammar allows. */
 	int neg;
 	char digits[64]; /* significant decimal digits, no leading zeros */
-	int scale10;	 /* value = digits * 10^scale10 * 2^scale2 */
+	int scale10;     /* value = digits * 10^scale10 * 2^scale2 */
 	int scale2;
 };
 

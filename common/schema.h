@@ -22,10 +22,10 @@
 #include "fielderr.h"
 #include "util.h"
 
-#define TK_GROUP "thurkube.thurbeen.eu"
-#define TK_VERSION "v1alpha1"
-#define TK_API_VERSION TK_GROUP "/" TK_VERSION
-#define TK_CATEGORY "thurkube"
+#define TK_GROUP                 "thurkube.thurbeen.eu"
+#define TK_VERSION               "v1alpha1"
+#define TK_API_VERSION           TK_GROUP "/" TK_VERSION
+#define TK_CATEGORY              "thurkube"
 #define TK_ANNOTATION_CREATED_BY TK_GROUP "/created-by"
 
 /* The eight kinds, in the canonical order of the CRD stream. */
@@ -42,11 +42,11 @@ enum tk_kind {
 };
 
 struct schema_kind_info {
-	const char *kind;	/* "AgentJob" */
-	const char *plural;	/* "agentjobs" */
-	const char *singular;	/* "agentjob" */
+	const char *kind;       /* "AgentJob" */
+	const char *plural;     /* "agentjobs" */
+	const char *singular;   /* "agentjob" */
 	const char *short_name; /* "aj" */
-	bool has_status;	/* status subresource */
+	bool has_status;        /* status subresource */
 };
 
 /* Static description of a kind; never NULL for a valid k. */
@@ -87,8 +87,8 @@ struct schema_config {
  * obj is borrowed and not modified.
  */
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
-		    const struct schema_config *cfg, struct fielderrs *errs,
-		    struct strlist *warnings) TK_MUST_CHECK;
+                    const struct schema_config *cfg, struct fielderrs *errs,
+                    struct strlist *warnings) TK_MUST_CHECK;
 
 /*
  * Compute the defaulting of obj as a minimal RFC 6902 JSON Patch: schema
@@ -99,6 +99,6 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
  * nothing changes). 0, -ENOMEM or -EINVAL (obj is not an object).
  */
 int schema_default(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
-		   const char *created_by, json_object **patch_out) TK_MUST_CHECK;
+                   const char *created_by, json_object **patch_out) TK_MUST_CHECK;
 
 #endif

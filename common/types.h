@@ -31,8 +31,8 @@ struct tk_meta {
 	char *uid;
 	char *resource_version;
 	int64_t generation;
-	bool deleting; /* metadata.deletionTimestamp is set */
-	json_object *labels;	  /* new ref or NULL */
+	bool deleting;            /* metadata.deletionTimestamp is set */
+	json_object *labels;      /* new ref or NULL */
 	json_object *annotations; /* new ref or NULL */
 	struct strlist finalizers;
 };
@@ -43,31 +43,31 @@ struct tk_secret_key_ref {
 };
 
 struct tk_agentjob_spec {
-	char *schedule;	    /* NULL: one-shot Job */
-	char *timezone;	    /* default "Etc/UTC" */
-	bool suspend;	    /* default false */
-	char *runtime_ref;  /* required */
-	char *auth_ref;	    /* required */
-	char *role_ref;	    /* required */
-	char *skill_ref;    /* optional */
+	char *schedule;           /* NULL: one-shot Job */
+	char *timezone;           /* default "Etc/UTC" */
+	bool suspend;             /* default false */
+	char *runtime_ref;        /* required */
+	char *auth_ref;           /* required */
+	char *role_ref;           /* required */
+	char *skill_ref;          /* optional */
 	char *cluster_access_ref; /* optional */
 	struct strlist mcp_server_refs;
 	struct strlist repository_refs;
 	char *prompt; /* required */
 	char *instructions;
 	char *model;
-	json_object *resources; /* core/v1 ResourceRequirements */
-	int64_t timeout_seconds; /* default 3600 */
-	json_object *env;	 /* []core/v1 EnvVar */
-	json_object *env_from;	 /* []core/v1 EnvFromSource */
-	bool persist;		 /* default false */
-	json_object *image_pull_secrets; /* []{name} */
-	json_object *node_selector;	 /* map[string]string */
-	json_object *tolerations;	 /* []core/v1 Toleration */
+	json_object *resources;             /* core/v1 ResourceRequirements */
+	int64_t timeout_seconds;            /* default 3600 */
+	json_object *env;                   /* []core/v1 EnvVar */
+	json_object *env_from;              /* []core/v1 EnvFromSource */
+	bool persist;                       /* default false */
+	json_object *image_pull_secrets;    /* []{name} */
+	json_object *node_selector;         /* map[string]string */
+	json_object *tolerations;           /* []core/v1 Toleration */
 	int64_t ttl_seconds_after_finished; /* default 86400 */
-	char *pv_size;			    /* persistentVolume.size, default "1Gi" */
-	char *pv_storage_class;		    /* persistentVolume.storageClassName */
-	char *concurrency_policy;	    /* "Forbid" (default) | "Replace" */
+	char *pv_size;                      /* persistentVolume.size, default "1Gi" */
+	char *pv_storage_class;             /* persistentVolume.storageClassName */
+	char *concurrency_policy;           /* "Forbid" (default) | "Replace" */
 	bool has_starting_deadline;
 	int64_t starting_deadline_seconds;
 };
@@ -81,7 +81,7 @@ struct tk_agentjob_status {
 	char *last_completion_time;
 	json_object *owned_resources; /* [] {kind, name} */
 	json_object *conditions;      /* [] metav1.Condition */
-	json_object *raw;	      /* the whole status object or NULL */
+	json_object *raw;             /* the whole status object or NULL */
 };
 
 struct tk_agentjob {
@@ -145,14 +145,22 @@ struct tk_clusteraccess {
  * with errs filled (field paths like "spec.runtimeRef"), or -ENOMEM; *out
  * is then left zeroed and needs no free.
  */
-int tk_agentjob_decode(json_object *obj, struct tk_agentjob *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_agentruntime_decode(json_object *obj, struct tk_agentruntime *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_agentauth_decode(json_object *obj, struct tk_agentauth *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_agentrole_decode(json_object *obj, struct tk_agentrole *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_agentskill_decode(json_object *obj, struct tk_agentskill *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_mcpserver_decode(json_object *obj, struct tk_mcpserver *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_repository_decode(json_object *obj, struct tk_repository *out, struct fielderrs *errs) TK_MUST_CHECK;
-int tk_clusteraccess_decode(json_object *obj, struct tk_clusteraccess *out, struct fielderrs *errs) TK_MUST_CHECK;
+int tk_agentjob_decode(json_object *obj, struct tk_agentjob *out,
+                       struct fielderrs *errs) TK_MUST_CHECK;
+int tk_agentruntime_decode(json_object *obj, struct tk_agentruntime *out,
+                           struct fielderrs *errs) TK_MUST_CHECK;
+int tk_agentauth_decode(json_object *obj, struct tk_agentauth *out,
+                        struct fielderrs *errs) TK_MUST_CHECK;
+int tk_agentrole_decode(json_object *obj, struct tk_agentrole *out,
+                        struct fielderrs *errs) TK_MUST_CHECK;
+int tk_agentskill_decode(json_object *obj, struct tk_agentskill *out,
+                         struct fielderrs *errs) TK_MUST_CHECK;
+int tk_mcpserver_decode(json_object *obj, struct tk_mcpserver *out,
+                        struct fielderrs *errs) TK_MUST_CHECK;
+int tk_repository_decode(json_object *obj, struct tk_repository *out,
+                         struct fielderrs *errs) TK_MUST_CHECK;
+int tk_clusteraccess_decode(json_object *obj, struct tk_clusteraccess *out,
+                            struct fielderrs *errs) TK_MUST_CHECK;
 
 void tk_agentjob_free(struct tk_agentjob *v);
 void tk_agentruntime_free(struct tk_agentruntime *v);

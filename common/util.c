@@ -142,7 +142,8 @@ int parse_i64n(const char *s, size_t len, int64_t min, int64_t max, int64_t *out
 		v = v * 10 + d;
 	}
 	{
-		int64_t r = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+		int64_t r =
+		    neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
 
 		if (r < min || r > max)
 			return -ERANGE;
@@ -212,7 +213,7 @@ char *base64_encode(const void *p, size_t n)
 int base64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 {
 	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	unsigned char *o;
 	uint32_t acc = 0;
 	size_t i, len = 0;
@@ -352,8 +353,8 @@ int parse_rfc3339(const char *s, time_t *out)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
-		   isdigit((unsigned char)p[2]) && p[3] == ':' &&
-		   isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
+	           isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+	           isdigit((unsigned char)p[5])) {
 		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600L +
 		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60L;
 		if (*p == '+')

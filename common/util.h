@@ -25,7 +25,10 @@ struct buf {
 	size_t max;
 };
 
-#define BUF_INIT(limit) {NULL, 0, 0, (limit)}
+#define BUF_INIT(limit)                                                                            \
+	{                                                                                          \
+		NULL, 0, 0, (limit)                                                                \
+	}
 
 /* Append n bytes. Returns 0, -ENOMEM, or -E2BIG when len would pass max
  * (the buffer is then unchanged). */

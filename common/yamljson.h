@@ -17,9 +17,9 @@
 #include "util.h"
 
 struct yamljson_error {
-	size_t line;	 /* 1-based, 0 when unknown */
-	size_t column;	 /* 1-based */
-	char msg[256];	 /* libyaml's problem text or ours */
+	size_t line;   /* 1-based, 0 when unknown */
+	size_t column; /* 1-based */
+	char msg[256]; /* libyaml's problem text or ours */
 };
 
 /*
@@ -32,9 +32,9 @@ typedef int (*yamljson_doc_cb)(void *ud, json_object *doc, size_t line);
 /* Parse (text, len). 0, the callback's value, -EINVAL (err filled) or
  * -ENOMEM. */
 int yamljson_parse(const char *text, size_t len, yamljson_doc_cb cb, void *ud,
-		   struct yamljson_error *err) TK_MUST_CHECK;
+                   struct yamljson_error *err) TK_MUST_CHECK;
 /* Convenience: the first document as a new reference (NULL if none). */
 int yamljson_parse_one(const char *text, size_t len, json_object **out,
-		       struct yamljson_error *err) TK_MUST_CHECK;
+                       struct yamljson_error *err) TK_MUST_CHECK;
 
 #endif

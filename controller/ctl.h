@@ -41,12 +41,12 @@ enum ctl_res {
 };
 
 struct ctl_res_info {
-	const char *group;   /* "" for core */
+	const char *group; /* "" for core */
 	const char *version;
 	const char *plural;
 	const char *kind;
 	bool namespaced;
-	bool child;	     /* watched with the managed-by selector */
+	bool child; /* watched with the managed-by selector */
 };
 
 const struct ctl_res_info *ctl_res_info(enum ctl_res r);
@@ -63,7 +63,7 @@ json_object *store_list(struct store *s, const char *ns);
 
 struct ctl_config {
 	const char *field_manager; /* "thurkube" */
-	const char *namespace;	   /* controller's own namespace */
+	const char *namespace;     /* controller's own namespace */
 	int workers;
 	int resync_seconds;
 	/* ... the runtime adds its own fields */
@@ -101,6 +101,6 @@ int reconcile_agentrole(struct ctl *c, const char *ns, const char *name);
  * to out. Implemented by the runtime's reference index.
  */
 int ctl_agentjobs_referencing(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
-			      struct strlist *out) TK_MUST_CHECK;
+                              struct strlist *out) TK_MUST_CHECK;
 
 #endif
