@@ -51,7 +51,8 @@ SSLSHIM := $(B)/lib/libssl.so
 WEBHOOK_BIN := $(B)/thurkube-webhook
 CONTROLLER_BIN := $(B)/thurkube-controller
 # CivetWeb dlopen()s "libssl.so"; our shim answers that name (see webhook/sslshim.c).
-WEBHOOK_LDLIBS := -L$(B)/lib -l:libssl.so -Wl,-rpath,'$$ORIGIN/lib' -lcivetweb $(LDLIBS_BASE)
+# Linked by path so the real -lssl below still resolves to the system libssl.so.3.
+WEBHOOK_LDLIBS := -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' -lcivetweb $(LDLIBS_BASE)
 
 .PHONY: all deps check test manifests manifests-check lint fuzz clean demo deploy \
 	controlplane e2e bench valgrind images

@@ -33,8 +33,10 @@ int vsprintf(char *, const char *, __builtin_va_list) __attribute__((deprecated(
 char *strcpy(char *, const char *) __attribute__((deprecated("use memcpy with a known length")));
 char *strcat(char *, const char *) __attribute__((deprecated("use buf_append")));
 char *strtok(char *, const char *) __attribute__((deprecated("not reentrant; scan by hand")));
+#if !defined(__clang__) /* glibc defines these inline; clang ignores the attribute then */
 int atoi(const char *) __attribute__((deprecated("use parse_i64")));
 long atol(const char *) __attribute__((deprecated("use parse_i64")));
+#endif
 char *gets(char *) __attribute__((deprecated("never")));
 #endif
 

@@ -2,10 +2,14 @@
  * kube.h - a small Kubernetes API client over libcurl + json-c.
  *
  * Configuration comes from a kubeconfig or the in-cluster service account
- * (kubecfg.h). A client holds one curl handle per calling thread is NOT
- * assumed: a kube_client is safe to use from several threads at once
- * (it keeps a share handle for connections, DNS and TLS sessions and
- * creates an easy handle per call), so workers and watches share it.
+ * (kubecfg.h). A kube_client is safe to use from several threads at once,
+ * so workers and watches share it: DNS cache and TLS sessions live in a
+ * locked curl share handle, and each call borrows an easy handle from a
+ * small pool (idle handles keep their connections for reuse; libcurl does
+ * not support sharing one connection cache between concurrent threads).
+ * json_object bodies passed in are serialised by json-c, which caches the
+ * text inside the object: do not pass the same body object from two
+ * threads at once.
  *
  * Errors: every call returns 0 or a negative errno, and fills the caller's
  * struct kube_status (when non-NULL) with the HTTP code and the API
@@ -15,6 +19,8 @@
  *   410 Gone/Expired -ESTALE   413 -E2BIG    422 -EINVAL   429 -EAGAIN
  *   5xx -EIO   timeout -ETIMEDOUT   connection/TLS failure -ECONNREFUSED
  *   body over a named limit -E2BIG   bad JSON from the server -EPROTO
+ * Other 4xx map to -EINVAL, unexpected 1xx/3xx to -EPROTO. On a 401 the
+ * token file (if any) is re-read and the request retried once.
  * No token or key material is ever logged or placed in a status message.
  */
 #ifndef THURKUBE_KUBE_H
@@ -46,6 +52,13 @@ struct kube_status {
 int kube_client_new(struct kube_config *cfg, const char *user_agent, long timeout_ms,
                     struct kube_client **out) TK_MUST_CHECK;
 void kube_client_free(struct kube_client *c);
+
+/*
+ * Items asked for per LIST page, 1..TK_LIST_PAGE_SIZE (the default). For
+ * tests that exercise paging without thousands of objects. Call before
+ * the client is shared. 0 or -EINVAL.
+ */
+int kube_client_set_list_page_size(struct kube_client *c, size_t n) TK_MUST_CHECK;
 
 /*
  * Append an API path to out:
@@ -107,10 +120,17 @@ int kube_apply(struct kube_client *c, const char *path, json_object *obj, const 
  * decoded and passed to cb with type "ADDED"|"MODIFIED"|"DELETED"|
  * "BOOKMARK" and the object (borrowed for the call). The latest
  * resourceVersion seen (from objects and bookmarks) is kept in *rv
- * (owned; replaced as it advances).
+ * (owned; replaced as it advances, and only after the callback accepted
+ * the event, so a re-watch from *rv redelivers an aborted event).
+ * timeout_s 0 lets the server pick its default (30-60 min). There is no
+ * overall request timeout; instead a stream silent for timeout_s + 30 s
+ * (3600 + 30 s when 0) is presumed dead (-ETIMEDOUT).
  * Returns 0 when the server closed the stream normally, -ESTALE on 410 or
  * an ERROR event with code 410 (relist needed), -E2BIG for a line over
- * TK_MAX_WATCH_LINE, the callback's value if it aborted, else an errno.
+ * TK_MAX_WATCH_LINE, -ECANCELED when *stop was set, the callback's value
+ * if it aborted, -EPROTO for an undecodable event, else an errno as above
+ * (an ERROR event with another code maps like an HTTP answer). st gets
+ * the Status of an ERROR event or error answer.
  */
 typedef int (*kube_watch_cb)(void *ud, const char *type, json_object *obj);
 int kube_watch(struct kube_client *c, const char *path, const char *label_selector, char **rv,
@@ -118,7 +138,10 @@ int kube_watch(struct kube_client *c, const char *path, const char *label_select
                struct kube_status *st) TK_MUST_CHECK;
 
 /* Counters for /metrics: requests by verb and code, in a callback form so
- * the metrics module stays independent. Called after every request. */
+ * the metrics module stays independent. Called after every request (from
+ * the calling thread) with verb GET, LIST (once per page), CREATE, UPDATE,
+ * PATCH, APPLY, DELETE or WATCH, and http_code 0 when no answer came. Set
+ * it before the client is shared. */
 typedef void (*kube_observe_cb)(void *ud, const char *verb, long http_code, double seconds);
 void kube_client_set_observer(struct kube_client *c, kube_observe_cb cb, void *ud);
 

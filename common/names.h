@@ -1,8 +1,13 @@
 /*
  * names.h - the name rules of Kubernetes validation, with the API server's
  * own wording in the reason (k8s.io/apimachinery/pkg/util/validation).
- * Each returns 1 when valid, 0 when not (and writes the reason into why,
- * replacing its contents, when why is non-NULL).
+ * Each takes a NUL-terminated string and returns 1 when valid, 0 when not
+ * (and then writes the reason into why, replacing its contents, when why
+ * is non-NULL; why is left alone when valid). When several rules fail,
+ * the reasons are joined by "; " in the order the API server lists them,
+ * e.g. "must be no more than 63 characters; a lowercase RFC 1123 label
+ * must consist of ...". A reason that does not fit why's limit is
+ * dropped; the verdict still stands. Pure.
  */
 #ifndef THURKUBE_NAMES_H
 #define THURKUBE_NAMES_H
@@ -11,11 +16,13 @@
 
 #include "util.h"
 
-/* RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63. */
+/* RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63. A string
+ * that would be a valid subdomain gets "must not contain dots". */
 int names_dns1123_label(const char *s, struct buf *why);
 /* RFC 1123 subdomain: labels joined by '.', at most 253 (object names). */
 int names_dns1123_subdomain(const char *s, struct buf *why);
-/* Environment variable name: [-._a-zA-Z][-._a-zA-Z0-9]* */
+/* Environment variable name: [-._a-zA-Z][-._a-zA-Z0-9]*, and not ".",
+ * ".." or starting with ".." (IsEnvVarName, strict form). */
 int names_env_var(const char *s, struct buf *why);
 /* C identifier: [A-Za-z_][A-Za-z0-9_]* (authEnvVar, so shells can read it). */
 int names_c_identifier(const char *s, struct buf *why);

@@ -9,13 +9,18 @@
 #include "compat.h"
 
 /*
- * 1 when name is a valid zone (a TZif file under the database root),
- * 0 when it is not (including names with "..", a leading '/', or "Local"),
- * -ENOENT when the tz database itself is missing (say so: "tz database
- * not found at /usr/share/zoneinfo; install tzdata").
+ * 1 when name is a valid zone (a regular file under the database root
+ * that starts with the "TZif" magic), 0 when it is not (including NULL,
+ * "", names containing "..", a leading '/' or '\\', "Local" in any case,
+ * directories such as "America"), -ENOENT when the tz database itself is
+ * missing: the root is no directory, or holds neither UTC nor Etc/UTC
+ * (callers say so: "tz database not found at <tz_root()>; install
+ * tzdata"). Reads the disk; no caching, so a changed $ZONEINFO applies.
  */
 int tz_exists(const char *name) TK_MUST_CHECK;
-/* The database root in use (borrowed). */
+/* The database root in use: $ZONEINFO when set and non-empty, else
+ * /usr/share/zoneinfo. Borrowed (the environment's storage or a literal);
+ * valid until the environment changes. */
 const char *tz_root(void);
 
 #endif

@@ -365,9 +365,8 @@ int parse_rfc3339(const char *s, time_t *out)
 	}
 	if (*p)
 		return -EINVAL;
+	/* timegm cannot fail for fields strptime accepted; -1 is 1969-12-31T23:59:59. */
 	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -EINVAL;
 	*out = t + off;
 	return 0;
 }

@@ -1,9 +1,19 @@
 /*
  * yamljson.h - YAML streams (libyaml) to json-c values, resolving plain
- * scalars the way kubectl's YAML decoder does (null, booleans, integers,
- * floats, strings; quoted scalars are always strings). Anchors and aliases
- * are resolved; merge keys are not supported. Depth is bounded by
- * TK_MAX_JSON_DEPTH. Pure.
+ * scalars the way kubectl's YAML decoder does (sigs.k8s.io/yaml over go-yaml
+ * v2): null (~, null, empty), booleans including YAML 1.1 yes/no/on/off/y/n,
+ * integers (decimal, 0x, 0o, 0b, leading-0 octal, '_' ignored), floats
+ * (an integral float becomes a JSON integer, as encoding/json prints it),
+ * else strings; quoted and block scalars are always strings. Map keys
+ * become strings as sigs.k8s.io/yaml makes them ("true", "16", "1e+06").
+ * The rules, with their edge cases, are listed at the top of yamljson.c.
+ *
+ * Anchors and aliases are resolved by copying, with a budget of copied
+ * values per document (billion-laughs guard). Rejected with -EINVAL and a
+ * position: merge keys (<<), null or collection keys, .inf/.nan values
+ * (JSON cannot carry them), nesting deeper than TK_MAX_JSON_DEPTH, and
+ * explicit !!int/!!float/!!bool/!!null tags on text that is not one.
+ * Duplicate keys: the last one wins. Pure: no I/O, no logging.
  */
 #ifndef THURKUBE_YAMLJSON_H
 #define THURKUBE_YAMLJSON_H
@@ -29,11 +39,14 @@ struct yamljson_error {
  */
 typedef int (*yamljson_doc_cb)(void *ud, json_object *doc, size_t line);
 
-/* Parse (text, len). 0, the callback's value, -EINVAL (err filled) or
- * -ENOMEM. */
+/* Parse (text, len); err may be NULL. Returns 0, the callback's value,
+ * -EINVAL (err filled: 1-based line/column and a message) or -ENOMEM.
+ * Documents before a failure have already been passed to cb. */
 int yamljson_parse(const char *text, size_t len, yamljson_doc_cb cb, void *ud,
                    struct yamljson_error *err) TK_MUST_CHECK;
-/* Convenience: the first document as a new reference (NULL if none). */
+/* Convenience: the first document as a new reference (NULL if the
+ * stream is empty or the document is null); later documents are not
+ * parsed. *out is untouched on failure. */
 int yamljson_parse_one(const char *text, size_t len, json_object **out,
                        struct yamljson_error *err) TK_MUST_CHECK;
 

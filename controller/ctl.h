@@ -54,20 +54,33 @@ const struct ctl_res_info *ctl_res_info(enum ctl_res r);
 /* A thread-safe cache of one resource, keyed by namespace/name. */
 struct store;
 
-/* New reference to the cached object, or NULL when absent. ns is NULL or
- * "" for cluster-scoped objects. */
+/* A private deep copy of the cached object (a new reference the caller
+ * owns and may modify), or NULL when absent or out of memory. ns is NULL
+ * or "" for cluster-scoped objects. Copies, because json-c reference
+ * counts are not thread-safe. */
 json_object *store_get(struct store *s, const char *ns, const char *name);
-/* New reference to a JSON array of every cached object (in namespace ns,
- * or all when ns is NULL). NULL only on allocation failure. */
+/* A new JSON array of deep copies of every cached object (in namespace
+ * ns, or all when ns is NULL). NULL only on allocation failure. The
+ * writing side of stores is store.h. */
 json_object *store_list(struct store *s, const char *ns);
 
 struct ctl_config {
 	const char *field_manager; /* "thurkube" */
-	const char *namespace;     /* controller's own namespace */
+	const char *namespace;	   /* controller's own namespace */
 	int workers;
 	int resync_seconds;
-	/* ... the runtime adds its own fields */
+	/* Filled by the runtime (main.c); read-only for everyone. */
+	const char *identity;	/* lease holder identity: POD_NAME or hostname */
+	int lease_duration_s;	/* 15 */
+	int renew_deadline_s;	/* 10 */
+	int retry_period_s;	/* 2 */
+	int health_port;	/* 8080; 0 = no health server */
+	int shutdown_grace_s;	/* bound on finishing in-flight reconciles */
+	long api_timeout_ms;	/* every non-watch API request */
 };
+
+struct queue;	 /* queue.h */
+struct refindex; /* refindex.h */
 
 struct ctl {
 	struct kube_client *kube;
@@ -76,6 +89,9 @@ struct ctl {
 	const struct ctl_config *cfg;
 	/* Non-zero while this process holds the lease; read with ctl_may_write. */
 	volatile int leading;
+	/* Owned by the runtime; NULL in reconciler unit tests that need none. */
+	struct queue *queue;	/* keys "Kind/ns/name" */
+	struct refindex *refs;	/* AgentJob references (ctl_agentjobs_referencing) */
 };
 
 static inline bool ctl_may_write(const struct ctl *c)
@@ -98,9 +114,55 @@ int reconcile_agentrole(struct ctl *c, const char *ns, const char *name);
 /*
  * The keys a change to a referenced object must re-reconcile: every
  * AgentJob in ns whose spec names (kind r, name). Appends "ns/name" keys
- * to out. Implemented by the runtime's reference index.
+ * to out. Implemented by the runtime's reference index (c->refs; with no
+ * index nothing is appended). 0 or -ENOMEM.
  */
 int ctl_agentjobs_referencing(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
-                              struct strlist *out) TK_MUST_CHECK;
+			      struct strlist *out) TK_MUST_CHECK;
+
+/* Labels tying children to their owners (set by the reconcilers, read by
+ * the informers to route child events back). */
+#define CTL_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
+#define CTL_MANAGED_BY "thurkube"
+#define CTL_LABEL_AGENTJOB "thurkube.thurbeen.eu/agentjob"
+#define CTL_LABEL_AGENTJOB_NS "thurkube.thurbeen.eu/agentjob-namespace"
+#define CTL_LABEL_CLUSTERACCESS "thurkube.thurbeen.eu/clusteraccess"
+#define CTL_LABEL_CLUSTERACCESS_NS "thurkube.thurbeen.eu/clusteraccess-namespace"
+
+/*
+ * Work-queue keys are "Kind/namespace/name" with Kind one of the
+ * reconciled kinds ("AgentJob", "AgentRole", "ClusterAccess").
+ * ctl_key_parse splits key in place into the three parts (pointers into
+ * key). 0 or -EINVAL (not three non-empty parts, or an unknown kind).
+ */
+int ctl_key_parse(char *key, enum ctl_res *kind, const char **ns, const char **name) TK_MUST_CHECK;
+
+/*
+ * Queue ns/name of kind (AgentJob, AgentRole or ClusterAccess) for
+ * reconciliation after delay_s seconds (0: now). A no-op returning 0
+ * when c->queue is NULL or shutting down. 0, -EINVAL or -ENOMEM.
+ */
+int ctl_enqueue(struct ctl *c, enum ctl_res kind, const char *ns, const char *name,
+		int delay_s) TK_MUST_CHECK;
+
+/*
+ * Route one observed change of a resource r (obj borrowed: the new state,
+ * or the last state when deleted): update the reference index for an
+ * AgentJob and append to keys every work-queue key the change must
+ * trigger (duplicates possible; the queue merges them):
+ *   AgentJob            -> itself, and the AgentRole/ClusterAccess it
+ *                          names now or named before (their usedBy count)
+ *   other thurkube kinds -> the AgentJobs naming it; AgentRole and
+ *                          ClusterAccess also -> themselves
+ *   namespaced children  -> the AgentJob of CTL_LABEL_AGENTJOB(_NS)
+ *   ClusterRole(Binding) -> the ClusterAccess of CTL_LABEL_CLUSTERACCESS(_NS),
+ *                          and the AgentJob of its labels if any
+ * 0 or -ENOMEM.
+ */
+int ctl_route(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted,
+	      struct strlist *keys) TK_MUST_CHECK;
+
+/* ctl_route, then queue every key. 0 or a negative errno. */
+int ctl_handle_event(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted) TK_MUST_CHECK;
 
 #endif

@@ -1,7 +1,341 @@
-/* main.c - thurkube-webhook entry point (placeholder until the server lands). */
+/* main.c - thurkube-webhook: configuration, start-up and graceful stop. */
 #include "compat.h"
 
-int main(void)
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access.h"
+#include "cli.h"
+#include "config.h"
+#include "kube.h"
+#include "kubecfg.h"
+#include "limits.h"
+#include "log.h"
+#include "metrics.h"
+#include "quantity.h"
+#include "schema.h"
+#include "server.h"
+#include "tls.h"
+
+#ifndef THURKUBE_VERSION
+#define THURKUBE_VERSION "0.1.0-dev"
+#endif
+
+/* Write a message line; on allocation failure it is dropped. */
+static void wh_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
+static void wh_say(struct buf *b, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vprintf(b, fmt, ap) < 0)
+		buf_reset(b);
+	va_end(ap);
+}
+
+struct wh_config {
+	char *address;
+	int64_t port;
+	int64_t health_port;
+	char *tls_cert_file;
+	char *tls_key_file;
+	int64_t tls_reload_seconds;
+	char *kubeconfig;
+	int64_t threads;
+	int64_t request_timeout_ms;
+	int64_t keep_alive_timeout_ms;
+	int64_t api_timeout_ms;
+	int no_cluster_checks;
+	enum log_level log_level;
+	char *default_cpu_request;
+	char *default_memory_request;
+	char *default_cpu_limit;
+	char *default_memory_limit;
+	int64_t max_timeout_seconds;
+};
+
+#define OFF(f) offsetof(struct wh_config, f)
+
+static const struct config_opt wh_opts[] = {
+	{"address", CFG_STRING, "THURKUBE_ADDRESS", "0.0.0.0", 0, 0, OFF(address),
+	 "IPv4 address both listeners bind to"},
+	{"port", CFG_INT, "THURKUBE_PORT", "9443", 1, 65535, OFF(port),
+	 "HTTPS port of /validate and /mutate"},
+	{"health-port", CFG_INT, "THURKUBE_HEALTH_PORT", "8081", 1, 65535, OFF(health_port),
+	 "plain-HTTP port of /healthz, /readyz and /metrics"},
+	{"tls-cert-file", CFG_STRING, "THURKUBE_TLS_CERT_FILE", "/etc/thurkube/tls/tls.crt", 0, 0,
+	 OFF(tls_cert_file), "serving certificate chain (PEM), reloaded when it changes"},
+	{"tls-private-key-file", CFG_STRING, "THURKUBE_TLS_PRIVATE_KEY_FILE",
+	 "/etc/thurkube/tls/tls.key", 0, 0, OFF(tls_key_file), "serving private key (PEM)"},
+	{"tls-reload-seconds", CFG_INT, "THURKUBE_TLS_RELOAD_SECONDS", "10", 1, 3600,
+	 OFF(tls_reload_seconds), "periodic certificate check, besides the directory watch"},
+	{"kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, OFF(kubeconfig),
+	 "kubeconfig for the cluster checks (default: $KUBECONFIG, in-cluster, ~/.kube/config)"},
+	{"threads", CFG_INT, "THURKUBE_THREADS", "16", 1, TK_MAX_CONCURRENT_REQUESTS, OFF(threads),
+	 "HTTPS worker threads: connections served at once"},
+	{"request-timeout-ms", CFG_INT, "THURKUBE_REQUEST_TIMEOUT_MS", "10000", 100, 600000,
+	 OFF(request_timeout_ms), "time allowed to receive a request and send the answer"},
+	{"keep-alive-timeout-ms", CFG_INT, "THURKUBE_KEEP_ALIVE_TIMEOUT_MS", "5000", 0, 600000,
+	 OFF(keep_alive_timeout_ms), "idle time before a keep-alive connection is closed"},
+	{"api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "2000", 100, 30000,
+	 OFF(api_timeout_ms), "budget of the cluster checks (SubjectAccessReviews) per request"},
+	{"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
+	 OFF(no_cluster_checks),
+	 "skip the API server checks (escalation guard, use, reference warnings): dev only"},
+	{"log-level", CFG_LEVEL, "THURKUBE_LOG_LEVEL", "info", 0, 0, OFF(log_level),
+	 "debug, info, warn or error"},
+	{"default-cpu-request", CFG_STRING, "THURKUBE_DEFAULT_CPU_REQUEST", NULL, 0, 0,
+	 OFF(default_cpu_request), "cpu request given to an AgentJob that sets no resources"},
+	{"default-memory-request", CFG_STRING, "THURKUBE_DEFAULT_MEMORY_REQUEST", NULL, 0, 0,
+	 OFF(default_memory_request), "memory request given to an AgentJob that sets none"},
+	{"default-cpu-limit", CFG_STRING, "THURKUBE_DEFAULT_CPU_LIMIT", NULL, 0, 0,
+	 OFF(default_cpu_limit), "cpu limit given to an AgentJob that sets none"},
+	{"default-memory-limit", CFG_STRING, "THURKUBE_DEFAULT_MEMORY_LIMIT", NULL, 0, 0,
+	 OFF(default_memory_limit), "memory limit given to an AgentJob that sets none"},
+	{"max-timeout-seconds", CFG_INT, "THURKUBE_MAX_TIMEOUT_SECONDS", "0", 0, 2147483647,
+	 OFF(max_timeout_seconds), "largest spec.timeoutSeconds accepted (0: no extra bound)"},
+};
+
+static const char wh_synopsis[] =
+	"thurkube-webhook [flags]\n"
+	"       thurkube-webhook validate -f FILE... (offline validation, see validate --help)\n"
+	"       thurkube-webhook --crd | --version | --help";
+
+static int wh_print_crds(void)
+{
+	struct buf out = BUF_INIT(16u * 1024u * 1024u);
+	int r = schema_crds_yaml(&out);
+
+	if (r == 0)
+		fwrite(out.data, 1, out.len, stdout);
+	else
+		fprintf(stderr, "thurkube-webhook: cannot render the CRDs: %s\n", strerror(-r));
+	buf_free(&out);
+	return r == 0 ? 0 : 1;
+}
+
+/* --help, --version and --crd answer at once, whatever else is given. */
+static int wh_early_flags(int argc, char **argv, int *exit_code)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			config_usage(stdout, wh_synopsis, wh_opts, TK_ARRAY_LEN(wh_opts));
+			*exit_code = 0;
+			return 1;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("thurkube-webhook %s\n", THURKUBE_VERSION);
+			*exit_code = 0;
+			return 1;
+		}
+		if (strcmp(argv[i], "--crd") == 0) {
+			*exit_code = wh_print_crds();
+			return 1;
+		}
+	}
 	return 0;
+}
+
+/* Check the quantities now, so a typo fails start-up, not each request. */
+static int wh_check_config(const struct wh_config *c, struct buf *err)
+{
+	const struct {
+		const char *flag, *val;
+	} q[] = {
+		{"default-cpu-request", c->default_cpu_request},
+		{"default-memory-request", c->default_memory_request},
+		{"default-cpu-limit", c->default_cpu_limit},
+		{"default-memory-limit", c->default_memory_limit},
+	};
+	size_t i;
+
+	for (i = 0; i < TK_ARRAY_LEN(q); i++) {
+		struct buf why = BUF_INIT(512);
+		struct quantity qv;
+		int r;
+
+		if (!q[i].val)
+			continue;
+		r = quantity_parse(q[i].val, strlen(q[i].val), &qv, &why);
+		if (r < 0)
+			r = buf_printf(err, "--%s: %s, got \"%s\"", q[i].flag,
+				       why.data ? why.data : "not a quantity", q[i].val) < 0
+				    ? -ENOMEM
+				    : -EINVAL;
+		buf_free(&why);
+		if (r < 0)
+			return r;
+	}
+	if (c->address && !*c->address)
+		return buf_puts(err, "--address: must not be empty") < 0 ? -ENOMEM : -EINVAL;
+	if (c->port == c->health_port)
+		return buf_printf(err, "--health-port: must differ from --port, got \"%lld\"",
+				  (long long)c->health_port) < 0
+			       ? -ENOMEM
+			       : -EINVAL;
+	return 0;
+}
+
+struct wh_cluster {
+	struct kube_config *cfg;
+	struct kube_client *kube;
+	struct access *access;
+};
+
+static int wh_cluster_open(const struct wh_config *c, struct wh_cluster *cl, struct buf *err)
+{
+	int r;
+
+	r = kubecfg_load(c->kubeconfig, &cl->cfg, err);
+	if (r < 0)
+		return r;
+	r = kube_client_new(cl->cfg, "thurkube-webhook/" THURKUBE_VERSION, (long)c->api_timeout_ms,
+			    &cl->kube);
+	if (r < 0) {
+		wh_say(err, "cannot create the API client: %s", strerror(-r));
+		return r;
+	}
+	cl->access = access_new(cl->kube);
+	if (!cl->access) {
+		wh_say(err, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void wh_cluster_close(struct wh_cluster *cl)
+{
+	access_free(cl->access);
+	kube_client_free(cl->kube);
+	kubecfg_free(cl->cfg);
+}
+
+/* Block the stop signals in every thread (CivetWeb's inherit the mask) so
+ * the main thread alone receives them with sigwait. */
+static void wh_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int wh_serve(const struct wh_config *c)
+{
+	struct schema_config sc = {0};
+	struct wh_cluster cl = {0};
+	struct tls_options to = {0};
+	struct server_options so = {0};
+	struct metrics *m = metrics_new();
+	struct tls *tls = NULL;
+	struct server *srv = NULL;
+	struct buf err = BUF_INIT(4096);
+	sigset_t set;
+	int sig = 0, r = -ENOMEM, code = 1;
+
+	wh_block_signals(&set);
+	if (!m)
+		goto out;
+	to.cert_file = c->tls_cert_file;
+	to.key_file = c->tls_key_file;
+	to.reload_seconds = (int)c->tls_reload_seconds;
+	to.metrics = m;
+	r = tls_new(&to, &tls, &err);
+	if (r < 0)
+		goto out;
+	if (!c->no_cluster_checks) {
+		r = wh_cluster_open(c, &cl, &err);
+		if (r < 0)
+			goto out;
+	} else {
+		log_warn("cluster checks disabled: no escalation guard, no reference warnings");
+	}
+	sc.default_cpu_request = c->default_cpu_request;
+	sc.default_memory_request = c->default_memory_request;
+	sc.default_cpu_limit = c->default_cpu_limit;
+	sc.default_memory_limit = c->default_memory_limit;
+	sc.max_timeout_seconds = c->max_timeout_seconds;
+	so.address = c->address;
+	so.port = (int)c->port;
+	so.health_port = (int)c->health_port;
+	so.threads = (int)c->threads;
+	so.request_timeout_ms = (int)c->request_timeout_ms;
+	so.keep_alive_timeout_ms = (int)c->keep_alive_timeout_ms;
+	so.api_timeout_ms = c->api_timeout_ms;
+	so.tls = tls;
+	so.metrics = m;
+	so.schema = &sc;
+	so.access = cl.access;
+	r = server_start(&so, &srv, &err);
+	if (r < 0)
+		goto out;
+	r = tls_start(tls);
+	if (r < 0) {
+		wh_say(&err, "cannot start the certificate watcher: %s", strerror(-r));
+		goto out;
+	}
+	{
+		char port[16], hport[16];
+
+		snprintf(port, sizeof(port), "%lld", (long long)c->port);
+		snprintf(hport, sizeof(hport), "%lld", (long long)c->health_port);
+		log_info("webhook serving", "version", THURKUBE_VERSION, "address", c->address, "port",
+			 port, "health_port", hport, "cert", c->tls_cert_file);
+	}
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	code = 0;
+out:
+	if (r < 0 && err.len)
+		log_error("cannot start", "error", err.data);
+	else if (r < 0)
+		log_error("cannot start", "error", strerror(-r));
+	server_stop(srv);
+	tls_free(tls);
+	wh_cluster_close(&cl);
+	metrics_free(m);
+	buf_free(&err);
+	if (code == 0)
+		log_info("stopped");
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct wh_config c = {0};
+	struct buf err = BUF_INIT(4096);
+	int rest = argc, code = 0;
+
+	log_set_component("webhook");
+	if (argc > 1 && strcmp(argv[1], "validate") == 0)
+		return cli_validate_main(argc - 1, argv + 1);
+	if (wh_early_flags(argc, argv, &code))
+		return code;
+	if (config_parse(wh_opts, TK_ARRAY_LEN(wh_opts), argc, argv, 1, &c, &rest, &err) < 0) {
+		fprintf(stderr, "thurkube-webhook: %s\n", err.len ? err.data : "bad configuration");
+		buf_free(&err);
+		return 2;
+	}
+	if (rest < argc) {
+		fprintf(stderr, "thurkube-webhook: unexpected argument \"%s\" (see --help)\n",
+			argv[rest]);
+		code = 2;
+	} else if (wh_check_config(&c, &err) < 0) {
+		fprintf(stderr, "thurkube-webhook: %s\n", err.data ? err.data : "bad configuration");
+		code = 2;
+	} else {
+		log_set_level(c.log_level);
+		code = wh_serve(&c);
+	}
+	config_free(wh_opts, TK_ARRAY_LEN(wh_opts), &c);
+	buf_free(&err);
+	return code;
 }

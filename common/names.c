@@ -1,0 +1,180 @@
+/*
+ * names.c - Kubernetes name rules (k8s.io/apimachinery/pkg/util/validation)
+ * with the API server's messages, so our errors read like its errors.
+ */
+#include "compat.h"
+
+#include "names.h"
+
+#include "limits.h"
+
+#define NAMES_LABEL_MSG                                                                            \
+	"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
+	"and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "   \
+	"regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+#define NAMES_SUBDOMAIN_MSG                                                                        \
+	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "  \
+	"or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "      \
+	"regex used for validation is "                                                            \
+	"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+#define NAMES_ENV_MSG                                                                              \
+	"a valid environment variable name must consist of alphabetic characters, digits, '_', "   \
+	"'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  "   \
+	"or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
+#define NAMES_CIDENT_MSG                                                                           \
+	"a valid C identifier must start with alphabetic character or '_', followed by a string "  \
+	"of alphanumeric characters or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName', regex "   \
+	"used for validation is '[A-Za-z_][A-Za-z0-9_]*')"
+#define NAMES_LABEL_VALUE_MSG                                                                      \
+	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "   \
+	"or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "      \
+	"'my_value',  or '12345', regex used for validation is "                                   \
+	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+
+/* Collects the reasons of one check, joined by "; " in the order the API
+ * server lists them. */
+static void names_why(struct buf *why, int *first, const char *msg)
+{
+	int r = 0;
+	int was_first = *first;
+
+	*first = 0;
+	if (!why)
+		return;
+	if (was_first)
+		buf_reset(why);
+	else
+		r = buf_puts(why, "; ");
+	/* An unrecordable reason leaves the verdict intact. */
+	if (r == 0 && buf_puts(why, msg) < 0)
+		return;
+}
+
+static void names_why_maxlen(struct buf *why, int *first, size_t max)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "must be no more than %zu characters", max);
+	names_why(why, first, msg);
+}
+
+static int names_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int names_alnum(char c)
+{
+	return names_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+static int names_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* [a-z0-9]([-a-z0-9]*[a-z0-9])? on (s, n). */
+static int names_label_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !names_lower_alnum(s[0]) || !names_lower_alnum(s[n - 1]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!names_lower_alnum(s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Labels joined by single dots. */
+static int names_subdomain_ok(const char *s)
+{
+	const char *p = s;
+
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (!names_label_ok(p, n))
+			return 0;
+		if (!dot)
+			return 1;
+		p = dot + 1;
+	}
+}
+
+int names_dns1123_label(const char *s, struct buf *why)
+{
+	size_t n = strlen(s);
+	int first = 1;
+
+	if (n > TK_MAX_LABEL)
+		names_why_maxlen(why, &first, TK_MAX_LABEL);
+	if (!names_label_ok(s, n)) {
+		/* A valid subdomain that is no label can only be holding dots. */
+		if (names_subdomain_ok(s))
+			names_why(why, &first, "must not contain dots");
+		else
+			names_why(why, &first, NAMES_LABEL_MSG);
+	}
+	return first;
+}
+
+int names_dns1123_subdomain(const char *s, struct buf *why)
+{
+	int first = 1;
+
+	if (strlen(s) > TK_MAX_NAME)
+		names_why_maxlen(why, &first, TK_MAX_NAME);
+	if (!names_subdomain_ok(s))
+		names_why(why, &first, NAMES_SUBDOMAIN_MSG);
+	return first;
+}
+
+int names_env_var(const char *s, struct buf *why)
+{
+	size_t i;
+	int first = 1, ok = s[0] != '\0' && !(s[0] >= '0' && s[0] <= '9');
+
+	for (i = 0; ok && s[i]; i++)
+		ok = names_alnum(s[i]) || s[i] == '-' || s[i] == '.' || s[i] == '_';
+	if (!ok)
+		names_why(why, &first, NAMES_ENV_MSG);
+	/* The API server also refuses names that would change directory. */
+	if (strcmp(s, ".") == 0)
+		names_why(why, &first, "must not be '.'");
+	else if (strcmp(s, "..") == 0)
+		names_why(why, &first, "must not be '..'");
+	else if (strncmp(s, "..", 2) == 0)
+		names_why(why, &first, "must not start with '..'");
+	return first;
+}
+
+int names_c_identifier(const char *s, struct buf *why)
+{
+	size_t i;
+	int first = 1, ok = names_alpha(s[0]) || s[0] == '_';
+
+	for (i = 0; ok && s[i]; i++)
+		ok = names_alnum(s[i]) || s[i] == '_';
+	if (!ok)
+		names_why(why, &first, NAMES_CIDENT_MSG);
+	return first;
+}
+
+int names_label_value(const char *s, struct buf *why)
+{
+	size_t n = strlen(s), i;
+	int first = 1, ok = 1;
+
+	if (n > TK_MAX_LABEL)
+		names_why_maxlen(why, &first, TK_MAX_LABEL);
+	if (n > 0) {
+		ok = names_alnum(s[0]) && names_alnum(s[n - 1]);
+		for (i = 0; ok && i < n; i++)
+			ok = names_alnum(s[i]) || s[i] == '-' || s[i] == '_' || s[i] == '.';
+	}
+	if (!ok)
+		names_why(why, &first, NAMES_LABEL_VALUE_MSG);
+	return first;
+}

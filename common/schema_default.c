@@ -1,0 +1,326 @@
+/*
+ * schema_default.c - admission defaulting as a minimal JSON Patch.
+ *
+ * Schema defaults are filled where the API server would fill them: a
+ * field with a default is added when it is absent (or JSON null) and its
+ * parent object exists. So persistentVolume.size gets 1Gi only when
+ * spec.persistentVolume is present; without it the controller uses 1Gi
+ * anyway (types.h), and the stored object stays as the user wrote it.
+ *
+ * Normalised []string fields (the reference lists and allowedTools) get
+ * their entries trimmed and repeats dropped, as one "replace" of the list.
+ * The result is idempotent: defaulting a defaulted object gives [].
+ */
+#include "compat.h"
+
+#include <errno.h>
+
+#include "jsonpatch.h"
+#include "limits.h"
+#include "schema.h"
+#include "schema_int.h"
+
+#define PTR_MAX (64u * 1024u)
+
+struct dctx {
+	json_object *patch;
+	int err;
+};
+
+static void op(struct dctx *d, const char *name, const char *ptr, json_object *value)
+{
+	if (d->err) {
+		json_object_put(value);
+		return;
+	}
+	d->err = jsonpatch_add_op(d->patch, name, ptr, value);
+}
+
+/* ptr + "/" + escaped token, as a new string (NULL and d->err on failure). */
+static char *ptr_child(struct dctx *d, const char *ptr, const char *token)
+{
+	struct buf b = BUF_INIT(PTR_MAX);
+	char *s = NULL;
+	int r;
+
+	r = buf_printf(&b, "%s/", ptr);
+	if (r == 0)
+		r = jsonpatch_escape(token, &b);
+	if (r == 0)
+		s = buf_steal(&b);
+	buf_free(&b);
+	if (!s && !d->err)
+		d->err = r < 0 ? r : -ENOMEM;
+	return s;
+}
+
+static bool is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/* A trimmed copy of s as a json string (new reference). */
+static json_object *trimmed(const char *s, size_t len)
+{
+	while (len && is_space(*s)) {
+		s++;
+		len--;
+	}
+	while (len && is_space(s[len - 1]))
+		len--;
+	return json_object_new_string_len(s, (int)len);
+}
+
+/* Trim the strings of a []string and drop repeats; a replace op when that changes it. */
+static void normalize_list(struct dctx *d, json_object *v, const char *ptr)
+{
+	json_object *out = json_object_new_array();
+	size_t i, j, len = json_object_array_length(v);
+	bool changed = false;
+
+	if (!out) {
+		d->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < len && !d->err; i++) {
+		json_object *it = json_object_array_get_idx(v, i), *t, *dup = NULL;
+
+		if (!json_object_is_type(it, json_type_string)) {
+			if (json_object_array_add(out, json_object_get(it)) < 0)
+				d->err = -ENOMEM;
+			continue;
+		}
+		t = trimmed(json_object_get_string(it), (size_t)json_object_get_string_len(it));
+		if (!t) {
+			d->err = -ENOMEM;
+			break;
+		}
+		for (j = 0; j < json_object_array_length(out) && !dup; j++)
+			if (json_object_equal(json_object_array_get_idx(out, j), t))
+				dup = t;
+		if (dup || json_object_get_string_len(t) != json_object_get_string_len(it))
+			changed = true;
+		if (dup)
+			json_object_put(t);
+		else if (json_object_array_add(out, t) < 0)
+			d->err = -ENOMEM;
+	}
+	if (changed && !d->err) {
+		op(d, "replace", ptr, out);
+		return;
+	}
+	json_object_put(out);
+}
+
+static json_object *default_value(struct dctx *d, const char *def)
+{
+	json_object *v = json_tokener_parse(def);
+
+	if (!v && !d->err)
+		d->err = -ENOMEM;
+	return v;
+}
+
+static void dwalk(struct dctx *d, const struct snode *n, json_object *v, const char *ptr,
+		  int depth);
+
+static void dwalk_object(struct dctx *d, const struct snode *n, json_object *v, const char *ptr,
+			 int depth)
+{
+	const struct sfield *f;
+
+	for (f = n->fields; f->name && !d->err; f++) {
+		json_object *m = NULL;
+		bool present = json_object_object_get_ex(v, f->name, &m);
+		char *p;
+
+		if (present && m && f->node->type != SN_OBJECT && f->node->type != SN_ARRAY &&
+		    f->node->type != SN_MAP)
+			continue;
+		if ((!present || !m) && !f->node->def)
+			continue;
+		p = ptr_child(d, ptr, f->name);
+		if (!p)
+			return;
+		if (!present || !m)
+			op(d, present ? "replace" : "add", p, default_value(d, f->node->def));
+		else
+			dwalk(d, f->node, m, p, depth + 1);
+		free(p);
+	}
+}
+
+static void dwalk(struct dctx *d, const struct snode *n, json_object *v, const char *ptr, int depth)
+{
+	size_t i, len;
+
+	if (depth > TK_MAX_JSON_DEPTH)
+		return;
+	if (n->type == SN_OBJECT && json_object_is_type(v, json_type_object)) {
+		dwalk_object(d, n, v, ptr, depth);
+	} else if (n->type == SN_ARRAY && json_object_is_type(v, json_type_array)) {
+		len = json_object_array_length(v);
+		if (len > TK_MAX_LIST_ITEMS)
+			return;
+		if (n->flags & SN_NORMALIZE) {
+			normalize_list(d, v, ptr);
+			return;
+		}
+		if (n->items->type != SN_OBJECT)
+			return;
+		for (i = 0; i < len && !d->err; i++) {
+			char idx[24];
+			char *p;
+
+			snprintf(idx, sizeof(idx), "%zu", i);
+			p = ptr_child(d, ptr, idx);
+			if (p)
+				dwalk(d, n->items, json_object_array_get_idx(v, i), p, depth + 1);
+			free(p);
+		}
+	}
+	/* Maps hold only scalars in this API: nothing to default inside. */
+}
+
+/* Default resources from the webhook's configuration, when the AgentJob sets none. */
+static void default_resources(struct dctx *d, json_object *spec, const struct schema_config *cfg)
+{
+	const char *vals[2][2] = {{cfg->default_cpu_request, cfg->default_memory_request},
+				  {cfg->default_cpu_limit, cfg->default_memory_limit}};
+	static const char *const sect[2] = {"requests", "limits"};
+	static const char *const res[2] = {"cpu", "memory"};
+	json_object *r = NULL, *cur = NULL;
+	bool present = json_object_object_get_ex(spec, "resources", &cur);
+	int i, j;
+
+	if (present && cur)
+		return;
+	for (i = 0; i < 2; i++) {
+		json_object *m = NULL;
+
+		for (j = 0; j < 2; j++) {
+			if (!vals[i][j])
+				continue;
+			if (!m)
+				m = json_object_new_object();
+			if (!r)
+				r = json_object_new_object();
+			if (!m || !r ||
+			    json_object_object_add(m, res[j], json_object_new_string(vals[i][j])) < 0) {
+				d->err = -ENOMEM;
+				json_object_put(m);
+				json_object_put(r);
+				return;
+			}
+		}
+		if (m && json_object_object_add(r, sect[i], m) < 0) {
+			d->err = -ENOMEM;
+			json_object_put(m);
+		}
+	}
+	if (r)
+		op(d, present ? "replace" : "add", "/spec/resources", r);
+}
+
+/* A lower webhook maximum lowers the timeout default with it. */
+static void cap_timeout_default(struct dctx *d, const struct schema_config *cfg)
+{
+	size_t i, n = json_object_array_length(d->patch);
+
+	if (cfg->max_timeout_seconds <= 0 || cfg->max_timeout_seconds >= 3600)
+		return;
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(d->patch, i), *p = NULL;
+
+		if (json_object_object_get_ex(o, "path", &p) &&
+		    strcmp(json_object_get_string(p), "/spec/timeoutSeconds") == 0) {
+			json_object *v = json_object_new_int64(cfg->max_timeout_seconds);
+
+			if (!v)
+				d->err = -ENOMEM;
+			else
+				json_object_object_add(o, "value", v);
+		}
+	}
+}
+
+static void add_created_by(struct dctx *d, json_object *obj, const char *user)
+{
+	json_object *meta = NULL, *ann = NULL, *cur = NULL, *v;
+	bool has_meta = json_object_object_get_ex(obj, "metadata", &meta) && meta;
+	bool has_ann;
+
+	if (has_meta && !json_object_is_type(meta, json_type_object))
+		return;
+	has_ann = has_meta && json_object_object_get_ex(meta, "annotations", &ann) && ann;
+	if (has_ann && !json_object_is_type(ann, json_type_object))
+		return;
+	if (has_ann && json_object_object_get_ex(ann, TK_ANNOTATION_CREATED_BY, &cur) &&
+	    json_object_is_type(cur, json_type_string) && strcmp(json_object_get_string(cur), user) == 0)
+		return;
+	v = json_object_new_string(user);
+	if (!v) {
+		d->err = -ENOMEM;
+		return;
+	}
+	if (has_ann) {
+		char *p = ptr_child(d, "/metadata/annotations", TK_ANNOTATION_CREATED_BY);
+
+		if (p)
+			op(d, cur ? "replace" : "add", p, v);
+		else
+			json_object_put(v);
+		free(p);
+		return;
+	}
+	ann = json_object_new_object();
+	if (!ann || json_object_object_add(ann, TK_ANNOTATION_CREATED_BY, v) < 0) {
+		json_object_put(ann);
+		json_object_put(v);
+		d->err = -ENOMEM;
+		return;
+	}
+	if (has_meta) {
+		op(d, json_object_object_get_ex(meta, "annotations", NULL) ? "replace" : "add",
+		   "/metadata/annotations", ann);
+		return;
+	}
+	meta = json_object_new_object();
+	if (!meta || json_object_object_add(meta, "annotations", ann) < 0) {
+		json_object_put(meta);
+		json_object_put(ann);
+		d->err = -ENOMEM;
+		return;
+	}
+	op(d, json_object_object_get_ex(obj, "metadata", NULL) ? "replace" : "add", "/metadata", meta);
+}
+
+int schema_default(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
+		   const char *created_by, json_object **patch_out)
+{
+	const struct skind *sk = schema_skind(k);
+	struct dctx d = {NULL, 0};
+	json_object *spec = NULL;
+
+	if (!sk || !json_object_is_type(obj, json_type_object))
+		return -EINVAL;
+	d.patch = json_object_new_array();
+	if (!d.patch)
+		return -ENOMEM;
+	if (json_object_object_get_ex(obj, "spec", &spec) &&
+	    json_object_is_type(spec, json_type_object)) {
+		dwalk(&d, sk->spec, spec, "/spec", 1);
+		if (k == TK_AGENTJOB && cfg && !d.err) {
+			default_resources(&d, spec, cfg);
+			cap_timeout_default(&d, cfg);
+		}
+	}
+	if (created_by && !d.err)
+		add_created_by(&d, obj, created_by);
+	if (d.err) {
+		json_object_put(d.patch);
+		return d.err;
+	}
+	*patch_out = d.patch;
+	return 0;
+}

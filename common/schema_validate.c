@@ -1,0 +1,1178 @@
+/*
+ * schema_validate.c - admission validation: a structural walk over the
+ * schema tree (types, required fields, enums, bounds, unknown fields),
+ * then the semantic checks the tables name, then the rules that span
+ * several fields of a kind. Every problem is recorded; nothing stops at
+ * the first one.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
+
+#include "cron.h"
+#include "limits.h"
+#include "names.h"
+#include "quantity.h"
+#include "schema.h"
+#include "schema_int.h"
+#include "tz.h"
+
+/* Longest allowedTools entry. TODO(limits.h): TK_MAX_TOOL_NAME. */
+#define SCHEMA_MAX_TOOL 256
+/* Longest path kept for an error (deeper paths are cut only in text, never skipped). */
+#define PATH_MAX_LEN 4096
+
+/* ---- paths and error helpers ---- */
+
+static char *path_join(struct schema_vctx *c, const char *fmt, ...) TK_PRINTF(2, 3);
+
+static char *path_join(struct schema_vctx *c, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(PATH_MAX_LEN + 1024);
+	va_list ap;
+	char *s = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		s = buf_steal(&b);
+	buf_free(&b);
+	if (!s)
+		c->oom = 1;
+	return s;
+}
+
+static char *path_field(struct schema_vctx *c, const char *base, const char *name)
+{
+	return *base ? path_join(c, "%s.%s", base, name) : path_join(c, "%s", name);
+}
+
+static char *path_index(struct schema_vctx *c, const char *base, size_t i)
+{
+	return path_join(c, "%s[%zu]", base, i);
+}
+
+static char *path_key(struct schema_vctx *c, const char *base, const char *key)
+{
+	return path_join(c, "%s[%s]", base, key);
+}
+
+/* The value as compact JSON text for "Invalid value: <v>". */
+static const char *json_text(json_object *v)
+{
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static const char *str_of(json_object *v)
+{
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* A member that is present and not JSON null; borrowed. */
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_is_type(o, json_type_object))
+		return NULL;
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	return str_of(get(o, key));
+}
+
+static size_t array_len(json_object *v)
+{
+	return json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+}
+
+/* Report the reason a names.h rule gave, as "Invalid value". */
+static void invalid_why(struct schema_vctx *c, const char *path, const char *value, struct buf *why)
+{
+	fielderrs_add_str(c->errs, FE_INVALID, path, value, "%s", why->data ? why->data : "invalid");
+}
+
+static bool has_space_or_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* ---- structural walk ---- */
+
+static const char *json_type_word(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		return "null";
+	case json_type_boolean:
+		return "boolean";
+	case json_type_double:
+		return "number";
+	case json_type_int:
+		return "integer";
+	case json_type_object:
+		return "object";
+	case json_type_array:
+		return "array";
+	case json_type_string:
+		return "string";
+	}
+	return "unknown";
+}
+
+static bool type_ok(const struct snode *n, json_object *v)
+{
+	switch (n->type) {
+	case SN_OBJECT:
+	case SN_MAP:
+		return json_object_is_type(v, json_type_object);
+	case SN_STRING:
+		return json_object_is_type(v, json_type_string);
+	case SN_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case SN_INT:
+		return json_object_is_type(v, json_type_int);
+	case SN_ARRAY:
+		return json_object_is_type(v, json_type_array);
+	case SN_QUANTITY:
+		return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_string);
+	}
+	return false;
+}
+
+static const char *const expected_words[] = {
+	[SN_OBJECT] = "object", [SN_STRING] = "string", [SN_BOOL] = "boolean",
+	[SN_INT] = "integer",	[SN_ARRAY] = "array",	[SN_MAP] = "object",
+	[SN_QUANTITY] = "integer or string",
+};
+
+static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path);
+
+static void check_enum(struct schema_vctx *c, const struct snode *n, json_object *v,
+		       const char *path)
+{
+	struct buf list = BUF_INIT(4096);
+	const char *s = json_object_get_string(v);
+	size_t i;
+	int r = 0;
+
+	for (i = 0; n->enums[i]; i++)
+		if (strcmp(s, n->enums[i]) == 0)
+			return;
+	for (i = 0; r == 0 && n->enums[i]; i++)
+		r = buf_printf(&list, "%s\"%s\"", i ? ", " : "", n->enums[i]);
+	if (r < 0)
+		c->oom = 1;
+	else
+		fielderrs_add_str(c->errs, FE_NOT_SUPPORTED, path, s, "supported values: %s", list.data);
+	buf_free(&list);
+}
+
+static void check_bounds(struct schema_vctx *c, const struct snode *n, json_object *v,
+			 const char *path)
+{
+	int64_t x = json_object_get_int64(v);
+	bool lo = (n->flags & SN_HAS_MIN) && x < n->min;
+	bool hi = (n->flags & SN_HAS_MAX) && x > n->max;
+
+	if (!lo && !hi)
+		return;
+	if ((n->flags & SN_HAS_MIN) && (n->flags & SN_HAS_MAX))
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "must be between %lld and %lld",
+			      (long long)n->min, (long long)n->max);
+	else if (lo)
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
+			      "must be greater than or equal to %lld", (long long)n->min);
+	else
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
+			      "must be less than or equal to %lld", (long long)n->max);
+}
+
+static void walk_object(struct schema_vctx *c, const struct snode *n, json_object *v,
+			const char *path)
+{
+	const struct sfield *f;
+
+	for (f = n->fields; f->name; f++) {
+		json_object *m = get(v, f->name);
+		char *p = path_field(c, path, f->name);
+
+		if (!p)
+			return;
+		if (!m || (f->node->type == SN_STRING && (f->node->flags & SN_NONEMPTY) &&
+			   json_object_is_type(m, json_type_string) && json_object_get_string_len(m) == 0)) {
+			if (f->required || m)
+				fielderrs_add(c->errs, FE_REQUIRED, p, NULL, NULL);
+		} else {
+			walk(c, f->node, m, p);
+		}
+		free(p);
+	}
+	json_object_object_foreach(v, key, val)
+	{
+		bool known = false;
+
+		(void)val;
+		for (f = n->fields; f->name && !known; f++)
+			known = strcmp(f->name, key) == 0;
+		if (!known) {
+			char *p = path_field(c, path, key);
+
+			if (p && strlist_addf(c->warnings, "unknown field \"%s\"", p) < 0)
+				c->oom = 1;
+			free(p);
+		}
+	}
+}
+
+static void walk_array(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
+{
+	size_t i, len = json_object_array_length(v);
+
+	if (len > TK_MAX_LIST_ITEMS) {
+		fielderrs_add(c->errs, FE_TOO_MANY, path, NULL, "must have at most %d items",
+			      TK_MAX_LIST_ITEMS);
+		return;
+	}
+	if ((int)len < n->min_items) {
+		fielderrs_add(c->errs, FE_REQUIRED, path, NULL, "must have at least %d item%s",
+			      n->min_items, n->min_items == 1 ? "" : "s");
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		json_object *it = json_object_array_get_idx(v, i);
+		char *p = path_index(c, path, i);
+
+		if (!p)
+			return;
+		if (it)
+			walk(c, n->items, it, p);
+		else
+			fielderrs_add(c->errs, FE_TYPE, p, "\"null\"", "%s in body must be of type %s: \"null\"",
+				      p, expected_words[n->items->type]);
+		free(p);
+	}
+	if (n->flags & SN_LIST_MAP) {
+		for (i = 0; i < len; i++) {
+			const char *k = get_str(json_object_array_get_idx(v, i), n->list_key);
+			size_t j;
+
+			for (j = 0; k && j < i; j++) {
+				const char *o = get_str(json_object_array_get_idx(v, j), n->list_key);
+
+				if (o && strcmp(o, k) == 0) {
+					char *p = path_index(c, path, i);
+
+					if (p)
+						fielderrs_add_str(c->errs, FE_DUPLICATE, p, k, NULL);
+					free(p);
+					break;
+				}
+			}
+		}
+	}
+}
+
+static void walk_map(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
+{
+	json_object_object_foreach(v, key, val)
+	{
+		char *p = path_key(c, path, key);
+
+		if (!p)
+			return;
+		if (val)
+			walk(c, n->items, val, p);
+		free(p);
+	}
+}
+
+static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
+{
+	size_t nerr = c->errs->n;
+
+	if (!type_ok(n, v)) {
+		const char *w = json_type_word(v);
+		char q[32];
+
+		snprintf(q, sizeof(q), "\"%s\"", w);
+		fielderrs_add(c->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"", path,
+			      expected_words[n->type], w);
+		return;
+	}
+	if (n->enums && n->type == SN_STRING)
+		check_enum(c, n, v, path);
+	if (n->type == SN_INT)
+		check_bounds(c, n, v, path);
+	if (n->type == SN_OBJECT)
+		walk_object(c, n, v, path);
+	else if (n->type == SN_ARRAY)
+		walk_array(c, n, v, path);
+	else if (n->type == SN_MAP)
+		walk_map(c, n, v, path);
+	/* Semantic checks see only values whose own shape is right. */
+	if (n->check && c->errs->n == nerr)
+		n->check(c, v, path);
+	else if (n->check && (n->type == SN_OBJECT || n->type == SN_ARRAY || n->type == SN_MAP))
+		n->check(c, v, path);
+}
+
+/* ---- semantic checks named by the tables ---- */
+
+void schema_check_schedule(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
+	struct buf why = BUF_INIT(1024);
+	struct cron_expr e;
+
+	if (len == 0) {
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "must be a cron expression; leave schedule out for a one-shot run");
+		return;
+	}
+	if (len > TK_MAX_CRON_LEN) {
+		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %d bytes",
+			      TK_MAX_CRON_LEN);
+		return;
+	}
+	if (strncmp(s, "TZ=", 3) == 0 || strncmp(s, "CRON_TZ=", 8) == 0) {
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "TZ= and CRON_TZ= prefixes are not supported: set spec.timezone instead");
+		return;
+	}
+	if (cron_parse(s, len, &e, &why) < 0)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "%s",
+				  why.data && *why.data ? why.data : "invalid cron expression");
+	buf_free(&why);
+}
+
+void schema_check_timezone(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+	int r;
+
+	/* The CronJob controller knows UTC without a database. */
+	if (strcmp(s, "Etc/UTC") == 0 || strcmp(s, "UTC") == 0)
+		return;
+	r = tz_exists(s);
+	if (r == 1)
+		return;
+	if (r == 0)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "unknown time zone %s", s);
+	else if (r == -ENOENT)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "cannot check the time zone: tz database not found at %s; install "
+				  "tzdata",
+				  tz_root());
+	else
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "cannot check the time zone: %s",
+				  strerror(-r));
+}
+
+void schema_check_timeout(struct schema_vctx *c, json_object *v, const char *path)
+{
+	int64_t x = json_object_get_int64(v);
+
+	if (c->cfg && c->cfg->max_timeout_seconds > 0 && x > c->cfg->max_timeout_seconds)
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
+			      "must be between 1 and %lld (the webhook's maximum timeout)",
+			      (long long)c->cfg->max_timeout_seconds);
+}
+
+void schema_check_text(struct schema_vctx *c, json_object *v, const char *path)
+{
+	if ((size_t)json_object_get_string_len(v) > TK_MAX_PROMPT)
+		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %u bytes",
+			      TK_MAX_PROMPT);
+}
+
+void schema_check_prompt(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (!*s)
+		fielderrs_add(c->errs, FE_REQUIRED, path, NULL, "must not be blank");
+	else
+		schema_check_text(c, v, path);
+}
+
+void schema_check_ref(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct buf why = BUF_INIT(1024);
+	const char *s = json_object_get_string(v);
+
+	if (!names_dns1123_subdomain(s, &why))
+		invalid_why(c, path, s, &why);
+	buf_free(&why);
+}
+
+/* Entries of a []string that are DNS-1123 names, without repeats. */
+static void check_names_unique(struct schema_vctx *c, json_object *v, const char *path,
+			       const char *member)
+{
+	size_t i, j, len = array_len(v);
+
+	for (i = 0; i < len; i++) {
+		json_object *it = json_object_array_get_idx(v, i);
+		const char *s = member ? get_str(it, member) : str_of(it);
+		char *p;
+
+		if (!s)
+			continue;
+		p = member ? path_join(c, "%s[%zu].%s", path, i, member) : path_index(c, path, i);
+		if (!p)
+			return;
+		if (*s)
+			schema_check_ref(c, member ? get(it, member) : it, p);
+		for (j = 0; j < i; j++) {
+			json_object *o = json_object_array_get_idx(v, j);
+			const char *t = member ? get_str(o, member) : str_of(o);
+
+			if (t && strcmp(s, t) == 0) {
+				fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
+				break;
+			}
+		}
+		free(p);
+	}
+}
+
+void schema_check_ref_list(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t i, len = array_len(v);
+
+	for (i = 0; i < len; i++) {
+		const char *s = str_of(json_object_array_get_idx(v, i));
+		char *p;
+
+		if (!s || *s)
+			continue;
+		p = path_index(c, path, i);
+		if (p)
+			fielderrs_add(c->errs, FE_REQUIRED, p, NULL, NULL);
+		free(p);
+	}
+	check_names_unique(c, v, path, NULL);
+}
+
+void schema_check_local_refs(struct schema_vctx *c, json_object *v, const char *path)
+{
+	check_names_unique(c, v, path, "name");
+}
+
+int schema_env_reserved(const char *name)
+{
+	static const char *const fixed[] = {"HOME", "CONFIG_DIR", "PERSIST_DIR", "GH_TOKEN", NULL};
+	const char *p;
+	size_t i;
+
+	for (i = 0; fixed[i]; i++)
+		if (strcmp(name, fixed[i]) == 0)
+			return 1;
+	if (strncmp(name, "REPO_TOKEN_", 11) != 0 || !name[11])
+		return 0;
+	for (p = name + 11; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+static void check_env_item(struct schema_vctx *c, json_object *v, json_object *it, size_t i,
+			   const char *path)
+{
+	struct buf why = BUF_INIT(1024);
+	const char *name = get_str(it, "name"), *value = get_str(it, "value");
+	char *p = path_join(c, "%s[%zu].name", path, i);
+	size_t j;
+
+	if (!p)
+		return;
+	if (name && *name && !names_env_var(name, &why))
+		invalid_why(c, p, name, &why);
+	else if (name && schema_env_reserved(name))
+		fielderrs_add_str(c->errs, FE_INVALID, p, name,
+				  "is reserved: thurkube sets it in the agent container");
+	for (j = 0; name && *name && j < i; j++) {
+		const char *o = get_str(json_object_array_get_idx(v, j), "name");
+
+		if (o && strcmp(o, name) == 0) {
+			fielderrs_add_str(c->errs, FE_DUPLICATE, p, name, NULL);
+			break;
+		}
+	}
+	free(p);
+	if (value && *value && get(it, "valueFrom")) {
+		p = path_join(c, "%s[%zu].valueFrom", path, i);
+		if (p)
+			fielderrs_add_str(c->errs, FE_INVALID, p, "",
+					  "may not be specified when `value` is not empty");
+		free(p);
+	}
+	buf_free(&why);
+}
+
+void schema_check_env_list(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t i, len = array_len(v);
+
+	for (i = 0; i < len; i++) {
+		json_object *it = json_object_array_get_idx(v, i);
+
+		if (json_object_is_type(it, json_type_object))
+			check_env_item(c, v, it, i, path);
+	}
+}
+
+/* How many of the named members are present. */
+static int count_members(json_object *o, const char *const *names)
+{
+	int n = 0;
+
+	for (; *names; names++)
+		n += get(o, *names) != NULL;
+	return n;
+}
+
+void schema_check_env_source(struct schema_vctx *c, json_object *v, const char *path)
+{
+	static const char *const srcs[] = {"configMapKeyRef", "fieldRef", "resourceFieldRef",
+					   "secretKeyRef", NULL};
+	int n = count_members(v, srcs);
+
+	if (n == 0)
+		fielderrs_add_str(c->errs, FE_INVALID, path, "",
+				  "must specify one of: `configMapKeyRef`, `fieldRef`, "
+				  "`resourceFieldRef` or `secretKeyRef`");
+	else if (n > 1)
+		fielderrs_add_str(c->errs, FE_INVALID, path, "",
+				  "may not have more than one field specified at a time");
+}
+
+void schema_check_env_from(struct schema_vctx *c, json_object *v, const char *path)
+{
+	static const char *const srcs[] = {"configMapRef", "secretRef", NULL};
+	struct buf why = BUF_INIT(1024);
+	const char *prefix = get_str(v, "prefix");
+	int n = count_members(v, srcs);
+
+	if (n == 0)
+		fielderrs_add_str(c->errs, FE_INVALID, path, "",
+				  "must specify one of: `configMapRef` or `secretRef`");
+	else if (n > 1)
+		fielderrs_add_str(c->errs, FE_INVALID, path, "",
+				  "may not have more than one field specified at a time");
+	if (prefix && *prefix && !names_env_var(prefix, &why)) {
+		char *p = path_field(c, path, "prefix");
+
+		if (p)
+			invalid_why(c, p, prefix, &why);
+		free(p);
+	}
+	buf_free(&why);
+}
+
+void schema_check_config_key(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v), *p;
+	bool ok = *s && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+
+	for (p = s; ok && *p; p++)
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		     *p == '-' || *p == '_' || *p == '.';
+	if (strlen(s) > TK_MAX_NAME)
+		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %d bytes",
+			      TK_MAX_NAME);
+	else if (!ok)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "a valid config key must consist of alphanumeric characters, '-', '_' "
+				  "or '.' (e.g. 'key.name', or 'KEY_NAME', or 'key-name', regex used "
+				  "for validation is '[-._a-zA-Z0-9]+')");
+}
+
+/* Parse an int-or-string quantity. 0, or -EINVAL with the reason in why. */
+static int qty_of(json_object *v, struct quantity *q, struct buf *why)
+{
+	char num[32];
+	const char *s = num;
+
+	if (json_object_is_type(v, json_type_int))
+		snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(v));
+	else if (json_object_is_type(v, json_type_string))
+		s = json_object_get_string(v);
+	else
+		return -EINVAL;
+	return quantity_parse(s, strlen(s), q, why);
+}
+
+void schema_check_quantity(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct buf why = BUF_INIT(1024);
+	struct quantity q;
+
+	if (qty_of(v, &q, &why) < 0)
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "%s",
+			      why.data && *why.data ? why.data : "invalid quantity");
+	else if (q.neg)
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
+			      "must be greater than or equal to 0");
+	buf_free(&why);
+}
+
+void schema_check_pv_size(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct buf why = BUF_INIT(1024);
+	struct quantity q, zero;
+
+	if (qty_of(v, &q, &why) < 0)
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "%s",
+			      why.data && *why.data ? why.data : "invalid quantity");
+	else if (quantity_parse("0", 1, &zero, NULL) == 0 && quantity_cmp(&q, &zero) <= 0)
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "must be greater than zero");
+	buf_free(&why);
+}
+
+void schema_check_resources(struct schema_vctx *c, json_object *v, const char *path)
+{
+	json_object *req = get(v, "requests"), *lim = get(v, "limits");
+
+	if (!json_object_is_type(req, json_type_object) || !json_object_is_type(lim, json_type_object))
+		return;
+	json_object_object_foreach(req, name, rv)
+	{
+		json_object *lv = get(lim, name);
+		struct quantity a, b;
+		char *p;
+
+		if (!lv || qty_of(rv, &a, NULL) < 0 || qty_of(lv, &b, NULL) < 0 ||
+		    quantity_cmp(&a, &b) <= 0)
+			continue;
+		p = path_join(c, "%s.requests[%s]", path, name);
+		if (p)
+			fielderrs_add(c->errs, FE_INVALID, p, json_text(rv),
+				      "must be less than or equal to %s limit of %s", name,
+				      json_object_is_type(lv, json_type_string)
+					      ? json_object_get_string(lv)
+					      : json_text(lv));
+		free(p);
+	}
+}
+
+void schema_check_label_values(struct schema_vctx *c, json_object *v, const char *path)
+{
+	json_object_object_foreach(v, key, val)
+	{
+		struct buf why = BUF_INIT(1024);
+		const char *s = str_of(val);
+		char *p;
+
+		if (s && !names_label_value(s, &why)) {
+			p = path_key(c, path, key);
+			if (p)
+				invalid_why(c, p, s, &why);
+			free(p);
+		}
+		buf_free(&why);
+	}
+}
+
+void schema_check_toleration(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *key = get_str(v, "key"), *op = get_str(v, "operator");
+	const char *value = get_str(v, "value"), *effect = get_str(v, "effect");
+	bool exists = op && strcmp(op, "Exists") == 0;
+	char *p;
+
+	if ((!key || !*key) && !exists) {
+		p = path_field(c, path, "operator");
+		if (p)
+			fielderrs_add_str(c->errs, FE_INVALID, p, op ? op : "",
+					  "operator must be Exists when `key` is empty, which means "
+					  "\"match all values and all keys\"");
+		free(p);
+	}
+	if (exists && value && *value) {
+		p = path_field(c, path, "operator");
+		if (p)
+			fielderrs_add_str(c->errs, FE_INVALID, p, value,
+					  "value must be empty when `operator` is 'Exists'");
+		free(p);
+	}
+	if (get(v, "tolerationSeconds") && (!effect || strcmp(effect, "NoExecute") != 0)) {
+		p = path_field(c, path, "effect");
+		if (p)
+			fielderrs_add_str(c->errs, FE_INVALID, p, effect ? effect : "",
+					  "effect must be 'NoExecute' when `tolerationSeconds` is set");
+		free(p);
+	}
+}
+
+void schema_check_image(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+
+	if (has_space_or_ctl(s))
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "must not contain whitespace or control characters");
+}
+
+void schema_check_auth_env(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct buf why = BUF_INIT(1024);
+	const char *s = json_object_get_string(v);
+
+	if (!names_c_identifier(s, &why))
+		invalid_why(c, path, s, &why);
+	else if (schema_env_reserved(s))
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "is reserved: thurkube sets it in the agent container");
+	buf_free(&why);
+}
+
+/*
+ * Normalise an absolute path: collapse "//" and "/./", drop a trailing
+ * '/'. Returns a new string, or NULL (with *why set) when it is not
+ * absolute or has a ".." segment.
+ */
+static char *norm_path(const char *s, const char **why)
+{
+	char *out = malloc(strlen(s) + 2), *o = out;
+	const char *p = s;
+
+	*why = NULL;
+	if (!out)
+		return NULL;
+	if (*s != '/') {
+		*why = "must be an absolute path";
+		goto bad;
+	}
+	while (*p) {
+		const char *seg;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		seg = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			*why = "must not contain '..'";
+			goto bad;
+		}
+		*o++ = '/';
+		memcpy(o, seg, n);
+		o += n;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+/* 1 when a is b or inside it (both normalised). */
+static int path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	if (strcmp(b, "/") == 0)
+		return 1;
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+void schema_check_mount_path(struct schema_vctx *c, json_object *v, const char *path)
+{
+	static const char *const taken[][2] = {
+		{"/tmp", "the agent's scratch volume is mounted there"},
+		{"/home/agent", "the agent's HOME volume is mounted there"},
+	};
+	const char *s = json_object_get_string(v), *why;
+	char *n = norm_path(s, &why);
+	size_t i;
+
+	if (!n) {
+		if (why)
+			fielderrs_add_str(c->errs, FE_INVALID, path, s, "%s", why);
+		else
+			c->oom = 1;
+		return;
+	}
+	if (strcmp(n, "/") == 0)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "must not be the root directory");
+	for (i = 0; i < TK_ARRAY_LEN(taken); i++)
+		if (path_within(n, taken[i][0]))
+			fielderrs_add_str(c->errs, FE_INVALID, path, s, "must not be %s or inside it: %s",
+					  taken[i][0], taken[i][1]);
+	free(n);
+}
+
+void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t i, j, len = array_len(v);
+
+	for (i = 0; i < len; i++) {
+		const char *s = str_of(json_object_array_get_idx(v, i));
+		char *p;
+
+		if (!s)
+			continue;
+		p = path_index(c, path, i);
+		if (!p)
+			return;
+		if (!*s)
+			fielderrs_add_str(c->errs, FE_INVALID, p, s, "must not be empty");
+		else if (strlen(s) > SCHEMA_MAX_TOOL)
+			fielderrs_add(c->errs, FE_TOO_LONG, p, NULL, "may not be more than %d bytes",
+				      SCHEMA_MAX_TOOL);
+		else if (has_space_or_ctl(s))
+			fielderrs_add_str(c->errs, FE_INVALID, p, s,
+					  "must not contain whitespace or control characters");
+		for (j = 0; *s && j < i; j++) {
+			const char *o = str_of(json_object_array_get_idx(v, j));
+
+			if (o && strcmp(o, s) == 0) {
+				fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
+				break;
+			}
+		}
+		free(p);
+	}
+}
+
+/* GitHub account names: letters, digits and inner '-', at most 39. */
+static bool github_owner_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 39 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* GitHub repository names: letters, digits, '-', '_' and '.', at most 100, not "." or "..". */
+static bool github_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 100 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+void schema_check_github_repo(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v), *slash = strchr(s, '/');
+
+	if (!slash || !github_owner_ok(s, (size_t)(slash - s)) ||
+	    !github_name_ok(slash + 1, strlen(slash + 1)))
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "must be a GitHub repository as owner/repo (owner: letters, digits "
+				  "and inner '-', at most 39; repo: letters, digits, '-', '_' and '.', "
+				  "at most 100)");
+}
+
+void schema_check_github_owner(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+
+	if (!github_owner_ok(s, strlen(s)))
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "must be a GitHub account name: letters, digits and inner '-', at "
+				  "most 39");
+}
+
+void schema_check_github_name(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+
+	if (!github_name_ok(s, strlen(s)))
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "must be a GitHub repository name: letters, digits, '-', '_' and "
+				  "'.', at most 100, not \".\" or \"..\"");
+}
+
+void schema_check_skill_name(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v), *why = NULL;
+	char *n;
+
+	if (has_space_or_ctl(s)) {
+		why = "must not contain whitespace or control characters";
+	} else if (*s == '/') {
+		why = "must be a directory relative to the repository";
+	} else if (strlen(s) > TK_MAX_NAME) {
+		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %d bytes",
+			      TK_MAX_NAME);
+		return;
+	} else {
+		/* Reuse the absolute-path normaliser to find ".." segments. */
+		struct buf b = BUF_INIT(TK_MAX_NAME + 2);
+
+		if (buf_printf(&b, "/%s", s) < 0) {
+			c->oom = 1;
+			return;
+		}
+		n = norm_path(b.data, &why);
+		buf_free(&b);
+		if (!n && !why) {
+			c->oom = 1;
+			return;
+		}
+		free(n);
+	}
+	if (why)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "%s", why);
+}
+
+void schema_check_git_ref(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v);
+
+	if (!*s)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "must not be empty");
+	else if (has_space_or_ctl(s) || *s == '-' || strstr(s, "..") || strlen(s) > TK_MAX_NAME)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+				  "must be a git branch, tag or commit: no whitespace, no \"..\", not "
+				  "starting with '-', at most 253 bytes");
+}
+
+void schema_check_command(struct schema_vctx *c, json_object *v, const char *path)
+{
+	if (json_object_get_string_len(v) == 0)
+		fielderrs_add_str(c->errs, FE_INVALID, path, "", "must not be empty");
+}
+
+void schema_check_url(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v), *host, *end, *at;
+	bool ok;
+
+	if (strncasecmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		host = NULL;
+	ok = host && !has_space_or_ctl(s);
+	if (ok) {
+		end = host + strcspn(host, "/?#");
+		at = memchr(host, '@', (size_t)(end - host));
+		if (at)
+			host = at + 1;
+		ok = end > host && *host != ':';
+	}
+	if (!ok)
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "must be an http or https URL with a host");
+}
+
+static void check_rule_entries(struct schema_vctx *c, json_object *rule, const char *path,
+			       const char *member, bool url)
+{
+	json_object *list = get(rule, member);
+	size_t i, len = array_len(list);
+
+	for (i = 0; i < len; i++) {
+		const char *s = str_of(json_object_array_get_idx(list, i));
+		char *p;
+
+		if (!s || (*s && (!url || *s == '/')) || (!*s && !url && strcmp(member, "apiGroups") == 0))
+			continue;
+		p = path_join(c, "%s.%s[%zu]", path, member, i);
+		if (p)
+			fielderrs_add_str(c->errs, FE_INVALID, p, s,
+					  url && *s ? "must start with \"/\"" : "must not be empty");
+		free(p);
+	}
+}
+
+void schema_check_policy_rule(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t urls = array_len(get(v, "nonResourceURLs"));
+	char *p;
+
+	check_rule_entries(c, v, path, "verbs", false);
+	check_rule_entries(c, v, path, "resources", false);
+	check_rule_entries(c, v, path, "resourceNames", false);
+	check_rule_entries(c, v, path, "nonResourceURLs", true);
+	if (urls > 0) {
+		if (array_len(get(v, "resources")) || array_len(get(v, "apiGroups")) ||
+		    array_len(get(v, "resourceNames")))
+			fielderrs_add(c->errs, FE_FORBIDDEN, path, NULL,
+				      "resources and nonResourceURLs cannot be mixed");
+		return;
+	}
+	if (array_len(get(v, "apiGroups")) == 0) {
+		p = path_field(c, path, "apiGroups");
+		if (p)
+			fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
+				      "resource rules must supply at least one api group");
+		free(p);
+	}
+}
+
+/* ---- rules that span fields ---- */
+
+static void check_name(struct schema_vctx *c, json_object *obj, int max, const char *why_max)
+{
+	json_object *meta = get(obj, "metadata");
+	const char *name = get_str(meta, "name"), *gen = get_str(meta, "generateName");
+	struct buf why = BUF_INIT(1024);
+
+	if (meta && !json_object_is_type(meta, json_type_object)) {
+		fielderrs_add(c->errs, FE_TYPE, "metadata", "\"object\"",
+			      "metadata in body must be of type object: \"%s\"", json_type_word(meta));
+		return;
+	}
+	if (!name || !*name) {
+		if (get(meta, "name") && !name)
+			fielderrs_add(c->errs, FE_TYPE, "metadata.name", "\"string\"",
+				      "metadata.name in body must be of type string: \"%s\"",
+				      json_type_word(get(meta, "name")));
+		else if (gen && *gen && max && strlen(gen) + 5 > (size_t)max)
+			fielderrs_add(c->errs, FE_TOO_LONG, "metadata.generateName", NULL,
+				      "may not be more than %d bytes (%s)", max - 5, why_max);
+		else if (!gen || !*gen)
+			fielderrs_add(c->errs, FE_REQUIRED, "metadata.name", NULL,
+				      "name or generateName is required");
+		return;
+	}
+	if (!names_dns1123_subdomain(name, &why))
+		invalid_why(c, "metadata.name", name, &why);
+	else if (max && strlen(name) > (size_t)max)
+		fielderrs_add(c->errs, FE_TOO_LONG, "metadata.name", NULL,
+			      "may not be more than %d bytes (%s)", max, why_max);
+	buf_free(&why);
+}
+
+void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_object *spec)
+{
+	if (get_str(spec, "schedule"))
+		check_name(c, obj, TK_MAX_AGENTJOB_NAME_CRON,
+			   "the CronJob's Jobs and pods add 11 characters to it");
+	else
+		check_name(c, obj, TK_MAX_AGENTJOB_NAME_JOB,
+			   "the one-shot Job is named <name>-<16 hex> and must fit in 63");
+}
+
+void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_object *spec)
+{
+	const char *cs = get_str(spec, "configPath"), *ps = get_str(spec, "persistPath"), *why;
+	char *cn = NULL, *pn = NULL;
+
+	check_name(c, obj, 0, NULL);
+	if (!cs || !ps)
+		return;
+	cn = norm_path(cs, &why);
+	pn = norm_path(ps, &why);
+	if (!cn || !pn || strcmp(cn, "/") == 0 || strcmp(pn, "/") == 0)
+		goto out;
+	if (strcmp(cn, pn) == 0)
+		fielderrs_add_str(c->errs, FE_INVALID, "spec.persistPath", ps,
+				  "must differ from spec.configPath");
+	else if (path_within(pn, cn))
+		fielderrs_add_str(c->errs, FE_INVALID, "spec.persistPath", ps,
+				  "must not be inside spec.configPath");
+	else if (path_within(cn, pn))
+		fielderrs_add_str(c->errs, FE_INVALID, "spec.configPath", cs,
+				  "must not be inside spec.persistPath");
+out:
+	free(cn);
+	free(pn);
+}
+
+void schema_check_kind_mcp(struct schema_vctx *c, json_object *obj, json_object *spec)
+{
+	bool cmd = get(spec, "command") != NULL, url = get(spec, "url") != NULL;
+
+	check_name(c, obj, 0, NULL);
+	if (!cmd && !url)
+		fielderrs_add(c->errs, FE_REQUIRED, "spec", NULL,
+			      "exactly one of spec.command or spec.url must be set");
+	else if (cmd && url)
+		fielderrs_add(c->errs, FE_FORBIDDEN, "spec.url", NULL,
+			      "may not be set together with spec.command: exactly one of command or "
+			      "url");
+	if (!cmd && url && array_len(get(spec, "args")))
+		fielderrs_add(c->errs, FE_FORBIDDEN, "spec.args", NULL, "only valid with spec.command");
+}
+
+/* ---- entry point ---- */
+
+static void check_type_meta(struct schema_vctx *c, json_object *obj)
+{
+	const char *av = get_str(obj, "apiVersion"), *kind = get_str(obj, "kind");
+	const char *want = schema_kind_info(c->kind)->kind;
+
+	if (!av)
+		fielderrs_add(c->errs, FE_REQUIRED, "apiVersion", NULL, NULL);
+	else if (strcmp(av, TK_API_VERSION) != 0)
+		fielderrs_add_str(c->errs, FE_NOT_SUPPORTED, "apiVersion", av,
+				  "supported values: \"" TK_API_VERSION "\"");
+	if (!kind)
+		fielderrs_add(c->errs, FE_REQUIRED, "kind", NULL, NULL);
+	else if (strcmp(kind, want) != 0)
+		fielderrs_add_str(c->errs, FE_INVALID, "kind", kind, "must be %s", want);
+}
+
+int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
+		    const struct schema_config *cfg, struct fielderrs *errs,
+		    struct strlist *warnings)
+{
+	const struct skind *sk = schema_skind(k);
+	struct schema_vctx c = {k, cfg, errs, warnings, obj, NULL, 0};
+	json_object *spec;
+
+	/* No rule depends on the previous version yet (no immutable fields). */
+	(void)old_obj;
+	if (!sk)
+		return -EINVAL;
+	if (!json_object_is_type(obj, json_type_object)) {
+		fielderrs_add(errs, FE_TYPE, "<root>", "\"object\"", "the object must be a JSON object");
+		return errs->oom ? -ENOMEM : 0;
+	}
+	check_type_meta(&c, obj);
+	json_object_object_foreach(obj, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "apiVersion") && strcmp(key, "kind") && strcmp(key, "metadata") &&
+		    strcmp(key, "spec") && strcmp(key, "status") &&
+		    strlist_addf(warnings, "unknown field \"%s\"", key) < 0)
+			c.oom = 1;
+	}
+	spec = get(obj, "spec");
+	if (!spec)
+		fielderrs_add(errs, FE_REQUIRED, "spec", NULL, NULL);
+	else
+		walk(&c, sk->spec, spec, "spec");
+	c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
+	if (sk->check)
+		sk->check(&c, obj, c.spec);
+	else
+		check_name(&c, obj, 0, NULL);
+	return c.oom || errs->oom ? -ENOMEM : 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * apply.h - the thin write layer shared by the reconcilers: server-side
+ * apply of children and status, deletes, and finalizer edits. Every
+ * function checks ctl_may_write() first and returns -ECANCELED when this
+ * process does not lead; otherwise it returns 0 or the kube client's
+ * negative errno with st (may be NULL) filled.
+ */
+#ifndef THURKUBE_APPLY_H
+#define THURKUBE_APPLY_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "ctl.h"
+#include "types.h"
+
+/* The resource of a child kind ("ConfigMap", "Job", ...); RES_COUNT when
+ * unknown. */
+enum ctl_res apply_res_of_kind(const char *kind);
+
+/* Server-side apply of obj (borrowed) as ns/name of resource r, field
+ * manager c->cfg->field_manager (default "thurkube"), force=true. */
+int apply_object(struct ctl *c, enum ctl_res r, const char *ns, const char *name, json_object *obj,
+                 struct kube_status *st) TK_MUST_CHECK;
+
+/* Delete ns/name of r with propagation ("Background", "Orphan", NULL).
+ * A missing object counts as deleted (0). */
+int apply_delete(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
+                 const char *propagation, struct kube_status *st) TK_MUST_CHECK;
+
+/* Server-side apply of status (borrowed) to the status subresource of the
+ * thurkube object ns/name of r. */
+int apply_status(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
+                 json_object *status, struct kube_status *st) TK_MUST_CHECK;
+
+/*
+ * Add (present=true) or remove the finalizer BUILD_FINALIZER on the
+ * object described by meta, with a JSON merge patch that writes the
+ * object's whole finalizer list as cached plus or minus ours, and
+ * metadata.resourceVersion as a precondition: a concurrent change to the
+ * list makes the API server answer 409 (-EBUSY) instead of dropping
+ * another controller's finalizer. A no-op (0) when nothing changes.
+ */
+int apply_finalizer(struct ctl *c, enum ctl_res r, const struct tk_meta *meta, bool present,
+                    struct kube_status *st) TK_MUST_CHECK;
+
+/* Borrowed metadata.name of obj, or NULL. */
+const char *apply_obj_name(json_object *obj);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * build.h - pure builders of everything the controller creates.
+ *
+ * From a decoded AgentJob and its resolved references, build the desired
+ * child objects as json-c trees: ConfigMap <name>-config (agent.json),
+ * PVC <name>-data, ServiceAccount <name>-runner, ClusterRoleBinding
+ * thurkube-aj-<16 hex of sha256(ns "/" name)>, and CronJob <name> or Job
+ * <name>-<configHash>. From a ClusterAccess, build its ClusterRole
+ * thurkube-ca-<16 hex of sha256(ns "/" name)>. Nothing here logs or
+ * touches the network; every function is deterministic.
+ *
+ * Naming decision: cluster-scoped names hash "namespace/name" (a '/' can
+ * appear in neither part, so the input is unambiguous, unlike thurkube's
+ * "thurkube-<ns>-<name>"). The hash is 64 bits; a collision is detected
+ * by the agentjob/clusteraccess name labels before anything is applied.
+ *
+ * Every child carries the annotation BUILD_ANN_APPLIED_HASH: a hash of the
+ * rest of the desired object. A field we stop sending changes it, so the
+ * subset comparison (build_subset) sees the difference and the next apply
+ * removes the field; a steady object compares equal and costs no write.
+ */
+#ifndef THURKUBE_BUILD_H
+#define THURKUBE_BUILD_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "schema.h"
+#include "types.h"
+#include "util.h"
+
+#define BUILD_FIELD_MANAGER     "thurkube"
+#define BUILD_FINALIZER         TK_GROUP "/finalizer"
+#define BUILD_LABEL_MANAGED_BY  "app.kubernetes.io/managed-by"
+#define BUILD_MANAGED_BY        "thurkube"
+#define BUILD_LABEL_AGENTJOB    TK_GROUP "/agentjob"
+#define BUILD_LABEL_AGENTJOB_NS TK_GROUP "/agentjob-namespace"
+#define BUILD_LABEL_OWNER_UID   TK_GROUP "/owner-uid"
+#define BUILD_LABEL_CA          TK_GROUP "/clusteraccess"
+#define BUILD_LABEL_CA_NS       TK_GROUP "/clusteraccess-namespace"
+#define BUILD_LABEL_CLUSTERROLE TK_GROUP "/clusterrole"
+#define BUILD_ANN_APPLIED_HASH  TK_GROUP "/applied-hash"
+
+#define BUILD_RUN_UID   65532
+#define BUILD_HOME      "/home/agent"
+#define BUILD_CONTAINER "agent"
+#define BUILD_HISTORY   3
+#define BUILD_HASH_LEN  16
+
+/* Kinds of children, as they appear in status.ownedResources. */
+#define BUILD_KIND_CONFIGMAP "ConfigMap"
+#define BUILD_KIND_PVC       "PersistentVolumeClaim"
+#define BUILD_KIND_SA        "ServiceAccount"
+#define BUILD_KIND_CRB       "ClusterRoleBinding"
+#define BUILD_KIND_CR        "ClusterRole"
+#define BUILD_KIND_CRONJOB   "CronJob"
+#define BUILD_KIND_JOB       "Job"
+
+/*
+ * The resolved references of one AgentJob, all borrowed. mcp and repos
+ * are arrays in the order of spec.mcpServerRefs / spec.repositoryRefs
+ * (aj->spec.mcp_server_refs.n and repository_refs.n entries). skill and
+ * cluster_access are NULL when the spec does not name them.
+ */
+struct build_refs {
+	const struct tk_agentruntime *runtime;
+	const struct tk_agentauth *auth;
+	const struct tk_agentrole *role;
+	const struct tk_agentskill *skill;
+	const struct tk_clusteraccess *cluster_access;
+	const struct tk_mcpserver *mcp;
+	const struct tk_repository *repos;
+};
+
+/* The desired children of one AgentJob. json_object members are new
+ * references owned by the struct (NULL when that child is not desired);
+ * strings are owned. Release with build_out_free. */
+struct build_out {
+	char *agent_json; /* the exact ConfigMap bytes */
+	char config_hash[BUILD_HASH_LEN + 1];
+	char *job_name;          /* "<name>-<hash>" (one-shot mode), else NULL */
+	char *crb_name;          /* always set (used for pruning) */
+	char *cluster_role_name; /* set with clusterAccessRef, else NULL */
+	json_object *configmap;
+	json_object *pvc;             /* persist */
+	json_object *service_account; /* clusterAccessRef */
+	json_object *crb;             /* clusterAccessRef */
+	json_object *cronjob;         /* schedule */
+	json_object *job;             /* no schedule */
+	json_object *pod_template;    /* the shared pod template */
+};
+
+/*
+ * Build every desired child. aj->meta must have name, namespace and uid.
+ * Returns 0 and fills *out, -EINVAL when a required reference or field is
+ * missing, -ENOMEM, or -E2BIG when agent.json passes TK_MAX_API_BODY.
+ * *out is left zeroed on failure.
+ */
+int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
+                   struct build_out *out) TK_MUST_CHECK;
+void build_out_free(struct build_out *out);
+
+/*
+ * Render agent.json (key order prompt, instructions?, model?,
+ * allowedTools, skill?, mcpServers, repositories; serde_json's pretty
+ * format: 2-space indent, no trailing newline). *out is a new string.
+ * 0, -EINVAL (refs->role missing) or -ENOMEM.
+ */
+int build_agent_json(const struct tk_agentjob *aj, const struct build_refs *refs,
+                     char **out) TK_MUST_CHECK;
+
+/*
+ * configHash: the first 16 hex chars of SHA-256 over agent.json, one '\n'
+ * and the canonical rendering (build_render_canonical) of the pod
+ * template, so any change to the image, env, resources, volumes or
+ * security settings gives a new hash. 0 or -ENOMEM.
+ */
+int build_config_hash(const char *agent_json, json_object *pod_template,
+                      char out[BUILD_HASH_LEN + 1]) TK_MUST_CHECK;
+
+/* Pretty JSON exactly as serde_json renders it (insertion key order).
+ * Appends to out. 0, -ENOMEM or -E2BIG. */
+int build_render_pretty(json_object *o, struct buf *out) TK_MUST_CHECK;
+/* Compact JSON with object keys sorted bytewise at every level: a
+ * rendering that depends only on content. Appends to out. */
+int build_render_canonical(json_object *o, struct buf *out) TK_MUST_CHECK;
+
+/* "thurkube-aj-<16 hex>" / "thurkube-ca-<16 hex>" for namespace/name.
+ * New string or NULL on allocation failure. */
+char *build_crb_name(const char *ns, const char *name);
+char *build_clusterrole_name(const char *ns, const char *name);
+
+/* The four labels of every AgentJob child (new object, NULL on OOM). */
+json_object *build_labels(const struct tk_agentjob *aj);
+
+/*
+ * The ClusterRole of a ClusterAccess (new reference, NULL on OOM or when
+ * the meta lacks name/namespace/uid): rules copied verbatim, labels
+ * managed-by, clusteraccess, clusteraccess-namespace and owner-uid.
+ */
+json_object *build_clusterrole(const struct tk_clusteraccess *ca);
+
+/*
+ * The semantic comparison that decides whether an apply is needed:
+ * true when every field of desired is present and equal in observed.
+ * At the top level apiVersion/kind are skipped (list items lack them) and
+ * of metadata only labels, annotations and ownerReferences are compared.
+ * Arrays must have the same length and match element by element. A
+ * desired zero value (false, 0, "", [], {}) matches an absent field, the
+ * way Go's omitempty drops it; quantities under "limits"/"requests"
+ * compare by value ("1000m" equals "1"). Both are borrowed.
+ */
+bool build_subset(json_object *desired, json_object *observed);
+
+/* Value of label key on obj (borrowed string) or NULL. */
+const char *build_label(json_object *obj, const char *key);
+
+#endif

@@ -1,0 +1,913 @@
+/* status.c - pure reconcile decisions and status computation for AgentJob. */
+#include "compat.h"
+
+#include "status.h"
+
+#include <errno.h>
+
+#define MAX_APPLIES 6
+
+const char *status_str(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static json_object *field(json_object *obj, const char *key)
+{
+	json_object *v = NULL;
+
+	if (obj)
+		json_object_object_get_ex(obj, key, &v);
+	return v;
+}
+
+static bool streq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static const char *obj_name(json_object *obj)
+{
+	return status_str(field(obj, "metadata"), "name");
+}
+
+/* ---- conditions -------------------------------------------------------- */
+
+static json_object *find_condition(json_object *conds, const char *type)
+{
+	size_t i, n;
+
+	if (!conds || !json_object_is_type(conds, json_type_array))
+		return NULL;
+	n = json_object_array_length(conds);
+	for (i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(conds, i);
+
+		if (streq(status_str(c, "type"), type))
+			return c;
+	}
+	return NULL;
+}
+
+static int put_str(json_object *o, const char *k, const char *v)
+{
+	json_object *s;
+
+	if (!v)
+		return 0;
+	s = json_object_new_string(v);
+	if (!s)
+		return -ENOMEM;
+	if (json_object_object_add(o, k, s) < 0) {
+		json_object_put(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int put_int(json_object *o, const char *k, int64_t v)
+{
+	json_object *s = json_object_new_int64(v);
+
+	if (!s)
+		return -ENOMEM;
+	if (json_object_object_add(o, k, s) < 0) {
+		json_object_put(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int put_obj(json_object *o, const char *k, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, k, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int status_set_condition(json_object *conds, json_object *prev, const char *type, bool ok,
+                         const char *reason, const char *message, int64_t generation, time_t now)
+{
+	const char *st = ok ? "True" : "False";
+	json_object *old = find_condition(prev, type);
+	const char *ltt = NULL;
+	char ts[32];
+	json_object *c;
+	size_t i, n;
+	int r;
+
+	if (old && streq(status_str(old, "status"), st))
+		ltt = status_str(old, "lastTransitionTime");
+	if (!ltt) {
+		format_rfc3339(now, ts);
+		ltt = ts;
+	}
+	c = json_object_new_object();
+	if (!c)
+		return -ENOMEM;
+	r = put_str(c, "type", type);
+	if (!r)
+		r = put_str(c, "status", st);
+	if (!r)
+		r = put_int(c, "observedGeneration", generation);
+	if (!r)
+		r = put_str(c, "lastTransitionTime", ltt);
+	if (!r)
+		r = put_str(c, "reason", reason);
+	if (!r)
+		r = put_str(c, "message", message ? message : "");
+	if (r) {
+		json_object_put(c);
+		return r;
+	}
+	n = json_object_array_length(conds);
+	for (i = 0; i < n; i++) {
+		if (streq(status_str(json_object_array_get_idx(conds, i), "type"), type))
+			return json_object_array_put_idx(conds, i, c) < 0 ? -ENOMEM : 0;
+	}
+	if (json_object_array_add(conds, c) < 0) {
+		json_object_put(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+json_object *status_simple(json_object *prev, int64_t generation, bool ready, const char *reason,
+                           const char *message, int used_by, time_t now)
+{
+	json_object *s = json_object_new_object();
+	json_object *conds = json_object_new_array();
+	int r = (s && conds) ? 0 : -ENOMEM;
+
+	if (!r)
+		r = put_int(s, "observedGeneration", generation);
+	if (!r)
+		r = status_set_condition(conds, field(prev, "conditions"), STATUS_COND_READY, ready,
+		                         reason, message, generation, now);
+	if (!r) {
+		r = put_obj(s, "conditions", conds);
+		conds = NULL;
+	}
+	if (!r)
+		r = put_int(s, "usedBy", used_by);
+	json_object_put(conds);
+	if (r) {
+		json_object_put(s);
+		return NULL;
+	}
+	return s;
+}
+
+int status_count_users(json_object *agentjobs, const char *fld, const char *name)
+{
+	size_t i, n;
+	int count = 0;
+
+	if (!agentjobs || !json_object_is_type(agentjobs, json_type_array))
+		return 0;
+	n = json_object_array_length(agentjobs);
+	for (i = 0; i < n; i++) {
+		json_object *spec = field(json_object_array_get_idx(agentjobs, i), "spec");
+
+		count += streq(status_str(spec, fld), name);
+	}
+	return count;
+}
+
+bool status_equal(json_object *a, json_object *b)
+{
+	if (!a || !b)
+		return a == b;
+	return json_object_equal(a, b) != 0;
+}
+
+int status_mark_failed(json_object *status, json_object *prev_conditions, int64_t generation,
+                       const char *what, const char *detail, time_t now)
+{
+	struct buf msg = BUF_INIT(1024);
+	json_object *conds = field(status, "conditions");
+	int r;
+
+	if (!conds)
+		return -EINVAL;
+	/* The API server's message is bounded; a longer one is cut, which
+	 * is fine for a human-readable note (never a secret, see header). */
+	r = buf_printf(&msg, "%s: %.700s", what, detail && *detail ? detail : "request failed");
+	if (!r)
+		r = status_set_condition(conds, prev_conditions, STATUS_COND_READY, false,
+		                         "ApplyFailed", msg.data, generation, now);
+	if (!r)
+		r = put_str(status, "message", msg.data);
+	buf_free(&msg);
+	return r;
+}
+
+/* ---- observed children ------------------------------------------------- */
+
+struct view {
+	const struct status_input *in;
+	const char *name;
+	const char *ns;
+};
+
+static bool ours(const struct view *v, json_object *obj)
+{
+	return streq(build_label(obj, BUILD_LABEL_AGENTJOB), v->name) &&
+	       streq(build_label(obj, BUILD_LABEL_AGENTJOB_NS), v->ns);
+}
+
+/* The observed child of kind/name, whoever owns it. */
+static json_object *find_any(const struct view *v, const char *kind, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < v->in->n_observed; i++) {
+		const struct status_child *c = &v->in->observed[i];
+
+		if (streq(c->kind, kind) && streq(obj_name(c->obj), name))
+			return c->obj;
+	}
+	return NULL;
+}
+
+static json_object *find_ours(const struct view *v, const char *kind, const char *name)
+{
+	json_object *o = find_any(v, kind, name);
+
+	return o && ours(v, o) ? o : NULL;
+}
+
+static const char *controller_kind(json_object *obj)
+{
+	json_object *refs = field(field(obj, "metadata"), "ownerReferences");
+	size_t i, n;
+
+	if (!refs || !json_object_is_type(refs, json_type_array))
+		return NULL;
+	n = json_object_array_length(refs);
+	for (i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(refs, i);
+		json_object *ctl = field(r, "controller");
+
+		if (ctl && json_object_get_boolean(ctl))
+			return status_str(r, "kind");
+	}
+	return NULL;
+}
+
+/*
+ * A Job's outcome: 1 succeeded, -1 failed, 0 still going. *when (may be
+ * NULL) gets the completion time: completionTime, or the Failed
+ * condition's transition time. *why the Failed condition's reason.
+ */
+static int job_outcome(json_object *job, const char **when, const char **why)
+{
+	json_object *st = field(job, "status");
+	json_object *conds = field(st, "conditions");
+	json_object *c;
+
+	c = find_condition(conds, "Complete");
+	if (c && streq(status_str(c, "status"), "True")) {
+		if (when)
+			*when = status_str(st, "completionTime");
+		if (when && !*when)
+			*when = status_str(c, "lastTransitionTime");
+		return 1;
+	}
+	c = find_condition(conds, "Failed");
+	if (c && streq(status_str(c, "status"), "True")) {
+		if (when)
+			*when = status_str(c, "lastTransitionTime");
+		if (why)
+			*why = status_str(c, "reason");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *later(const char *a, const char *b)
+{
+	time_t ta, tb;
+
+	if (!a || parse_rfc3339(a, &ta) < 0)
+		return b;
+	if (!b || parse_rfc3339(b, &tb) < 0)
+		return a;
+	return tb > ta ? b : a;
+}
+
+static bool cron_active(json_object *cj)
+{
+	json_object *a = field(field(cj, "status"), "active");
+
+	return a && json_object_is_type(a, json_type_array) && json_object_array_length(a) > 0;
+}
+
+/* ---- the plan ------------------------------------------------------- */
+
+static int add_action(struct status_action *arr, size_t *n, const char *kind, const char *name,
+                      bool namespaced, json_object *obj, const char *propagation, const char *why)
+{
+	struct status_action *a = &arr[*n];
+
+	a->name = xstrdup(name);
+	if (!a->name)
+		return -ENOMEM;
+	a->kind = kind;
+	a->namespaced = namespaced;
+	a->obj = obj ? json_object_get(obj) : NULL;
+	a->propagation = propagation;
+	a->why = why;
+	(*n)++;
+	return 0;
+}
+
+void status_plan_free(struct status_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_deletes; i++)
+		free(p->deletes[i].name);
+	for (i = 0; i < p->n_applies; i++) {
+		free(p->applies[i].name);
+		json_object_put(p->applies[i].obj);
+	}
+	free(p->deletes);
+	free(p->applies);
+	json_object_put(p->status);
+	memset(p, 0, sizeof(*p));
+}
+
+/* What the run part of the plan found; the status is written from it. */
+struct run {
+	const char *phase;
+	const char *ready_reason;
+	bool ready;
+	struct buf msg;
+	const char *hash;     /* status.configHash */
+	const char *last_run; /* borrowed timestamps */
+	const char *last_done;
+	int complete; /* 1 ok, -1 failed, 0 running, 2 none (cron), 3 carried over */
+	struct buf complete_msg;
+	bool list_run_child;
+	const char *run_kind;
+	const char *run_name;
+};
+
+static bool stale_active(const struct view *v, json_object *job)
+{
+	const struct build_out *d = v->in->desired;
+
+	if (!ours(v, job) || job_outcome(job, NULL, NULL) != 0)
+		return false;
+	if (d->job_name && streq(obj_name(job), d->job_name))
+		return false;
+	/* A run of the desired CronJob is that CronJob's business. */
+	if (d->cronjob && streq(controller_kind(job), BUILD_KIND_CRONJOB))
+		return false;
+	return true;
+}
+
+static int delete_stale(const struct view *v, struct status_plan *p, const char **first)
+{
+	size_t i;
+	int r;
+
+	*first = NULL;
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct status_child *c = &v->in->observed[i];
+
+		if (!streq(c->kind, BUILD_KIND_JOB) || !stale_active(v, c->obj))
+			continue;
+		if (!*first)
+			*first = obj_name(c->obj);
+		if (p &&
+		    (r = add_action(p->deletes, &p->n_deletes, BUILD_KIND_JOB, obj_name(c->obj),
+		                    true, NULL, "Background", "replace")) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool replace_policy(const struct tk_agentjob *aj)
+{
+	return streq(aj->spec.concurrency_policy, "Replace");
+}
+
+static int plan_oneshot(const struct view *v, struct status_plan *p, struct run *run)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	const struct tk_agentjob_status *ps = &aj->status;
+	const struct build_out *d = v->in->desired;
+	json_object *job = find_ours(v, BUILD_KIND_JOB, d->job_name);
+	json_object *pc = find_condition(ps->conditions, STATUS_COND_COMPLETE);
+	bool launched = job || streq(ps->config_hash, d->config_hash);
+	const char *stale = NULL, *when = NULL, *why = NULL;
+	int r = 0, out;
+
+	run->run_kind = BUILD_KIND_JOB;
+	run->run_name = d->job_name;
+	run->last_run = ps->last_run_time;
+	run->last_done = ps->last_completion_time;
+	if (!launched) {
+		if ((r = delete_stale(v, NULL, &stale)) < 0)
+			return r;
+		/* Not launched: the previous run's record stays as it was. */
+		run->hash = ps->config_hash;
+		run->complete = 3;
+		if (aj->spec.suspend) {
+			run->phase = STATUS_SUSPENDED;
+			run->ready_reason = "Suspended";
+			return buf_printf(&run->msg,
+			                  "suspended: job %s starts when spec.suspend is false",
+			                  d->job_name);
+		}
+		if (stale && !replace_policy(aj)) {
+			json_object *old = find_ours(v, BUILD_KIND_JOB, stale);
+
+			p->waiting = true;
+			run->phase = STATUS_RUNNING;
+			run->ready_reason = "WaitingForActiveRun";
+			run->last_run =
+			    later(ps->last_run_time, status_str(field(old, "status"), "startTime"));
+			return buf_printf(
+			    &run->msg,
+			    "configuration changed: job %s starts when job %s finishes "
+			    "(concurrencyPolicy Forbid)",
+			    d->job_name, stale);
+		}
+		if (stale && (r = delete_stale(v, p, &stale)) < 0)
+			return r;
+		p->launch = true;
+		r = add_action(p->applies, &p->n_applies, BUILD_KIND_JOB, d->job_name, true, d->job,
+		               NULL, NULL);
+		if (r < 0)
+			return r;
+		run->phase = STATUS_RUNNING;
+		run->ready = true;
+		run->ready_reason = "JobCreated";
+		run->hash = d->config_hash;
+		run->complete = 0;
+		run->list_run_child = true;
+		if ((r = buf_printf(&run->msg, "created job %s", d->job_name)) < 0)
+			return r;
+		return buf_printf(&run->complete_msg, "job %s is running", d->job_name);
+	}
+	run->hash = d->config_hash;
+	run->list_run_child = true;
+	if (job) {
+		out = job_outcome(job, &when, &why);
+		run->last_run =
+		    later(ps->last_run_time, status_str(field(job, "status"), "startTime"));
+		run->last_done =
+		    out ? later(ps->last_completion_time, when) : ps->last_completion_time;
+	} else if (pc && streq(status_str(pc, "status"), "True")) {
+		/* Finished and recorded: the Job was removed by its TTL. */
+		out = streq(status_str(pc, "reason"), STATUS_SUCCEEDED) ? 1 : -1;
+		run->complete = out;
+		run->phase = out > 0 ? STATUS_SUCCEEDED : STATUS_FAILED;
+		run->ready = out > 0;
+		run->ready_reason = out > 0 ? "Succeeded" : "JobFailed";
+		r = buf_puts(&run->msg, status_str(pc, "message") ? status_str(pc, "message") : "");
+		if (!r)
+			r = buf_puts(&run->complete_msg, run->msg.data);
+		return r;
+	} else if (v->in->job_gone) {
+		run->complete = -1;
+		run->phase = STATUS_FAILED;
+		run->ready_reason = "JobLost";
+		r = buf_printf(&run->msg, "job %s was deleted before its outcome was observed",
+		               d->job_name);
+		if (!r)
+			r = buf_puts(&run->complete_msg, run->msg.data);
+		return r;
+	} else {
+		/* Launched a moment ago; the store has not seen it yet. */
+		out = 0;
+	}
+	run->complete = out;
+	if (out > 0) {
+		run->phase = STATUS_SUCCEEDED;
+		run->ready = true;
+		run->ready_reason = "Succeeded";
+		r = buf_printf(&run->msg, "job %s succeeded", d->job_name);
+	} else if (out < 0) {
+		run->phase = STATUS_FAILED;
+		run->ready_reason = "JobFailed";
+		r = buf_printf(&run->msg, "job %s failed%s%s", d->job_name, why ? ": " : "",
+		               why ? why : "");
+	} else {
+		run->phase = STATUS_RUNNING;
+		run->ready = true;
+		run->ready_reason = "Running";
+		r = buf_printf(&run->msg, "job %s is running", d->job_name);
+	}
+	if (!r)
+		r = buf_puts(&run->complete_msg, run->msg.data);
+	return r;
+}
+
+static const char *cron_last_done(const struct view *v, json_object *cj)
+{
+	const char *t = later(v->in->aj->status.last_completion_time,
+	                      status_str(field(cj, "status"), "lastSuccessfulTime"));
+	size_t i;
+
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct status_child *c = &v->in->observed[i];
+		const char *when = NULL;
+
+		if (streq(c->kind, BUILD_KIND_JOB) && ours(v, c->obj) &&
+		    streq(controller_kind(c->obj), BUILD_KIND_CRONJOB) &&
+		    job_outcome(c->obj, &when, NULL) != 0)
+			t = later(t, when);
+	}
+	return t;
+}
+
+static int plan_cron(const struct view *v, struct status_plan *p, struct run *run)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	const struct build_out *d = v->in->desired;
+	json_object *cj = find_ours(v, BUILD_KIND_CRONJOB, aj->meta.name);
+	const char *stale = NULL;
+	int r;
+
+	run->run_kind = BUILD_KIND_CRONJOB;
+	run->run_name = aj->meta.name;
+	run->hash = d->config_hash;
+	run->complete = 2;
+	run->list_run_child = true;
+	run->last_run =
+	    later(aj->status.last_run_time, status_str(field(cj, "status"), "lastScheduleTime"));
+	run->last_done = cron_last_done(v, cj);
+	if ((r = delete_stale(v, NULL, &stale)) < 0)
+		return r;
+	if (stale && !replace_policy(aj) && !cj && !aj->spec.suspend) {
+		p->waiting = true;
+		run->list_run_child = false;
+		run->phase = STATUS_RUNNING;
+		run->ready_reason = "WaitingForActiveRun";
+		return buf_printf(
+		    &run->msg,
+		    "cronjob %s is created when job %s finishes (concurrencyPolicy Forbid)",
+		    aj->meta.name, stale);
+	}
+	if (stale && replace_policy(aj) && (r = delete_stale(v, p, &stale)) < 0)
+		return r;
+	if (!cj || !build_subset(d->cronjob, cj)) {
+		r = add_action(p->applies, &p->n_applies, BUILD_KIND_CRONJOB, aj->meta.name, true,
+		               d->cronjob, NULL, NULL);
+		if (r < 0)
+			return r;
+	}
+	if (aj->spec.suspend) {
+		run->phase = STATUS_SUSPENDED;
+		run->ready_reason = "Suspended";
+		return buf_printf(&run->msg, "suspended: cronjob %s starts no new run%s",
+		                  aj->meta.name,
+		                  cron_active(cj) ? "; the active run finishes" : "");
+	}
+	run->ready = true;
+	if (cron_active(cj)) {
+		run->phase = STATUS_RUNNING;
+		run->ready_reason = "Running";
+		return buf_printf(&run->msg, "cronjob %s has an active run", aj->meta.name);
+	}
+	run->phase = STATUS_SCHEDULED;
+	run->ready_reason = "Scheduled";
+	return buf_printf(&run->msg, "cronjob %s runs on \"%s\" (%s)", aj->meta.name,
+	                  aj->spec.schedule, aj->spec.timezone ? aj->spec.timezone : "Etc/UTC");
+}
+
+/* Apply the fixed children (everything but the run) when they differ. */
+static int plan_fixed(const struct view *v, struct status_plan *p)
+{
+	const struct build_out *d = v->in->desired;
+	const struct {
+		const char *kind;
+		json_object *obj;
+		bool namespaced;
+	} fixed[] = {
+	    {BUILD_KIND_CONFIGMAP, d->configmap, true},
+	    {BUILD_KIND_PVC, d->pvc, true},
+	    {BUILD_KIND_SA, d->service_account, true},
+	    {BUILD_KIND_CRB, d->crb, false},
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < TK_ARRAY_LEN(fixed); i++) {
+		const char *name;
+		json_object *o;
+
+		if (!fixed[i].obj)
+			continue;
+		name = obj_name(fixed[i].obj);
+		o = find_any(v, fixed[i].kind, name);
+		if (o && !ours(v, o)) {
+			/* Only cluster-scoped names can collide (64-bit hash);
+			 * never take over another object. */
+			p->conflict = true;
+			continue;
+		}
+		if (o && streq(fixed[i].kind, BUILD_KIND_CRB) &&
+		    !streq(status_str(field(o, "roleRef"), "name"),
+		           status_str(field(fixed[i].obj, "roleRef"), "name"))) {
+			/* roleRef is immutable: replace the binding. */
+			r = add_action(p->deletes, &p->n_deletes, BUILD_KIND_CRB, name, false, NULL,
+			               "Background", "roleRef changed");
+			if (r < 0)
+				return r;
+			o = NULL;
+		}
+		if (o && build_subset(fixed[i].obj, o))
+			continue;
+		r = add_action(p->applies, &p->n_applies, fixed[i].kind, name, fixed[i].namespaced,
+		               fixed[i].obj, NULL, NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool desired_has(const struct build_out *d, const char *kind, const char *name)
+{
+	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb, d->cronjob};
+	size_t i;
+
+	for (i = 0; i < TK_ARRAY_LEN(objs); i++) {
+		if (objs[i] && streq(status_str(objs[i], "kind"), kind) &&
+		    streq(obj_name(objs[i]), name))
+			return true;
+	}
+	return false;
+}
+
+static int plan_prune(const struct view *v, struct status_plan *p)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	size_t i;
+	int r;
+
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct status_child *c = &v->in->observed[i];
+		const char *name = obj_name(c->obj);
+		const char *prop = "Background";
+
+		if (!ours(v, c->obj) || !name || streq(c->kind, BUILD_KIND_PVC) ||
+		    streq(c->kind, BUILD_KIND_JOB) || desired_has(v->in->desired, c->kind, name))
+			continue;
+		if (streq(c->kind, BUILD_KIND_CRONJOB) && !replace_policy(aj) &&
+		    cron_active(c->obj))
+			prop = "Orphan";
+		r = add_action(p->deletes, &p->n_deletes, c->kind, name,
+		               !streq(c->kind, BUILD_KIND_CRB), NULL, prop, "prune");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int owned_add(json_object *arr, const char *kind, const char *name)
+{
+	json_object *e = json_object_new_object();
+	int r = e ? 0 : -ENOMEM;
+
+	if (!r)
+		r = put_str(e, "kind", kind);
+	if (!r)
+		r = put_str(e, "name", name);
+	if (!r && json_object_array_add(arr, e) < 0)
+		r = -ENOMEM;
+	if (r)
+		json_object_put(e);
+	return r;
+}
+
+static json_object *owned_list(const struct view *v, const struct status_plan *p,
+                               const struct run *run)
+{
+	const struct build_out *d = v->in->desired;
+	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb};
+	json_object *a = json_object_new_array();
+	size_t i;
+	int r = a ? 0 : -ENOMEM;
+
+	for (i = 0; i < TK_ARRAY_LEN(objs) && !r; i++) {
+		if (!objs[i] || (objs[i] == d->crb && p->conflict))
+			continue;
+		r = owned_add(a, status_str(objs[i], "kind"), obj_name(objs[i]));
+	}
+	if (!r && run->list_run_child)
+		r = owned_add(a, run->run_kind, run->run_name);
+	if (r) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int put_copy(json_object *dst, const char *key, json_object *src)
+{
+	json_object *c = NULL;
+
+	if (!src)
+		return 0;
+	if (json_object_deep_copy(src, &c, NULL) != 0)
+		return -ENOMEM;
+	return put_obj(dst, key, c);
+}
+
+/* Copy condition type from prev into conds unchanged, when present. */
+static int carry_condition(json_object *conds, json_object *prev, const char *type)
+{
+	json_object *pc = find_condition(prev, type);
+	json_object *c = NULL;
+
+	if (!pc)
+		return 0;
+	if (json_object_deep_copy(pc, &c, NULL) != 0 || json_object_array_add(conds, c) < 0) {
+		json_object_put(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The status when references are missing: everything else carried over. */
+static int status_pending(const struct view *v, json_object *s, json_object *conds)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	const struct strlist *lists[] = {v->in->missing, v->in->invalid};
+	const char *reason = v->in->missing && v->in->missing->n ? "NotFound" : "InvalidReference";
+	struct buf msg = BUF_INIT(16384);
+	size_t i, j;
+	int r;
+
+	r = buf_printf(&msg, "references not resolved in namespace %s:", aj->meta.namespace);
+	for (i = 0; i < TK_ARRAY_LEN(lists) && !r; i++) {
+		for (j = 0; lists[i] && j < lists[i]->n && !r; j++)
+			r = buf_printf(&msg, "%s %s%s", i + j ? "," : "", lists[i]->v[j],
+			               i ? " (invalid)" : " (not found)");
+	}
+	if (r == -E2BIG)
+		r = 0; /* the list is long enough to be understood */
+	if (!r)
+		r = put_str(s, "phase", STATUS_PENDING);
+	if (!r)
+		r = put_str(s, "message", msg.data);
+	if (!r)
+		r = put_int(s, "observedGeneration", aj->meta.generation);
+	if (!r)
+		r = put_str(s, "configHash", aj->status.config_hash);
+	if (!r)
+		r = put_str(s, "lastRunTime", aj->status.last_run_time);
+	if (!r)
+		r = put_str(s, "lastCompletionTime", aj->status.last_completion_time);
+	if (!r)
+		r = aj->status.owned_resources
+		        ? put_copy(s, "ownedResources", aj->status.owned_resources)
+		        : put_obj(s, "ownedResources", json_object_new_array());
+	if (!r)
+		r = status_set_condition(conds, aj->status.conditions, STATUS_COND_READY, false,
+		                         reason, msg.data, aj->meta.generation, v->in->now);
+	if (!r)
+		r = status_set_condition(conds, aj->status.conditions, STATUS_COND_REFS, false,
+		                         reason, msg.data, aj->meta.generation, v->in->now);
+	if (!r)
+		r = carry_condition(conds, aj->status.conditions, STATUS_COND_COMPLETE);
+	buf_free(&msg);
+	return r;
+}
+
+static int status_resolved(const struct view *v, const struct status_plan *p, struct run *run,
+                           json_object *s, json_object *conds)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	const int64_t gen = aj->meta.generation;
+	const time_t now = v->in->now;
+	json_object *prev = aj->status.conditions;
+	int r;
+
+	if (p->conflict) {
+		run->ready = false;
+		run->ready_reason = "NameConflict";
+		buf_reset(&run->msg);
+		r = buf_printf(&run->msg, "clusterrolebinding %s belongs to another object",
+		               v->in->desired->crb_name);
+		if (r)
+			return r;
+	}
+	r = put_str(s, "phase", run->phase);
+	if (!r)
+		r = put_str(s, "message", run->msg.data);
+	if (!r)
+		r = put_int(s, "observedGeneration", gen);
+	if (!r)
+		r = put_str(s, "configHash", run->hash);
+	if (!r)
+		r = put_str(s, "lastRunTime", run->last_run);
+	if (!r)
+		r = put_str(s, "lastCompletionTime", run->last_done);
+	if (!r)
+		r = put_obj(s, "ownedResources", owned_list(v, p, run));
+	if (!r)
+		r = status_set_condition(conds, prev, STATUS_COND_READY, run->ready,
+		                         run->ready_reason, run->msg.data, gen, now);
+	if (!r)
+		r = status_set_condition(conds, prev, STATUS_COND_REFS, true, "Resolved",
+		                         "all references resolved", gen, now);
+	if (!r && run->complete == 3)
+		r = carry_condition(conds, prev, STATUS_COND_COMPLETE);
+	else if (!r && run->complete != 2)
+		r = status_set_condition(conds, prev, STATUS_COND_COMPLETE, run->complete != 0,
+		                         run->complete > 0   ? STATUS_SUCCEEDED
+		                         : run->complete < 0 ? STATUS_FAILED
+		                                             : STATUS_RUNNING,
+		                         run->complete_msg.data, gen, now);
+	return r;
+}
+
+static bool binding_present(const struct view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->in->n_observed; i++)
+		if (streq(v->in->observed[i].kind, BUILD_KIND_CRB) &&
+		    ours(v, v->in->observed[i].obj))
+			return true;
+	return false;
+}
+
+int status_plan(const struct status_input *in, struct status_plan *out)
+{
+	struct status_plan p = {0};
+	struct run run = {.msg = BUF_INIT(4096), .complete_msg = BUF_INIT(4096)};
+	struct view v = {in, NULL, NULL};
+	json_object *conds = NULL;
+	int r;
+
+	if (!in || !in->aj || !in->aj->meta.name || !in->aj->meta.namespace)
+		return -EINVAL;
+	v.name = in->aj->meta.name;
+	v.ns = in->aj->meta.namespace;
+	p.deletes = calloc(in->n_observed + 2, sizeof(*p.deletes));
+	p.applies = calloc(MAX_APPLIES, sizeof(*p.applies));
+	p.status = json_object_new_object();
+	conds = json_object_new_array();
+	if (!p.deletes || !p.applies || !p.status || !conds) {
+		r = -ENOMEM;
+		goto out;
+	}
+	p.needs_binding = binding_present(&v) || (in->desired && in->desired->crb);
+	if (!in->desired) {
+		r = status_pending(&v, p.status, conds);
+		goto done;
+	}
+	r = plan_fixed(&v, &p);
+	if (!r)
+		r = plan_prune(&v, &p);
+	if (!r)
+		r = in->desired->cronjob ? plan_cron(&v, &p, &run) : plan_oneshot(&v, &p, &run);
+	if (!r)
+		r = status_resolved(&v, &p, &run, p.status, conds);
+done:
+	if (!r) {
+		r = put_obj(p.status, "conditions", conds);
+		conds = NULL;
+	}
+out:
+	json_object_put(conds);
+	buf_free(&run.msg);
+	buf_free(&run.complete_msg);
+	if (r) {
+		status_plan_free(&p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+bool status_job_needs_confirm(const struct status_input *in)
+{
+	const struct tk_agentjob *aj = in->aj;
+	const struct build_out *d = in->desired;
+	json_object *pc;
+	struct view v = {in, aj->meta.name, aj->meta.namespace};
+
+	if (!d || !d->job_name || !streq(aj->status.config_hash, d->config_hash))
+		return false;
+	if (find_ours(&v, BUILD_KIND_JOB, d->job_name))
+		return false;
+	pc = find_condition(aj->status.conditions, STATUS_COND_COMPLETE);
+	return !(pc && streq(status_str(pc, "status"), "True"));
+}

@@ -1,0 +1,749 @@
+/* test_ctl_build.c - the desired children: agent.json bytes, names, labels, the hardened pod,
+ * configHash stability and sensitivity, and the subset comparison behind zero-write resyncs. */
+#include "compat.h"
+
+#include <check.h>
+#include <errno.h>
+
+#include "../../controller/build.h"
+#include "ctl_fixture.h"
+#include "util.h"
+
+static const char quickstart_agent_json[] =
+    "{\n"
+    "  \"prompt\": \"Fix any failing PRs on this repository.\",\n"
+    "  \"allowedTools\": [\n"
+    "    \"Bash\",\n"
+    "    \"Read\",\n"
+    "    \"Edit\",\n"
+    "    \"Write\",\n"
+    "    \"Glob\",\n"
+    "    \"Grep\"\n"
+    "  ],\n"
+    "  \"mcpServers\": [],\n"
+    "  \"repositories\": [\n"
+    "    {\n"
+    "      \"name\": \"thurkube\",\n"
+    "      \"owner\": \"Thurbeen\",\n"
+    "      \"repo\": \"thurkube\"\n"
+    "    }\n"
+    "  ]\n"
+    "}";
+
+static void build_ok(struct fx *f, struct build_out *o)
+{
+	int r = build_children(&f->aj, &f->refs, o);
+
+	ck_assert_int_eq(r, 0);
+}
+
+START_TEST(agent_json_quickstart_exact)
+{
+	struct fx f;
+	struct build_out o;
+
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	ck_assert_str_eq(o.agent_json, quickstart_agent_json);
+	ck_assert_str_eq(json_object_get_string(
+	                     json_object_object_get(fx_get(o.configmap, "data"), "agent.json")),
+	                 quickstart_agent_json);
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+/* Every optional key in its place, serde's escaping, MCP shapes, skill. */
+START_TEST(agent_json_full_shape)
+{
+	static const char want[] =
+	    "{\n"
+	    "  \"prompt\": \"say \\\"hi\\\"\\n\\ttab\\u0001 / caf\xc3\xa9 \\\\\",\n"
+	    "  \"instructions\": \"line1\\r\\nline2\",\n"
+	    "  \"model\": \"sonnet\",\n"
+	    "  \"allowedTools\": [],\n"
+	    "  \"skill\": {\n"
+	    "    \"repo\": \"Thurbeen/skills\",\n"
+	    "    \"name\": \"fixer\",\n"
+	    "    \"ref\": \"main\"\n"
+	    "  },\n"
+	    "  \"mcpServers\": [\n"
+	    "    {\n"
+	    "      \"name\": \"gmail\",\n"
+	    "      \"command\": \"npx\",\n"
+	    "      \"args\": [\n"
+	    "        \"-y\",\n"
+	    "        \"gmail-mcp\"\n"
+	    "      ]\n"
+	    "    },\n"
+	    "    {\n"
+	    "      \"name\": \"remote\",\n"
+	    "      \"url\": \"https://mcp.example/x\"\n"
+	    "    }\n"
+	    "  ],\n"
+	    "  \"repositories\": []\n"
+	    "}";
+	struct tk_agentskill skill = {0};
+	struct fielderrs e = {0};
+	struct fx_src s = {0};
+	struct fx f;
+	json_object *sk;
+	char *text = NULL;
+
+	s.aj = fx_json(FX_AGENTJOB);
+	fx_set(s.aj, "spec.prompt",
+	       json_object_new_string("say \"hi\"\n\ttab\x01 / caf\xc3\xa9 \\"));
+	fx_set(s.aj, "spec.instructions", json_object_new_string("line1\r\nline2"));
+	fx_set(s.aj, "spec.model", json_object_new_string("sonnet"));
+	fx_set(s.aj, "spec.skillRef", json_object_new_string("fixer"));
+	fx_set(s.aj, "spec.repositoryRefs", NULL);
+	fx_set(s.aj, "spec.mcpServerRefs", fx_json("[\"gmail\",\"remote\"]"));
+	s.role = fx_json("{\"metadata\":{\"name\":\"default\",\"namespace\":\"agents\"},"
+	                 "\"spec\":{\"allowedTools\":[]}}");
+	s.mcp[0] = fx_json("{\"metadata\":{\"name\":\"gmail\",\"namespace\":\"agents\"},"
+	                   "\"spec\":{\"command\":\"npx\",\"args\":[\"-y\",\"gmail-mcp\"]}}");
+	s.mcp[1] = fx_json("{\"metadata\":{\"name\":\"remote\",\"namespace\":\"agents\"},"
+	                   "\"spec\":{\"url\":\"https://mcp.example/x\"}}");
+	s.n_mcp = 2;
+	fx_load(&f, &s);
+	sk = fx_json("{\"metadata\":{\"name\":\"fixer\",\"namespace\":\"agents\"},"
+	             "\"spec\":{\"repo\":\"Thurbeen/skills\",\"name\":\"fixer\"}}");
+	ck_assert_int_eq(tk_agentskill_decode(sk, &skill, &e), 0);
+	f.refs.skill = &skill;
+	ck_assert_int_eq(build_agent_json(&f.aj, &f.refs, &text), 0);
+	ck_assert_str_eq(text, want);
+	free(text);
+	tk_agentskill_free(&skill);
+	fielderrs_free(&e);
+	json_object_put(sk);
+	json_object_put(s.aj);
+	json_object_put(s.role);
+	json_object_put(s.mcp[0]);
+	json_object_put(s.mcp[1]);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(agent_json_needs_role)
+{
+	struct fx f;
+	char *text = NULL;
+
+	fx_load(&f, NULL);
+	f.refs.role = NULL;
+	ck_assert_int_eq(build_agent_json(&f.aj, &f.refs, &text), -EINVAL);
+	ck_assert_ptr_null(text);
+	fx_free(&f);
+}
+END_TEST
+
+static const char *label(json_object *o, const char *path, const char *key)
+{
+	json_object *l = fx_get(o, path);
+	json_object *v = l ? json_object_object_get(l, key) : NULL;
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static void check_labels(json_object *o, const char *path)
+{
+	ck_assert_str_eq(label(o, path, BUILD_LABEL_MANAGED_BY), "thurkube");
+	ck_assert_str_eq(label(o, path, BUILD_LABEL_AGENTJOB), "pr-fixer");
+	ck_assert_str_eq(label(o, path, BUILD_LABEL_AGENTJOB_NS), "agents");
+	ck_assert_str_eq(label(o, path, BUILD_LABEL_OWNER_UID), FX_UID);
+}
+
+static void check_owner(json_object *o)
+{
+	json_object *refs = fx_get(o, "metadata.ownerReferences");
+
+	ck_assert_ptr_nonnull(refs);
+	ck_assert_int_eq(json_object_array_length(refs), 1);
+	ck_assert_str_eq(fx_str(refs, "0.kind"), "AgentJob");
+	ck_assert_str_eq(fx_str(refs, "0.apiVersion"), "thurkube.thurbeen.eu/v1alpha1");
+	ck_assert_str_eq(fx_str(refs, "0.name"), "pr-fixer");
+	ck_assert_str_eq(fx_str(refs, "0.uid"), FX_UID);
+	ck_assert(json_object_get_boolean(fx_get(refs, "0.controller")));
+	ck_assert(json_object_get_boolean(fx_get(refs, "0.blockOwnerDeletion")));
+	ck_assert_str_eq(fx_str(o, "metadata.namespace"), "agents");
+}
+
+START_TEST(names_labels_owners)
+{
+	struct fx_src s = {0};
+	struct build_out o;
+	struct fx f;
+	char hex[65];
+	char want[64];
+
+	s.aj = fx_json(FX_AGENTJOB);
+	fx_set(s.aj, "spec.clusterAccessRef", json_object_new_string("reader"));
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	s.ca = fx_json(FX_CA);
+	fx_load(&f, &s);
+	build_ok(&f, &o);
+	ck_assert_str_eq(fx_str(o.configmap, "metadata.name"), "pr-fixer-config");
+	ck_assert_str_eq(fx_str(o.pvc, "metadata.name"), "pr-fixer-data");
+	ck_assert_str_eq(fx_str(o.service_account, "metadata.name"), "pr-fixer-runner");
+	ck_assert_str_eq(fx_str(o.cronjob, "metadata.name"), "pr-fixer");
+	ck_assert_ptr_null(o.job);
+	ck_assert_ptr_null(o.job_name);
+	sha256_hex("agents/pr-fixer", strlen("agents/pr-fixer"), hex);
+	snprintf(want, sizeof(want), "thurkube-aj-%.16s", hex);
+	ck_assert_str_eq(fx_str(o.crb, "metadata.name"), want);
+	ck_assert_str_eq(o.crb_name, want);
+	sha256_hex("agents/reader", strlen("agents/reader"), hex);
+	snprintf(want, sizeof(want), "thurkube-ca-%.16s", hex);
+	ck_assert_str_eq(fx_str(o.crb, "roleRef.name"), want);
+	ck_assert_str_eq(fx_str(o.crb, "roleRef.kind"), "ClusterRole");
+	ck_assert_str_eq(fx_str(o.crb, "subjects.0.name"), "pr-fixer-runner");
+	ck_assert_str_eq(fx_str(o.crb, "subjects.0.namespace"), "agents");
+	ck_assert_str_eq(label(o.crb, "metadata.labels", BUILD_LABEL_CLUSTERROLE), want);
+	ck_assert_str_eq(label(o.crb, "metadata.labels", BUILD_LABEL_CA), "reader");
+	/* Every child is labelled; namespaced ones are owned; the cluster-scoped one is not. */
+	check_labels(o.configmap, "metadata.labels");
+	check_labels(o.pvc, "metadata.labels");
+	check_labels(o.service_account, "metadata.labels");
+	check_labels(o.crb, "metadata.labels");
+	check_labels(o.cronjob, "metadata.labels");
+	check_labels(o.cronjob, "spec.jobTemplate.metadata.labels");
+	check_labels(o.cronjob, "spec.jobTemplate.spec.template.metadata.labels");
+	check_owner(o.configmap);
+	check_owner(o.pvc);
+	check_owner(o.service_account);
+	check_owner(o.cronjob);
+	ck_assert_ptr_null(fx_get(o.crb, "metadata.ownerReferences"));
+	ck_assert_ptr_null(fx_get(o.crb, "metadata.namespace"));
+	ck_assert_int_eq(strlen(json_object_get_string(json_object_object_get(
+	                     fx_get(o.configmap, "metadata.annotations"), BUILD_ANN_APPLIED_HASH))),
+	                 16);
+	build_out_free(&o);
+	json_object_put(s.aj);
+	json_object_put(s.repos[0]);
+	json_object_put(s.ca);
+	fx_free(&f);
+}
+END_TEST
+
+/* A cluster-scoped name derived from "ns/name" cannot be shared by
+ * (a-b, c) and (a, b-c), as thurkube's "thurkube-<ns>-<name>" was. */
+START_TEST(cluster_names_unambiguous)
+{
+	char *a = build_crb_name("a-b", "c"), *b = build_crb_name("a", "b-c");
+	char *c = build_clusterrole_name("a-b", "c"), *d = build_clusterrole_name("a", "b-c");
+
+	ck_assert_str_ne(a, b);
+	ck_assert_str_ne(c, d);
+	ck_assert_int_eq(strlen(a), strlen("thurkube-aj-") + 16);
+	ck_assert_int_eq(strncmp(c, "thurkube-ca-", 12), 0);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+END_TEST
+
+/* The hardened pod, for both run kinds: (path under the pod template, expected JSON). */
+static const struct {
+	const char *path;
+	const char *want;
+} pod_fields[] = {
+    {"spec.restartPolicy", "\"Never\""},
+    {"spec.activeDeadlineSeconds", "3600"},
+    {"spec.automountServiceAccountToken", "false"},
+    {"spec.securityContext.runAsNonRoot", "true"},
+    {"spec.securityContext.runAsUser", "65532"},
+    {"spec.securityContext.runAsGroup", "65532"},
+    {"spec.securityContext.fsGroup", "65532"},
+    {"spec.securityContext.seccompProfile.type", "\"RuntimeDefault\""},
+    {"spec.containers.0.name", "\"agent\""},
+    {"spec.containers.0.image", "\"ghcr.io/thurbeen/claude-code-job:latest\""},
+    {"spec.containers.0.securityContext.allowPrivilegeEscalation", "false"},
+    {"spec.containers.0.securityContext.readOnlyRootFilesystem", "true"},
+    {"spec.containers.0.securityContext.capabilities.drop", "[\"ALL\"]"},
+    {"spec.containers.0.resources", "{}"},
+    {"spec.containers.0.volumeMounts.0",
+     "{\"name\":\"agent-config\",\"mountPath\":\"/etc/claude-code-job\",\"readOnly\":true}"},
+    {"spec.containers.0.volumeMounts.1",
+     "{\"name\":\"agent-persist\",\"mountPath\":\"/var/lib/claude-code-job\"}"},
+    {"spec.containers.0.volumeMounts.2", "{\"name\":\"tmp\",\"mountPath\":\"/tmp\"}"},
+    {"spec.containers.0.volumeMounts.3", "{\"name\":\"home\",\"mountPath\":\"/home/agent\"}"},
+    {"spec.volumes.0", "{\"name\":\"agent-config\",\"configMap\":{\"name\":\"pr-fixer-config\"}}"},
+    {"spec.volumes.1",
+     "{\"name\":\"agent-persist\",\"persistentVolumeClaim\":{\"claimName\":\"pr-fixer-data\"}}"},
+    {"spec.volumes.2", "{\"name\":\"tmp\",\"emptyDir\":{}}"},
+    {"spec.volumes.3", "{\"name\":\"home\",\"emptyDir\":{}}"},
+    {"spec.containers.0.env.0",
+     "{\"name\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"
+     "\"claude-code-secrets\",\"key\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"optional\":false}}}"},
+    {"spec.containers.0.env.1", "{\"name\":\"HOME\",\"value\":\"/home/agent\"}"},
+    {"spec.containers.0.env.2", "{\"name\":\"CONFIG_DIR\",\"value\":\"/etc/claude-code-job\"}"},
+    {"spec.containers.0.env.3",
+     "{\"name\":\"PERSIST_DIR\",\"value\":\"/var/lib/claude-code-job\"}"},
+    {"spec.containers.0.env.4",
+     "{\"name\":\"GH_TOKEN\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"
+     "\"claude-code-secrets\",\"key\":\"GH_TOKEN\",\"optional\":false}}}"},
+    {"spec.containers.0.env.5",
+     "{\"name\":\"REPO_TOKEN_0\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"
+     "\"claude-code-secrets\",\"key\":\"GH_TOKEN\",\"optional\":false}}}"},
+};
+
+static void check_pod(json_object *tmpl, int i)
+{
+	json_object *want = fx_json(pod_fields[i].want);
+	json_object *got = fx_get(tmpl, pod_fields[i].path);
+
+	ck_assert_msg(got && json_object_equal(want, got), "%s: got %s, want %s",
+	              pod_fields[i].path, got ? json_object_to_json_string(got) : "(absent)",
+	              pod_fields[i].want);
+	json_object_put(want);
+}
+
+START_TEST(pod_hardened_cron)
+{
+	struct build_out o;
+	struct fx f;
+
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	check_pod(fx_get(o.cronjob, "spec.jobTemplate.spec.template"), _i);
+	ck_assert(
+	    json_object_equal(fx_get(o.cronjob, "spec.jobTemplate.spec.template"), o.pod_template));
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(pod_hardened_job)
+{
+	struct build_out o;
+	struct fx f;
+
+	fx_load_edit(&f, "spec.schedule", NULL);
+	build_ok(&f, &o);
+	ck_assert_ptr_null(o.cronjob);
+	check_pod(fx_get(o.job, "spec.template"), _i);
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(pod_no_env_file_leaks_and_count)
+{
+	struct build_out o;
+	struct fx f;
+
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	ck_assert_int_eq(json_object_array_length(fx_get(o.pod_template, "spec.containers.0.env")),
+	                 6);
+	ck_assert_ptr_null(fx_get(o.pod_template, "spec.serviceAccountName"));
+	ck_assert_ptr_null(fx_get(o.pod_template, "spec.containers.0.command"));
+	ck_assert_ptr_null(fx_get(o.pod_template, "spec.containers.0.imagePullPolicy"));
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(job_and_cronjob_specs)
+{
+	struct build_out o;
+	struct fx f;
+	char want[64];
+
+	fx_load_edit(&f, "spec.schedule", NULL);
+	build_ok(&f, &o);
+	snprintf(want, sizeof(want), "pr-fixer-%s", o.config_hash);
+	ck_assert_str_eq(o.job_name, want);
+	ck_assert_str_eq(fx_str(o.job, "metadata.name"), want);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.job, "spec.backoffLimit")), 0);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.job, "spec.activeDeadlineSeconds")), 3600);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.job, "spec.ttlSecondsAfterFinished")), 86400);
+	check_labels(o.job, "metadata.labels");
+	check_owner(o.job);
+	build_out_free(&o);
+	fx_free(&f);
+
+	fx_load_edit(&f, "spec.startingDeadlineSeconds", "120");
+	build_ok(&f, &o);
+	ck_assert_str_eq(fx_str(o.cronjob, "spec.schedule"), "0 */6 * * *");
+	ck_assert_str_eq(fx_str(o.cronjob, "spec.timeZone"), "Europe/Paris");
+	ck_assert_str_eq(fx_str(o.cronjob, "spec.concurrencyPolicy"), "Forbid");
+	ck_assert(!json_object_get_boolean(fx_get(o.cronjob, "spec.suspend")));
+	ck_assert_int_eq(json_object_get_int(fx_get(o.cronjob, "spec.startingDeadlineSeconds")),
+	                 120);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.cronjob, "spec.successfulJobsHistoryLimit")),
+	                 3);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.cronjob, "spec.failedJobsHistoryLimit")), 3);
+	ck_assert_int_eq(
+	    json_object_get_int(fx_get(o.cronjob, "spec.jobTemplate.spec.backoffLimit")), 0);
+	ck_assert_int_eq(
+	    json_object_get_int(fx_get(o.cronjob, "spec.jobTemplate.spec.activeDeadlineSeconds")),
+	    3600);
+	build_out_free(&o);
+	fx_free(&f);
+
+	fx_load_edit(&f, "spec.suspend", "true");
+	build_ok(&f, &o);
+	ck_assert(json_object_get_boolean(fx_get(o.cronjob, "spec.suspend")));
+	build_out_free(&o);
+	fx_free(&f);
+
+	fx_load_edit(&f, "spec.concurrencyPolicy", "\"Replace\"");
+	build_ok(&f, &o);
+	ck_assert_str_eq(fx_str(o.cronjob, "spec.concurrencyPolicy"), "Replace");
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(pvc_size_and_class)
+{
+	struct build_out o;
+	struct fx f;
+
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	ck_assert_str_eq(fx_str(o.pvc, "spec.resources.requests.storage"), "1Gi");
+	ck_assert_str_eq(fx_str(o.pvc, "spec.accessModes.0"), "ReadWriteOnce");
+	ck_assert_ptr_null(fx_get(o.pvc, "spec.storageClassName"));
+	build_out_free(&o);
+	fx_free(&f);
+
+	fx_load_edit(&f, "spec.persistentVolume",
+	             "{\"size\":\"5Gi\",\"storageClassName\":\"fast\"}");
+	build_ok(&f, &o);
+	ck_assert_str_eq(fx_str(o.pvc, "spec.resources.requests.storage"), "5Gi");
+	ck_assert_str_eq(fx_str(o.pvc, "spec.storageClassName"), "fast");
+	build_out_free(&o);
+	fx_free(&f);
+
+	fx_load_edit(&f, "spec.persist", "false");
+	build_ok(&f, &o);
+	ck_assert_ptr_null(o.pvc);
+	ck_assert_int_eq(json_object_array_length(fx_get(o.pod_template, "spec.volumes")), 3);
+	ck_assert_int_eq(json_object_array_length(fx_get(o.pod_template, "spec.containers.0.env")),
+	                 5);
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(passthrough_fields)
+{
+	struct build_out o;
+	struct fx_src s = {0};
+	struct fx f;
+	json_object *tmpl;
+
+	s.aj = fx_json(FX_AGENTJOB);
+	fx_set(s.aj, "spec.env", fx_json("[{\"name\":\"A\",\"value\":\"1\"}]"));
+	fx_set(s.aj, "spec.envFrom", fx_json("[{\"secretRef\":{\"name\":\"more\"}}]"));
+	fx_set(s.aj, "spec.resources", fx_json("{\"limits\":{\"cpu\":\"1\"}}"));
+	fx_set(s.aj, "spec.imagePullSecrets", fx_json("[{\"name\":\"regcred\"}]"));
+	fx_set(s.aj, "spec.nodeSelector", fx_json("{\"pool\":\"agents\"}"));
+	fx_set(s.aj, "spec.tolerations", fx_json("[{\"key\":\"k\",\"operator\":\"Exists\"}]"));
+	fx_set(s.aj, "spec.mcpServerRefs", fx_json("[\"gh\"]"));
+	s.mcp[0] = fx_json("{\"metadata\":{\"name\":\"gh\",\"namespace\":\"agents\"},"
+	                   "\"spec\":{\"command\":\"gh-mcp\",\"env\":[{\"name\":\"GH_MCP_TOKEN\","
+	                   "\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s\",\"key\":\"t\"}}},"
+	                   "{\"name\":\"LITERAL\",\"value\":\"not-in-configmap\"}]}}");
+	s.n_mcp = 1;
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	s.rt = fx_json(FX_RUNTIME);
+	fx_set(s.rt, "spec.command", fx_json("[\"/entry\"]"));
+	fx_set(s.rt, "spec.args", fx_json("[\"--x\"]"));
+	fx_set(s.rt, "spec.imagePullPolicy", json_object_new_string("Always"));
+	fx_load(&f, &s);
+	build_ok(&f, &o);
+	tmpl = o.pod_template;
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.env.0.name"), "A");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.env.1.name"), "GH_MCP_TOKEN");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.env.2.value"), "not-in-configmap");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.env.3.name"), "CLAUDE_CODE_OAUTH_TOKEN");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.envFrom.0.secretRef.name"), "more");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.resources.limits.cpu"), "1");
+	ck_assert_str_eq(fx_str(tmpl, "spec.imagePullSecrets.0.name"), "regcred");
+	ck_assert_str_eq(fx_str(tmpl, "spec.nodeSelector.pool"), "agents");
+	ck_assert_str_eq(fx_str(tmpl, "spec.tolerations.0.operator"), "Exists");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.command.0"), "/entry");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.args.0"), "--x");
+	ck_assert_str_eq(fx_str(tmpl, "spec.containers.0.imagePullPolicy"), "Always");
+	/* McpServer env is container env only, never ConfigMap content. */
+	ck_assert_ptr_null(strstr(o.agent_json, "not-in-configmap"));
+	ck_assert_ptr_null(strstr(o.agent_json, "GH_MCP_TOKEN"));
+	ck_assert_ptr_null(strstr(o.agent_json, "claude-code-secrets"));
+	build_out_free(&o);
+	json_object_put(s.aj);
+	json_object_put(s.mcp[0]);
+	json_object_put(s.repos[0]);
+	json_object_put(s.rt);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(cluster_access_sa_token)
+{
+	struct fx_src s = {0};
+	struct build_out o;
+	struct fx f;
+
+	s.aj = fx_json(FX_AGENTJOB);
+	fx_set(s.aj, "spec.clusterAccessRef", json_object_new_string("reader"));
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	s.ca = fx_json(FX_CA);
+	fx_load(&f, &s);
+	build_ok(&f, &o);
+	ck_assert(
+	    json_object_get_boolean(fx_get(o.pod_template, "spec.automountServiceAccountToken")));
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.serviceAccountName"), "pr-fixer-runner");
+	build_out_free(&o);
+	json_object_put(s.aj);
+	json_object_put(s.repos[0]);
+	json_object_put(s.ca);
+	fx_free(&f);
+}
+END_TEST
+
+/* (spec key, new JSON value): every one must change configHash. */
+static const struct {
+	const char *key;
+	const char *value;
+} hash_edits[] = {
+    {"spec.prompt", "\"another prompt\""},
+    {"spec.env", "[{\"name\":\"X\",\"value\":\"y\"}]"},
+    {"spec.resources", "{\"requests\":{\"memory\":\"1Gi\"}}"},
+    {"spec.timeoutSeconds", "60"},
+    {"spec.persist", "false"},
+    {"spec.envFrom", "[{\"configMapRef\":{\"name\":\"c\"}}]"},
+    {"spec.model", "\"opus\""},
+    {"spec.nodeSelector", "{\"a\":\"b\"}"},
+};
+
+static void hash_of(struct fx *f, char out[17])
+{
+	struct build_out o;
+
+	build_ok(f, &o);
+	memcpy(out, o.config_hash, 17);
+	build_out_free(&o);
+}
+
+START_TEST(hash_sensitive)
+{
+	char base[17], edited[17];
+	struct fx f;
+
+	fx_load(&f, NULL);
+	hash_of(&f, base);
+	fx_free(&f);
+	fx_load_edit(&f, hash_edits[_i].key, hash_edits[_i].value);
+	hash_of(&f, edited);
+	fx_free(&f);
+	ck_assert_msg(strcmp(base, edited) != 0, "%s did not change the hash", hash_edits[_i].key);
+	ck_assert_int_eq(strlen(edited), 16);
+}
+END_TEST
+
+START_TEST(hash_image_and_stability)
+{
+	char a[17], b[17], c[17];
+	struct fx_src s = {0};
+	struct fx f;
+
+	fx_load(&f, NULL);
+	hash_of(&f, a);
+	hash_of(&f, b);
+	ck_assert_str_eq(a, b);
+	fx_free(&f);
+	s.aj = fx_json(FX_AGENTJOB);
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	s.rt = fx_json(FX_RUNTIME);
+	fx_set(s.rt, "spec.image", json_object_new_string("ghcr.io/thurbeen/claude-code-job:v2"));
+	fx_load(&f, &s);
+	hash_of(&f, c);
+	ck_assert_str_ne(a, c);
+	fx_free(&f);
+	json_object_put(s.aj);
+	json_object_put(s.repos[0]);
+	json_object_put(s.rt);
+
+	/* Key order inside a passthrough value does not matter. */
+	fx_load_edit(&f, "spec.resources", "{\"limits\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}");
+	hash_of(&f, a);
+	fx_free(&f);
+	fx_load_edit(&f, "spec.resources", "{\"limits\":{\"memory\":\"1Gi\",\"cpu\":\"1\"}}");
+	hash_of(&f, b);
+	fx_free(&f);
+	ck_assert_str_eq(a, b);
+}
+END_TEST
+
+/* The observed object as the API server returns it: our fields plus defaults. */
+START_TEST(subset_steady_and_drift)
+{
+	struct build_out o;
+	struct fx f;
+	json_object *seen = NULL, *c0;
+
+	fx_load_edit(&f, "spec.resources", "{\"limits\":{\"cpu\":\"1000m\"}}");
+	build_ok(&f, &o);
+	ck_assert_int_eq(json_object_deep_copy(o.cronjob, &seen, NULL), 0);
+	/* List items lack apiVersion/kind; the server adds defaults and status. */
+	fx_set(seen, "apiVersion", NULL);
+	fx_set(seen, "kind", NULL);
+	fx_set(seen, "metadata.resourceVersion", json_object_new_string("77"));
+	fx_set(seen, "status", fx_json("{\"lastScheduleTime\":\"2026-01-01T00:00:00Z\"}"));
+	c0 = fx_get(seen, "spec.jobTemplate.spec.template.spec.containers.0");
+	fx_set(c0, "terminationMessagePath", json_object_new_string("/dev/termination-log"));
+	fx_set(c0, "resources.limits.cpu", json_object_new_string("1"));
+	/* omitempty drops a false it was given */
+	fx_set(seen, "spec.suspend", NULL);
+	ck_assert(build_subset(o.cronjob, seen));
+
+	fx_set(c0, "image", json_object_new_string("evil:latest"));
+	ck_assert(!build_subset(o.cronjob, seen));
+	fx_set(c0, "image", json_object_new_string("ghcr.io/thurbeen/claude-code-job:latest"));
+	ck_assert(build_subset(o.cronjob, seen));
+	fx_set(c0, "resources.limits.cpu", json_object_new_string("2"));
+	ck_assert(!build_subset(o.cronjob, seen));
+	fx_set(c0, "resources.limits.cpu", json_object_new_string("1"));
+	json_object_array_add(fx_get(c0, "env"), fx_json("{\"name\":\"EXTRA\",\"value\":\"1\"}"));
+	ck_assert(!build_subset(o.cronjob, seen));
+	json_object_array_del_idx(fx_get(c0, "env"),
+	                          json_object_array_length(fx_get(c0, "env")) - 1, 1);
+	ck_assert(build_subset(o.cronjob, seen));
+	fx_set(seen, "metadata.labels", fx_json("{}"));
+	ck_assert(!build_subset(o.cronjob, seen));
+	json_object_put(seen);
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+/* Dropping a field from the spec changes the applied-hash annotation, so
+ * the subset check asks for the apply that removes it. */
+START_TEST(subset_sees_removed_field)
+{
+	struct build_out with, without;
+	struct fx f;
+
+	fx_load_edit(&f, "spec.startingDeadlineSeconds", "100");
+	build_ok(&f, &with);
+	fx_free(&f);
+	fx_load(&f, NULL);
+	build_ok(&f, &without);
+	fx_free(&f);
+	ck_assert(build_subset(with.cronjob, with.cronjob));
+	ck_assert(!build_subset(without.cronjob, with.cronjob));
+	build_out_free(&with);
+	build_out_free(&without);
+}
+END_TEST
+
+START_TEST(clusterrole_of_clusteraccess)
+{
+	struct tk_clusteraccess ca = {0};
+	struct fielderrs e = {0};
+	json_object *src = fx_json(FX_CA), *cr;
+	char hex[65], want[64];
+
+	ck_assert_int_eq(tk_clusteraccess_decode(src, &ca, &e), 0);
+	cr = build_clusterrole(&ca);
+	ck_assert_ptr_nonnull(cr);
+	sha256_hex("agents/reader", 13, hex);
+	snprintf(want, sizeof(want), "thurkube-ca-%.16s", hex);
+	ck_assert_str_eq(fx_str(cr, "metadata.name"), want);
+	ck_assert_str_eq(fx_str(cr, "kind"), "ClusterRole");
+	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_MANAGED_BY), "thurkube");
+	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_CA), "reader");
+	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_CA_NS), "agents");
+	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_OWNER_UID), "c1");
+	ck_assert(json_object_equal(fx_get(cr, "rules"), fx_get(src, "spec.rules")));
+	ck_assert_ptr_null(fx_get(cr, "metadata.ownerReferences"));
+	json_object_put(cr);
+	tk_clusteraccess_free(&ca);
+	fielderrs_free(&e);
+	json_object_put(src);
+}
+END_TEST
+
+/* serde_json pretty rendering of small values. */
+static const struct {
+	const char *in;
+	const char *out;
+} pretty_cases[] = {
+    {"[]", "[]"},
+    {"{}", "{}"},
+    {"{\"a\":[]}", "{\n  \"a\": []\n}"},
+    {"[1,true,null]", "[\n  1,\n  true,\n  null\n]"},
+    {"{\"s\":\"a/b\\u007f\\u001f\"}", "{\n  \"s\": \"a/b\x7f\\u001f\"\n}"},
+    {"{\"b\":{\"c\":\"d\"}}", "{\n  \"b\": {\n    \"c\": \"d\"\n  }\n}"},
+};
+
+START_TEST(render_pretty_table)
+{
+	struct buf b = BUF_INIT(4096);
+	json_object *o = fx_json(pretty_cases[_i].in);
+
+	ck_assert_int_eq(build_render_pretty(o, &b), 0);
+	ck_assert_str_eq(b.data, pretty_cases[_i].out);
+	buf_free(&b);
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(render_canonical_sorted)
+{
+	struct buf b = BUF_INIT(4096);
+	json_object *o = fx_json("{\"b\":1,\"a\":{\"d\":[2,{\"z\":0,\"y\":1}],\"c\":\"x\"}}");
+
+	ck_assert_int_eq(build_render_canonical(o, &b), 0);
+	ck_assert_str_eq(b.data, "{\"a\":{\"c\":\"x\",\"d\":[2,{\"y\":1,\"z\":0}]},\"b\":1}");
+	buf_free(&b);
+	json_object_put(o);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ctl_build");
+	TCase *t = tcase_create("build");
+
+	tcase_add_test(t, agent_json_quickstart_exact);
+	tcase_add_test(t, agent_json_full_shape);
+	tcase_add_test(t, agent_json_needs_role);
+	tcase_add_test(t, names_labels_owners);
+	tcase_add_test(t, cluster_names_unambiguous);
+	tcase_add_loop_test(t, pod_hardened_cron, 0, (int)TK_ARRAY_LEN(pod_fields));
+	tcase_add_loop_test(t, pod_hardened_job, 0, (int)TK_ARRAY_LEN(pod_fields));
+	tcase_add_test(t, pod_no_env_file_leaks_and_count);
+	tcase_add_test(t, job_and_cronjob_specs);
+	tcase_add_test(t, pvc_size_and_class);
+	tcase_add_test(t, passthrough_fields);
+	tcase_add_test(t, cluster_access_sa_token);
+	tcase_add_loop_test(t, hash_sensitive, 0, (int)TK_ARRAY_LEN(hash_edits));
+	tcase_add_test(t, hash_image_and_stability);
+	tcase_add_test(t, subset_steady_and_drift);
+	tcase_add_test(t, subset_sees_removed_field);
+	tcase_add_test(t, clusterrole_of_clusteraccess);
+	tcase_add_loop_test(t, render_pretty_table, 0, (int)TK_ARRAY_LEN(pretty_cases));
+	tcase_add_test(t, render_canonical_sorted);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,836 @@
+/* test_ctl_status.c - reconcile decisions: phases, one-shot once per hash, pruning, Forbid and
+ * Replace, suspend, missing references, zero-write resyncs, conditions and events. */
+#include "compat.h"
+
+#include <check.h>
+#include <errno.h>
+
+#include "../../controller/build.h"
+#include "../../controller/events.h"
+#include "../../controller/status.h"
+#include "ctl_fixture.h"
+
+#define NOW      1767225600 /* 2026-01-01T00:00:00Z */
+#define OLD_HASH "0000000000000000"
+
+/* One reconcile round: the AgentJob (JSON, borrowed) and what the stores hold. */
+struct round {
+	struct fx f;
+	struct build_out d;
+	struct status_plan p;
+	struct status_input in;
+	bool built;
+};
+
+static void load(struct round *rd, json_object *aj, json_object *ca)
+{
+	struct fx_src s = {0};
+	json_object *repo = fx_json(FX_REPO);
+
+	memset(rd, 0, sizeof(*rd));
+	s.aj = aj;
+	s.repos[0] = repo;
+	s.n_repos = 1;
+	s.ca = ca;
+	fx_load(&rd->f, &s);
+	json_object_put(repo);
+}
+
+static void run(struct round *rd, const struct status_child *obs, size_t n, bool gone)
+{
+	if (!rd->built) {
+		ck_assert_int_eq(build_children(&rd->f.aj, &rd->f.refs, &rd->d), 0);
+		rd->built = true;
+	}
+	rd->in.aj = &rd->f.aj;
+	rd->in.desired = &rd->d;
+	rd->in.observed = obs;
+	rd->in.n_observed = n;
+	rd->in.job_gone = gone;
+	rd->in.now = NOW;
+	ck_assert_int_eq(status_plan(&rd->in, &rd->p), 0);
+}
+
+static void done(struct round *rd)
+{
+	status_plan_free(&rd->p);
+	if (rd->built)
+		build_out_free(&rd->d);
+	fx_free(&rd->f);
+}
+
+static json_object *oneshot_aj(void)
+{
+	json_object *aj = fx_json(FX_AGENTJOB);
+
+	fx_set(aj, "spec.schedule", NULL);
+	return aj;
+}
+
+/* The next AgentJob: aj with status replaced by a copy of status. */
+static void set_status(json_object *aj, json_object *status)
+{
+	json_object *c = NULL;
+
+	ck_assert_int_eq(json_object_deep_copy(status, &c, NULL), 0);
+	fx_set(aj, "status", c);
+}
+
+static void set_status_text(json_object *aj, const char *text)
+{
+	fx_set(aj, "status", fx_json(text));
+}
+
+/* A child as a store holds it: a list item (no apiVersion/kind) with
+ * server-side additions. New reference. */
+static json_object *as_seen(json_object *desired, const char *status)
+{
+	json_object *c = NULL;
+
+	ck_assert_int_eq(json_object_deep_copy(desired, &c, NULL), 0);
+	fx_set(c, "apiVersion", NULL);
+	fx_set(c, "kind", NULL);
+	fx_set(c, "metadata.uid", json_object_new_string("child-uid"));
+	fx_set(c, "metadata.resourceVersion", json_object_new_string("5"));
+	if (status)
+		fx_set(c, "status", fx_json(status));
+	return c;
+}
+
+static const struct status_action *find_action(const struct status_action *a, size_t n,
+                                               const char *kind, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(a[i].kind, kind) && (!name || !strcmp(a[i].name, name)))
+			return &a[i];
+	return NULL;
+}
+
+static const char *cond(json_object *status, const char *type, const char *key)
+{
+	json_object *conds = fx_get(status, "conditions");
+	size_t i;
+
+	for (i = 0; conds && i < json_object_array_length(conds); i++) {
+		json_object *c = json_object_array_get_idx(conds, i);
+
+		if (!strcmp(fx_str(c, "type"), type))
+			return fx_str(c, key);
+	}
+	return NULL;
+}
+
+START_TEST(pending_names_every_missing)
+{
+	struct strlist missing = {0}, invalid = {0};
+	struct round rd;
+	struct status_child obs[1];
+	json_object *aj = fx_json(FX_AGENTJOB), *cj;
+	const char *msg;
+
+	set_status_text(aj, ("{\"phase\":\"Scheduled\",\"configHash\":\"abcdabcdabcdabcd\","
+	                     "\"lastRunTime\":\"2025-12-31T00:00:00Z\","
+	                     "\"ownedResources\":[{\"kind\":\"CronJob\",\"name\":\"pr-fixer\"}]}"));
+	load(&rd, aj, NULL);
+	ck_assert_int_eq(build_children(&rd.f.aj, &rd.f.refs, &rd.d), 0);
+	rd.built = true;
+	cj = as_seen(rd.d.cronjob, NULL);
+	obs[0] = (struct status_child){BUILD_KIND_CRONJOB, cj};
+	ck_assert_int_eq(strlist_add(&missing, "AgentRuntime/claude-code"), 0);
+	ck_assert_int_eq(strlist_add(&missing, "Repository/thurkube"), 0);
+	ck_assert_int_eq(strlist_add(&invalid, "AgentRole/default"), 0);
+	rd.in = (struct status_input){.aj = &rd.f.aj,
+	                              .desired = NULL,
+	                              .missing = &missing,
+	                              .invalid = &invalid,
+	                              .observed = obs,
+	                              .n_observed = 1,
+	                              .now = NOW};
+	ck_assert_int_eq(status_plan(&rd.in, &rd.p), 0);
+	ck_assert_int_eq(rd.p.n_applies, 0);
+	ck_assert_int_eq(rd.p.n_deletes, 0);
+	ck_assert_str_eq(fx_str(rd.p.status, "phase"), "Pending");
+	msg = fx_str(rd.p.status, "message");
+	ck_assert_ptr_nonnull(strstr(msg, "AgentRuntime/claude-code"));
+	ck_assert_ptr_nonnull(strstr(msg, "Repository/thurkube"));
+	ck_assert_ptr_nonnull(strstr(msg, "AgentRole/default"));
+	ck_assert_str_eq(cond(rd.p.status, "Ready", "status"), "False");
+	ck_assert_str_eq(cond(rd.p.status, "Ready", "reason"), "NotFound");
+	ck_assert_str_eq(cond(rd.p.status, "ReferencesResolved", "status"), "False");
+	ck_assert_str_eq(cond(rd.p.status, "ReferencesResolved", "reason"), "NotFound");
+	ck_assert_str_eq(cond(rd.p.status, "ReferencesResolved", "message"), msg);
+	ck_assert_int_eq(json_object_get_int(fx_get(rd.p.status, "observedGeneration")), 3);
+	/* carried over, children untouched */
+	ck_assert_str_eq(fx_str(rd.p.status, "configHash"), "abcdabcdabcdabcd");
+	ck_assert_str_eq(fx_str(rd.p.status, "lastRunTime"), "2025-12-31T00:00:00Z");
+	ck_assert_str_eq(fx_str(rd.p.status, "ownedResources.0.kind"), "CronJob");
+	strlist_free(&missing);
+	strlist_free(&invalid);
+	json_object_put(cj);
+	json_object_put(aj);
+	done(&rd);
+}
+END_TEST
+
+START_TEST(oneshot_first_run)
+{
+	struct round rd;
+	json_object *aj = oneshot_aj();
+
+	load(&rd, aj, NULL);
+	run(&rd, NULL, 0, false);
+	ck_assert_int_eq(rd.p.n_deletes, 0);
+	ck_assert_int_eq(rd.p.n_applies, 3);
+	ck_assert_str_eq(rd.p.applies[0].kind, "ConfigMap");
+	ck_assert_str_eq(rd.p.applies[1].kind, "PersistentVolumeClaim");
+	ck_assert_str_eq(rd.p.applies[2].kind, "Job");
+	ck_assert_str_eq(rd.p.applies[2].name, rd.d.job_name);
+	ck_assert(rd.p.launch);
+	ck_assert(!rd.p.needs_binding);
+	ck_assert_str_eq(fx_str(rd.p.status, "phase"), "Running");
+	ck_assert_str_eq(fx_str(rd.p.status, "configHash"), rd.d.config_hash);
+	ck_assert_str_eq(cond(rd.p.status, "Complete", "status"), "False");
+	ck_assert_str_eq(cond(rd.p.status, "ReferencesResolved", "status"), "True");
+	ck_assert_str_eq(fx_str(rd.p.status, "ownedResources.2.kind"), "Job");
+	ck_assert_str_eq(fx_str(rd.p.status, "ownedResources.2.name"), rd.d.job_name);
+	ck_assert_ptr_null(fx_get(rd.p.status, "lastRunTime"));
+	json_object_put(aj);
+	done(&rd);
+}
+END_TEST
+
+/* A steady cluster: the second pass applies nothing and the status is equal. */
+START_TEST(steady_zero_writes)
+{
+	struct round a, b;
+	struct status_child obs[3];
+	json_object *aj = fx_json(FX_AGENTJOB), *seen[3];
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	ck_assert_int_eq(a.p.n_applies, 3);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Scheduled");
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(a.d.cronjob, "{}");
+	fx_set(seen[1], "spec.storageClassName", json_object_new_string("standard"));
+	fx_set(seen[1], "spec.volumeMode", json_object_new_string("Filesystem"));
+	obs[0] = (struct status_child){"ConfigMap", seen[0]};
+	obs[1] = (struct status_child){"PersistentVolumeClaim", seen[1]};
+	obs[2] = (struct status_child){"CronJob", seen[2]};
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	run(&b, obs, 3, false);
+	ck_assert_int_eq(b.p.n_applies, 0);
+	ck_assert_int_eq(b.p.n_deletes, 0);
+	ck_assert(status_equal(a.p.status, b.p.status));
+	ck_assert(status_equal(b.f.aj.status.raw, b.p.status));
+	for (i = 0; i < 3; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+/* Job status -> phase, Complete reason, times. */
+static const struct {
+	const char *job_status;
+	const char *phase;
+	const char *complete;
+	const char *last_run;
+	const char *last_done;
+	const char *message_part;
+} job_cases[] = {
+    {"{}", "Running", "Running", NULL, NULL, "is running"},
+    {"{\"startTime\":\"2026-01-01T00:00:05Z\",\"active\":1}", "Running", "Running",
+     "2026-01-01T00:00:05Z", NULL, "is running"},
+    {"{\"startTime\":\"2026-01-01T00:00:05Z\",\"completionTime\":\"2026-01-01T00:10:00Z\","
+     "\"succeeded\":1,\"conditions\":[{\"type\":\"SuccessCriteriaMet\",\"status\":\"True\"},"
+     "{\"type\":\"Complete\",\"status\":\"True\"}]}",
+     "Succeeded", "Succeeded", "2026-01-01T00:00:05Z", "2026-01-01T00:10:00Z", "succeeded"},
+    {"{\"startTime\":\"2026-01-01T00:00:05Z\",\"failed\":1,\"conditions\":[{\"type\":"
+     "\"Failed\",\"status\":\"True\",\"reason\":\"DeadlineExceeded\","
+     "\"lastTransitionTime\":\"2026-01-01T01:00:05Z\"}]}",
+     "Failed", "Failed", "2026-01-01T00:00:05Z", "2026-01-01T01:00:05Z", "DeadlineExceeded"},
+};
+
+START_TEST(job_phases)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	job = as_seen(a.d.job, job_cases[_i].job_status);
+	obs[0] = (struct status_child){"Job", job};
+	run(&b, obs, 1, false);
+	ck_assert(!b.p.launch);
+	ck_assert_ptr_null(find_action(b.p.applies, b.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), job_cases[_i].phase);
+	ck_assert_str_eq(cond(b.p.status, "Complete", "reason"), job_cases[_i].complete);
+	ck_assert_ptr_nonnull(strstr(fx_str(b.p.status, "message"), job_cases[_i].message_part));
+	if (job_cases[_i].last_run)
+		ck_assert_str_eq(fx_str(b.p.status, "lastRunTime"), job_cases[_i].last_run);
+	else
+		ck_assert_ptr_null(fx_get(b.p.status, "lastRunTime"));
+	if (job_cases[_i].last_done)
+		ck_assert_str_eq(fx_str(b.p.status, "lastCompletionTime"), job_cases[_i].last_done);
+	else
+		ck_assert_ptr_null(fx_get(b.p.status, "lastCompletionTime"));
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+/* A finished one-shot whose Job the TTL deleted is not run again. */
+START_TEST(oneshot_not_rerun_after_ttl)
+{
+	struct round a, b, c;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	job = as_seen(a.d.job, job_cases[2].job_status);
+	obs[0] = (struct status_child){"Job", job};
+	run(&b, obs, 1, false);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Succeeded");
+	set_status(aj, b.p.status);
+	/* TTL: the Job is gone from the store */
+	load(&c, aj, NULL);
+	c.in.aj = &c.f.aj;
+	ck_assert_int_eq(build_children(&c.f.aj, &c.f.refs, &c.d), 0);
+	c.built = true;
+	c.in.desired = &c.d;
+	ck_assert(!status_job_needs_confirm(&c.in));
+	run(&c, NULL, 0, false);
+	ck_assert(!c.p.launch);
+	ck_assert_ptr_null(find_action(c.p.applies, c.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Succeeded");
+	ck_assert_str_eq(fx_str(c.p.status, "lastCompletionTime"), "2026-01-01T00:10:00Z");
+	ck_assert(status_equal(b.p.status, c.p.status));
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+}
+END_TEST
+
+/* Launched, outcome unknown, Job absent: confirm, then JobLost, never a re-run. */
+START_TEST(lost_job_not_rerun)
+{
+	struct round a, b, c;
+	json_object *aj = oneshot_aj();
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	ck_assert_int_eq(build_children(&b.f.aj, &b.f.refs, &b.d), 0);
+	b.built = true;
+	b.in.aj = &b.f.aj;
+	b.in.desired = &b.d;
+	ck_assert(status_job_needs_confirm(&b.in));
+	run(&b, NULL, 0, false); /* not confirmed: the store may lag */
+	ck_assert(!b.p.launch);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Running");
+	status_plan_free(&b.p);
+	run(&b, NULL, 0, true);
+	ck_assert(!b.p.launch);
+	ck_assert_ptr_null(find_action(b.p.applies, b.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Failed");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "JobLost");
+	ck_assert_str_eq(cond(b.p.status, "Complete", "status"), "True");
+	set_status(aj, b.p.status);
+	load(&c, aj, NULL);
+	ck_assert_int_eq(build_children(&c.f.aj, &c.f.refs, &c.d), 0);
+	c.built = true;
+	c.in.aj = &c.f.aj;
+	c.in.desired = &c.d;
+	ck_assert(!status_job_needs_confirm(&c.in));
+	run(&c, NULL, 0, false);
+	ck_assert(!c.p.launch);
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Failed");
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+}
+END_TEST
+
+/* An old run still active when the configuration changes. */
+static json_object *old_active_job(struct round *rd, const char *status)
+{
+	json_object *job = as_seen(rd->d.job, status);
+
+	fx_set(job, "metadata.name", json_object_new_string("pr-fixer-" OLD_HASH));
+	return job;
+}
+
+START_TEST(forbid_waits_then_runs)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *old;
+
+	set_status_text(aj, ("{\"phase\":\"Running\",\"configHash\":\"" OLD_HASH "\"}"));
+	load(&a, aj, NULL);
+	ck_assert_int_eq(build_children(&a.f.aj, &a.f.refs, &a.d), 0);
+	a.built = true;
+	old = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
+	obs[0] = (struct status_child){"Job", old};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.waiting);
+	ck_assert(!a.p.launch);
+	ck_assert_ptr_null(find_action(a.p.applies, a.p.n_applies, "Job", NULL));
+	ck_assert_int_eq(a.p.n_deletes, 0);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Running");
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), OLD_HASH);
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "WaitingForActiveRun");
+	ck_assert_str_eq(fx_str(a.p.status, "lastRunTime"), "2026-01-01T00:00:01Z");
+	json_object_put(old);
+
+	/* the old run finished: now the new one starts */
+	load(&b, aj, NULL);
+	ck_assert_int_eq(build_children(&b.f.aj, &b.f.refs, &b.d), 0);
+	b.built = true;
+	old = old_active_job(&b, job_cases[3].job_status);
+	obs[0] = (struct status_child){"Job", old};
+	run(&b, obs, 1, false);
+	ck_assert(b.p.launch);
+	ck_assert(!b.p.waiting);
+	ck_assert_int_eq(b.p.n_deletes, 0);
+	ck_assert_ptr_nonnull(find_action(b.p.applies, b.p.n_applies, "Job", b.d.job_name));
+	ck_assert_str_eq(fx_str(b.p.status, "configHash"), b.d.config_hash);
+	json_object_put(old);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+START_TEST(replace_deletes_active_run)
+{
+	struct round a;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *old;
+	const struct status_action *del;
+
+	fx_set(aj, "spec.concurrencyPolicy", json_object_new_string("Replace"));
+	set_status_text(aj, ("{\"phase\":\"Running\",\"configHash\":\"" OLD_HASH "\"}"));
+	load(&a, aj, NULL);
+	ck_assert_int_eq(build_children(&a.f.aj, &a.f.refs, &a.d), 0);
+	a.built = true;
+	old = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
+	obs[0] = (struct status_child){"Job", old};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.launch);
+	ck_assert(!a.p.waiting);
+	ck_assert_int_eq(a.p.n_deletes, 1);
+	del = find_action(a.p.deletes, a.p.n_deletes, "Job", "pr-fixer-" OLD_HASH);
+	ck_assert_ptr_nonnull(del);
+	ck_assert_str_eq(del->propagation, "Background");
+	ck_assert_str_eq(del->why, "replace");
+	ck_assert_ptr_nonnull(find_action(a.p.applies, a.p.n_applies, "Job", a.d.job_name));
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), a.d.config_hash);
+	json_object_put(old);
+	json_object_put(aj);
+	done(&a);
+}
+END_TEST
+
+/* What is no longer desired goes; PVCs, finished Jobs and foreign objects stay. */
+START_TEST(prune_sets)
+{
+	struct round a, ref;
+	struct status_child obs[7];
+	json_object *aj = oneshot_aj(), *ajca = fx_json(FX_AGENTJOB), *ca = fx_json(FX_CA);
+	json_object *seen[7];
+	size_t i;
+
+	fx_set(aj, "spec.persist", json_object_new_boolean(0));
+	fx_set(ajca, "spec.clusterAccessRef", json_object_new_string("reader"));
+	load(&ref, ajca, ca); /* a cron, persist, ClusterAccess version to take children from */
+	run(&ref, NULL, 0, false);
+	load(&a, aj, NULL);
+	seen[0] = as_seen(ref.d.cronjob, "{}");
+	seen[1] = as_seen(ref.d.service_account, NULL);
+	seen[2] = as_seen(ref.d.crb, NULL);
+	seen[3] = as_seen(ref.d.pvc, NULL);
+	seen[4] = as_seen(ref.d.configmap, NULL);
+	seen[5] = as_seen(ref.d.cronjob, NULL); /* someone else's CronJob */
+	fx_set(seen[5], "metadata.name", json_object_new_string("other"));
+	fx_set(seen[5], "metadata.labels",
+	       fx_json("{\"app.kubernetes.io/managed-by\":\"thurkube\","
+	               "\"thurkube.thurbeen.eu/agentjob\":\"x\","
+	               "\"thurkube.thurbeen.eu/agentjob-namespace\":\"agents\"}"));
+	seen[6] = as_seen(ref.d.cronjob, job_cases[2].job_status); /* a finished old Job */
+	fx_set(seen[6], "metadata.name", json_object_new_string("pr-fixer-" OLD_HASH));
+	obs[0] = (struct status_child){"CronJob", seen[0]};
+	obs[1] = (struct status_child){"ServiceAccount", seen[1]};
+	obs[2] = (struct status_child){"ClusterRoleBinding", seen[2]};
+	obs[3] = (struct status_child){"PersistentVolumeClaim", seen[3]};
+	obs[4] = (struct status_child){"ConfigMap", seen[4]};
+	obs[5] = (struct status_child){"CronJob", seen[5]};
+	obs[6] = (struct status_child){"Job", seen[6]};
+	run(&a, obs, 7, false);
+	ck_assert_int_eq(a.p.n_deletes, 3);
+	ck_assert_ptr_nonnull(find_action(a.p.deletes, a.p.n_deletes, "CronJob", "pr-fixer"));
+	ck_assert_str_eq(find_action(a.p.deletes, a.p.n_deletes, "CronJob", NULL)->propagation,
+	                 "Background");
+	ck_assert_ptr_nonnull(
+	    find_action(a.p.deletes, a.p.n_deletes, "ServiceAccount", "pr-fixer-runner"));
+	ck_assert_ptr_nonnull(
+	    find_action(a.p.deletes, a.p.n_deletes, "ClusterRoleBinding", ref.d.crb_name));
+	ck_assert(!find_action(a.p.deletes, a.p.n_deletes, "ClusterRoleBinding", NULL)->namespaced);
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "PersistentVolumeClaim", NULL));
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "Job", NULL));
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "CronJob", "other"));
+	/* the binding is still there: the finalizer stays until it is gone */
+	ck_assert(a.p.needs_binding);
+	ck_assert(a.p.launch);
+	for (i = 0; i < 7; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	json_object_put(ajca);
+	json_object_put(ca);
+	done(&a);
+	done(&ref);
+}
+END_TEST
+
+/* Switching to one-shot under Forbid while the CronJob runs: orphan its run and wait. */
+START_TEST(cron_pruned_orphans_active_run)
+{
+	struct round ref, a;
+	struct status_child obs[2];
+	json_object *cronaj = fx_json(FX_AGENTJOB), *aj = oneshot_aj(), *cj, *run_job;
+
+	load(&ref, cronaj, NULL);
+	run(&ref, NULL, 0, false);
+	load(&a, aj, NULL);
+	cj = as_seen(ref.d.cronjob, "{\"active\":[{\"name\":\"pr-fixer-29000000\"}]}");
+	ck_assert_int_eq(build_children(&a.f.aj, &a.f.refs, &a.d), 0);
+	a.built = true;
+	run_job = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
+	fx_set(run_job, "metadata.name", json_object_new_string("pr-fixer-29000000"));
+	fx_set(run_job, "metadata.ownerReferences",
+	       fx_json("[{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"name\":\"pr-fixer\","
+	               "\"uid\":\"cj\",\"controller\":true}]"));
+	obs[0] = (struct status_child){"CronJob", cj};
+	obs[1] = (struct status_child){"Job", run_job};
+	run(&a, obs, 2, false);
+	ck_assert_str_eq(
+	    find_action(a.p.deletes, a.p.n_deletes, "CronJob", "pr-fixer")->propagation, "Orphan");
+	ck_assert(a.p.waiting);
+	ck_assert(!a.p.launch);
+	json_object_put(cj);
+	json_object_put(run_job);
+	json_object_put(cronaj);
+	json_object_put(aj);
+	done(&ref);
+	done(&a);
+}
+END_TEST
+
+START_TEST(suspend_cron_keeps_children)
+{
+	struct round a, b;
+	struct status_child obs[3];
+	json_object *aj = fx_json(FX_AGENTJOB), *seen[3];
+	const struct status_action *app;
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, NULL);
+	seen[2] = as_seen(a.d.cronjob, "{\"active\":[{\"name\":\"pr-fixer-1\"}]}");
+	obs[0] = (struct status_child){"ConfigMap", seen[0]};
+	obs[1] = (struct status_child){"PersistentVolumeClaim", seen[1]};
+	obs[2] = (struct status_child){"CronJob", seen[2]};
+	fx_set(aj, "spec.suspend", json_object_new_boolean(1));
+	load(&b, aj, NULL);
+	run(&b, obs, 3, false);
+	ck_assert_int_eq(b.p.n_deletes, 0);
+	ck_assert_int_eq(b.p.n_applies, 1);
+	app = find_action(b.p.applies, b.p.n_applies, "CronJob", "pr-fixer");
+	ck_assert_ptr_nonnull(app);
+	ck_assert(json_object_get_boolean(fx_get(app->obj, "spec.suspend")));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Suspended");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "Suspended");
+	ck_assert_int_eq(json_object_array_length(fx_get(b.p.status, "ownedResources")), 3);
+	for (i = 0; i < 3; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+START_TEST(suspend_oneshot_holds_run)
+{
+	struct round a;
+	json_object *aj = oneshot_aj();
+
+	fx_set(aj, "spec.suspend", json_object_new_boolean(1));
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	ck_assert(!a.p.launch);
+	ck_assert_ptr_null(find_action(a.p.applies, a.p.n_applies, "Job", NULL));
+	ck_assert_ptr_nonnull(find_action(a.p.applies, a.p.n_applies, "ConfigMap", NULL));
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Suspended");
+	ck_assert_ptr_null(fx_get(a.p.status, "configHash"));
+	json_object_put(aj);
+	done(&a);
+}
+END_TEST
+
+static const struct {
+	const char *cron_status;
+	const char *phase;
+	const char *last_run;
+} cron_cases[] = {
+    {"{}", "Scheduled", NULL},
+    {"{\"lastScheduleTime\":\"2026-01-01T06:00:00Z\"}", "Scheduled", "2026-01-01T06:00:00Z"},
+    {"{\"lastScheduleTime\":\"2026-01-01T06:00:00Z\",\"active\":[{\"name\":\"x\"}]}", "Running",
+     "2026-01-01T06:00:00Z"},
+};
+
+START_TEST(cron_phases)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = fx_json(FX_AGENTJOB), *cj;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	load(&b, aj, NULL);
+	cj = as_seen(a.d.cronjob, cron_cases[_i].cron_status);
+	obs[0] = (struct status_child){"CronJob", cj};
+	run(&b, obs, 1, false);
+	ck_assert_ptr_null(find_action(b.p.applies, b.p.n_applies, "CronJob", NULL));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), cron_cases[_i].phase);
+	ck_assert_str_eq(fx_str(b.p.status, "configHash"), b.d.config_hash);
+	ck_assert_ptr_null(cond(b.p.status, "Complete", "status"));
+	if (cron_cases[_i].last_run)
+		ck_assert_str_eq(fx_str(b.p.status, "lastRunTime"), cron_cases[_i].last_run);
+	else
+		ck_assert_ptr_null(fx_get(b.p.status, "lastRunTime"));
+	json_object_put(cj);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+static void ca_round(struct round *rd, json_object **aj, json_object **ca)
+{
+	*aj = fx_json(FX_AGENTJOB);
+	*ca = fx_json(FX_CA);
+	fx_set(*aj, "spec.clusterAccessRef", json_object_new_string("reader"));
+	load(rd, *aj, *ca);
+	ck_assert_int_eq(build_children(&rd->f.aj, &rd->f.refs, &rd->d), 0);
+	rd->built = true;
+}
+
+START_TEST(crb_name_conflict_not_taken)
+{
+	struct round a;
+	struct status_child obs[1];
+	json_object *aj, *ca, *crb;
+
+	ca_round(&a, &aj, &ca);
+	crb = as_seen(a.d.crb, NULL);
+	fx_set(crb, "metadata.labels",
+	       fx_json("{\"thurkube.thurbeen.eu/agentjob\":\"other\","
+	               "\"thurkube.thurbeen.eu/agentjob-namespace\":\"x\"}"));
+	obs[0] = (struct status_child){"ClusterRoleBinding", crb};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.conflict);
+	ck_assert_ptr_null(find_action(a.p.applies, a.p.n_applies, "ClusterRoleBinding", NULL));
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "ClusterRoleBinding", NULL));
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "NameConflict");
+	ck_assert(a.p.needs_binding);
+	json_object_put(crb);
+	json_object_put(aj);
+	json_object_put(ca);
+	done(&a);
+}
+END_TEST
+
+START_TEST(crb_roleref_change_recreates)
+{
+	struct round a;
+	struct status_child obs[1];
+	json_object *aj, *ca, *crb;
+	const struct status_action *del;
+
+	ca_round(&a, &aj, &ca);
+	crb = as_seen(a.d.crb, NULL);
+	fx_set(crb, "roleRef.name", json_object_new_string("thurkube-ca-ffffffffffffffff"));
+	obs[0] = (struct status_child){"ClusterRoleBinding", crb};
+	run(&a, obs, 1, false);
+	del = find_action(a.p.deletes, a.p.n_deletes, "ClusterRoleBinding", a.d.crb_name);
+	ck_assert_ptr_nonnull(del);
+	ck_assert_str_eq(del->why, "roleRef changed");
+	ck_assert_ptr_nonnull(
+	    find_action(a.p.applies, a.p.n_applies, "ClusterRoleBinding", a.d.crb_name));
+	ck_assert_ptr_nonnull(
+	    find_action(a.p.applies, a.p.n_applies, "ServiceAccount", "pr-fixer-runner"));
+	ck_assert(a.p.needs_binding);
+	json_object_put(crb);
+	json_object_put(aj);
+	json_object_put(ca);
+	done(&a);
+}
+END_TEST
+
+START_TEST(condition_transition_time)
+{
+	json_object *prev = fx_json("[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"A\","
+	                            "\"lastTransitionTime\":\"2025-01-01T00:00:00Z\"}]");
+	json_object *conds = json_object_new_array();
+
+	ck_assert_int_eq(status_set_condition(conds, prev, "Ready", true, "B", "m", 4, NOW), 0);
+	ck_assert_str_eq(fx_str(conds, "0.lastTransitionTime"), "2025-01-01T00:00:00Z");
+	ck_assert_str_eq(fx_str(conds, "0.reason"), "B");
+	ck_assert_int_eq(json_object_get_int(fx_get(conds, "0.observedGeneration")), 4);
+	ck_assert_int_eq(status_set_condition(conds, prev, "Ready", false, "C", "m", 4, NOW), 0);
+	ck_assert_int_eq(json_object_array_length(conds), 1);
+	ck_assert_str_eq(fx_str(conds, "0.status"), "False");
+	ck_assert_str_eq(fx_str(conds, "0.lastTransitionTime"), "2026-01-01T00:00:00Z");
+	json_object_put(prev);
+	json_object_put(conds);
+}
+END_TEST
+
+START_TEST(simple_status_and_users)
+{
+	json_object *ajs =
+	    fx_json("[{\"spec\":{\"roleRef\":\"r\",\"clusterAccessRef\":\"c\"}},"
+	            "{\"spec\":{\"roleRef\":\"r\"}},{\"spec\":{\"roleRef\":\"q\"}}]");
+	json_object *a, *b;
+
+	ck_assert_int_eq(status_count_users(ajs, "roleRef", "r"), 2);
+	ck_assert_int_eq(status_count_users(ajs, "clusterAccessRef", "c"), 1);
+	ck_assert_int_eq(status_count_users(ajs, "clusterAccessRef", "r"), 0);
+	a = status_simple(NULL, 2, true, "Valid", "6 allowed tools", 2, NOW);
+	ck_assert_int_eq(json_object_get_int(fx_get(a, "usedBy")), 2);
+	ck_assert_str_eq(cond(a, "Ready", "status"), "True");
+	b = status_simple(a, 2, true, "Valid", "6 allowed tools", 2, NOW + 100);
+	ck_assert(status_equal(a, b)); /* same status, transition time kept */
+	json_object_put(b);
+	b = status_simple(a, 2, true, "Valid", "6 allowed tools", 3, NOW + 100);
+	ck_assert(!status_equal(a, b));
+	ck_assert(status_equal(NULL, NULL));
+	ck_assert(!status_equal(a, NULL));
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(ajs);
+}
+END_TEST
+
+START_TEST(apply_failure_in_status)
+{
+	struct round a;
+	json_object *aj = oneshot_aj();
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	ck_assert_int_eq(status_mark_failed(a.p.status, NULL, 3, "apply Job pr-fixer-x",
+	                                    "field is immutable", NOW),
+	                 0);
+	ck_assert_str_eq(cond(a.p.status, "Ready", "status"), "False");
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "ApplyFailed");
+	ck_assert_str_eq(fx_str(a.p.status, "message"), "apply Job pr-fixer-x: field is immutable");
+	json_object_put(aj);
+	done(&a);
+}
+END_TEST
+
+START_TEST(event_shape)
+{
+	struct tk_meta meta = {0};
+	struct events_regarding reg = {"thurkube.thurbeen.eu/v1alpha1", "AgentJob", &meta};
+	struct timespec ts = {NOW, 123456789};
+	char note[2000];
+	json_object *ev;
+
+	meta.name = "pr-fixer";
+	meta.namespace = "agents";
+	meta.uid = FX_UID;
+	meta.resource_version = "9";
+	memset(note, 'x', sizeof(note) - 1);
+	note[sizeof(note) - 1] = '\0';
+	ev = events_build(&reg, "Warning", "ResolveFailed", "Resolve", note, "pod-a", &ts);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(fx_str(ev, "apiVersion"), "events.k8s.io/v1");
+	ck_assert_str_eq(fx_str(ev, "kind"), "Event");
+	ck_assert_str_eq(fx_str(ev, "metadata.namespace"), "agents");
+	ck_assert_int_eq(strncmp(fx_str(ev, "metadata.name"), "pr-fixer.", 9), 0);
+	ck_assert_str_eq(fx_str(ev, "eventTime"), "2026-01-01T00:00:00.123456Z");
+	ck_assert_str_eq(fx_str(ev, "reportingController"), "thurkube.thurbeen.eu/controller");
+	ck_assert_str_eq(fx_str(ev, "reportingInstance"), "pod-a");
+	ck_assert_str_eq(fx_str(ev, "type"), "Warning");
+	ck_assert_str_eq(fx_str(ev, "reason"), "ResolveFailed");
+	ck_assert_str_eq(fx_str(ev, "action"), "Resolve");
+	ck_assert_int_eq(strlen(fx_str(ev, "note")), EVENTS_MAX_NOTE);
+	ck_assert_str_eq(fx_str(ev, "regarding.kind"), "AgentJob");
+	ck_assert_str_eq(fx_str(ev, "regarding.uid"), FX_UID);
+	ck_assert_str_eq(fx_str(ev, "regarding.namespace"), "agents");
+	json_object_put(ev);
+	ck_assert_ptr_null(events_build(&reg, "Normal", NULL, "A", "n", "pod-a", &ts));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ctl_status");
+	TCase *t = tcase_create("status");
+
+	tcase_add_test(t, pending_names_every_missing);
+	tcase_add_test(t, oneshot_first_run);
+	tcase_add_test(t, steady_zero_writes);
+	tcase_add_loop_test(t, job_phases, 0, (int)TK_ARRAY_LEN(job_cases));
+	tcase_add_test(t, oneshot_not_rerun_after_ttl);
+	tcase_add_test(t, lost_job_not_rerun);
+	tcase_add_test(t, forbid_waits_then_runs);
+	tcase_add_test(t, replace_deletes_active_run);
+	tcase_add_test(t, prune_sets);
+	tcase_add_test(t, cron_pruned_orphans_active_run);
+	tcase_add_test(t, suspend_cron_keeps_children);
+	tcase_add_test(t, suspend_oneshot_holds_run);
+	tcase_add_loop_test(t, cron_phases, 0, (int)TK_ARRAY_LEN(cron_cases));
+	tcase_add_test(t, crb_name_conflict_not_taken);
+	tcase_add_test(t, crb_roleref_change_recreates);
+	tcase_add_test(t, condition_transition_time);
+	tcase_add_test(t, simple_status_and_users);
+	tcase_add_test(t, apply_failure_in_status);
+	tcase_add_test(t, event_shape);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

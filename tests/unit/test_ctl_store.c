@@ -1,0 +1,511 @@
+/* test_ctl_store.c - stores, the reference index and event routing. */
+#include "compat.h"
+
+#include <check.h>
+#include <errno.h>
+
+#include "../../controller/ctl.h"
+#include "../../controller/queue.h"
+#include "../../controller/refindex.h"
+#include "../../controller/store.h"
+
+static json_object *parse(const char *s)
+{
+	json_object *o = json_tokener_parse(s);
+
+	ck_assert_msg(o != NULL, "bad JSON in test: %s", s);
+	return o;
+}
+
+static const char *name_of(json_object *o)
+{
+	return store_obj_name(o);
+}
+
+START_TEST(test_store_basic)
+{
+	struct store *s = store_new();
+	json_object *a = parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\","
+			       "\"managedFields\":[{\"manager\":\"kubectl\"}]},\"spec\":{\"x\":1}}");
+	json_object *got, *meta, *old = NULL;
+
+	ck_assert_int_eq(store_upsert(s, a, &old), 0);
+	ck_assert_ptr_null(old);
+	ck_assert_uint_eq(store_len(s), 1);
+	got = store_get(s, "ns1", "a");
+	ck_assert_ptr_nonnull(got);
+	/* A private copy, without managedFields. */
+	ck_assert_ptr_ne(got, a);
+	ck_assert(json_object_object_get_ex(got, "metadata", &meta));
+	ck_assert(!json_object_object_get_ex(meta, "managedFields", NULL));
+	json_object_object_add(got, "spec", json_object_new_string("changed"));
+	json_object_put(got);
+	got = store_get(s, "ns1", "a");
+	ck_assert(json_object_is_type(json_object_object_get(got, "spec"), json_type_object));
+	json_object_put(got);
+	ck_assert_ptr_null(store_get(s, "ns2", "a"));
+	ck_assert_ptr_null(store_get(s, "ns1", "b"));
+	ck_assert_ptr_null(store_get(s, "ns1", NULL));
+
+	/* Update returns the previous object. */
+	got = parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\",\"resourceVersion\":\"2\"}}");
+	ck_assert_int_eq(store_upsert(s, got, &old), 0);
+	json_object_put(got);
+	ck_assert_ptr_nonnull(old);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+			     json_object_object_get(old, "spec"), "x")),
+			 1);
+	json_object_put(old);
+	ck_assert_uint_eq(store_len(s), 1);
+
+	/* Delete returns the object. */
+	old = store_delete(s, "ns1", "a");
+	ck_assert_ptr_nonnull(old);
+	json_object_put(old);
+	ck_assert_ptr_null(store_delete(s, "ns1", "a"));
+	ck_assert_uint_eq(store_len(s), 0);
+
+	/* Objects without a name are refused. */
+	got = parse("{\"metadata\":{}}");
+	ck_assert_int_eq(store_upsert(s, got, NULL), -EINVAL);
+	json_object_put(got);
+	json_object_put(a);
+	store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_upsert_takes_ref)
+{
+	struct store *s = store_new();
+	json_object *a = parse("{\"metadata\":{\"name\":\"cluster-scoped\"}}");
+	json_object *got;
+
+	ck_assert_int_eq(store_upsert(s, a, NULL), 0);
+	json_object_put(a); /* the store keeps its own reference */
+	got = store_get(s, NULL, "cluster-scoped");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(name_of(got), "cluster-scoped");
+	json_object_put(got);
+	got = store_get(s, "", "cluster-scoped");
+	ck_assert_ptr_nonnull(got);
+	json_object_put(got);
+	store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_replace)
+{
+	struct store *s = store_new();
+	json_object *items, *removed = NULL, *list;
+	struct strlist keys = {0};
+
+	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\"}},"
+		      "{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"b\"}},"
+		      "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\"}}]");
+	ck_assert_int_eq(store_replace(s, items, &removed), 0);
+	ck_assert_uint_eq(json_object_array_length(removed), 0);
+	json_object_put(removed);
+	json_object_put(items);
+	ck_assert_uint_eq(store_len(s), 3);
+
+	list = store_list(s, "ns1");
+	ck_assert_uint_eq(json_object_array_length(list), 2);
+	json_object_put(list);
+	list = store_list(s, NULL);
+	ck_assert_uint_eq(json_object_array_length(list), 3);
+	json_object_put(list);
+	ck_assert_int_eq(store_keys(s, &keys), 0);
+	ck_assert_uint_eq(keys.n, 3);
+	ck_assert(strlist_contains(&keys, "ns2/c"));
+	strlist_free(&keys);
+
+	/* Relist: b vanished, d appeared. */
+	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\"}},"
+		      "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\"}},"
+		      "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"d\"}}]");
+	ck_assert_int_eq(store_replace(s, items, &removed), 0);
+	json_object_put(items);
+	ck_assert_uint_eq(json_object_array_length(removed), 1);
+	ck_assert_str_eq(name_of(json_object_array_get_idx(removed, 0)), "b");
+	json_object_put(removed);
+	ck_assert_uint_eq(store_len(s), 3);
+	ck_assert_ptr_null(store_get(s, "ns1", "b"));
+
+	/* A bad list leaves the store as it was. */
+	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"z\"}},{\"kind\":\"x\"}]");
+	ck_assert_int_eq(store_replace(s, items, &removed), -EINVAL);
+	json_object_put(items);
+	ck_assert_uint_eq(store_len(s), 3);
+	ck_assert_ptr_null(store_get(s, "ns1", "z"));
+	items = parse("{}");
+	ck_assert_int_eq(store_replace(s, items, NULL), -EINVAL);
+	json_object_put(items);
+	store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_many)
+{
+	struct store *s = store_new();
+	char buf[128];
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		json_object *o;
+
+		snprintf(buf, sizeof(buf), "{\"metadata\":{\"namespace\":\"ns%d\",\"name\":\"n%d\"}}",
+			 i % 7, i);
+		o = parse(buf);
+		ck_assert_int_eq(store_upsert(s, o, NULL), 0);
+		json_object_put(o);
+	}
+	ck_assert_uint_eq(store_len(s), 5000);
+	for (i = 0; i < 5000; i += 3) {
+		char ns[16], name[16];
+
+		snprintf(ns, sizeof(ns), "ns%d", i % 7);
+		snprintf(name, sizeof(name), "n%d", i);
+		json_object_put(store_delete(s, ns, name));
+	}
+	ck_assert_uint_eq(store_len(s), 5000 - 1667);
+	store_free(s);
+}
+END_TEST
+
+static const char *aj_full =
+    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly\"},"
+    "\"spec\":{\"runtimeRef\":\"claude\",\"authRef\":\"key\",\"roleRef\":\"dev\","
+    "\"skillRef\":\"review\",\"clusterAccessRef\":\"reader\","
+    "\"mcpServerRefs\":[\"gh\",\"fs\",\"gh\"],\"repositoryRefs\":[\"app\"],\"prompt\":\"p\"}}";
+
+START_TEST(test_refs_of)
+{
+	static const char *const want[] = {
+	    "AgentRuntime/team/claude", "AgentAuth/team/key",	"AgentRole/team/dev",
+	    "AgentSkill/team/review",	"ClusterAccess/team/reader", "McpServer/team/gh",
+	    "McpServer/team/fs",	"Repository/team/app",
+	};
+	json_object *aj = parse(aj_full);
+	struct strlist refs = {0};
+	size_t i;
+
+	ck_assert_int_eq(refindex_refs_of(aj, &refs), 0);
+	ck_assert_uint_eq(refs.n, TK_ARRAY_LEN(want));
+	for (i = 0; i < refs.n; i++)
+		ck_assert_str_eq(refs.v[i], want[i]);
+	strlist_free(&refs);
+	json_object_put(aj);
+
+	/* Wrong types and empty names are skipped, not fatal. */
+	aj = parse("{\"metadata\":{\"namespace\":\"t\",\"name\":\"x\"},\"spec\":{\"runtimeRef\":7,"
+		   "\"authRef\":\"\",\"mcpServerRefs\":\"gh\",\"repositoryRefs\":[1,\"r\"]}}");
+	ck_assert_int_eq(refindex_refs_of(aj, &refs), 0);
+	ck_assert_uint_eq(refs.n, 1);
+	ck_assert_str_eq(refs.v[0], "Repository/t/r");
+	strlist_free(&refs);
+	json_object_put(aj);
+}
+END_TEST
+
+static void expect_users(struct refindex *ix, const char *ref, size_t n, const char *one)
+{
+	struct strlist out = {0};
+
+	ck_assert_int_eq(refindex_lookup(ix, ref, &out), 0);
+	ck_assert_msg(out.n == n, "%s: %zu users, want %zu", ref, out.n, n);
+	if (one)
+		ck_assert(strlist_contains(&out, one));
+	strlist_free(&out);
+}
+
+START_TEST(test_refindex)
+{
+	struct refindex *ix = refindex_new();
+	json_object *a = parse(aj_full);
+	json_object *b = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"other\"},"
+			       "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	json_object *a2 = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly\"},"
+				"\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	struct strlist prev = {0};
+
+	ck_assert_int_eq(refindex_update(ix, "team", "nightly", a, &prev), 0);
+	ck_assert_uint_eq(prev.n, 0);
+	ck_assert_int_eq(refindex_update(ix, "team", "other", b, NULL), 0);
+	expect_users(ix, "AgentRuntime/team/claude", 2, "team/nightly");
+	expect_users(ix, "AgentRole/team/dev", 1, "team/nightly");
+	expect_users(ix, "AgentRole/team/ops", 1, "team/other");
+	expect_users(ix, "McpServer/team/gh", 1, "team/nightly");
+	expect_users(ix, "AgentRuntime/elsewhere/claude", 0, NULL);
+
+	/* nightly switches role dev -> ops and drops everything else. */
+	ck_assert_int_eq(refindex_update(ix, "team", "nightly", a2, &prev), 0);
+	ck_assert_uint_eq(prev.n, 8);
+	ck_assert(strlist_contains(&prev, "AgentRole/team/dev"));
+	strlist_free(&prev);
+	expect_users(ix, "AgentRole/team/dev", 0, NULL);
+	expect_users(ix, "AgentRole/team/ops", 2, "team/nightly");
+	expect_users(ix, "McpServer/team/gh", 0, NULL);
+
+	/* Deleting forgets every reference. */
+	ck_assert_int_eq(refindex_update(ix, "team", "nightly", NULL, &prev), 0);
+	ck_assert_uint_eq(prev.n, 2);
+	strlist_free(&prev);
+	expect_users(ix, "AgentRuntime/team/claude", 1, "team/other");
+	ck_assert_int_eq(refindex_update(ix, "team", "other", NULL, NULL), 0);
+	expect_users(ix, "AgentRuntime/team/claude", 0, NULL);
+	/* Deleting an unknown AgentJob is fine. */
+	ck_assert_int_eq(refindex_update(ix, "team", "ghost", NULL, NULL), 0);
+
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(a2);
+	refindex_free(ix);
+}
+END_TEST
+
+static const struct {
+	const char *key;
+	int ret;
+	enum ctl_res kind;
+	const char *ns, *name;
+} key_table[] = {
+    {"AgentJob/team/nightly", 0, RES_AGENTJOB, "team", "nightly"},
+    {"AgentRole/a/b", 0, RES_AGENTROLE, "a", "b"},
+    {"ClusterAccess/a/b", 0, RES_CLUSTERACCESS, "a", "b"},
+    {"AgentRuntime/a/b", -EINVAL, 0, NULL, NULL},
+    {"Job/a/b", -EINVAL, 0, NULL, NULL},
+    {"AgentJob/a", -EINVAL, 0, NULL, NULL},
+    {"AgentJob//b", -EINVAL, 0, NULL, NULL},
+    {"AgentJob/a/", -EINVAL, 0, NULL, NULL},
+    {"/a/b", -EINVAL, 0, NULL, NULL},
+    {"AgentJob/a/b/c", -EINVAL, 0, NULL, NULL},
+    {"", -EINVAL, 0, NULL, NULL},
+};
+
+START_TEST(test_key_parse)
+{
+	char *k = strdup(key_table[_i].key);
+	const char *ns = NULL, *name = NULL;
+	enum ctl_res kind = RES_COUNT;
+
+	ck_assert_int_eq(ctl_key_parse(k, &kind, &ns, &name), key_table[_i].ret);
+	if (key_table[_i].ret == 0) {
+		ck_assert_int_eq(kind, key_table[_i].kind);
+		ck_assert_str_eq(ns, key_table[_i].ns);
+		ck_assert_str_eq(name, key_table[_i].name);
+	}
+	free(k);
+}
+END_TEST
+
+START_TEST(test_res_info)
+{
+	int r;
+
+	for (r = 0; r < RES_COUNT; r++) {
+		const struct ctl_res_info *ri = ctl_res_info(r);
+
+		ck_assert_ptr_nonnull(ri);
+		ck_assert_ptr_nonnull(ri->kind);
+		ck_assert_ptr_nonnull(ri->plural);
+		ck_assert_ptr_nonnull(ri->version);
+		ck_assert_ptr_nonnull(ri->group);
+		ck_assert_int_eq(ri->child, r >= RES_JOB);
+	}
+	ck_assert_str_eq(ctl_res_info(RES_PVC)->plural, "persistentvolumeclaims");
+	ck_assert(!ctl_res_info(RES_CLUSTERROLE)->namespaced);
+	ck_assert_str_eq(ctl_res_info(RES_CRONJOB)->group, "batch");
+	ck_assert_ptr_null(ctl_res_info(RES_COUNT));
+}
+END_TEST
+
+/* A ctl with an index, fed with two AgentJobs. */
+static void setup_ctl(struct ctl *c)
+{
+	json_object *a = parse(aj_full);
+	json_object *b = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"other\"},"
+			       "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	struct strlist keys = {0};
+
+	memset(c, 0, sizeof(*c));
+	c->refs = refindex_new();
+	ck_assert_ptr_nonnull(c->refs);
+	ck_assert_int_eq(ctl_route(c, RES_AGENTJOB, a, false, &keys), 0);
+	ck_assert_int_eq(ctl_route(c, RES_AGENTJOB, b, false, &keys), 0);
+	strlist_free(&keys);
+	json_object_put(a);
+	json_object_put(b);
+}
+
+static const struct {
+	const char *what;
+	enum ctl_res res;
+	const char *obj;
+	bool deleted;
+	const char *want[4];
+} route_table[] = {
+    {"runtime used by two", RES_AGENTRUNTIME,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"claude\"}}", false,
+     {"AgentJob/team/nightly", "AgentJob/team/other"}},
+    {"runtime in another namespace", RES_AGENTRUNTIME,
+     "{\"metadata\":{\"namespace\":\"prod\",\"name\":\"claude\"}}", false, {NULL}},
+    {"mcp server", RES_MCPSERVER, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"fs\"}}",
+     true, {"AgentJob/team/nightly"}},
+    {"repository", RES_REPOSITORY, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"app\"}}",
+     false, {"AgentJob/team/nightly"}},
+    {"auth", RES_AGENTAUTH, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"key\"}}", false,
+     {"AgentJob/team/nightly"}},
+    {"skill unused", RES_AGENTSKILL, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
+     false, {NULL}},
+    {"role: itself and users", RES_AGENTROLE,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"ops\"}}", false,
+     {"AgentRole/team/ops", "AgentJob/team/other"}},
+    {"unused role: itself", RES_AGENTROLE,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"none\"}}", false, {"AgentRole/team/none"}},
+    {"cluster access: itself and users", RES_CLUSTERACCESS,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"reader\"}}", true,
+     {"ClusterAccess/team/reader", "AgentJob/team/nightly"}},
+    {"job with owner labels", RES_JOB,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly-abc\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/agentjob\":\"nightly\","
+     "\"thurkube.thurbeen.eu/agentjob-namespace\":\"team\"}}}",
+     false, {"AgentJob/team/nightly"}},
+    {"configmap without namespace label", RES_CONFIGMAP,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"n-config\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/agentjob\":\"n\"}}}",
+     true, {"AgentJob/team/n"}},
+    {"child without labels", RES_PVC, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
+     false, {NULL}},
+    {"cluster role", RES_CLUSTERROLE,
+     "{\"metadata\":{\"name\":\"thurkube-1234\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/clusteraccess\":\"reader\","
+     "\"thurkube.thurbeen.eu/clusteraccess-namespace\":\"team\"}}}",
+     true, {"ClusterAccess/team/reader"}},
+    {"cluster role binding", RES_CLUSTERROLEBINDING,
+     "{\"metadata\":{\"name\":\"thurkube-b\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/agentjob\":\"nightly\","
+     "\"thurkube.thurbeen.eu/agentjob-namespace\":\"team\","
+     "\"thurkube.thurbeen.eu/clusteraccess\":\"reader\","
+     "\"thurkube.thurbeen.eu/clusteraccess-namespace\":\"team\"}}}",
+     false, {"AgentJob/team/nightly", "ClusterAccess/team/reader"}},
+    {"cluster role without namespace label", RES_CLUSTERROLE,
+     "{\"metadata\":{\"name\":\"thurkube-1234\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/clusteraccess\":\"reader\"}}}",
+     false, {NULL}},
+};
+
+START_TEST(test_route)
+{
+	struct ctl c;
+	json_object *obj = parse(route_table[_i].obj);
+	struct strlist keys = {0};
+	size_t n = 0, i;
+
+	setup_ctl(&c);
+	ck_assert_int_eq(ctl_route(&c, route_table[_i].res, obj, route_table[_i].deleted, &keys), 0);
+	for (i = 0; i < 4 && route_table[_i].want[i]; i++, n++)
+		ck_assert_msg(strlist_contains(&keys, route_table[_i].want[i]), "%s: missing %s",
+			      route_table[_i].what, route_table[_i].want[i]);
+	ck_assert_msg(keys.n == n, "%s: %zu keys, want %zu", route_table[_i].what, keys.n, n);
+	strlist_free(&keys);
+	json_object_put(obj);
+	refindex_free(c.refs);
+}
+END_TEST
+
+START_TEST(test_route_agentjob_change)
+{
+	struct ctl c;
+	json_object *obj = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly\"},"
+				 "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	struct strlist keys = {0}, users = {0};
+
+	setup_ctl(&c);
+	/* nightly moves from role dev + access reader to role ops: the old and
+	 * new role and the old access recount their users. */
+	ck_assert_int_eq(ctl_route(&c, RES_AGENTJOB, obj, false, &keys), 0);
+	ck_assert(strlist_contains(&keys, "AgentJob/team/nightly"));
+	ck_assert(strlist_contains(&keys, "AgentRole/team/dev"));
+	ck_assert(strlist_contains(&keys, "AgentRole/team/ops"));
+	ck_assert(strlist_contains(&keys, "ClusterAccess/team/reader"));
+	ck_assert(!strlist_contains(&keys, "AgentRuntime/team/claude"));
+	strlist_free(&keys);
+	ck_assert_int_eq(ctl_agentjobs_referencing(&c, RES_AGENTROLE, "team", "ops", &users), 0);
+	ck_assert_uint_eq(users.n, 2);
+	strlist_free(&users);
+	ck_assert_int_eq(ctl_agentjobs_referencing(&c, RES_CLUSTERACCESS, "team", "reader", &users),
+			 0);
+	ck_assert_uint_eq(users.n, 0);
+
+	/* Deleted: itself and its role. */
+	ck_assert_int_eq(ctl_route(&c, RES_AGENTJOB, obj, true, &keys), 0);
+	ck_assert_uint_eq(keys.n, 2);
+	ck_assert(strlist_contains(&keys, "AgentRole/team/ops"));
+	strlist_free(&keys);
+	ck_assert_int_eq(ctl_agentjobs_referencing(&c, RES_AGENTROLE, "team", "ops", &users), 0);
+	ck_assert_uint_eq(users.n, 1);
+	strlist_free(&users);
+	json_object_put(obj);
+	refindex_free(c.refs);
+}
+END_TEST
+
+START_TEST(test_handle_event_queues)
+{
+	struct ctl c;
+	json_object *obj = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"claude\"}}");
+	struct queue_stats st;
+	char *k = NULL;
+
+	setup_ctl(&c);
+	c.queue = queue_new(NULL, NULL);
+	ck_assert_int_eq(ctl_handle_event(&c, RES_AGENTRUNTIME, obj, false), 0);
+	ck_assert_int_eq(ctl_handle_event(&c, RES_AGENTRUNTIME, obj, false), 0);
+	queue_stats(c.queue, &st);
+	ck_assert_uint_eq(st.depth, 2); /* merged */
+	ck_assert_int_eq(ctl_enqueue(&c, RES_AGENTJOB, "team", "nightly", 0), 0);
+	ck_assert_int_eq(ctl_enqueue(&c, RES_AGENTRUNTIME, "team", "claude", 0), -EINVAL);
+	queue_stats(c.queue, &st);
+	ck_assert_uint_eq(st.depth, 2);
+	ck_assert_int_eq(queue_try_get(c.queue, &k), 0);
+	ck_assert(strncmp(k, "AgentJob/team/", 14) == 0);
+	queue_done(c.queue, k);
+	free(k);
+	queue_free(c.queue);
+	json_object_put(obj);
+	refindex_free(c.refs);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("ctl_store");
+	TCase *tc = tcase_create("store");
+	TCase *ti = tcase_create("index");
+
+	tcase_add_test(tc, test_store_basic);
+	tcase_add_test(tc, test_store_upsert_takes_ref);
+	tcase_add_test(tc, test_store_replace);
+	tcase_add_test(tc, test_store_many);
+	suite_add_tcase(s, tc);
+	tcase_add_test(ti, test_refs_of);
+	tcase_add_test(ti, test_refindex);
+	tcase_add_loop_test(ti, test_key_parse, 0, (int)TK_ARRAY_LEN(key_table));
+	tcase_add_test(ti, test_res_info);
+	tcase_add_loop_test(ti, test_route, 0, (int)TK_ARRAY_LEN(route_table));
+	tcase_add_test(ti, test_route_agentjob_change);
+	tcase_add_test(ti, test_handle_event_queues);
+	suite_add_tcase(s, ti);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

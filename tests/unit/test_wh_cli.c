@@ -1,0 +1,112 @@
+/* test_wh_cli.c - `thurkube-webhook validate` on the files of tests/data/: output and exit codes. */
+#include "compat.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "../../webhook/cli.h"
+#include "util.h"
+
+static const struct {
+	const char *args[6];
+	const char *stdin_file;
+	int status;
+	const char *out[3]; /* substrings expected on stdout */
+	const char *err;    /* substring expected on stderr */
+} cases[] = {
+	{{"validate", "-f", "tests/data/quickstart.yaml"}, NULL, 0,
+	 {"agentjob.thurkube.thurbeen.eu/pr-fixer valid\n", "repository.thurkube.thurbeen.eu/thurkube valid\n",
+	  "tests/data/quickstart.yaml:1: skipped: v1 Secret/claude-code-secrets"}, NULL},
+	{{"validate", "--filename", "tests/data/valid"}, NULL, 0,
+	 {"clusteraccess.thurkube.thurbeen.eu/read-pods valid\n", "agentrole.thurkube.thurbeen.eu/reader valid\n",
+	  "agentjob.thurkube.thurbeen.eu/nightly-review valid\n"}, NULL},
+	{{"validate", "-f", "tests/data/invalid"}, NULL, 1,
+	 {"agentjob.thurkube.thurbeen.eu/pr-fixer: spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59\n",
+	  "warning: agentjob.thurkube.thurbeen.eu/pr-fixer: unknown field \"spec.x\"\n",
+	  "mcpserver.thurkube.thurbeen.eu/both: spec.url: Forbidden"}, NULL},
+	{{"validate", "-f", "tests/data/invalid/agentjob-many.yaml"}, NULL, 1,
+	 {"agentjob.thurkube.thurbeen.eu/pr-fixer: spec.timeoutSeconds: Invalid value: 0: must be between 1 and 2147483647\n",
+	  "agentjob.thurkube.thurbeen.eu/pr-fixer: spec.prompt: Required value\n", NULL}, NULL},
+	{{"validate", "-f", "tests/data/broken/broken.yaml"}, NULL, 2, {NULL}, "tests/data/broken/broken.yaml:4:5: "},
+	{{"validate", "-f", "tests/data/valid", "-f", "tests/data/no-such-file.yaml"}, NULL, 2,
+	 {"agentauth.thurkube.thurbeen.eu/auth valid\n"}, "tests/data/no-such-file.yaml: cannot read"},
+	{{"validate", "-f", "tests/data/invalid", "--output", "json"}, NULL, 1,
+	 {"\"denied\": 2", "\"skipped\": 1", "\"reason\": \"FieldValueInvalid\""}, NULL},
+	{{"validate", "--output=json", "-f", "tests/data/quickstart.yaml"}, NULL, 0,
+	 {"\"valid\": 5", "\"result\": \"skipped\"", "\"name\": \"pr-fixer\""}, NULL},
+	{{"validate", "--bogus"}, NULL, 2, {NULL}, "unknown option --bogus"},
+	{{"validate"}, NULL, 2, {NULL}, "no input"},
+	{{"validate", "-f", "tests/data/quickstart.yaml", "-o", "xml"}, NULL, 2, {NULL}, "text or json"},
+	{{"validate", "-f", "-"}, "tests/data/invalid/mcp-both.yaml", 1, {"<stdin>:1: skipped"}, NULL},
+	{{"validate", "--help"}, NULL, 0, {"usage: thurkube-webhook validate"}, NULL},
+};
+
+/* Run the CLI with stdout/stderr (and optionally stdin) redirected to files. */
+static int run(int i, char **out, char **err)
+{
+	char tout[] = "/tmp/tk-cli-out-XXXXXX", terr[] = "/tmp/tk-cli-err-XXXXXX";
+	int fo = mkstemp(tout), fe = mkstemp(terr), so = dup(1), se = dup(2), si = -1, argc = 0, st;
+	size_t len;
+
+	ck_assert(fo >= 0 && fe >= 0 && so >= 0 && se >= 0);
+	while (argc < 6 && cases[i].args[argc])
+		argc++;
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fo, 1);
+	dup2(fe, 2);
+	if (cases[i].stdin_file) {
+		si = dup(0);
+		ck_assert(freopen(cases[i].stdin_file, "r", stdin) != NULL);
+	}
+	st = cli_validate_main(argc, (char **)cases[i].args);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so);
+	close(se);
+	close(fo);
+	close(fe);
+	if (si >= 0)
+		close(si);
+	ck_assert_int_eq(read_file(tout, 1 << 20, out, &len), 0);
+	ck_assert_int_eq(read_file(terr, 1 << 20, err, &len), 0);
+	unlink(tout);
+	unlink(terr);
+	return st;
+}
+
+START_TEST(test_cli)
+{
+	char *out = NULL, *err = NULL;
+	int st = run(_i, &out, &err);
+	size_t k;
+
+	ck_assert_msg(st == cases[_i].status, "case %d: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", _i, st,
+		      cases[_i].status, out, err);
+	for (k = 0; k < 3 && cases[_i].out[k]; k++)
+		ck_assert_msg(strstr(out, cases[_i].out[k]), "case %d: no \"%s\" in\n%s", _i, cases[_i].out[k], out);
+	if (cases[_i].err)
+		ck_assert_msg(strstr(err, cases[_i].err), "case %d: no \"%s\" in stderr\n%s", _i, cases[_i].err, err);
+	free(out);
+	free(err);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("wh_cli");
+	TCase *tc = tcase_create("validate");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_cli, 0, (int)TK_ARRAY_LEN(cases));
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,674 @@
+/* admission.c - parse AdmissionReviews, decide, and build the answer. */
+#include "compat.h"
+
+#include "admission.h"
+
+#include <errno.h>
+#include <stdarg.h>
+
+#include "limits.h"
+
+/* Response bodies hold at most the patch of a full object plus messages. */
+#define ADM_RESPONSE_MAX (2u * TK_MAX_ADMISSION_BODY)
+
+/* Write a message line; on allocation failure the message is dropped, and
+ * the caller's error code still says what happened. */
+static void adm_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
+static void adm_say(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vprintf(b, fmt, ap) < 0)
+		buf_reset(b);
+	va_end(ap);
+}
+
+static const char *const adm_ops[] = {
+	[ADM_OP_CREATE] = "CREATE",
+	[ADM_OP_UPDATE] = "UPDATE",
+	[ADM_OP_DELETE] = "DELETE",
+	[ADM_OP_CONNECT] = "CONNECT",
+};
+
+const char *admission_cause_reason(enum fielderr_type t)
+{
+	switch (t) {
+	case FE_REQUIRED:
+		return "FieldValueRequired";
+	case FE_INVALID:
+		return "FieldValueInvalid";
+	case FE_NOT_SUPPORTED:
+		return "FieldValueNotSupported";
+	case FE_DUPLICATE:
+		return "FieldValueDuplicate";
+	case FE_TOO_LONG:
+		return "FieldValueTooLong";
+	case FE_TOO_MANY:
+		return "FieldValueTooMany";
+	case FE_FORBIDDEN:
+		return "FieldValueForbidden";
+	case FE_TYPE:
+		return "FieldValueTypeInvalid";
+	}
+	return "FieldValueInvalid";
+}
+
+static json_object *adm_parse_json(const char *body, size_t len, struct buf *why)
+{
+	json_tokener *tok;
+	json_object *o = NULL;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (len > INT32_MAX) {
+		adm_say(why, "request body too large");
+		return NULL;
+	}
+	tok = json_tokener_new_ex(TK_MAX_JSON_DEPTH);
+	if (!tok) {
+		adm_say(why, "out of memory");
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_continue) {
+		adm_say(why, "request body is not valid JSON: unexpected end of input");
+		goto fail;
+	}
+	if (jerr != json_tokener_success) {
+		if (jerr == json_tokener_error_depth)
+			adm_say(why, "request body is nested deeper than %d levels",
+					 TK_MAX_JSON_DEPTH);
+		else
+			adm_say(why, "request body is not valid JSON: %s",
+					 json_tokener_error_desc(jerr));
+		goto fail;
+	}
+	for (end = json_tokener_get_parse_end(tok); end < len; end++) {
+		if (body[end] != ' ' && body[end] != '\t' && body[end] != '\r' && body[end] != '\n') {
+			adm_say(why, "request body is not valid JSON: trailing data");
+			goto fail;
+		}
+	}
+	json_tokener_free(tok);
+	return o;
+fail:
+	json_object_put(o);
+	json_tokener_free(tok);
+	return NULL;
+}
+
+/* Borrowed member of obj with the given type, or NULL. */
+static json_object *adm_get(json_object *obj, const char *key, json_type type)
+{
+	json_object *v;
+
+	if (!obj || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+/* Present and not JSON null. */
+static bool adm_has(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	return obj && json_object_is_type(obj, json_type_object) &&
+	       json_object_object_get_ex(obj, key, &v) && v != NULL;
+}
+
+static const char *adm_str(json_object *obj, const char *key)
+{
+	json_object *v = adm_get(obj, key, json_type_string);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+/* Record a required string field; returns it or NULL. */
+static const char *adm_req_str(json_object *obj, const char *key, const char *path,
+			       struct fielderrs *errs)
+{
+	json_object *v = NULL;
+
+	if (obj && json_object_object_get_ex(obj, key, &v) && v &&
+	    !json_object_is_type(v, json_type_string)) {
+		fielderrs_add(errs, FE_TYPE, path,
+			      json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+			      "must be a string");
+		return NULL;
+	}
+	if (!v || !*json_object_get_string(v)) {
+		fielderrs_add(errs, FE_REQUIRED, path, NULL, NULL);
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+static void adm_check_envelope(json_object *root, struct fielderrs *errs)
+{
+	const char *av = adm_req_str(root, "apiVersion", "apiVersion", errs);
+	const char *k = adm_req_str(root, "kind", "kind", errs);
+
+	if (av && strcmp(av, ADMISSION_API_VERSION) != 0)
+		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "apiVersion", av,
+				  "supported values: \"" ADMISSION_API_VERSION "\"");
+	if (k && strcmp(k, ADMISSION_KIND) != 0)
+		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "kind", k,
+				  "supported values: \"" ADMISSION_KIND "\"");
+}
+
+static void adm_check_kind(json_object *rq, struct admission_request *req, struct fielderrs *errs)
+{
+	json_object *gvk = adm_get(rq, "kind", json_type_object);
+	const char *g, *v, *k;
+
+	if (!gvk) {
+		fielderrs_add(errs, FE_REQUIRED, "request.kind", NULL, NULL);
+		return;
+	}
+	g = adm_str(gvk, "group");
+	v = adm_str(gvk, "version");
+	k = adm_req_str(gvk, "kind", "request.kind.kind", errs);
+	if (strcmp(g, TK_GROUP) != 0)
+		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.kind.group", g,
+				  "supported values: \"" TK_GROUP "\"");
+	if (strcmp(v, TK_VERSION) != 0)
+		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.kind.version", v,
+				  "supported values: \"" TK_VERSION "\"");
+	if (k && schema_kind_from_name(k, &req->kind) < 0) {
+		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.kind.kind", k,
+				  "supported values: \"AgentJob\", \"AgentRuntime\", \"AgentAuth\", "
+				  "\"AgentRole\", \"AgentSkill\", \"McpServer\", \"Repository\", "
+				  "\"ClusterAccess\"");
+		return;
+	}
+	if (k)
+		req->kind_name = schema_kind_info(req->kind)->kind;
+}
+
+static void adm_check_operation(json_object *rq, struct admission_request *req,
+				struct fielderrs *errs)
+{
+	const char *op = adm_req_str(rq, "operation", "request.operation", errs);
+	size_t i;
+
+	if (!op)
+		return;
+	for (i = 0; i < TK_ARRAY_LEN(adm_ops); i++) {
+		if (strcmp(op, adm_ops[i]) == 0) {
+			req->op = (enum admission_op)i;
+			req->operation = adm_ops[i];
+			return;
+		}
+	}
+	fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.operation", op,
+			  "supported values: \"CREATE\", \"UPDATE\", \"DELETE\", \"CONNECT\"");
+}
+
+static void adm_check_user(json_object *rq, struct admission_request *req, struct fielderrs *errs)
+{
+	json_object *ui = NULL, *g, *e;
+	size_t i;
+
+	if (adm_has(rq, "userInfo")) {
+		ui = adm_get(rq, "userInfo", json_type_object);
+		if (!ui) {
+			fielderrs_add(errs, FE_TYPE, "request.userInfo", NULL, "must be an object");
+			return;
+		}
+	}
+	req->username = adm_str(ui, "username");
+	req->user_uid = adm_str(ui, "uid");
+	g = adm_get(ui, "groups", json_type_array);
+	if (adm_has(ui, "groups") && !g)
+		fielderrs_add(errs, FE_TYPE, "request.userInfo.groups", NULL,
+			      "must be an array of strings");
+	for (i = 0; g && i < json_object_array_length(g); i++) {
+		if (!json_object_is_type(json_object_array_get_idx(g, i), json_type_string)) {
+			fielderrs_add(errs, FE_TYPE, "request.userInfo.groups", NULL,
+				      "must be an array of strings");
+			g = NULL;
+		}
+	}
+	req->groups = g;
+	e = adm_get(ui, "extra", json_type_object);
+	if (adm_has(ui, "extra") && !e)
+		fielderrs_add(errs, FE_TYPE, "request.userInfo.extra", NULL,
+			      "must be an object of string arrays");
+	req->extra = e;
+}
+
+/* object/oldObject must be objects when the operation carries them. */
+static void adm_check_objects(json_object *rq, struct admission_request *req,
+			      struct fielderrs *errs)
+{
+	bool need_obj = req->op == ADM_OP_CREATE || req->op == ADM_OP_UPDATE;
+
+	req->object = adm_get(rq, "object", json_type_object);
+	req->old_object = adm_get(rq, "oldObject", json_type_object);
+	if (adm_has(rq, "object") && !req->object)
+		fielderrs_add(errs, FE_TYPE, "request.object", NULL, "must be an object");
+	else if (need_obj && !req->object)
+		fielderrs_add(errs, FE_REQUIRED, "request.object", NULL, NULL);
+	if (adm_has(rq, "oldObject") && !req->old_object)
+		fielderrs_add(errs, FE_TYPE, "request.oldObject", NULL, "must be an object");
+	else if (req->op == ADM_OP_UPDATE && !req->old_object)
+		fielderrs_add(errs, FE_REQUIRED, "request.oldObject", NULL, NULL);
+	if (adm_has(rq, "dryRun") && !adm_get(rq, "dryRun", json_type_boolean))
+		fielderrs_add(errs, FE_TYPE, "request.dryRun", NULL, "must be a boolean");
+	req->dry_run = json_object_get_boolean(adm_get(rq, "dryRun", json_type_boolean));
+}
+
+int admission_parse(const char *body, size_t len, struct admission_request *req,
+		    struct fielderrs *errs, struct buf *why)
+{
+	struct admission_request r = {0};
+	json_object *rq;
+	size_t n0 = errs->n;
+
+	r.root = adm_parse_json(body, len, why);
+	if (!r.root)
+		return -EINVAL;
+	rq = adm_get(r.root, "request", json_type_object);
+	r.uid = adm_str(rq, "uid");
+	if (!*r.uid) {
+		adm_say(why, "%s", json_object_is_type(r.root, json_type_object) && rq
+					    ? "request.uid: Required value"
+					    : "request: Required value: not an AdmissionReview");
+		json_object_put(r.root);
+		return -EINVAL;
+	}
+	r.kind_name = r.operation = r.name = r.namespace = r.username = r.user_uid = "";
+	adm_check_envelope(r.root, errs);
+	adm_check_kind(rq, &r, errs);
+	adm_check_operation(rq, &r, errs);
+	adm_check_user(rq, &r, errs);
+	if (*r.operation)
+		adm_check_objects(rq, &r, errs);
+	r.name = adm_str(rq, "name");
+	r.namespace = adm_str(rq, "namespace");
+	*req = r;
+	if (errs->oom)
+		return -ENOMEM;
+	return errs->n > n0 ? -EBADMSG : 0;
+}
+
+void admission_request_free(struct admission_request *req)
+{
+	json_object_put(req->root);
+	memset(req, 0, sizeof(*req));
+}
+
+/* Add key: string to o. 0 or -ENOMEM (the value is not leaked). */
+static int adm_add_str(json_object *o, const char *key, const char *val)
+{
+	json_object *s = json_object_new_string(val ? val : "");
+
+	if (!s || json_object_object_add(o, key, s) < 0) {
+		json_object_put(s);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int adm_add(json_object *o, const char *key, json_object *val)
+{
+	if (!val || json_object_object_add(o, key, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_object *adm_cause(const struct fielderr *e)
+{
+	struct buf line = BUF_INIT(1024u * 1024u);
+	json_object *c = json_object_new_object();
+	size_t skip = strlen(e->path) + 2;
+	int r = c ? 0 : -ENOMEM;
+
+	/* The cause message is the error without its "path: " prefix. */
+	if (r == 0)
+		r = fielderr_render(e, &line);
+	if (r == 0)
+		r = adm_add_str(c, "reason", admission_cause_reason(e->type));
+	if (r == 0)
+		r = adm_add_str(c, "message", line.len >= skip ? line.data + skip : line.data);
+	if (r == 0)
+		r = adm_add_str(c, "field", e->path);
+	buf_free(&line);
+	if (r < 0) {
+		json_object_put(c);
+		return NULL;
+	}
+	return c;
+}
+
+static json_object *adm_status(const struct admission_verdict *v)
+{
+	struct buf msg = BUF_INIT(ADM_RESPONSE_MAX);
+	json_object *st = json_object_new_object(), *det = NULL, *causes = NULL;
+	size_t i;
+	int r = st ? 0 : -ENOMEM;
+
+	if (r == 0 && v->message)
+		r = buf_puts(&msg, v->message);
+	else if (r == 0 && v->errs)
+		r = fielderrs_render(v->errs, &msg);
+	if (r == 0)
+		r = adm_add_str(st, "status", "Failure");
+	if (r == 0)
+		r = adm_add_str(st, "message", msg.data);
+	if (r == 0)
+		r = adm_add_str(st, "reason", v->reason);
+	if (r == 0 && v->errs && v->errs->n) {
+		det = json_object_new_object();
+		causes = json_object_new_array();
+		r = det && causes ? 0 : -ENOMEM;
+		if (r == 0 && v->name && *v->name)
+			r = adm_add_str(det, "name", v->name);
+		if (r == 0 && v->group)
+			r = adm_add_str(det, "group", v->group);
+		if (r == 0 && v->kind && *v->kind)
+			r = adm_add_str(det, "kind", v->kind);
+		for (i = 0; r == 0 && i < v->errs->n; i++) {
+			json_object *c = adm_cause(&v->errs->v[i]);
+
+			r = c && json_object_array_add(causes, c) == 0 ? 0 : -ENOMEM;
+			if (r < 0)
+				json_object_put(c);
+		}
+		if (r == 0) {
+			r = adm_add(det, "causes", causes);
+			causes = NULL;
+		}
+		if (r == 0) {
+			r = adm_add(st, "details", det);
+			det = NULL;
+		}
+	}
+	if (r == 0)
+		r = adm_add(st, "code", json_object_new_int(v->code));
+	json_object_put(causes);
+	json_object_put(det);
+	buf_free(&msg);
+	if (r < 0) {
+		json_object_put(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int adm_add_patch(json_object *resp, json_object *patch)
+{
+	const char *text;
+	char *b64;
+	int r;
+
+	text = json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	b64 = base64_encode(text, strlen(text));
+	if (!b64)
+		return -ENOMEM;
+	r = adm_add_str(resp, "patch", b64);
+	if (r == 0)
+		r = adm_add_str(resp, "patchType", "JSONPatch");
+	free(b64);
+	return r;
+}
+
+static int adm_add_warnings(json_object *resp, const struct strlist *w)
+{
+	json_object *a;
+	size_t i;
+
+	if (!w || !w->n)
+		return 0;
+	a = json_object_new_array();
+	if (!a)
+		return -ENOMEM;
+	for (i = 0; i < w->n; i++) {
+		json_object *s = json_object_new_string(w->v[i]);
+
+		if (!s || json_object_array_add(a, s) < 0) {
+			json_object_put(s);
+			json_object_put(a);
+			return -ENOMEM;
+		}
+	}
+	return adm_add(resp, "warnings", a);
+}
+
+int admission_response(const struct admission_verdict *v, struct buf *out)
+{
+	json_object *root = json_object_new_object(), *resp = json_object_new_object();
+	const char *text;
+	int r = root && resp ? 0 : -ENOMEM;
+
+	if (r == 0)
+		r = adm_add_str(root, "apiVersion", ADMISSION_API_VERSION);
+	if (r == 0)
+		r = adm_add_str(root, "kind", ADMISSION_KIND);
+	if (r == 0)
+		r = adm_add_str(resp, "uid", v->uid);
+	if (r == 0)
+		r = adm_add(resp, "allowed", json_object_new_boolean(v->allowed));
+	if (r == 0 && !v->allowed)
+		r = adm_add(resp, "status", adm_status(v));
+	if (r == 0)
+		r = adm_add_warnings(resp, v->warnings);
+	if (r == 0 && v->allowed && v->patch && json_object_is_type(v->patch, json_type_array) &&
+	    json_object_array_length(v->patch) > 0)
+		r = adm_add_patch(resp, v->patch);
+	if (r == 0) {
+		r = adm_add(root, "response", resp);
+		resp = NULL;
+	}
+	if (r == 0) {
+		text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+		r = text ? buf_puts(out, text) : -ENOMEM;
+	}
+	json_object_put(resp);
+	json_object_put(root);
+	return r;
+}
+
+/* Fill the outcome's log fields from a request. */
+static int adm_outcome_ids(struct admission_outcome *out, const struct admission_request *req)
+{
+	json_object *meta;
+	const char *ns, *name;
+
+	if (req->kind_name && *req->kind_name)
+		out->kind = req->kind_name;
+	if (req->operation && *req->operation)
+		out->operation = req->operation;
+	/* request.name is empty for generateName; the object may say more. */
+	meta = adm_get(req->object ? req->object : req->old_object, "metadata", json_type_object);
+	ns = req->namespace && *req->namespace ? req->namespace : adm_str(meta, "namespace");
+	name = req->name && *req->name ? req->name : adm_str(meta, "name");
+	out->namespace = xstrdup(ns);
+	out->name = xstrdup(name);
+	out->user = xstrdup(req->username ? req->username : "");
+	return out->namespace && out->name && out->user ? 0 : -ENOMEM;
+}
+
+static int adm_answer(struct admission_outcome *out, const struct admission_verdict *v)
+{
+	int r;
+
+	buf_reset(&out->body);
+	r = admission_response(v, &out->body);
+	if (r < 0)
+		return r;
+	out->http_status = 200;
+	out->content_type = "application/json";
+	out->warnings = v->warnings ? v->warnings->n : 0;
+	out->patched = v->allowed && v->patch && json_object_array_length(v->patch) > 0;
+	if (!v->allowed) {
+		struct buf msg = BUF_INIT(ADM_RESPONSE_MAX);
+
+		if (v->message)
+			r = buf_puts(&msg, v->message);
+		else if (v->errs)
+			r = fielderrs_render(v->errs, &msg);
+		free(out->reasons);
+		out->reasons = r == 0 ? buf_steal(&msg) : NULL;
+		buf_free(&msg);
+		if (r == 0 && !out->reasons)
+			r = -ENOMEM;
+	}
+	return r;
+}
+
+/* A verdict skeleton for req, denial fields to be filled by the caller. */
+static struct admission_verdict adm_verdict(const struct admission_request *req)
+{
+	struct admission_verdict v = {0};
+	json_object *meta = adm_get(req->object ? req->object : req->old_object, "metadata",
+				    json_type_object);
+
+	v.uid = req->uid;
+	v.allowed = true;
+	v.group = TK_GROUP;
+	v.kind = req->kind_name;
+	v.name = *req->name ? req->name : adm_str(meta, "name");
+	return v;
+}
+
+static int adm_validate(const struct admission_request *req, const struct admission_env *env,
+			struct admission_outcome *out)
+{
+	struct fielderrs errs = {0}, denials = {0};
+	struct strlist warnings = {0};
+	struct admission_verdict v = adm_verdict(req);
+	int r, rc;
+
+	rc = schema_validate(req->kind, req->object,
+			     req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema, &errs,
+			     &warnings);
+	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
+		rc = env->check(env->check_ud, req, env->budget_ms, &denials, &warnings);
+	if (rc < 0 || errs.oom || denials.oom) {
+		v.allowed = false;
+		v.code = 500;
+		v.reason = "InternalError";
+		v.message = rc == -ENOMEM || rc == 0 ? "internal error: out of memory"
+						      : "internal error: admission checks failed";
+	} else if (errs.n) {
+		v.allowed = false;
+		v.code = 422;
+		v.reason = "Invalid";
+		v.errs = &errs;
+	} else if (denials.n) {
+		v.allowed = false;
+		v.code = 403;
+		v.reason = "Forbidden";
+		v.errs = &denials;
+	}
+	v.warnings = &warnings;
+	out->result = v.allowed ? "allowed" : v.code == 500 ? "error" : "denied";
+	r = adm_answer(out, &v);
+	fielderrs_free(&errs);
+	fielderrs_free(&denials);
+	strlist_free(&warnings);
+	return r;
+}
+
+static int adm_mutate(const struct admission_request *req, const struct admission_env *env,
+		      struct admission_outcome *out)
+{
+	struct admission_verdict v = adm_verdict(req);
+	json_object *patch = NULL;
+	const char *by = req->op == ADM_OP_CREATE && *req->username ? req->username : NULL;
+	int r;
+
+	r = schema_default(req->kind, req->object, env->schema, by, &patch);
+	if (r == -EINVAL) {
+		v.allowed = false;
+		v.code = 400;
+		v.reason = "BadRequest";
+		v.message = "request.object: Invalid value: must be an object";
+	} else if (r < 0) {
+		v.allowed = false;
+		v.code = 500;
+		v.reason = "InternalError";
+		v.message = "internal error: defaulting failed";
+	}
+	v.patch = patch;
+	out->result = v.allowed ? "allowed" : v.code == 500 ? "error" : "denied";
+	r = adm_answer(out, &v);
+	json_object_put(patch);
+	return r;
+}
+
+int admission_handle(enum admission_endpoint ep, const char *body, size_t len,
+		     const struct admission_env *env, struct admission_outcome *out)
+{
+	struct admission_request req = {0};
+	struct fielderrs errs = {0};
+	struct buf why = BUF_INIT(4096);
+	int r;
+
+	out->body.max = ADM_RESPONSE_MAX;
+	out->kind = "unknown";
+	out->operation = "unknown";
+	r = admission_parse(body, len, &req, &errs, &why);
+	if (r == -EINVAL) {
+		out->http_status = 400;
+		out->content_type = "text/plain; charset=utf-8";
+		out->result = "malformed";
+		free(out->reasons);
+		out->reasons = buf_steal(&why);
+		r = out->reasons ? buf_printf(&out->body, "%s\n", out->reasons) : -ENOMEM;
+		goto out;
+	}
+	if (r == -EBADMSG || r == -ENOMEM) {
+		struct admission_verdict v = {0};
+
+		v.uid = req.uid;
+		v.allowed = false;
+		v.code = r == -ENOMEM ? 500 : 400;
+		v.reason = r == -ENOMEM ? "InternalError" : "BadRequest";
+		v.message = r == -ENOMEM ? "internal error: out of memory" : NULL;
+		v.errs = &errs;
+		out->result = r == -ENOMEM ? "error" : "malformed";
+		r = adm_outcome_ids(out, &req);
+		if (r == 0)
+			r = adm_answer(out, &v);
+		goto out;
+	}
+	r = adm_outcome_ids(out, &req);
+	if (r < 0)
+		goto out;
+	if (req.op == ADM_OP_DELETE || req.op == ADM_OP_CONNECT) {
+		struct admission_verdict v = adm_verdict(&req);
+
+		out->result = "allowed";
+		r = adm_answer(out, &v);
+	} else if (ep == ADM_VALIDATE) {
+		r = adm_validate(&req, env, out);
+	} else {
+		r = adm_mutate(&req, env, out);
+	}
+out:
+	admission_request_free(&req);
+	fielderrs_free(&errs);
+	buf_free(&why);
+	return r;
+}
+
+void admission_outcome_free(struct admission_outcome *out)
+{
+	buf_free(&out->body);
+	free(out->namespace);
+	free(out->name);
+	free(out->user);
+	free(out->reasons);
+	memset(out, 0, sizeof(*out));
+}

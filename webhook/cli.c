@@ -1,0 +1,490 @@
+/* cli.c - `thurkube-webhook validate`: defaulting and validation on files, for CI and GitOps. */
+#include "compat.h"
+
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "fielderr.h"
+#include "jsonpatch.h"
+#include "limits.h"
+#include "schema.h"
+#include "util.h"
+#include "yamljson.h"
+
+#define CLI_MAX_DIR_DEPTH 32
+
+enum { EXIT_VALID = 0, EXIT_DENIED = 1, EXIT_BAD_INPUT = 2 };
+
+struct cli {
+	bool json;
+	size_t valid, denied, skipped;
+	bool bad;	       /* unreadable or unparsable input */
+	json_object *docs;     /* --output json: one entry per document */
+	const char *file;      /* the file being read (display name) */
+};
+
+static const char *const reasons[] = {
+	[FE_REQUIRED] = "FieldValueRequired",	   [FE_INVALID] = "FieldValueInvalid",
+	[FE_NOT_SUPPORTED] = "FieldValueNotSupported", [FE_DUPLICATE] = "FieldValueDuplicate",
+	[FE_TOO_LONG] = "FieldValueTooLong",	   [FE_TOO_MANY] = "FieldValueTooMany",
+	[FE_FORBIDDEN] = "FieldValueForbidden",	   [FE_TYPE] = "FieldValueTypeInvalid",
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]\n"
+	      "\n"
+	      "Runs the webhook's defaulting and validation on thurkube.thurbeen.eu objects in\n"
+	      "YAML or JSON files (multi-document), directories (*.yaml, *.yml, *.json, recursively)\n"
+	      "or standard input (-). Exit status: 0 all valid, 1 some denied, 2 bad input.\n",
+	      f);
+}
+
+static const char *str_member(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static const char *meta_member(json_object *doc, const char *key)
+{
+	json_object *meta = NULL;
+
+	if (!json_object_object_get_ex(doc, "metadata", &meta))
+		return NULL;
+	return str_member(meta, key);
+}
+
+/* A JSON result record (--output json); NULL in text mode or on allocation failure. */
+static json_object *record(struct cli *c, size_t line, json_object *doc, const char *result)
+{
+	json_object *r;
+	const char *v;
+
+	if (!c->json)
+		return NULL;
+	r = json_object_new_object();
+	if (!r)
+		return NULL;
+	json_object_object_add(r, "file", json_object_new_string(c->file));
+	json_object_object_add(r, "line", json_object_new_int64((int64_t)line));
+	if ((v = str_member(doc, "apiVersion")))
+		json_object_object_add(r, "apiVersion", json_object_new_string(v));
+	if ((v = str_member(doc, "kind")))
+		json_object_object_add(r, "kind", json_object_new_string(v));
+	if ((v = meta_member(doc, "namespace")))
+		json_object_object_add(r, "namespace", json_object_new_string(v));
+	if ((v = meta_member(doc, "name")))
+		json_object_object_add(r, "name", json_object_new_string(v));
+	json_object_object_add(r, "result", json_object_new_string(result));
+	json_object_array_add(c->docs, r);
+	return r;
+}
+
+static void skip(struct cli *c, size_t line, json_object *doc, const char *why)
+{
+	json_object *r = record(c, line, doc, "skipped");
+
+	c->skipped++;
+	if (r)
+		json_object_object_add(r, "reason", json_object_new_string(why));
+	else if (!c->json)
+		printf("%s:%zu: skipped: %s\n", c->file, line, why);
+}
+
+/* The name kubectl prints: "agentjob.thurkube.thurbeen.eu/pr-fixer". */
+static void object_ref(enum tk_kind k, json_object *doc, struct buf *out)
+{
+	const char *name = meta_member(doc, "name");
+
+	if (buf_printf(out, "%s.%s/%s", schema_kind_info(k)->singular, TK_GROUP,
+		       name && *name ? name : "<unnamed>") < 0)
+		buf_reset(out);
+}
+
+static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
+		  const struct fielderrs *errs, const struct strlist *warnings)
+{
+	struct buf ref = BUF_INIT(1024);
+	json_object *r = record(c, line, doc, errs->n ? "denied" : "valid"), *a;
+	size_t i;
+	int ret = 0;
+
+	object_ref(k, doc, &ref);
+	if (errs->n)
+		c->denied++;
+	else
+		c->valid++;
+	if (!c->json) {
+		for (i = 0; i < warnings->n; i++)
+			printf("warning: %s: %s\n", ref.data ? ref.data : "", warnings->v[i]);
+		for (i = 0; i < errs->n; i++) {
+			struct buf line_buf = BUF_INIT(256 * 1024);
+
+			if (fielderr_render(&errs->v[i], &line_buf) == 0)
+				printf("%s: %s\n", ref.data ? ref.data : "", line_buf.data);
+			else
+				ret = -ENOMEM;
+			buf_free(&line_buf);
+		}
+		if (!errs->n)
+			printf("%s valid\n", ref.data ? ref.data : "");
+		buf_free(&ref);
+		return ret;
+	}
+	buf_free(&ref);
+	if (!r)
+		return -ENOMEM;
+	a = json_object_new_array();
+	for (i = 0; a && i < errs->n; i++) {
+		struct buf msg = BUF_INIT(256 * 1024);
+		json_object *e = json_object_new_object();
+
+		if (!e || fielderr_render(&errs->v[i], &msg) < 0) {
+			json_object_put(e);
+			buf_free(&msg);
+			return -ENOMEM;
+		}
+		json_object_object_add(e, "field", json_object_new_string(errs->v[i].path));
+		json_object_object_add(e, "reason", json_object_new_string(reasons[errs->v[i].type]));
+		json_object_object_add(e, "message", json_object_new_string(msg.data));
+		json_object_array_add(a, e);
+		buf_free(&msg);
+	}
+	json_object_object_add(r, "errors", a);
+	a = json_object_new_array();
+	for (i = 0; a && i < warnings->n; i++)
+		json_object_array_add(a, json_object_new_string(warnings->v[i]));
+	json_object_object_add(r, "warnings", a);
+	return 0;
+}
+
+/* Default then validate one thurkube object, as the two webhooks would in turn. */
+static int check_object(struct cli *c, size_t line, json_object *doc, enum tk_kind k)
+{
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+	json_object *patch = NULL, *work = json_object_get(doc);
+	int r;
+
+	r = schema_default(k, work, NULL, NULL, &patch);
+	if (r == 0)
+		r = jsonpatch_apply(&work, patch);
+	if (r == 0)
+		r = schema_validate(k, work, NULL, NULL, &errs, &warnings);
+	if (r == 0)
+		r = report(c, line, work, k, &errs, &warnings);
+	json_object_put(patch);
+	json_object_put(work);
+	fielderrs_free(&errs);
+	strlist_free(&warnings);
+	return r;
+}
+
+static int check_doc(struct cli *c, json_object *doc, size_t line, int depth);
+
+/* kind: List (what `kubectl get -o yaml` writes): check every item. */
+static int check_list(struct cli *c, json_object *doc, size_t line, int depth)
+{
+	json_object *items = NULL;
+	size_t i;
+	int r = 0;
+
+	if (!json_object_object_get_ex(doc, "items", &items) || !items)
+		return 0;
+	if (!json_object_is_type(items, json_type_array) || depth > 4) {
+		fprintf(stderr, "%s:%zu: List items must be an array of objects\n", c->file, line);
+		c->bad = true;
+		return 0;
+	}
+	for (i = 0; r == 0 && i < json_object_array_length(items); i++)
+		r = check_doc(c, json_object_array_get_idx(items, i), line, depth + 1);
+	return r;
+}
+
+static int check_doc(struct cli *c, json_object *doc, size_t line, int depth)
+{
+	const char *av, *kind, *slash;
+	struct buf why = BUF_INIT(1024);
+	enum tk_kind k;
+	int r = 0;
+
+	if (!doc) {
+		skip(c, line, NULL, "empty document");
+		return 0;
+	}
+	if (!json_object_is_type(doc, json_type_object)) {
+		fprintf(stderr, "%s:%zu: document is not a mapping\n", c->file, line);
+		c->bad = true;
+		return 0;
+	}
+	av = str_member(doc, "apiVersion");
+	kind = str_member(doc, "kind");
+	if (!av || !kind) {
+		fprintf(stderr, "%s:%zu: document has no %s\n", c->file, line, av ? "kind" : "apiVersion");
+		c->bad = true;
+		return 0;
+	}
+	if (strcmp(av, "v1") == 0 && strcmp(kind, "List") == 0)
+		return check_list(c, doc, line, depth);
+	slash = strchr(av, '/');
+	if (!slash || (size_t)(slash - av) != strlen(TK_GROUP) || strncmp(av, TK_GROUP, strlen(TK_GROUP))) {
+		if (buf_printf(&why, "%s %s/%s is not a " TK_GROUP " object", av, kind,
+			       meta_member(doc, "name") ? meta_member(doc, "name") : "<unnamed>") == 0)
+			skip(c, line, doc, why.data);
+		buf_free(&why);
+		return 0;
+	}
+	buf_free(&why);
+	if (schema_kind_from_name(kind, &k) < 0 || strcmp(slash + 1, TK_VERSION) != 0) {
+		struct fielderrs errs = {0};
+		struct strlist none = {0};
+
+		/* Our group, but nothing the API serves: the API server would refuse it too. */
+		if (schema_kind_from_name(kind, &k) < 0) {
+			fprintf(stdout, "%s:%zu: %s: no kind \"%s\" is served in version " TK_API_VERSION "\n",
+				c->file, line, av, kind);
+			c->denied++;
+			record(c, line, doc, "denied");
+			return 0;
+		}
+		fielderrs_add_str(&errs, FE_NOT_SUPPORTED, "apiVersion", av,
+				  "supported values: \"" TK_API_VERSION "\"");
+		r = report(c, line, doc, k, &errs, &none);
+		fielderrs_free(&errs);
+		return r;
+	}
+	return check_object(c, line, doc, k);
+}
+
+static int doc_cb(void *ud, json_object *doc, size_t line)
+{
+	return check_doc(ud, doc, line, 0);
+}
+
+static int read_stdin(char **out, size_t *len)
+{
+	struct buf b = BUF_INIT(TK_MAX_INPUT_FILE);
+	char chunk[65536];
+	size_t n;
+	int r = 0;
+
+	while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		r = buf_append(&b, chunk, n);
+	if (r == 0 && ferror(stdin))
+		r = -EIO;
+	if (r == 0 && !b.data)
+		r = buf_append(&b, "", 0);
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
+	*len = b.len;
+	*out = buf_steal(&b);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int check_file(struct cli *c, const char *path)
+{
+	struct yamljson_error err;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	c->file = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	r = strcmp(path, "-") == 0 ? read_stdin(&text, &len)
+				   : read_file(path, TK_MAX_INPUT_FILE, &text, &len);
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot read: %s\n", c->file,
+			r == -E2BIG ? "file is larger than the 16 MiB limit" : strerror(-r));
+		c->bad = true;
+		return r == -ENOMEM ? r : 0;
+	}
+	memset(&err, 0, sizeof(err));
+	r = yamljson_parse(text, len, doc_cb, c, &err);
+	free(text);
+	if (r == -EINVAL) {
+		fprintf(stderr, "%s:%zu:%zu: %s\n", c->file, err.line, err.column, err.msg);
+		c->bad = true;
+		return 0;
+	}
+	return r;
+}
+
+static bool wanted(const char *name)
+{
+	static const char *const exts[] = {".yaml", ".yml", ".json"};
+	size_t n = strlen(name), i;
+
+	for (i = 0; i < TK_ARRAY_LEN(exts); i++) {
+		size_t e = strlen(exts[i]);
+
+		if (n > e && strcmp(name + n - e, exts[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every wanted file under dir, depth-first in sorted order. Dot-entries are skipped. */
+static int collect(const char *dir, struct strlist *files, int depth)
+{
+	struct strlist names = {0};
+	struct dirent *de;
+	DIR *d;
+	size_t i;
+	int r = 0;
+
+	if (depth > CLI_MAX_DIR_DEPTH)
+		return -ELOOP;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while (r == 0 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			r = strlist_add(&names, de->d_name);
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (i = 0; r == 0 && i < names.n; i++) {
+		struct buf p = BUF_INIT(4096);
+		struct stat st;
+
+		r = buf_printf(&p, "%s/%s", dir, names.v[i]);
+		if (r == 0 && lstat(p.data, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				r = collect(p.data, files, depth + 1);
+			else if (S_ISREG(st.st_mode) && wanted(names.v[i]))
+				r = strlist_add(files, p.data);
+		}
+		buf_free(&p);
+	}
+	strlist_free(&names);
+	return r;
+}
+
+static int check_path(struct cli *c, const char *path)
+{
+	struct strlist files = {0};
+	struct stat st;
+	size_t i;
+	int r = 0;
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return check_file(c, path);
+	r = collect(path, &files, 0);
+	if (r < 0 && r != -ENOMEM) {
+		fprintf(stderr, "%s: cannot read directory: %s\n", path, strerror(-r));
+		c->bad = true;
+		r = 0;
+	}
+	for (i = 0; r == 0 && i < files.n; i++)
+		r = check_file(c, files.v[i]);
+	strlist_free(&files);
+	return r;
+}
+
+/* Parse the options into files and c->json. 0, or -EINVAL after printing why. */
+static int parse_args(struct cli *c, int argc, char **argv, struct strlist *paths)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = a;
+		bool file = true;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 1;
+		}
+		if (strcmp(a, "-f") == 0 || strcmp(a, "--filename") == 0 || strcmp(a, "-o") == 0 ||
+		    strcmp(a, "--output") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "validate: %s needs a value\n", a);
+				return -EINVAL;
+			}
+			file = strcmp(a, "-f") == 0 || strcmp(a, "--filename") == 0;
+			v = argv[++i];
+		} else if (strncmp(a, "--filename=", 11) == 0) {
+			v = a + 11;
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			file = false;
+			v = a + 9;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "validate: unknown option %s\n", a);
+			return -EINVAL;
+		}
+		if (file) {
+			if (strlist_add(paths, v) < 0)
+				return -ENOMEM;
+		} else if (strcmp(v, "json") == 0) {
+			c->json = true;
+		} else if (strcmp(v, "text") != 0) {
+			fprintf(stderr, "validate: --output must be text or json, got \"%s\"\n", v);
+			return -EINVAL;
+		}
+	}
+	if (paths->n == 0) {
+		fprintf(stderr, "validate: no input: give -f FILE, -f DIR or -f -\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_json(struct cli *c)
+{
+	json_object *top = json_object_new_object();
+
+	if (!top)
+		return;
+	json_object_object_add(top, "documents", json_object_get(c->docs));
+	json_object_object_add(top, "valid", json_object_new_int64((int64_t)c->valid));
+	json_object_object_add(top, "denied", json_object_new_int64((int64_t)c->denied));
+	json_object_object_add(top, "skipped", json_object_new_int64((int64_t)c->skipped));
+	puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(top);
+}
+
+int cli_validate_main(int argc, char **argv)
+{
+	struct cli c = {0};
+	struct strlist paths = {0};
+	size_t i;
+	int r, status;
+
+	r = parse_args(&c, argc, argv, &paths);
+	if (r != 0) {
+		strlist_free(&paths);
+		if (r == -EINVAL)
+			usage(stderr);
+		return r > 0 ? EXIT_VALID : EXIT_BAD_INPUT;
+	}
+	c.docs = json_object_new_array();
+	for (i = 0, r = c.docs ? 0 : -ENOMEM; r == 0 && i < paths.n; i++)
+		r = check_path(&c, paths.v[i]);
+	if (r < 0) {
+		fprintf(stderr, "validate: %s\n", strerror(-r));
+		c.bad = true;
+	}
+	if (c.json)
+		print_json(&c);
+	fflush(stdout);
+	status = c.bad ? EXIT_BAD_INPUT : c.denied ? EXIT_DENIED : EXIT_VALID;
+	json_object_put(c.docs);
+	strlist_free(&paths);
+	return status;
+}

@@ -1,0 +1,27 @@
+/*
+ * cli.h - `thurkube-webhook validate`: the admission checks, offline.
+ *
+ *   thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]
+ *
+ * Reads multi-document YAML (or JSON) files, directories (every *.yaml,
+ * *.yml and *.json below them, recursively, in sorted order) or standard
+ * input, and runs on every thurkube.thurbeen.eu document the defaulting
+ * the mutating webhook applies, then the validation of the validating
+ * webhook, on the defaulted object. Documents of other API groups and
+ * empty documents are skipped (and reported as such).
+ */
+#ifndef THURKUBE_WEBHOOK_CLI_H
+#define THURKUBE_WEBHOOK_CLI_H
+
+#include "compat.h"
+
+/*
+ * Run the subcommand. argv[0] is the subcommand name ("validate"); the
+ * options follow. Results go to stdout, usage and input errors to stderr.
+ * Returns the process exit status: 0 when every document is valid, 1 when
+ * at least one is denied, 2 on bad input (unknown option, unreadable file,
+ * broken YAML, reported as file:line:column) or out of memory.
+ */
+int cli_validate_main(int argc, char **argv);
+
+#endif

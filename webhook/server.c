@@ -1,0 +1,376 @@
+/* server.c - HTTPS admission endpoints and the plain-HTTP health port. */
+#include "compat.h"
+
+#include "server.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <strings.h>
+
+#include <civetweb.h>
+
+#include "admission.h"
+#include "limits.h"
+#include "log.h"
+
+/* Read the body in pieces of this size. */
+#define SRV_READ_CHUNK (64u * 1024u)
+
+/* Write a message line; on allocation failure the message is dropped, and
+ * the caller's error code still says what happened. */
+static void srv_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
+static void srv_say(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vprintf(b, fmt, ap) < 0)
+		buf_reset(b);
+	va_end(ap);
+}
+
+struct server;
+
+struct srv_endpoint {
+	struct server *s;
+	enum admission_endpoint ep;
+	const char *name; /* "validate" */
+	const char *path; /* "/validate" */
+};
+
+struct server {
+	struct server_options o;
+	struct mg_context *https;
+	struct mg_context *health;
+	struct srv_endpoint validate, mutate;
+	atomic_int ready;
+};
+
+static const char *const srv_ctype_json = "application/json";
+
+static void srv_send(struct mg_connection *conn, int status, const char *ctype, const char *body,
+		     size_t len, bool close)
+{
+	char clen[32];
+
+	snprintf(clen, sizeof(clen), "%zu", len);
+	mg_response_header_start(conn, status);
+	mg_response_header_add(conn, "Content-Type", ctype, -1);
+	mg_response_header_add(conn, "Content-Length", clen, -1);
+	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+	if (status == 405)
+		mg_response_header_add(conn, "Allow", "POST", -1);
+	if (close)
+		mg_response_header_add(conn, "Connection", "close", -1);
+	mg_response_header_send(conn);
+	if (len)
+		mg_write(conn, body, len);
+}
+
+static void srv_send_text(struct mg_connection *conn, int status, const char *text, bool close)
+{
+	srv_send(conn, status, "text/plain; charset=utf-8", text, strlen(text), close);
+}
+
+static void srv_count(struct server *s, const char *endpoint, const char *kind, const char *op,
+		      const char *result)
+{
+	struct buf l = BUF_INIT(1024);
+
+	metrics_counter_add(s->o.metrics, "thurkube_webhook_requests_total",
+			    "Admission requests by endpoint, kind, operation and result",
+			    metrics_labels(&l, "endpoint", endpoint, "kind", kind, "operation", op,
+					   "result", result, (const char *)NULL),
+			    1);
+	buf_free(&l);
+}
+
+/* application/json, optionally with parameters (charset). */
+static bool srv_is_json(const char *ct)
+{
+	size_t n = strlen(srv_ctype_json);
+
+	if (!ct)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, srv_ctype_json, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * Read the whole body up to the limit. 0, -E2BIG (over the limit: the
+ * rest is left unread) or -EIO.
+ */
+static int srv_read_body(struct mg_connection *conn, struct buf *body)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	char *chunk;
+	int n, r = 0;
+
+	if (ri->content_length > (long long)TK_MAX_ADMISSION_BODY)
+		return -E2BIG;
+	chunk = malloc(SRV_READ_CHUNK);
+	if (!chunk)
+		return -ENOMEM;
+	while ((n = mg_read(conn, chunk, SRV_READ_CHUNK)) > 0) {
+		r = buf_append(body, chunk, (size_t)n);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && n < 0)
+		r = -EIO;
+	free(chunk);
+	return r;
+}
+
+/* The API server's ?timeout=Ns bounds our own budget too: keep half of it
+ * for the round trip and the rest of the work. */
+static int64_t srv_budget(const struct server *s, const char *query)
+{
+	int64_t budget = s->o.api_timeout_ms, secs;
+	const char *p = query ? strstr(query, "timeout=") : NULL;
+	char num[16];
+	size_t n = 0;
+
+	if (!p || (p != query && p[-1] != '&'))
+		return budget;
+	for (p += 8; *p >= '0' && *p <= '9' && n < sizeof(num) - 1; p++)
+		num[n++] = *p;
+	num[n] = '\0';
+	if (*p == 's' && parse_i64(num, 1, 3600, &secs) == 0 && secs * 500 < budget)
+		budget = secs * 500;
+	return budget;
+}
+
+static void srv_log_denial(const struct srv_endpoint *e, const struct admission_outcome *out)
+{
+	char nsname[512];
+
+	snprintf(nsname, sizeof(nsname), "%s/%s", out->namespace ? out->namespace : "",
+		 out->name ? out->name : "");
+	log_info("admission request denied", "endpoint", e->name, "kind", out->kind, "object",
+		 nsname, "operation", out->operation, "user", out->user, "result", out->result,
+		 "reasons", out->reasons);
+}
+
+/* Checks that need no body: method, path, content type. */
+static bool srv_precheck(struct mg_connection *conn, const struct srv_endpoint *e)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *why = NULL, *result = NULL;
+	int status = 0;
+
+	if (!ri->local_uri || strcmp(ri->local_uri, e->path) != 0) {
+		status = 404, why = "not found\n", result = "not_found";
+	} else if (strcmp(ri->request_method, "POST") != 0) {
+		status = 405, why = "method not allowed: use POST\n", result = "bad_method";
+	} else if (!srv_is_json(mg_get_header(conn, "Content-Type"))) {
+		status = 415, why = "unsupported media type: use application/json\n",
+		result = "bad_content_type";
+	}
+	if (!status)
+		return true;
+	srv_send_text(conn, status, why, false);
+	srv_count(e->s, e->name, "unknown", "unknown", result);
+	return false;
+}
+
+static int srv_admission(struct mg_connection *conn, void *cbdata)
+{
+	const struct srv_endpoint *e = cbdata;
+	struct server *s = e->s;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct buf body = BUF_INIT(TK_MAX_ADMISSION_BODY);
+	struct admission_outcome out = {0};
+	struct admission_env env = {0};
+	double t0 = now_mono();
+	int status = 0, r;
+
+	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
+			  "Admission requests being served", NULL, 1);
+	if (!srv_precheck(conn, e))
+		goto done;
+	r = srv_read_body(conn, &body);
+	if (r == -E2BIG) {
+		srv_send_text(conn, 413, "request body too large\n", true);
+		srv_count(s, e->name, "unknown", "unknown", "too_large");
+		status = 413;
+		goto done;
+	}
+	if (r < 0) {
+		srv_send_text(conn, r == -ENOMEM ? 500 : 400,
+			      r == -ENOMEM ? "out of memory\n" : "cannot read request body\n", true);
+		srv_count(s, e->name, "unknown", "unknown", "error");
+		goto done;
+	}
+	env.schema = s->o.schema;
+	env.check = s->o.access ? access_check : NULL;
+	env.check_ud = s->o.access;
+	env.budget_ms = srv_budget(s, ri->query_string);
+	r = admission_handle(e->ep, body.data ? body.data : "", body.len, &env, &out);
+	if (r < 0) {
+		srv_send_text(conn, 500, "internal error\n", false);
+		srv_count(s, e->name, "unknown", "unknown", "error");
+		goto done;
+	}
+	srv_send(conn, out.http_status, out.content_type, out.body.data, out.body.len, false);
+	srv_count(s, e->name, out.kind, out.operation, out.result);
+	if (strcmp(out.result, "allowed") != 0)
+		srv_log_denial(e, &out);
+	status = out.http_status;
+done:
+	if (status) {
+		struct buf l = BUF_INIT(256);
+
+		metrics_observe(s->o.metrics, "thurkube_webhook_request_duration_seconds",
+				"Time to answer an admission request",
+				metrics_labels(&l, "endpoint", e->name, (const char *)NULL),
+				now_mono() - t0);
+		buf_free(&l);
+	}
+	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
+			  "Admission requests being served", NULL, -1);
+	admission_outcome_free(&out);
+	buf_free(&body);
+	return status ? status : 1;
+}
+
+static int srv_healthz(struct mg_connection *conn, void *cbdata)
+{
+	(void)cbdata;
+	srv_send_text(conn, 200, "ok\n", false);
+	return 200;
+}
+
+static int srv_readyz(struct mg_connection *conn, void *cbdata)
+{
+	struct server *s = cbdata;
+
+	if (atomic_load(&s->ready)) {
+		srv_send_text(conn, 200, "ok\n", false);
+		return 200;
+	}
+	srv_send_text(conn, 503, "shutting down\n", false);
+	return 503;
+}
+
+static int srv_metrics(struct mg_connection *conn, void *cbdata)
+{
+	struct server *s = cbdata;
+	struct buf out = BUF_INIT(64u * 1024u * 1024u);
+
+	if (metrics_render(s->o.metrics, &out) < 0) {
+		srv_send_text(conn, 500, "cannot render metrics\n", false);
+		buf_free(&out);
+		return 500;
+	}
+	srv_send(conn, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "",
+		 out.len, false);
+	buf_free(&out);
+	return 200;
+}
+
+/* CivetWeb asks for the SSL_CTX at start (NULL in *ctx) and offers it back
+ * at shutdown (non-NULL): both times the context stays ours. */
+static int srv_external_ssl_ctx(void **ctx, void *user_data)
+{
+	struct server *s = user_data;
+
+	if (*ctx == NULL)
+		*ctx = tls_ssl_ctx(s->o.tls);
+	return 1;
+}
+
+static int srv_log_message(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	log_warn("http server", "detail", message);
+	return 1;
+}
+
+static struct mg_context *srv_listen(struct server *s, const char *ports, bool tls, int threads,
+				     struct buf *err)
+{
+	struct mg_callbacks cb = {0};
+	struct mg_init_data init = {0};
+	struct mg_error_data ed = {0};
+	char text[256] = "", nthreads[16], rto[16], kato[16], maxreq[16];
+	unsigned code = 0;
+	const char *opts[] = {
+		"listening_ports",	 ports,	    "num_threads",	    nthreads,
+		"request_timeout_ms",	 rto,	    "keep_alive_timeout_ms", kato,
+		"enable_keep_alive",	 "yes",	    "max_request_size",	    maxreq,
+		"enable_directory_listing", "no", NULL,
+	};
+	struct mg_context *ctx;
+
+	snprintf(nthreads, sizeof(nthreads), "%d", threads);
+	snprintf(rto, sizeof(rto), "%d", s->o.request_timeout_ms);
+	snprintf(kato, sizeof(kato), "%d", s->o.keep_alive_timeout_ms);
+	snprintf(maxreq, sizeof(maxreq), "%u", TK_MAX_HEADER_SIZE);
+	cb.log_message = srv_log_message;
+	if (tls)
+		cb.external_ssl_ctx = srv_external_ssl_ctx;
+	init.callbacks = &cb;
+	init.user_data = s;
+	init.configuration_options = opts;
+	ed.code = &code;
+	ed.text = text;
+	ed.text_buffer_size = sizeof(text);
+	ctx = mg_start2(&init, &ed);
+	if (!ctx)
+		srv_say(err, "cannot listen on %s: %s", ports,
+				 *text ? text : "server start failed");
+	return ctx;
+}
+
+int server_start(const struct server_options *o, struct server **out, struct buf *err)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	char ports[128];
+	int r = -EADDRNOTAVAIL;
+
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	s->validate = (struct srv_endpoint){s, ADM_VALIDATE, "validate", "/validate"};
+	s->mutate = (struct srv_endpoint){s, ADM_MUTATE, "mutate", "/mutate"};
+	mg_init_library(MG_FEATURES_TLS);
+	snprintf(ports, sizeof(ports), "%s:%d", o->address, o->health_port);
+	s->health = srv_listen(s, ports, false, 2, err);
+	if (!s->health)
+		goto fail;
+	mg_set_request_handler(s->health, "/healthz", srv_healthz, s);
+	mg_set_request_handler(s->health, "/readyz", srv_readyz, s);
+	mg_set_request_handler(s->health, "/metrics", srv_metrics, s);
+	snprintf(ports, sizeof(ports), "%s:%ds", o->address, o->port);
+	s->https = srv_listen(s, ports, true, o->threads, err);
+	if (!s->https)
+		goto fail;
+	mg_set_request_handler(s->https, "/validate", srv_admission, &s->validate);
+	mg_set_request_handler(s->https, "/mutate", srv_admission, &s->mutate);
+	atomic_store(&s->ready, 1);
+	*out = s;
+	return 0;
+fail:
+	if (s->health)
+		mg_stop(s->health);
+	mg_exit_library();
+	free(s);
+	return r;
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	atomic_store(&s->ready, 0);
+	/* mg_stop closes the listener and joins the workers, each of which
+	 * finishes the request it is serving first. */
+	mg_stop(s->https);
+	mg_stop(s->health);
+	mg_exit_library();
+	free(s);
+}

@@ -1,0 +1,59 @@
+/*
+ * server.h - the webhook's two CivetWeb listeners.
+ *
+ * HTTPS on address:port serves POST /validate and POST /mutate (any query
+ * string, e.g. the API server's ?timeout=5s). Requests are bounded before
+ * any parsing: method POST (else 405), Content-Type application/json
+ * (else 415), body at most TK_MAX_ADMISSION_BODY (else 413, read no
+ * further), header block at most TK_MAX_HEADER_SIZE, JSON nesting at most
+ * TK_MAX_JSON_DEPTH (else 400), and a fixed pool of worker threads.
+ *
+ * Plain HTTP on address:health_port serves /healthz, /readyz (503 once
+ * shutdown began) and /metrics (Prometheus text).
+ */
+#ifndef THURKUBE_SERVER_H
+#define THURKUBE_SERVER_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "access.h"
+#include "metrics.h"
+#include "schema.h"
+#include "tls.h"
+#include "util.h"
+
+struct server;
+
+/* Everything is borrowed and must outlive the server. */
+struct server_options {
+	const char *address; /* "0.0.0.0", "127.0.0.1" */
+	int port;	     /* HTTPS */
+	int health_port;     /* plain HTTP */
+	int threads;	     /* HTTPS workers (concurrent connections) */
+	int request_timeout_ms;
+	int keep_alive_timeout_ms;
+	int64_t api_timeout_ms; /* budget of the cluster checks per request */
+	struct tls *tls;
+	struct metrics *metrics;
+	const struct schema_config *schema;
+	struct access *access; /* NULL: no cluster checks */
+};
+
+/*
+ * Start both listeners. Returns 0 and *out, or a negative errno with one
+ * clear line in err (e.g. `cannot listen on 0.0.0.0:9443: ...`).
+ */
+int server_start(const struct server_options *o, struct server **out,
+		 struct buf *err) TK_MUST_CHECK;
+
+/*
+ * Graceful stop: /readyz turns 503, the listeners close, requests in
+ * flight finish and are answered, then everything is released. NULL is
+ * fine.
+ */
+void server_stop(struct server *s);
+
+#endif
