@@ -143,3 +143,6 @@ cp_pick_kubectl() { # <server minor>
 	done
 	printf '%s\n' "$k"
 }
+
+# Print the calling script's header comment (its usage text).
+cp_usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }

@@ -27,7 +27,7 @@ wait_for() {
 		sleep 0.2
 	done
 }
-k() { kubectl --kubeconfig "$RUNDIR/admin.kubeconfig" "$@"; }
+k() { "$RUNDIR/bin/kubectl" --kubeconfig "$RUNDIR/admin.kubeconfig" "$@"; }
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
 		echo $((20000 + RANDOM % 20000))

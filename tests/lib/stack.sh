@@ -5,22 +5,19 @@
 # token, and the webhook configurations pointed at the local webhook by URL.
 # Sourced by tests/demo and the end-to-end scripts. Needs RUNDIR, ROOT, B.
 
+# shellcheck source=../controlplane/lib.sh
+. "$ROOT/tests/controlplane/lib.sh"
 STACK_NS=thurkube-system
 VWC_NAME=thurkube-validating
 MWC_NAME=thurkube-mutating
 
-stack_kubectl() { kubectl --kubeconfig "$RUNDIR/admin.kubeconfig" "$@"; }
+stack_kubectl() { "$RUNDIR/bin/kubectl" --kubeconfig "$RUNDIR/admin.kubeconfig" "$@"; }
 
+# A free loopback port below the ephemeral range (see tests/controlplane/lib.sh).
 stack_port() {
 	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
-			echo $p
-			return 0
-		fi
-	done
-	return 1
+	cp_free_port p || return 1
+	echo "$p"
 }
 
 # stack_install: certificates, the overlay applied, service kubeconfigs.
