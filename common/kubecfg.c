@@ -277,7 +277,7 @@ static int load_cluster(struct kube_config *cfg, json_object *cl, const char *ba
 			const char *label, struct buf *err)
 {
 	json_object *v;
-	const char *server = str_of(cl, "server");
+	const char *server = str_of(cl, "server"), *host;
 	size_t n;
 	int r;
 
@@ -285,8 +285,10 @@ static int load_cluster(struct kube_config *cfg, json_object *cl, const char *ba
 		errf(err, "%s: cluster has no server", label);
 		return -EINVAL;
 	}
-	if (strncmp(server, "https://", 8) != 0 && strncmp(server, "http://", 7) != 0) {
-		errf(err, "%s: server \"%.200s\" is not an http(s) URL", label, server);
+	host = strstr(server, "://");
+	if ((strncmp(server, "https://", 8) != 0 && strncmp(server, "http://", 7) != 0) ||
+	    host[3] == '\0' || host[3] == '/') {
+		errf(err, "%s: server \"%.200s\" is not an http(s) URL with a host", label, server);
 		return -EINVAL;
 	}
 	cfg->server = xstrdup(server);

@@ -59,8 +59,10 @@ int schema_kind_from_plural(const char *plural, enum tk_kind *out) TK_MUST_CHECK
 /*
  * CRD generation (libyaml emitter). schema_crd_yaml appends one
  * apiextensions.k8s.io/v1 CustomResourceDefinition document for k;
- * schema_crds_yaml appends all eight, each document starting with "---\n".
- * The output is byte-for-byte stable. 0, -ENOMEM or -EIO (emitter failure).
+ * schema_crds_yaml appends all eight; every document starts with "---\n".
+ * The output is byte-for-byte stable (tests/gen-manifests splits it into
+ * manifests/crds/). 0, -EINVAL (bad k), -ENOMEM, or -EIO when the emitter
+ * fails, which includes out reaching its limit; out is then left as it was.
  */
 int schema_crd_yaml(enum tk_kind k, struct buf *out) TK_MUST_CHECK;
 int schema_crds_yaml(struct buf *out) TK_MUST_CHECK;
@@ -83,8 +85,11 @@ struct schema_config {
  * Every problem is appended to errs (the object is valid when errs->n == 0
  * afterwards); unknown fields are appended to warnings as
  * `unknown field "spec.foo"`. Returns 0, or -ENOMEM when the lists could
- * not be filled (then the verdict must be treated as a denial).
- * obj is borrowed and not modified.
+ * not be filled (then the verdict must be treated as a denial), or -EINVAL
+ * for an unknown k. obj is borrowed and not modified. old_obj is accepted
+ * for UPDATE-only rules; no rule uses it yet. status is not validated (the
+ * main resource endpoint ignores it). JSON null counts as absent, as the
+ * API server prunes nulls before validation.
  */
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     const struct schema_config *cfg, struct fielderrs *errs,
@@ -95,6 +100,13 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
  * defaults, normalisation (trimmed strings in lists, duplicate list
  * entries removed), contextual defaults from cfg, and, when created_by is
  * non-NULL, the created-by annotation. obj is borrowed and not modified.
+ * Defaults are added where the API server would add them: a field with a
+ * default is filled when absent or null and its parent object exists, so
+ * persistentVolume.size becomes 1Gi only when spec.persistentVolume is
+ * present (the controller uses 1Gi otherwise). cfg (may be NULL) adds
+ * spec.resources when the AgentJob has none, and lowers the timeoutSeconds
+ * default to max_timeout_seconds when that is below 3600. The patch is
+ * idempotent: defaulting the patched object gives [].
  * On success *patch_out is a new reference to a JSON array (empty when
  * nothing changes). 0, -ENOMEM or -EINVAL (obj is not an object).
  */

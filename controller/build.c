@@ -257,7 +257,10 @@ static int render_canonical(json_object *o, int depth, struct buf *out)
 	if (!json_object_is_type(o, json_type_object))
 		return render_scalar(o, out);
 	n = (size_t)json_object_object_length(o);
-	if (n && !(keys = calloc(n, sizeof(*keys))))
+	if (n == 0)
+		return buf_puts(out, "{}");
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
 		return -ENOMEM;
 	i = 0;
 	json_object_object_foreach(o, key, val)
@@ -265,8 +268,7 @@ static int render_canonical(json_object *o, int depth, struct buf *out)
 		(void)val;
 		keys[i++] = key;
 	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_str);
+	qsort(keys, n, sizeof(*keys), cmp_str);
 	r = buf_puts(out, "{");
 	for (i = 0; i < n && r == 0; i++) {
 		if (i)

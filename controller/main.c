@@ -584,5 +584,6 @@ int main(int argc, char **argv)
 		_exit(1);
 	}
 	teardown(&rt);
+	log_info("stopped");
 	return 0;
 }

@@ -435,7 +435,7 @@ static int confirm_job(struct ctl *c, struct status_input *in, struct observed *
 	json_object *job = NULL;
 	int r;
 
-	if (!status_job_needs_confirm(in))
+	if (!in->desired || !status_job_needs_confirm(in))
 		return 0;
 	r = kube_path(&path, ri->group, ri->version, in->aj->meta.namespace, ri->plural,
 	              in->desired->job_name, NULL);

@@ -30,10 +30,10 @@ struct access_run {
 	struct access *a;
 	const struct admission_request *req;
 	const char *ns;
-	int64_t deadline;	/* now_ms() value after which no call starts */
+	int64_t deadline; /* now_ms() value after which no call starts */
 	int64_t budget_ms;
-	bool failed;		/* the API could not answer; denial recorded */
-	struct strlist asked;	/* keys of questions already answered */
+	bool failed;            /* the API could not answer; denial recorded */
+	struct strlist asked;   /* keys of questions already answered */
 	struct strlist refused; /* the subset that was refused */
 	struct fielderrs *denials;
 	struct strlist *warnings;
@@ -127,7 +127,7 @@ json_object *access_sar_new(const struct admission_request *req, const struct ac
 		r = acc_add_obj(spec, "extra", json_object_get(req->extra));
 	if (r == 0)
 		r = acc_add_obj(spec, a->path ? "nonResourceAttributes" : "resourceAttributes",
-				acc_attrs(a));
+		                acc_attrs(a));
 	if (r == 0) {
 		r = acc_add_obj(sar, "spec", spec);
 		spec = NULL;
@@ -160,7 +160,7 @@ static void acc_fail(struct access_run *run, const char *path, const char *why)
 		return;
 	run->failed = true;
 	fielderrs_add(run->denials, FE_FORBIDDEN, path, NULL,
-		      "cannot verify the permissions of user \"%s\": %s", run->req->username, why);
+	              "cannot verify the permissions of user \"%s\": %s", run->req->username, why);
 }
 
 /*
@@ -175,9 +175,9 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 	int r;
 
 	r = buf_printf(&key, "%s\n%s\n%s\n%s\n%s\n%s\n%s", at->verb, at->group ? at->group : "",
-		       at->resource ? at->resource : "", at->subresource ? at->subresource : "",
-		       at->name ? at->name : "", at->namespace ? at->namespace : "",
-		       at->path ? at->path : "");
+	               at->resource ? at->resource : "", at->subresource ? at->subresource : "",
+	               at->name ? at->name : "", at->namespace ? at->namespace : "",
+	               at->path ? at->path : "");
 	if (r < 0)
 		goto out;
 	if (strlist_contains(&run->asked, key.data)) {
@@ -190,7 +190,7 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 	}
 	if (now_ms() >= run->deadline) {
 		acc_say(&why, "the API server did not answer within %lld ms",
-				 (long long)run->budget_ms);
+		        (long long)run->budget_ms);
 		acc_fail(run, path, why.data);
 		r = -EIO;
 		goto out;
@@ -207,7 +207,7 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 		r = access_sar_allowed(ans);
 	if (r < 0) {
 		acc_say(&why, "subjectaccessreview failed: %s",
-				 st.message[0] ? st.message : strerror(-r));
+		        st.message[0] ? st.message : strerror(-r));
 		acc_fail(run, path, why.data);
 		r = -EIO;
 		goto out;
@@ -241,7 +241,7 @@ static const char *acc_idx_str(json_object *arr, size_t i)
 
 /* Ask about one resource permission of rule i; record a denial if refused. */
 static int acc_rule_resource(struct access_run *run, const char *path, const char *verb,
-			     const char *group, const char *resource, const char *name)
+                             const char *group, const char *resource, const char *name)
 {
 	struct access_attrs at = {0};
 	char *res = xstrdup(resource), *slash;
@@ -260,22 +260,23 @@ static int acc_rule_resource(struct access_run *run, const char *path, const cha
 	at.name = name;
 	r = acc_ask(run, path, &at);
 	free(res);
-	if (r != 0)
-		return r == -EIO ? 0 : r;
+	if (r != 0) /* 1 held, -EIO already denied, -ENOMEM */
+		return r < 0 && r != -EIO ? r : 0;
 	if (name && *name)
-		fielderrs_add(run->denials, FE_FORBIDDEN, path, NULL,
-			      "user \"%s\" may not grant \"%s\" on \"%s\" named \"%s\" (apiGroup \"%s\") "
-			      "cluster-wide",
-			      run->req->username, verb, resource, name, group);
+		fielderrs_add(
+		    run->denials, FE_FORBIDDEN, path, NULL,
+		    "user \"%s\" may not grant \"%s\" on \"%s\" named \"%s\" (apiGroup \"%s\") "
+		    "cluster-wide",
+		    run->req->username, verb, resource, name, group);
 	else
-		fielderrs_add(run->denials, FE_FORBIDDEN, path, NULL,
-			      "user \"%s\" may not grant \"%s\" on \"%s\" (apiGroup \"%s\") cluster-wide",
-			      run->req->username, verb, resource, group);
+		fielderrs_add(
+		    run->denials, FE_FORBIDDEN, path, NULL,
+		    "user \"%s\" may not grant \"%s\" on \"%s\" (apiGroup \"%s\") cluster-wide",
+		    run->req->username, verb, resource, group);
 	return 0;
 }
 
-static int acc_rule_url(struct access_run *run, const char *path, const char *verb,
-			const char *url)
+static int acc_rule_url(struct access_run *run, const char *path, const char *verb, const char *url)
 {
 	struct access_attrs at = {0};
 	int r;
@@ -284,10 +285,10 @@ static int acc_rule_url(struct access_run *run, const char *path, const char *ve
 	at.path = url;
 	r = acc_ask(run, path, &at);
 	if (r != 0)
-		return r == -EIO ? 0 : r;
+		return r < 0 && r != -EIO ? r : 0;
 	fielderrs_add(run->denials, FE_FORBIDDEN, path, NULL,
-		      "user \"%s\" may not grant \"%s\" on non-resource URL \"%s\"",
-		      run->req->username, verb, url);
+	              "user \"%s\" may not grant \"%s\" on non-resource URL \"%s\"",
+	              run->req->username, verb, url);
 	return 0;
 }
 
@@ -319,7 +320,7 @@ static int acc_rule(struct access_run *run, json_object *rule, size_t i)
 
 				for (n = 0; grp && rs && r == 0 && n < (nn ? nn : 1); n++)
 					r = acc_rule_resource(run, path, verb, grp, rs,
-							      nn ? acc_idx_str(names, n) : NULL);
+					                      nn ? acc_idx_str(names, n) : NULL);
 			}
 		}
 		for (k = 0; verb && r == 0 && k < nu; k++) {
@@ -374,10 +375,10 @@ static int acc_use(struct access_run *run)
 	at.namespace = run->ns;
 	r = acc_ask(run, "spec.clusterAccessRef", &at);
 	if (r != 0)
-		return r == -EIO ? 0 : r;
+		return r < 0 && r != -EIO ? r : 0;
 	fielderrs_add(run->denials, FE_FORBIDDEN, "spec.clusterAccessRef", NULL,
-		      "user \"%s\" may not use ClusterAccess \"%s\" in namespace \"%s\"",
-		      req->username, at.name, run->ns);
+	              "user \"%s\" may not use ClusterAccess \"%s\" in namespace \"%s\"",
+	              req->username, at.name, run->ns);
 	return 0;
 }
 
@@ -398,8 +399,8 @@ static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, con
 	json_object_put(got);
 	buf_free(&p);
 	if (r == -ENOENT)
-		return strlist_addf(run->warnings, "%s: %s \"%s\" not found in namespace \"%s\"", path,
-				    ki->kind, name, run->ns);
+		return strlist_addf(run->warnings, "%s: %s \"%s\" not found in namespace \"%s\"",
+		                    path, ki->kind, name, run->ns);
 	return r == -ENOMEM ? r : 0;
 }
 
@@ -408,14 +409,18 @@ static int acc_refs(struct access_run *run)
 	static const struct {
 		const char *field;
 		enum tk_kind kind;
-	} one[] = {
-		{"runtimeRef", TK_AGENTRUNTIME}, {"authRef", TK_AGENTAUTH},
-		{"roleRef", TK_AGENTROLE},	 {"skillRef", TK_AGENTSKILL},
-		{"clusterAccessRef", TK_CLUSTERACCESS},
-	}, many[] = {
-		{"mcpServerRefs", TK_MCPSERVER},
-		{"repositoryRefs", TK_REPOSITORY},
-	};
+	} one[] =
+	    {
+	        {"runtimeRef", TK_AGENTRUNTIME},
+	        {"authRef", TK_AGENTAUTH},
+	        {"roleRef", TK_AGENTROLE},
+	        {"skillRef", TK_AGENTSKILL},
+	        {"clusterAccessRef", TK_CLUSTERACCESS},
+	    },
+	  many[] = {
+	      {"mcpServerRefs", TK_MCPSERVER},
+	      {"repositoryRefs", TK_REPOSITORY},
+	  };
 	json_object *obj = run->req->object;
 	char path[96];
 	size_t i, j;
@@ -440,7 +445,7 @@ static int acc_refs(struct access_run *run)
 }
 
 int access_check(void *ud, const struct admission_request *req, int64_t budget_ms,
-		 struct fielderrs *denials, struct strlist *warnings)
+                 struct fielderrs *denials, struct strlist *warnings)
 {
 	struct access_run run = {0};
 	json_object *meta;

@@ -47,7 +47,7 @@ void access_free(struct access *a);
  * it is spent). Returns 0 (denials/warnings appended) or -ENOMEM.
  */
 int access_check(void *ud, const struct admission_request *req, int64_t budget_ms,
-		 struct fielderrs *denials, struct strlist *warnings) TK_MUST_CHECK;
+                 struct fielderrs *denials, struct strlist *warnings) TK_MUST_CHECK;
 
 /* One authorization question. Strings borrowed; NULL/"" when unused. */
 struct access_attrs {

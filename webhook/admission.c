@@ -25,10 +25,10 @@ static void adm_say(struct buf *b, const char *fmt, ...)
 }
 
 static const char *const adm_ops[] = {
-	[ADM_OP_CREATE] = "CREATE",
-	[ADM_OP_UPDATE] = "UPDATE",
-	[ADM_OP_DELETE] = "DELETE",
-	[ADM_OP_CONNECT] = "CONNECT",
+    [ADM_OP_CREATE] = "CREATE",
+    [ADM_OP_UPDATE] = "UPDATE",
+    [ADM_OP_DELETE] = "DELETE",
+    [ADM_OP_CONNECT] = "CONNECT",
 };
 
 const char *admission_cause_reason(enum fielderr_type t)
@@ -79,14 +79,15 @@ static json_object *adm_parse_json(const char *body, size_t len, struct buf *why
 	if (jerr != json_tokener_success) {
 		if (jerr == json_tokener_error_depth)
 			adm_say(why, "request body is nested deeper than %d levels",
-					 TK_MAX_JSON_DEPTH);
+			        TK_MAX_JSON_DEPTH);
 		else
 			adm_say(why, "request body is not valid JSON: %s",
-					 json_tokener_error_desc(jerr));
+			        json_tokener_error_desc(jerr));
 		goto fail;
 	}
 	for (end = json_tokener_get_parse_end(tok); end < len; end++) {
-		if (body[end] != ' ' && body[end] != '\t' && body[end] != '\r' && body[end] != '\n') {
+		if (body[end] != ' ' && body[end] != '\t' && body[end] != '\r' &&
+		    body[end] != '\n') {
 			adm_say(why, "request body is not valid JSON: trailing data");
 			goto fail;
 		}
@@ -128,15 +129,15 @@ static const char *adm_str(json_object *obj, const char *key)
 
 /* Record a required string field; returns it or NULL. */
 static const char *adm_req_str(json_object *obj, const char *key, const char *path,
-			       struct fielderrs *errs)
+                               struct fielderrs *errs)
 {
 	json_object *v = NULL;
 
 	if (obj && json_object_object_get_ex(obj, key, &v) && v &&
 	    !json_object_is_type(v, json_type_string)) {
 		fielderrs_add(errs, FE_TYPE, path,
-			      json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
-			      "must be a string");
+		              json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+		              "must be a string");
 		return NULL;
 	}
 	if (!v || !*json_object_get_string(v)) {
@@ -153,10 +154,10 @@ static void adm_check_envelope(json_object *root, struct fielderrs *errs)
 
 	if (av && strcmp(av, ADMISSION_API_VERSION) != 0)
 		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "apiVersion", av,
-				  "supported values: \"" ADMISSION_API_VERSION "\"");
+		                  "supported values: \"" ADMISSION_API_VERSION "\"");
 	if (k && strcmp(k, ADMISSION_KIND) != 0)
 		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "kind", k,
-				  "supported values: \"" ADMISSION_KIND "\"");
+		                  "supported values: \"" ADMISSION_KIND "\"");
 }
 
 static void adm_check_kind(json_object *rq, struct admission_request *req, struct fielderrs *errs)
@@ -173,15 +174,16 @@ static void adm_check_kind(json_object *rq, struct admission_request *req, struc
 	k = adm_req_str(gvk, "kind", "request.kind.kind", errs);
 	if (strcmp(g, TK_GROUP) != 0)
 		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.kind.group", g,
-				  "supported values: \"" TK_GROUP "\"");
+		                  "supported values: \"" TK_GROUP "\"");
 	if (strcmp(v, TK_VERSION) != 0)
 		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.kind.version", v,
-				  "supported values: \"" TK_VERSION "\"");
+		                  "supported values: \"" TK_VERSION "\"");
 	if (k && schema_kind_from_name(k, &req->kind) < 0) {
-		fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.kind.kind", k,
-				  "supported values: \"AgentJob\", \"AgentRuntime\", \"AgentAuth\", "
-				  "\"AgentRole\", \"AgentSkill\", \"McpServer\", \"Repository\", "
-				  "\"ClusterAccess\"");
+		fielderrs_add_str(
+		    errs, FE_NOT_SUPPORTED, "request.kind.kind", k,
+		    "supported values: \"AgentJob\", \"AgentRuntime\", \"AgentAuth\", "
+		    "\"AgentRole\", \"AgentSkill\", \"McpServer\", \"Repository\", "
+		    "\"ClusterAccess\"");
 		return;
 	}
 	if (k)
@@ -189,7 +191,7 @@ static void adm_check_kind(json_object *rq, struct admission_request *req, struc
 }
 
 static void adm_check_operation(json_object *rq, struct admission_request *req,
-				struct fielderrs *errs)
+                                struct fielderrs *errs)
 {
 	const char *op = adm_req_str(rq, "operation", "request.operation", errs);
 	size_t i;
@@ -204,7 +206,7 @@ static void adm_check_operation(json_object *rq, struct admission_request *req,
 		}
 	}
 	fielderrs_add_str(errs, FE_NOT_SUPPORTED, "request.operation", op,
-			  "supported values: \"CREATE\", \"UPDATE\", \"DELETE\", \"CONNECT\"");
+	                  "supported values: \"CREATE\", \"UPDATE\", \"DELETE\", \"CONNECT\"");
 }
 
 static void adm_check_user(json_object *rq, struct admission_request *req, struct fielderrs *errs)
@@ -224,11 +226,11 @@ static void adm_check_user(json_object *rq, struct admission_request *req, struc
 	g = adm_get(ui, "groups", json_type_array);
 	if (adm_has(ui, "groups") && !g)
 		fielderrs_add(errs, FE_TYPE, "request.userInfo.groups", NULL,
-			      "must be an array of strings");
+		              "must be an array of strings");
 	for (i = 0; g && i < json_object_array_length(g); i++) {
 		if (!json_object_is_type(json_object_array_get_idx(g, i), json_type_string)) {
 			fielderrs_add(errs, FE_TYPE, "request.userInfo.groups", NULL,
-				      "must be an array of strings");
+			              "must be an array of strings");
 			g = NULL;
 		}
 	}
@@ -236,13 +238,13 @@ static void adm_check_user(json_object *rq, struct admission_request *req, struc
 	e = adm_get(ui, "extra", json_type_object);
 	if (adm_has(ui, "extra") && !e)
 		fielderrs_add(errs, FE_TYPE, "request.userInfo.extra", NULL,
-			      "must be an object of string arrays");
+		              "must be an object of string arrays");
 	req->extra = e;
 }
 
 /* object/oldObject must be objects when the operation carries them. */
 static void adm_check_objects(json_object *rq, struct admission_request *req,
-			      struct fielderrs *errs)
+                              struct fielderrs *errs)
 {
 	bool need_obj = req->op == ADM_OP_CREATE || req->op == ADM_OP_UPDATE;
 
@@ -262,7 +264,7 @@ static void adm_check_objects(json_object *rq, struct admission_request *req,
 }
 
 int admission_parse(const char *body, size_t len, struct admission_request *req,
-		    struct fielderrs *errs, struct buf *why)
+                    struct fielderrs *errs, struct buf *why)
 {
 	struct admission_request r = {0};
 	json_object *rq;
@@ -274,9 +276,10 @@ int admission_parse(const char *body, size_t len, struct admission_request *req,
 	rq = adm_get(r.root, "request", json_type_object);
 	r.uid = adm_str(rq, "uid");
 	if (!*r.uid) {
-		adm_say(why, "%s", json_object_is_type(r.root, json_type_object) && rq
-					    ? "request.uid: Required value"
-					    : "request: Required value: not an AdmissionReview");
+		adm_say(why, "%s",
+		        json_object_is_type(r.root, json_type_object) && rq
+		            ? "request.uid: Required value"
+		            : "request: Required value: not an AdmissionReview");
 		json_object_put(r.root);
 		return -EINVAL;
 	}
@@ -408,7 +411,7 @@ static int adm_add_patch(json_object *resp, json_object *patch)
 	int r;
 
 	text = json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE);
+	                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		return -ENOMEM;
 	b64 = base64_encode(text, strlen(text));
@@ -470,7 +473,7 @@ int admission_response(const struct admission_verdict *v, struct buf *out)
 	}
 	if (r == 0) {
 		text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-								    JSON_C_TO_STRING_NOSLASHESCAPE);
+		                                                JSON_C_TO_STRING_NOSLASHESCAPE);
 		r = text ? buf_puts(out, text) : -ENOMEM;
 	}
 	json_object_put(resp);
@@ -530,8 +533,8 @@ static int adm_answer(struct admission_outcome *out, const struct admission_verd
 static struct admission_verdict adm_verdict(const struct admission_request *req)
 {
 	struct admission_verdict v = {0};
-	json_object *meta = adm_get(req->object ? req->object : req->old_object, "metadata",
-				    json_type_object);
+	json_object *meta =
+	    adm_get(req->object ? req->object : req->old_object, "metadata", json_type_object);
 
 	v.uid = req->uid;
 	v.allowed = true;
@@ -542,7 +545,7 @@ static struct admission_verdict adm_verdict(const struct admission_request *req)
 }
 
 static int adm_validate(const struct admission_request *req, const struct admission_env *env,
-			struct admission_outcome *out)
+                        struct admission_outcome *out)
 {
 	struct fielderrs errs = {0}, denials = {0};
 	struct strlist warnings = {0};
@@ -550,8 +553,8 @@ static int adm_validate(const struct admission_request *req, const struct admiss
 	int r, rc;
 
 	rc = schema_validate(req->kind, req->object,
-			     req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema, &errs,
-			     &warnings);
+	                     req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema, &errs,
+	                     &warnings);
 	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
 		rc = env->check(env->check_ud, req, env->budget_ms, &denials, &warnings);
 	if (rc < 0 || errs.oom || denials.oom) {
@@ -559,7 +562,7 @@ static int adm_validate(const struct admission_request *req, const struct admiss
 		v.code = 500;
 		v.reason = "InternalError";
 		v.message = rc == -ENOMEM || rc == 0 ? "internal error: out of memory"
-						      : "internal error: admission checks failed";
+		                                     : "internal error: admission checks failed";
 	} else if (errs.n) {
 		v.allowed = false;
 		v.code = 422;
@@ -581,7 +584,7 @@ static int adm_validate(const struct admission_request *req, const struct admiss
 }
 
 static int adm_mutate(const struct admission_request *req, const struct admission_env *env,
-		      struct admission_outcome *out)
+                      struct admission_outcome *out)
 {
 	struct admission_verdict v = adm_verdict(req);
 	json_object *patch = NULL;
@@ -608,7 +611,7 @@ static int adm_mutate(const struct admission_request *req, const struct admissio
 }
 
 int admission_handle(enum admission_endpoint ep, const char *body, size_t len,
-		     const struct admission_env *env, struct admission_outcome *out)
+                     const struct admission_env *env, struct admission_outcome *out)
 {
 	struct admission_request req = {0};
 	struct fielderrs errs = {0};

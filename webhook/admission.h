@@ -22,7 +22,7 @@
 #include "util.h"
 
 #define ADMISSION_API_VERSION "admission.k8s.io/v1"
-#define ADMISSION_KIND "AdmissionReview"
+#define ADMISSION_KIND        "AdmissionReview"
 
 enum admission_endpoint { ADM_VALIDATE = 0, ADM_MUTATE };
 
@@ -64,7 +64,7 @@ struct admission_request {
  * JSON nesting is bounded by TK_MAX_JSON_DEPTH.
  */
 int admission_parse(const char *body, size_t len, struct admission_request *req,
-		    struct fielderrs *errs, struct buf *why) TK_MUST_CHECK;
+                    struct fielderrs *errs, struct buf *why) TK_MUST_CHECK;
 void admission_request_free(struct admission_request *req);
 
 /*
@@ -76,7 +76,7 @@ void admission_request_free(struct admission_request *req);
 struct admission_verdict {
 	const char *uid;
 	bool allowed;
-	int code;	    /* 400, 403, 422, 500 */
+	int code;           /* 400, 403, 422, 500 */
 	const char *reason; /* "BadRequest", "Forbidden", "Invalid", "InternalError" */
 	const struct fielderrs *errs;
 	const char *message; /* used instead of the errs rendering when non-NULL */
@@ -106,33 +106,32 @@ const char *admission_cause_reason(enum fielderr_type t);
  * accepted. Appends hard denials to denials and soft problems to
  * warnings. Returns 0 or a negative errno (then the request is denied).
  */
-typedef int (*admission_check_fn)(void *ud, const struct admission_request *req,
-				  int64_t budget_ms, struct fielderrs *denials,
-				  struct strlist *warnings);
+typedef int (*admission_check_fn)(void *ud, const struct admission_request *req, int64_t budget_ms,
+                                  struct fielderrs *denials, struct strlist *warnings);
 
 /* Per-request environment; all borrowed. */
 struct admission_env {
 	const struct schema_config *schema; /* may be NULL */
-	admission_check_fn check;	    /* NULL: no cluster checks */
+	admission_check_fn check;           /* NULL: no cluster checks */
 	void *check_ud;
 	int64_t budget_ms; /* time the cluster checks may take */
 };
 
 /* What the server needs to answer, log and count a request. */
 struct admission_outcome {
-	int http_status;	  /* 200, or 400 when no review was readable */
+	int http_status;          /* 200, or 400 when no review was readable */
 	const char *content_type; /* static */
-	struct buf body;	  /* the response body */
+	struct buf body;          /* the response body */
 	/* For logs and metrics; static strings or owned copies. */
 	const char *kind;      /* static: kind name or "unknown" */
 	const char *operation; /* static: "CREATE".. or "unknown" */
 	const char *result;    /* static: "allowed", "denied", "malformed", "error" */
 	char *namespace;       /* owned, may be NULL */
-	char *name;	       /* owned, may be NULL */
-	char *user;	       /* owned, may be NULL */
-	char *reasons;	       /* owned: the denial message, NULL when allowed */
+	char *name;            /* owned, may be NULL */
+	char *user;            /* owned, may be NULL */
+	char *reasons;         /* owned: the denial message, NULL when allowed */
 	size_t warnings;       /* number of warnings sent */
-	bool patched;	       /* a non-empty patch was sent */
+	bool patched;          /* a non-empty patch was sent */
 };
 
 /*
@@ -143,7 +142,7 @@ struct admission_outcome {
  * plain 500).
  */
 int admission_handle(enum admission_endpoint ep, const char *body, size_t len,
-		     const struct admission_env *env, struct admission_outcome *out) TK_MUST_CHECK;
+                     const struct admission_env *env, struct admission_outcome *out) TK_MUST_CHECK;
 void admission_outcome_free(struct admission_outcome *out);
 
 #endif

@@ -61,49 +61,49 @@ struct wh_config {
 #define OFF(f) offsetof(struct wh_config, f)
 
 static const struct config_opt wh_opts[] = {
-	{"address", CFG_STRING, "THURKUBE_ADDRESS", "0.0.0.0", 0, 0, OFF(address),
-	 "IPv4 address both listeners bind to"},
-	{"port", CFG_INT, "THURKUBE_PORT", "9443", 1, 65535, OFF(port),
-	 "HTTPS port of /validate and /mutate"},
-	{"health-port", CFG_INT, "THURKUBE_HEALTH_PORT", "8081", 1, 65535, OFF(health_port),
-	 "plain-HTTP port of /healthz, /readyz and /metrics"},
-	{"tls-cert-file", CFG_STRING, "THURKUBE_TLS_CERT_FILE", "/etc/thurkube/tls/tls.crt", 0, 0,
-	 OFF(tls_cert_file), "serving certificate chain (PEM), reloaded when it changes"},
-	{"tls-private-key-file", CFG_STRING, "THURKUBE_TLS_PRIVATE_KEY_FILE",
-	 "/etc/thurkube/tls/tls.key", 0, 0, OFF(tls_key_file), "serving private key (PEM)"},
-	{"tls-reload-seconds", CFG_INT, "THURKUBE_TLS_RELOAD_SECONDS", "10", 1, 3600,
-	 OFF(tls_reload_seconds), "periodic certificate check, besides the directory watch"},
-	{"kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, OFF(kubeconfig),
-	 "kubeconfig for the cluster checks (default: $KUBECONFIG, in-cluster, ~/.kube/config)"},
-	{"threads", CFG_INT, "THURKUBE_THREADS", "16", 1, TK_MAX_CONCURRENT_REQUESTS, OFF(threads),
-	 "HTTPS worker threads: connections served at once"},
-	{"request-timeout-ms", CFG_INT, "THURKUBE_REQUEST_TIMEOUT_MS", "10000", 100, 600000,
-	 OFF(request_timeout_ms), "time allowed to receive a request and send the answer"},
-	{"keep-alive-timeout-ms", CFG_INT, "THURKUBE_KEEP_ALIVE_TIMEOUT_MS", "5000", 0, 600000,
-	 OFF(keep_alive_timeout_ms), "idle time before a keep-alive connection is closed"},
-	{"api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "2000", 100, 30000,
-	 OFF(api_timeout_ms), "budget of the cluster checks (SubjectAccessReviews) per request"},
-	{"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
-	 OFF(no_cluster_checks),
-	 "skip the API server checks (escalation guard, use, reference warnings): dev only"},
-	{"log-level", CFG_LEVEL, "THURKUBE_LOG_LEVEL", "info", 0, 0, OFF(log_level),
-	 "debug, info, warn or error"},
-	{"default-cpu-request", CFG_STRING, "THURKUBE_DEFAULT_CPU_REQUEST", NULL, 0, 0,
-	 OFF(default_cpu_request), "cpu request given to an AgentJob that sets no resources"},
-	{"default-memory-request", CFG_STRING, "THURKUBE_DEFAULT_MEMORY_REQUEST", NULL, 0, 0,
-	 OFF(default_memory_request), "memory request given to an AgentJob that sets none"},
-	{"default-cpu-limit", CFG_STRING, "THURKUBE_DEFAULT_CPU_LIMIT", NULL, 0, 0,
-	 OFF(default_cpu_limit), "cpu limit given to an AgentJob that sets none"},
-	{"default-memory-limit", CFG_STRING, "THURKUBE_DEFAULT_MEMORY_LIMIT", NULL, 0, 0,
-	 OFF(default_memory_limit), "memory limit given to an AgentJob that sets none"},
-	{"max-timeout-seconds", CFG_INT, "THURKUBE_MAX_TIMEOUT_SECONDS", "0", 0, 2147483647,
-	 OFF(max_timeout_seconds), "largest spec.timeoutSeconds accepted (0: no extra bound)"},
+    {"address", CFG_STRING, "THURKUBE_ADDRESS", "0.0.0.0", 0, 0, OFF(address),
+     "IPv4 address both listeners bind to"},
+    {"port", CFG_INT, "THURKUBE_PORT", "9443", 1, 65535, OFF(port),
+     "HTTPS port of /validate and /mutate"},
+    {"health-port", CFG_INT, "THURKUBE_HEALTH_PORT", "8081", 1, 65535, OFF(health_port),
+     "plain-HTTP port of /healthz, /readyz and /metrics"},
+    {"tls-cert-file", CFG_STRING, "THURKUBE_TLS_CERT_FILE", "/etc/thurkube/tls/tls.crt", 0, 0,
+     OFF(tls_cert_file), "serving certificate chain (PEM), reloaded when it changes"},
+    {"tls-private-key-file", CFG_STRING, "THURKUBE_TLS_PRIVATE_KEY_FILE",
+     "/etc/thurkube/tls/tls.key", 0, 0, OFF(tls_key_file), "serving private key (PEM)"},
+    {"tls-reload-seconds", CFG_INT, "THURKUBE_TLS_RELOAD_SECONDS", "10", 1, 3600,
+     OFF(tls_reload_seconds), "periodic certificate check, besides the directory watch"},
+    {"kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, OFF(kubeconfig),
+     "kubeconfig for the cluster checks (default: $KUBECONFIG, in-cluster, ~/.kube/config)"},
+    {"threads", CFG_INT, "THURKUBE_THREADS", "16", 1, TK_MAX_CONCURRENT_REQUESTS, OFF(threads),
+     "HTTPS worker threads: connections served at once"},
+    {"request-timeout-ms", CFG_INT, "THURKUBE_REQUEST_TIMEOUT_MS", "10000", 100, 600000,
+     OFF(request_timeout_ms), "time allowed to receive a request and send the answer"},
+    {"keep-alive-timeout-ms", CFG_INT, "THURKUBE_KEEP_ALIVE_TIMEOUT_MS", "5000", 0, 600000,
+     OFF(keep_alive_timeout_ms), "idle time before a keep-alive connection is closed"},
+    {"api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "2000", 100, 30000, OFF(api_timeout_ms),
+     "budget of the cluster checks (SubjectAccessReviews) per request"},
+    {"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
+     OFF(no_cluster_checks),
+     "skip the API server checks (escalation guard, use, reference warnings): dev only"},
+    {"log-level", CFG_LEVEL, "THURKUBE_LOG_LEVEL", "info", 0, 0, OFF(log_level),
+     "debug, info, warn or error"},
+    {"default-cpu-request", CFG_STRING, "THURKUBE_DEFAULT_CPU_REQUEST", NULL, 0, 0,
+     OFF(default_cpu_request), "cpu request given to an AgentJob that sets no resources"},
+    {"default-memory-request", CFG_STRING, "THURKUBE_DEFAULT_MEMORY_REQUEST", NULL, 0, 0,
+     OFF(default_memory_request), "memory request given to an AgentJob that sets none"},
+    {"default-cpu-limit", CFG_STRING, "THURKUBE_DEFAULT_CPU_LIMIT", NULL, 0, 0,
+     OFF(default_cpu_limit), "cpu limit given to an AgentJob that sets none"},
+    {"default-memory-limit", CFG_STRING, "THURKUBE_DEFAULT_MEMORY_LIMIT", NULL, 0, 0,
+     OFF(default_memory_limit), "memory limit given to an AgentJob that sets none"},
+    {"max-timeout-seconds", CFG_INT, "THURKUBE_MAX_TIMEOUT_SECONDS", "0", 0, 2147483647,
+     OFF(max_timeout_seconds), "largest spec.timeoutSeconds accepted (0: no extra bound)"},
 };
 
 static const char wh_synopsis[] =
-	"thurkube-webhook [flags]\n"
-	"       thurkube-webhook validate -f FILE... (offline validation, see validate --help)\n"
-	"       thurkube-webhook --crd | --version | --help";
+    "thurkube-webhook [flags]\n"
+    "       thurkube-webhook validate -f FILE... (offline validation, see validate --help)\n"
+    "       thurkube-webhook --crd | --version | --help";
 
 static int wh_print_crds(void)
 {
@@ -148,10 +148,10 @@ static int wh_check_config(const struct wh_config *c, struct buf *err)
 	const struct {
 		const char *flag, *val;
 	} q[] = {
-		{"default-cpu-request", c->default_cpu_request},
-		{"default-memory-request", c->default_memory_request},
-		{"default-cpu-limit", c->default_cpu_limit},
-		{"default-memory-limit", c->default_memory_limit},
+	    {"default-cpu-request", c->default_cpu_request},
+	    {"default-memory-request", c->default_memory_request},
+	    {"default-cpu-limit", c->default_cpu_limit},
+	    {"default-memory-limit", c->default_memory_limit},
 	};
 	size_t i;
 
@@ -165,9 +165,9 @@ static int wh_check_config(const struct wh_config *c, struct buf *err)
 		r = quantity_parse(q[i].val, strlen(q[i].val), &qv, &why);
 		if (r < 0)
 			r = buf_printf(err, "--%s: %s, got \"%s\"", q[i].flag,
-				       why.data ? why.data : "not a quantity", q[i].val) < 0
-				    ? -ENOMEM
-				    : -EINVAL;
+			               why.data ? why.data : "not a quantity", q[i].val) < 0
+			        ? -ENOMEM
+			        : -EINVAL;
 		buf_free(&why);
 		if (r < 0)
 			return r;
@@ -176,9 +176,9 @@ static int wh_check_config(const struct wh_config *c, struct buf *err)
 		return buf_puts(err, "--address: must not be empty") < 0 ? -ENOMEM : -EINVAL;
 	if (c->port == c->health_port)
 		return buf_printf(err, "--health-port: must differ from --port, got \"%lld\"",
-				  (long long)c->health_port) < 0
-			       ? -ENOMEM
-			       : -EINVAL;
+		                  (long long)c->health_port) < 0
+		           ? -ENOMEM
+		           : -EINVAL;
 	return 0;
 }
 
@@ -196,7 +196,7 @@ static int wh_cluster_open(const struct wh_config *c, struct wh_cluster *cl, str
 	if (r < 0)
 		return r;
 	r = kube_client_new(cl->cfg, "thurkube-webhook/" THURKUBE_VERSION, (long)c->api_timeout_ms,
-			    &cl->kube);
+	                    &cl->kube);
 	if (r < 0) {
 		wh_say(err, "cannot create the API client: %s", strerror(-r));
 		return r;
@@ -286,8 +286,8 @@ static int wh_serve(const struct wh_config *c)
 
 		snprintf(port, sizeof(port), "%lld", (long long)c->port);
 		snprintf(hport, sizeof(hport), "%lld", (long long)c->health_port);
-		log_info("webhook serving", "version", THURKUBE_VERSION, "address", c->address, "port",
-			 port, "health_port", hport, "cert", c->tls_cert_file);
+		log_info("webhook serving", "version", THURKUBE_VERSION, "address", c->address,
+		         "port", port, "health_port", hport, "cert", c->tls_cert_file);
 	}
 	while (sigwait(&set, &sig) != 0)
 		;
@@ -326,10 +326,11 @@ int main(int argc, char **argv)
 	}
 	if (rest < argc) {
 		fprintf(stderr, "thurkube-webhook: unexpected argument \"%s\" (see --help)\n",
-			argv[rest]);
+		        argv[rest]);
 		code = 2;
 	} else if (wh_check_config(&c, &err) < 0) {
-		fprintf(stderr, "thurkube-webhook: %s\n", err.data ? err.data : "bad configuration");
+		fprintf(stderr, "thurkube-webhook: %s\n",
+		        err.data ? err.data : "bad configuration");
 		code = 2;
 	} else {
 		log_set_level(c.log_level);

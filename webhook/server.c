@@ -50,7 +50,7 @@ struct server {
 static const char *const srv_ctype_json = "application/json";
 
 static void srv_send(struct mg_connection *conn, int status, const char *ctype, const char *body,
-		     size_t len, bool close)
+                     size_t len, bool close)
 {
 	char clen[32];
 
@@ -74,15 +74,15 @@ static void srv_send_text(struct mg_connection *conn, int status, const char *te
 }
 
 static void srv_count(struct server *s, const char *endpoint, const char *kind, const char *op,
-		      const char *result)
+                      const char *result)
 {
 	struct buf l = BUF_INIT(1024);
 
 	metrics_counter_add(s->o.metrics, "thurkube_webhook_requests_total",
-			    "Admission requests by endpoint, kind, operation and result",
-			    metrics_labels(&l, "endpoint", endpoint, "kind", kind, "operation", op,
-					   "result", result, (const char *)NULL),
-			    1);
+	                    "Admission requests by endpoint, kind, operation and result",
+	                    metrics_labels(&l, "endpoint", endpoint, "kind", kind, "operation", op,
+	                                   "result", result, (const char *)NULL),
+	                    1);
 	buf_free(&l);
 }
 
@@ -149,10 +149,10 @@ static void srv_log_denial(const struct srv_endpoint *e, const struct admission_
 	char nsname[512];
 
 	snprintf(nsname, sizeof(nsname), "%s/%s", out->namespace ? out->namespace : "",
-		 out->name ? out->name : "");
+	         out->name ? out->name : "");
 	log_info("admission request denied", "endpoint", e->name, "kind", out->kind, "object",
-		 nsname, "operation", out->operation, "user", out->user, "result", out->result,
-		 "reasons", out->reasons);
+	         nsname, "operation", out->operation, "user", out->user, "result", out->result,
+	         "reasons", out->reasons);
 }
 
 /* Checks that need no body: method, path, content type. */
@@ -189,7 +189,7 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	int status = 0, r;
 
 	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
-			  "Admission requests being served", NULL, 1);
+	                  "Admission requests being served", NULL, 1);
 	if (!srv_precheck(conn, e))
 		goto done;
 	r = srv_read_body(conn, &body);
@@ -201,7 +201,8 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	}
 	if (r < 0) {
 		srv_send_text(conn, r == -ENOMEM ? 500 : 400,
-			      r == -ENOMEM ? "out of memory\n" : "cannot read request body\n", true);
+		              r == -ENOMEM ? "out of memory\n" : "cannot read request body\n",
+		              true);
 		srv_count(s, e->name, "unknown", "unknown", "error");
 		goto done;
 	}
@@ -225,13 +226,13 @@ done:
 		struct buf l = BUF_INIT(256);
 
 		metrics_observe(s->o.metrics, "thurkube_webhook_request_duration_seconds",
-				"Time to answer an admission request",
-				metrics_labels(&l, "endpoint", e->name, (const char *)NULL),
-				now_mono() - t0);
+		                "Time to answer an admission request",
+		                metrics_labels(&l, "endpoint", e->name, (const char *)NULL),
+		                now_mono() - t0);
 		buf_free(&l);
 	}
 	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
-			  "Admission requests being served", NULL, -1);
+	                  "Admission requests being served", NULL, -1);
 	admission_outcome_free(&out);
 	buf_free(&body);
 	return status ? status : 1;
@@ -267,7 +268,7 @@ static int srv_metrics(struct mg_connection *conn, void *cbdata)
 		return 500;
 	}
 	srv_send(conn, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "",
-		 out.len, false);
+	         out.len, false);
 	buf_free(&out);
 	return 200;
 }
@@ -291,7 +292,7 @@ static int srv_log_message(const struct mg_connection *conn, const char *message
 }
 
 static struct mg_context *srv_listen(struct server *s, const char *ports, bool tls, int threads,
-				     struct buf *err)
+                                     struct buf *err)
 {
 	struct mg_callbacks cb = {0};
 	struct mg_init_data init = {0};
@@ -299,10 +300,21 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	char text[256] = "", nthreads[16], rto[16], kato[16], maxreq[16];
 	unsigned code = 0;
 	const char *opts[] = {
-		"listening_ports",	 ports,	    "num_threads",	    nthreads,
-		"request_timeout_ms",	 rto,	    "keep_alive_timeout_ms", kato,
-		"enable_keep_alive",	 "yes",	    "max_request_size",	    maxreq,
-		"enable_directory_listing", "no", NULL,
+	    "listening_ports",
+	    ports,
+	    "num_threads",
+	    nthreads,
+	    "request_timeout_ms",
+	    rto,
+	    "keep_alive_timeout_ms",
+	    kato,
+	    "enable_keep_alive",
+	    "yes",
+	    "max_request_size",
+	    maxreq,
+	    "enable_directory_listing",
+	    "no",
+	    NULL,
 	};
 	struct mg_context *ctx;
 
@@ -322,7 +334,7 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	ctx = mg_start2(&init, &ed);
 	if (!ctx)
 		srv_say(err, "cannot listen on %s: %s", ports,
-				 *text ? text : "server start failed");
+		        *text ? text : "server start failed");
 	return ctx;
 }
 

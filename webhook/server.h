@@ -30,9 +30,9 @@ struct server;
 /* Everything is borrowed and must outlive the server. */
 struct server_options {
 	const char *address; /* "0.0.0.0", "127.0.0.1" */
-	int port;	     /* HTTPS */
+	int port;            /* HTTPS */
 	int health_port;     /* plain HTTP */
-	int threads;	     /* HTTPS workers (concurrent connections) */
+	int threads;         /* HTTPS workers (concurrent connections) */
 	int request_timeout_ms;
 	int keep_alive_timeout_ms;
 	int64_t api_timeout_ms; /* budget of the cluster checks per request */
@@ -47,7 +47,7 @@ struct server_options {
  * clear line in err (e.g. `cannot listen on 0.0.0.0:9443: ...`).
  */
 int server_start(const struct server_options *o, struct server **out,
-		 struct buf *err) TK_MUST_CHECK;
+                 struct buf *err) TK_MUST_CHECK;
 
 /*
  * Graceful stop: /readyz turns 503, the listeners close, requests in

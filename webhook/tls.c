@@ -27,10 +27,9 @@
 
 /* TLS 1.2 suites: forward secrecy and AEAD only. TLS 1.3's defaults are
  * all AEAD already. */
-static const char tls_ciphers12[] =
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+static const char tls_ciphers12[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 /* Write a message line; on allocation failure the message is dropped, and
  * the caller's error code still says what happened. */
@@ -60,7 +59,7 @@ struct tls {
 	SSL_CTX *current;
 	pthread_rwlock_t lock;
 	pthread_mutex_t reload_lock; /* one reload at a time */
-	char digest[131];	     /* fingerprint of the current pair */
+	char digest[131];            /* fingerprint of the current pair */
 	char failed_digest[131];     /* of the last pair that failed, "" none */
 	pthread_t thread;
 	int thread_started;
@@ -98,13 +97,13 @@ static SSL_CTX *tls_ctx_policy(struct buf *why)
 		return NULL;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-					 SSL_OP_CIPHER_SERVER_PREFERENCE);
+	                             SSL_OP_CIPHER_SERVER_PREFERENCE);
 	return ctx;
 }
 
 /* Leaf then any intermediates from PEM bytes. */
 static int tls_use_chain(SSL_CTX *ctx, const char *pem, size_t len, const char *file,
-			 struct buf *why)
+                         struct buf *why)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	X509 *leaf = NULL, *ca;
@@ -142,7 +141,7 @@ out:
 }
 
 static int tls_use_key(SSL_CTX *ctx, const char *pem, size_t len, const char *file,
-		       const char *cert_file, struct buf *why)
+                       const char *cert_file, struct buf *why)
 {
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	EVP_PKEY *key = NULL;
@@ -157,7 +156,7 @@ static int tls_use_key(SSL_CTX *ctx, const char *pem, size_t len, const char *fi
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
 		tls_say(why, "private key \"%s\" does not match certificate \"%s\"", file,
-				 cert_file);
+		        cert_file);
 		goto out;
 	}
 	r = 0;
@@ -183,7 +182,7 @@ static void tls_free_key(char *key, size_t klen)
  * changed meanwhile.
  */
 static int tls_read_pair(const char *cert_file, const char *key_file, char **cert, size_t *clen,
-			 char **key, size_t *klen, struct buf *why)
+                         char **key, size_t *klen, struct buf *why)
 {
 	char *again = NULL;
 	size_t alen = 0;
@@ -220,7 +219,7 @@ static int tls_read_pair(const char *cert_file, const char *key_file, char **cer
 }
 
 int tls_load(const char *cert_file, const char *key_file, SSL_CTX **out, char digest[131],
-	     struct buf *why)
+             struct buf *why)
 {
 	char *cert = NULL, *key = NULL;
 	size_t clen = 0, klen = 0;
@@ -296,8 +295,8 @@ static void tls_observe(struct tls *t, SSL_CTX *ctx)
 	if (!t->metrics || !x || ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
 		return;
 	metrics_gauge_set(t->metrics, "thurkube_webhook_tls_certificate_expiry_timestamp_seconds",
-			  "Expiry of the serving certificate in use (unix time)", NULL,
-			  (double)timegm(&tm));
+	                  "Expiry of the serving certificate in use (unix time)", NULL,
+	                  (double)timegm(&tm));
 }
 
 static void tls_count(struct tls *t, const char *result)
@@ -308,7 +307,7 @@ static void tls_count(struct tls *t, const char *result)
 		return;
 	snprintf(labels, sizeof(labels), "result=\"%s\"", result);
 	metrics_counter_add(t->metrics, "thurkube_webhook_tls_reloads_total",
-			    "Serving certificate reloads by result", labels, 1);
+	                    "Serving certificate reloads by result", labels, 1);
 }
 
 int tls_reload(struct tls *t, struct buf *why)
@@ -424,13 +423,13 @@ static int tls_add_watches(struct tls *t, int fd)
 		if (!dirs[i] || (i == 1 && dirs[0] && strcmp(dirs[0], dirs[1]) == 0))
 			continue;
 		if (inotify_add_watch(fd, dirs[i],
-				      IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
-					      IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |
-					      IN_MOVE_SELF) >= 0)
+		                      IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
+		                          IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) >=
+		    0)
 			n++;
 		else
 			log_warn("cannot watch certificate directory", "dir", dirs[i], "error",
-				 strerror(errno));
+			         strerror(errno));
 	}
 	free(dirs[0]);
 	free(dirs[1]);
@@ -449,10 +448,10 @@ static void tls_try_reload(struct tls *t)
 			buf_reset(&serial);
 		SSL_CTX_free(c);
 		log_info("serving certificate reloaded", "cert", t->cert_file, "serial",
-			 serial.data ? serial.data : "");
+		         serial.data ? serial.data : "");
 	} else if (r < 0) {
 		log_error("serving certificate not reloaded, previous one kept", "cert",
-			  t->cert_file, "error", why.data ? why.data : strerror(-r));
+		          t->cert_file, "error", why.data ? why.data : strerror(-r));
 	}
 	buf_free(&why);
 	buf_free(&serial);
@@ -508,8 +507,7 @@ int tls_start(struct tls *t)
 	t->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (t->inotify_fd < 0 || tls_add_watches(t, t->inotify_fd) == 0) {
 		snprintf(interval, sizeof(interval), "%d", t->reload_seconds);
-		log_warn("certificate directory not watched, polling only", "interval_s",
-			 interval);
+		log_warn("certificate directory not watched, polling only", "interval_s", interval);
 	}
 	r = pthread_create(&t->thread, NULL, tls_watch, t);
 	if (r != 0) {

@@ -30,9 +30,9 @@
 struct tls;
 
 struct tls_options {
-	const char *cert_file; /* PEM chain, leaf first (borrowed; copied) */
-	const char *key_file;  /* PEM private key (borrowed; copied) */
-	int reload_seconds;    /* periodic check interval, >= 1 */
+	const char *cert_file;   /* PEM chain, leaf first (borrowed; copied) */
+	const char *key_file;    /* PEM private key (borrowed; copied) */
+	int reload_seconds;      /* periodic check interval, >= 1 */
 	struct metrics *metrics; /* borrowed, may be NULL */
 };
 
@@ -73,7 +73,7 @@ SSL_CTX *tls_current(struct tls *t);
  * a fingerprint of both files' bytes, to tell whether they changed.
  */
 int tls_load(const char *cert_file, const char *key_file, SSL_CTX **out, char digest[131],
-	     struct buf *why) TK_MUST_CHECK;
+             struct buf *why) TK_MUST_CHECK;
 
 /* Hex serial number of ctx's certificate into out (replacing it). */
 int tls_ctx_serial(SSL_CTX *ctx, struct buf *out) TK_MUST_CHECK;

@@ -22,17 +22,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                                  \
-	do {                                                                                      \
-		if (!(c)) {                                                                       \
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
 			fprintf(stderr, "fuzz_wh_admission: invariant failed: %s (line %d)\n", #c, \
-				__LINE__);                                                        \
-			abort();                                                                  \
-		}                                                                                 \
+			        __LINE__);                                                         \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static int fuzz_check(void *ud, const struct admission_request *req, int64_t budget_ms,
-		      struct fielderrs *denials, struct strlist *warnings)
+                      struct fielderrs *denials, struct strlist *warnings)
 {
 	(void)ud;
 	(void)budget_ms;
@@ -40,7 +40,7 @@ static int fuzz_check(void *ud, const struct admission_request *req, int64_t bud
 	CHECK(req->object != NULL);
 	if (req->kind == TK_CLUSTERACCESS)
 		fielderrs_add(denials, FE_FORBIDDEN, "spec.rules[0]", NULL, "user \"%s\" may not",
-			      req->username);
+		              req->username);
 	return strlist_add(warnings, "spec.runtimeRef: not found");
 }
 
@@ -75,12 +75,16 @@ static void fuzz_check_answer(const struct admission_outcome *out)
 		const char *b64 = json_object_get_string(v);
 		unsigned char *raw = NULL;
 		size_t n = 0;
+		char *text;
 		json_object *p, *pt;
 
 		CHECK(json_object_object_get_ex(resp, "patchType", &pt));
 		CHECK(strcmp(json_object_get_string(pt), "JSONPatch") == 0);
 		CHECK(base64_decode(b64, strlen(b64), &raw, &n) == 0);
-		p = json_tokener_parse((const char *)raw);
+		text = xstrndup((const char *)raw, n); /* base64_decode adds no NUL */
+		CHECK(text != NULL);
+		p = json_tokener_parse(text);
+		free(text);
 		CHECK(p && json_object_is_type(p, json_type_array) && json_object_array_length(p));
 		json_object_put(p);
 		free(raw);
@@ -103,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		env.check_ud = NULL;
 	}
 	CHECK(admission_handle(mode & 1 ? ADM_MUTATE : ADM_VALIDATE, (const char *)data + 1,
-			       size - 1, &env, &out) == 0);
+	                       size - 1, &env, &out) == 0);
 	fuzz_check_answer(&out);
 	admission_outcome_free(&out);
 	return 0;

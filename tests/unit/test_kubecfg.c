@@ -104,6 +104,10 @@ static const struct {
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {}\n", -EINVAL, "cluster has no server"},
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"ftp://h\"}\n", -EINVAL,
      "is not an http(s) URL"},
+    {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"https://\"}\n", -EINVAL,
+     "is not an http(s) URL with a host"},
+    {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"http:///x\"}\n", -EINVAL,
+     "is not an http(s) URL with a host"},
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"https://h\", "
 	     "certificate-authority-data: \"!!!\"}\n",
      -EINVAL, "certificate-authority-data is not valid base64"},

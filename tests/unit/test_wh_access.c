@@ -22,39 +22,39 @@ static struct admission_request parse_req(const char *body, struct fielderrs *er
 	return req;
 }
 
-#define REVIEW(kind, op, rest)                                                                   \
-	"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"    \
-	"\"uid\":\"u\",\"kind\":{\"group\":\"thurkube.thurbeen.eu\",\"version\":\"v1alpha1\","  \
-	"\"kind\":\"" kind "\"},\"operation\":\"" op "\",\"namespace\":\"agents\","            \
-	"\"userInfo\":{\"username\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],"              \
+#define REVIEW(kind, op, rest)                                                                     \
+	"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{"       \
+	"\"uid\":\"u\",\"kind\":{\"group\":\"thurkube.thurbeen.eu\",\"version\":\"v1alpha1\","     \
+	"\"kind\":\"" kind "\"},\"operation\":\"" op "\",\"namespace\":\"agents\","                \
+	"\"userInfo\":{\"username\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],"                \
 	"\"extra\":{\"scopes\":[\"a\"]}}," rest "}}"
 
 static const struct {
 	struct access_attrs at;
 	const char *want;
 } sar_cases[] = {
-	{{"get", "", "secrets", NULL, NULL, NULL, NULL},
-	 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
-	 "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
-	 "\"resourceAttributes\":{\"verb\":\"get\",\"resource\":\"secrets\"}}}"},
-	{{"get", "", "pods", "log", "p1", NULL, NULL},
-	 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
-	 "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
-	 "\"resourceAttributes\":{\"verb\":\"get\",\"resource\":\"pods\",\"subresource\":\"log\","
-	 "\"name\":\"p1\"}}}"},
-	{{"use", "thurkube.thurbeen.eu", "clusteraccesses", NULL, "ca", "agents", NULL},
-	 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
-	 "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
-	 "\"resourceAttributes\":{\"namespace\":\"agents\",\"verb\":\"use\",\"group\":"
-	 "\"thurkube.thurbeen.eu\",\"resource\":\"clusteraccesses\",\"name\":\"ca\"}}}"},
-	{{"*", "*", "*", NULL, NULL, NULL, NULL},
-	 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
-	 "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
-	 "\"resourceAttributes\":{\"verb\":\"*\",\"group\":\"*\",\"resource\":\"*\"}}}"},
-	{{"get", NULL, NULL, NULL, NULL, NULL, "/healthz"},
-	 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
-	 "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
-	 "\"nonResourceAttributes\":{\"path\":\"/healthz\",\"verb\":\"get\"}}}"},
+    {{"get", "", "secrets", NULL, NULL, NULL, NULL},
+     "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
+     "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
+     "\"resourceAttributes\":{\"verb\":\"get\",\"resource\":\"secrets\"}}}"},
+    {{"get", "", "pods", "log", "p1", NULL, NULL},
+     "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
+     "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
+     "\"resourceAttributes\":{\"verb\":\"get\",\"resource\":\"pods\",\"subresource\":\"log\","
+     "\"name\":\"p1\"}}}"},
+    {{"use", "thurkube.thurbeen.eu", "clusteraccesses", NULL, "ca", "agents", NULL},
+     "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
+     "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
+     "\"resourceAttributes\":{\"namespace\":\"agents\",\"verb\":\"use\",\"group\":"
+     "\"thurkube.thurbeen.eu\",\"resource\":\"clusteraccesses\",\"name\":\"ca\"}}}"},
+    {{"*", "*", "*", NULL, NULL, NULL, NULL},
+     "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
+     "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
+     "\"resourceAttributes\":{\"verb\":\"*\",\"group\":\"*\",\"resource\":\"*\"}}}"},
+    {{"get", NULL, NULL, NULL, NULL, NULL, "/healthz"},
+     "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{"
+     "\"user\":\"alice\",\"uid\":\"42\",\"groups\":[\"dev\"],\"extra\":{\"scopes\":[\"a\"]},"
+     "\"nonResourceAttributes\":{\"path\":\"/healthz\",\"verb\":\"get\"}}}"},
 };
 
 START_TEST(test_sar_body)
@@ -65,8 +65,8 @@ START_TEST(test_sar_body)
 
 	ck_assert_ptr_nonnull(sar);
 	ck_assert_str_eq(json_object_to_json_string_ext(sar, JSON_C_TO_STRING_PLAIN |
-								      JSON_C_TO_STRING_NOSLASHESCAPE),
-			 sar_cases[_i].want);
+	                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
+	                 sar_cases[_i].want);
 	json_object_put(sar);
 	admission_request_free(&req);
 	fielderrs_free(&errs);
@@ -79,13 +79,13 @@ START_TEST(test_sar_allowed)
 		const char *json;
 		int want;
 	} t[] = {
-		{"{\"status\":{\"allowed\":true}}", 1},
-		{"{\"status\":{\"allowed\":false}}", 0},
-		{"{\"status\":{\"allowed\":false,\"denied\":true}}", 0},
-		{"{\"status\":{\"evaluationError\":\"x\"}}", 0},
-		{"{\"status\":{\"allowed\":\"true\"}}", 0},
-		{"{\"spec\":{}}", -EPROTO},
-		{"{\"status\":[]}", -EPROTO},
+	    {"{\"status\":{\"allowed\":true}}", 1},
+	    {"{\"status\":{\"allowed\":false}}", 0},
+	    {"{\"status\":{\"allowed\":false,\"denied\":true}}", 0},
+	    {"{\"status\":{\"evaluationError\":\"x\"}}", 0},
+	    {"{\"status\":{\"allowed\":\"true\"}}", 0},
+	    {"{\"spec\":{}}", -EPROTO},
+	    {"{\"status\":[]}", -EPROTO},
 	};
 	json_object *o = json_tokener_parse(t[_i].json);
 
@@ -97,10 +97,11 @@ END_TEST
 /* A client whose API server does not listen: every question fails. */
 static struct kube_client *dead_client(struct kube_config **cfg)
 {
-	static const char kc[] = "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-				 "clusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:1\n"
-				 "contexts:\n- name: c\n  context: {cluster: k, user: u}\n"
-				 "users:\n- name: u\n  user: {token: t}\n";
+	static const char kc[] =
+	    "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+	    "clusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:1\n"
+	    "contexts:\n- name: c\n  context: {cluster: k, user: u}\n"
+	    "users:\n- name: u\n  user: {token: t}\n";
 	struct buf err = BUF_INIT(1024);
 	struct kube_client *c = NULL;
 
@@ -116,35 +117,35 @@ static const struct {
 	size_t denials;
 	const char *first; /* rendering of the first denial */
 } closed_cases[] = {
-	/* Escalation guard: fail closed, one denial naming why. */
-	{REVIEW("ClusterAccess", "CREATE",
-		"\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"
-		"\"resources\":[\"secrets\"]}]}}"),
-	 1000, 1, "spec.rules[0]: Forbidden: cannot verify the permissions of user \"alice\": "},
-	{REVIEW("ClusterAccess", "CREATE",
-		"\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"
-		"\"resources\":[\"secrets\"]}]}}"),
-	 0, 1,
-	 "spec.rules[0]: Forbidden: cannot verify the permissions of user \"alice\": the API "
-	 "server did not answer within 0 ms"},
-	/* Unchanged rules on UPDATE ask nothing. */
-	{REVIEW("ClusterAccess", "UPDATE",
-		"\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"
-		"\"resources\":[\"secrets\"]}]}},\"oldObject\":{\"metadata\":{\"finalizers\":[\"f\"]},"
-		"\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],\"resources\":"
-		"[\"secrets\"]}]}}"),
-	 1000, 0, NULL},
-	/* use: set on CREATE must be checked; fails closed. */
-	{REVIEW("AgentJob", "CREATE", "\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\"}}"), 1000, 1,
-	 "spec.clusterAccessRef: Forbidden: cannot verify the permissions of user \"alice\": "},
-	/* use: unchanged on UPDATE is not asked again; reference lookups that
-	 * fail are no denial. */
-	{REVIEW("AgentJob", "UPDATE",
-		"\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\",\"runtimeRef\":\"r\"}},"
-		"\"oldObject\":{\"spec\":{\"clusterAccessRef\":\"ca\"}}"),
-	 1000, 0, NULL},
-	/* Other kinds need no cluster check. */
-	{REVIEW("AgentRole", "CREATE", "\"object\":{\"spec\":{}}"), 1000, 0, NULL},
+    /* Escalation guard: fail closed, one denial naming why. */
+    {REVIEW("ClusterAccess", "CREATE",
+            "\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"
+            "\"resources\":[\"secrets\"]}]}}"),
+     1000, 1, "spec.rules[0]: Forbidden: cannot verify the permissions of user \"alice\": "},
+    {REVIEW("ClusterAccess", "CREATE",
+            "\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"
+            "\"resources\":[\"secrets\"]}]}}"),
+     0, 1,
+     "spec.rules[0]: Forbidden: cannot verify the permissions of user \"alice\": the API "
+     "server did not answer within 0 ms"},
+    /* Unchanged rules on UPDATE ask nothing. */
+    {REVIEW("ClusterAccess", "UPDATE",
+            "\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"
+            "\"resources\":[\"secrets\"]}]}},\"oldObject\":{\"metadata\":{\"finalizers\":[\"f\"]},"
+            "\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],\"resources\":"
+            "[\"secrets\"]}]}}"),
+     1000, 0, NULL},
+    /* use: set on CREATE must be checked; fails closed. */
+    {REVIEW("AgentJob", "CREATE", "\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\"}}"), 1000, 1,
+     "spec.clusterAccessRef: Forbidden: cannot verify the permissions of user \"alice\": "},
+    /* use: unchanged on UPDATE is not asked again; reference lookups that
+     * fail are no denial. */
+    {REVIEW("AgentJob", "UPDATE",
+            "\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\",\"runtimeRef\":\"r\"}},"
+            "\"oldObject\":{\"spec\":{\"clusterAccessRef\":\"ca\"}}"),
+     1000, 0, NULL},
+    /* Other kinds need no cluster check. */
+    {REVIEW("AgentRole", "CREATE", "\"object\":{\"spec\":{}}"), 1000, 0, NULL},
 };
 
 START_TEST(test_fail_closed)
@@ -163,9 +164,9 @@ START_TEST(test_fail_closed)
 	ck_assert_int_eq(warnings.n, 0);
 	if (closed_cases[_i].first) {
 		ck_assert_int_eq(fielderr_render(&denials.v[0], &line), 0);
-		ck_assert_msg(strncmp(line.data, closed_cases[_i].first,
-				      strlen(closed_cases[_i].first)) == 0,
-			      "got %s", line.data);
+		ck_assert_msg(
+		    strncmp(line.data, closed_cases[_i].first, strlen(closed_cases[_i].first)) == 0,
+		    "got %s", line.data);
 	}
 	buf_free(&line);
 	strlist_free(&warnings);

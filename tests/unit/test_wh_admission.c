@@ -12,24 +12,27 @@
 #include "limits.h"
 #include "util.h"
 
-#define HDR "\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\""
+#define HDR      "\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\""
 #define RQ(body) "{" HDR ",\"request\":{\"uid\":\"u-1\"," body "}}"
-#define GVK(k) "\"kind\":{\"group\":\"thurkube.thurbeen.eu\",\"version\":\"v1alpha1\",\"kind\":\"" k "\"}"
-#define USER "\"userInfo\":{\"username\":\"alice\",\"groups\":[\"dev\"]}"
+#define GVK(k)                                                                                     \
+	"\"kind\":{\"group\":\"thurkube.thurbeen.eu\",\"version\":\"v1alpha1\",\"kind\":\"" k "\"" \
+	"}"
+#define USER    "\"userInfo\":{\"username\":\"alice\",\"groups\":[\"dev\"]}"
 #define META(n) "\"metadata\":{\"name\":\"" n "\",\"namespace\":\"agents\"}"
-#define AJ_SPEC                                                                             \
-	"\"spec\":{\"schedule\":\"0 */6 * * *\",\"timezone\":\"Europe/Paris\","               \
-	"\"runtimeRef\":\"claude-code\",\"authRef\":\"claude-oauth\",\"roleRef\":\"default\"," \
-	"\"repositoryRefs\":[\"thurkube\"],"                                                   \
+#define AJ_SPEC                                                                                    \
+	"\"spec\":{\"schedule\":\"0 */6 * * *\",\"timezone\":\"Europe/Paris\","                    \
+	"\"runtimeRef\":\"claude-code\",\"authRef\":\"claude-oauth\",\"roleRef\":\"default\","     \
+	"\"repositoryRefs\":[\"thurkube\"],"                                                       \
 	"\"prompt\":\"Fix any failing PRs on this repository.\",\"persist\":true}"
 /* The quickstart AgentJob of the thurkube README. */
-#define AJ_OK                                                                            \
-	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\"," META("pr-fixer") \
-	"," AJ_SPEC "}"
-#define AJ_BAD                                                                           \
-	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\"," META("bad") \
-	",\"spec\":{\"schedule\":\"61 * * * *\",\"runtimeRef\":\"r\",\"authRef\":\"a\","       \
-	"\"roleRef\":\"x\",\"prompt\":\"p\"}}"
+#define AJ_OK                                                                                      \
+	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\"," META(           \
+	    "pr-fixer") "," AJ_SPEC "}"
+#define AJ_BAD                                                                                     \
+	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\"," META(           \
+	    "bad") ",\"spec\":{\"schedule\":\"61 * * * "                                           \
+	           "*\",\"runtimeRef\":\"r\",\"authRef\":\"a\","                                   \
+	           "\"roleRef\":\"x\",\"prompt\":\"p\"}}"
 #define CREATE(kind, obj) RQ(GVK(kind) ",\"operation\":\"CREATE\"," USER ",\"object\":" obj)
 
 #define ALLOW_U1 "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":true}}"
@@ -38,99 +41,99 @@ static const struct {
 	const char *name;
 	enum admission_endpoint ep;
 	const char *body;
-	int http;	     /* expected HTTP status */
-	int allowed;	     /* -1: not a review */
-	int code;	     /* status.code when denied */
+	int http;            /* expected HTTP status */
+	int allowed;         /* -1: not a review */
+	int code;            /* status.code when denied */
 	const char *reason;  /* status.reason */
 	const char *message; /* exact status.message, or the plain body's line */
 } cases[] = {
-	/* Not a readable review: plain 400. */
-	{"not json", ADM_VALIDATE, "x", 400, -1, 0, NULL,
-	 "request body is not valid JSON: unexpected character"},
-	{"empty", ADM_VALIDATE, "", 400, -1, 0, NULL,
-	 "request body is not valid JSON: unexpected end of input"},
-	{"truncated", ADM_VALIDATE, "{\"request\":{\"uid\":\"u", 400, -1, 0, NULL,
-	 "request body is not valid JSON: unexpected end of input"},
-	{"trailing", ADM_VALIDATE, RQ("\"x\":1") " x", 400, -1, 0, NULL,
-	 "request body is not valid JSON: trailing data"},
-	{"array", ADM_VALIDATE, "[]", 400, -1, 0, NULL,
-	 "request: Required value: not an AdmissionReview"},
-	{"no request", ADM_VALIDATE, "{" HDR "}", 400, -1, 0, NULL,
-	 "request: Required value: not an AdmissionReview"},
-	{"no uid", ADM_MUTATE, "{" HDR ",\"request\":{\"operation\":\"CREATE\"}}", 400, -1, 0, NULL,
-	 "request.uid: Required value"},
-	{"uid not string", ADM_VALIDATE, "{" HDR ",\"request\":{\"uid\":7}}", 400, -1, 0, NULL,
-	 "request.uid: Required value"},
-	/* Malformed with a uid: a denial with code 400. */
-	{"wrong apiVersion", ADM_VALIDATE,
-	 "{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\",\"request\":{"
-	 "\"uid\":\"u-1\"," GVK("AgentJob") ",\"operation\":\"DELETE\"}}",
-	 200, 0, 400, "BadRequest",
-	 "apiVersion: Unsupported value: \"admission.k8s.io/v1beta1\": supported values: "
-	 "\"admission.k8s.io/v1\""},
-	{"wrong kind", ADM_VALIDATE,
-	 "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Review\",\"request\":{"
-	 "\"uid\":\"u-1\"," GVK("AgentJob") ",\"operation\":\"DELETE\"}}",
-	 200, 0, 400, "BadRequest",
-	 "kind: Unsupported value: \"Review\": supported values: \"AdmissionReview\""},
-	{"missing envelope", ADM_VALIDATE,
-	 "{\"request\":{\"uid\":\"u-1\"," GVK("AgentJob") ",\"operation\":\"DELETE\"}}", 200, 0, 400,
-	 "BadRequest", "[apiVersion: Required value, kind: Required value]"},
-	{"unknown kind", ADM_VALIDATE,
-	 RQ("\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"operation\":"
-	    "\"DELETE\""),
-	 200, 0, 400, "BadRequest",
-	 "[request.kind.group: Unsupported value: \"\": supported values: \"thurkube.thurbeen.eu\", "
-	 "request.kind.version: Unsupported value: \"v1\": supported values: \"v1alpha1\", "
-	 "request.kind.kind: Unsupported value: \"Pod\": supported values: \"AgentJob\", "
-	 "\"AgentRuntime\", \"AgentAuth\", \"AgentRole\", \"AgentSkill\", \"McpServer\", "
-	 "\"Repository\", \"ClusterAccess\"]"},
-	{"unknown kind in our group", ADM_MUTATE, RQ(GVK("AgentThing") ",\"operation\":\"CREATE\""),
-	 200, 0, 400, "BadRequest",
-	 "[request.kind.kind: Unsupported value: \"AgentThing\": supported values: \"AgentJob\", "
-	 "\"AgentRuntime\", \"AgentAuth\", \"AgentRole\", \"AgentSkill\", \"McpServer\", "
-	 "\"Repository\", \"ClusterAccess\", request.object: Required value]"},
-	{"no kind", ADM_VALIDATE, RQ("\"operation\":\"DELETE\""), 200, 0, 400, "BadRequest",
-	 "request.kind: Required value"},
-	{"no operation", ADM_VALIDATE, RQ(GVK("AgentJob")), 200, 0, 400, "BadRequest",
-	 "request.operation: Required value"},
-	{"bad operation", ADM_VALIDATE, RQ(GVK("AgentJob") ",\"operation\":\"PATCH\""), 200, 0, 400,
-	 "BadRequest",
-	 "request.operation: Unsupported value: \"PATCH\": supported values: \"CREATE\", "
-	 "\"UPDATE\", \"DELETE\", \"CONNECT\""},
-	{"create without object", ADM_VALIDATE, RQ(GVK("AgentJob") ",\"operation\":\"CREATE\""),
-	 200, 0, 400, "BadRequest", "request.object: Required value"},
-	{"create with null object", ADM_MUTATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"object\":null"), 200, 0, 400,
-	 "BadRequest", "request.object: Required value"},
-	{"object not an object", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"object\":\"x\""), 200, 0, 400,
-	 "BadRequest", "request.object: Invalid value: must be an object"},
-	{"update without oldObject", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"UPDATE\",\"object\":" AJ_OK), 200, 0, 400,
-	 "BadRequest", "request.oldObject: Required value"},
-	{"groups not an array", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"userInfo\":{\"groups\":\"x\"}"), 200, 0,
-	 400, "BadRequest", "request.userInfo.groups: Invalid value: must be an array of strings"},
-	{"userInfo not an object", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"userInfo\":[]"), 200, 0, 400, "BadRequest",
-	 "request.userInfo: Invalid value: must be an object"},
-	{"dryRun not bool", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"dryRun\":\"yes\""), 200, 0, 400,
-	 "BadRequest", "request.dryRun: Invalid value: must be a boolean"},
-	/* Decisions. */
-	{"quickstart valid", ADM_VALIDATE, CREATE("AgentJob", AJ_OK), 200, 1, 0, NULL, NULL},
-	{"invalid object", ADM_VALIDATE, CREATE("AgentJob", AJ_BAD), 200, 0, 422, "Invalid",
-	 "spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59"},
-	{"delete allowed", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"object\":null,\"oldObject\":" AJ_BAD), 200,
-	 1, 0, NULL, NULL},
-	{"connect allowed", ADM_MUTATE, RQ(GVK("AgentJob") ",\"operation\":\"CONNECT\""), 200, 1, 0,
-	 NULL, NULL},
-	{"dry run create", ADM_VALIDATE,
-	 RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"dryRun\":true,\"object\":" AJ_OK), 200, 1,
-	 0, NULL, NULL},
-	{"mutate create", ADM_MUTATE, CREATE("AgentJob", AJ_OK), 200, 1, 0, NULL, NULL},
+    /* Not a readable review: plain 400. */
+    {"not json", ADM_VALIDATE, "x", 400, -1, 0, NULL,
+     "request body is not valid JSON: unexpected character"},
+    {"empty", ADM_VALIDATE, "", 400, -1, 0, NULL,
+     "request body is not valid JSON: unexpected end of input"},
+    {"truncated", ADM_VALIDATE, "{\"request\":{\"uid\":\"u", 400, -1, 0, NULL,
+     "request body is not valid JSON: unexpected end of input"},
+    {"trailing", ADM_VALIDATE, RQ("\"x\":1") " x", 400, -1, 0, NULL,
+     "request body is not valid JSON: trailing data"},
+    {"array", ADM_VALIDATE, "[]", 400, -1, 0, NULL,
+     "request: Required value: not an AdmissionReview"},
+    {"no request", ADM_VALIDATE, "{" HDR "}", 400, -1, 0, NULL,
+     "request: Required value: not an AdmissionReview"},
+    {"no uid", ADM_MUTATE, "{" HDR ",\"request\":{\"operation\":\"CREATE\"}}", 400, -1, 0, NULL,
+     "request.uid: Required value"},
+    {"uid not string", ADM_VALIDATE, "{" HDR ",\"request\":{\"uid\":7}}", 400, -1, 0, NULL,
+     "request.uid: Required value"},
+    /* Malformed with a uid: a denial with code 400. */
+    {"wrong apiVersion", ADM_VALIDATE,
+     "{\"apiVersion\":\"admission.k8s.io/v1beta1\",\"kind\":\"AdmissionReview\",\"request\":{"
+     "\"uid\":\"u-1\"," GVK("AgentJob") ",\"operation\":\"DELETE\"}}",
+     200, 0, 400, "BadRequest",
+     "apiVersion: Unsupported value: \"admission.k8s.io/v1beta1\": supported values: "
+     "\"admission.k8s.io/v1\""},
+    {"wrong kind", ADM_VALIDATE,
+     "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"Review\",\"request\":{"
+     "\"uid\":\"u-1\"," GVK("AgentJob") ",\"operation\":\"DELETE\"}}",
+     200, 0, 400, "BadRequest",
+     "kind: Unsupported value: \"Review\": supported values: \"AdmissionReview\""},
+    {"missing envelope", ADM_VALIDATE,
+     "{\"request\":{\"uid\":\"u-1\"," GVK("AgentJob") ",\"operation\":\"DELETE\"}}", 200, 0, 400,
+     "BadRequest", "[apiVersion: Required value, kind: Required value]"},
+    {"unknown kind", ADM_VALIDATE,
+     RQ("\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"operation\":"
+        "\"DELETE\""),
+     200, 0, 400, "BadRequest",
+     "[request.kind.group: Unsupported value: \"\": supported values: \"thurkube.thurbeen.eu\", "
+     "request.kind.version: Unsupported value: \"v1\": supported values: \"v1alpha1\", "
+     "request.kind.kind: Unsupported value: \"Pod\": supported values: \"AgentJob\", "
+     "\"AgentRuntime\", \"AgentAuth\", \"AgentRole\", \"AgentSkill\", \"McpServer\", "
+     "\"Repository\", \"ClusterAccess\"]"},
+    {"unknown kind in our group", ADM_MUTATE, RQ(GVK("AgentThing") ",\"operation\":\"CREATE\""),
+     200, 0, 400, "BadRequest",
+     "[request.kind.kind: Unsupported value: \"AgentThing\": supported values: \"AgentJob\", "
+     "\"AgentRuntime\", \"AgentAuth\", \"AgentRole\", \"AgentSkill\", \"McpServer\", "
+     "\"Repository\", \"ClusterAccess\", request.object: Required value]"},
+    {"no kind", ADM_VALIDATE, RQ("\"operation\":\"DELETE\""), 200, 0, 400, "BadRequest",
+     "request.kind: Required value"},
+    {"no operation", ADM_VALIDATE, RQ(GVK("AgentJob")), 200, 0, 400, "BadRequest",
+     "request.operation: Required value"},
+    {"bad operation", ADM_VALIDATE, RQ(GVK("AgentJob") ",\"operation\":\"PATCH\""), 200, 0, 400,
+     "BadRequest",
+     "request.operation: Unsupported value: \"PATCH\": supported values: \"CREATE\", "
+     "\"UPDATE\", \"DELETE\", \"CONNECT\""},
+    {"create without object", ADM_VALIDATE, RQ(GVK("AgentJob") ",\"operation\":\"CREATE\""), 200, 0,
+     400, "BadRequest", "request.object: Required value"},
+    {"create with null object", ADM_MUTATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"object\":null"), 200, 0, 400, "BadRequest",
+     "request.object: Required value"},
+    {"object not an object", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"object\":\"x\""), 200, 0, 400, "BadRequest",
+     "request.object: Invalid value: must be an object"},
+    {"update without oldObject", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"UPDATE\",\"object\":" AJ_OK), 200, 0, 400, "BadRequest",
+     "request.oldObject: Required value"},
+    {"groups not an array", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"userInfo\":{\"groups\":\"x\"}"), 200, 0, 400,
+     "BadRequest", "request.userInfo.groups: Invalid value: must be an array of strings"},
+    {"userInfo not an object", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"userInfo\":[]"), 200, 0, 400, "BadRequest",
+     "request.userInfo: Invalid value: must be an object"},
+    {"dryRun not bool", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"dryRun\":\"yes\""), 200, 0, 400, "BadRequest",
+     "request.dryRun: Invalid value: must be a boolean"},
+    /* Decisions. */
+    {"quickstart valid", ADM_VALIDATE, CREATE("AgentJob", AJ_OK), 200, 1, 0, NULL, NULL},
+    {"invalid object", ADM_VALIDATE, CREATE("AgentJob", AJ_BAD), 200, 0, 422, "Invalid",
+     "spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59"},
+    {"delete allowed", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"object\":null,\"oldObject\":" AJ_BAD), 200, 1,
+     0, NULL, NULL},
+    {"connect allowed", ADM_MUTATE, RQ(GVK("AgentJob") ",\"operation\":\"CONNECT\""), 200, 1, 0,
+     NULL, NULL},
+    {"dry run create", ADM_VALIDATE,
+     RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"dryRun\":true,\"object\":" AJ_OK), 200, 1, 0,
+     NULL, NULL},
+    {"mutate create", ADM_MUTATE, CREATE("AgentJob", AJ_OK), 200, 1, 0, NULL, NULL},
 };
 
 static json_object *resp_of(json_object *root)
@@ -158,11 +161,10 @@ START_TEST(test_cases)
 	struct admission_outcome out = {0};
 	json_object *root, *resp, *v;
 
-	ck_assert_int_eq(admission_handle(cases[_i].ep, cases[_i].body, strlen(cases[_i].body),
-					  &env, &out),
-			 0);
+	ck_assert_int_eq(
+	    admission_handle(cases[_i].ep, cases[_i].body, strlen(cases[_i].body), &env, &out), 0);
 	ck_assert_msg(out.http_status == cases[_i].http, "%s: http %d", cases[_i].name,
-		      out.http_status);
+	              out.http_status);
 	if (cases[_i].allowed < 0) {
 		ck_assert_str_eq(out.content_type, "text/plain; charset=utf-8");
 		ck_assert_str_eq(out.result, "malformed");
@@ -181,7 +183,7 @@ START_TEST(test_cases)
 	ck_assert_str_eq(str_at(resp, "uid", NULL), "u-1");
 	ck_assert(json_object_object_get_ex(resp, "allowed", &v));
 	ck_assert_msg(json_object_get_boolean(v) == cases[_i].allowed, "%s: allowed",
-		      cases[_i].name);
+	              cases[_i].name);
 	if (cases[_i].allowed) {
 		ck_assert(!json_object_object_get_ex(resp, "status", NULL));
 		ck_assert_ptr_null(out.reasons);
@@ -191,8 +193,8 @@ START_TEST(test_cases)
 		ck_assert_str_eq(str_at(resp, "status", "reason"), cases[_i].reason);
 		ck_assert_str_eq(str_at(resp, "status", "message"), cases[_i].message);
 		ck_assert_str_eq(out.reasons, cases[_i].message);
-		ck_assert(json_object_object_get_ex(json_object_object_get(resp, "status"), "code",
-						    &v));
+		ck_assert(
+		    json_object_object_get_ex(json_object_object_get(resp, "status"), "code", &v));
 		ck_assert_int_eq(json_object_get_int(v), cases[_i].code);
 		ck_assert(!json_object_object_get_ex(resp, "patch", NULL));
 		ck_assert_str_eq(out.result, cases[_i].code == 400 ? "malformed" : "denied");
@@ -206,14 +208,14 @@ END_TEST
 START_TEST(test_exact_allow)
 {
 	static const char *const bodies[] = {
-		CREATE("AgentJob", AJ_OK),
-		RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"oldObject\":" AJ_OK),
+	    CREATE("AgentJob", AJ_OK),
+	    RQ(GVK("AgentJob") ",\"operation\":\"DELETE\",\"oldObject\":" AJ_OK),
 	};
 	struct admission_env env = {0};
 	struct admission_outcome out = {0};
 
 	ck_assert_int_eq(admission_handle(ADM_VALIDATE, bodies[_i], strlen(bodies[_i]), &env, &out),
-			 0);
+	                 0);
 	ck_assert_str_eq(out.body.data, ALLOW_U1);
 	ck_assert_str_eq(out.kind, "AgentJob");
 	ck_assert_str_eq(out.namespace, "agents");
@@ -243,15 +245,16 @@ START_TEST(test_exact_invalid)
 	v.warnings = &w;
 	ck_assert_int_eq(admission_response(&v, &out), 0);
 	ck_assert_str_eq(
-		out.data,
-		"{" HDR ",\"response\":{\"uid\":\"u-9\",\"allowed\":false,\"status\":{\"status\":"
-		"\"Failure\",\"message\":\"[spec.prompt: Required value, spec.schedule: Invalid "
-		"value: \\\"61 * * * *\\\": minute must be 0-59]\",\"reason\":\"Invalid\",\"details\":"
-		"{\"name\":\"n\",\"group\":\"thurkube.thurbeen.eu\",\"kind\":\"AgentJob\",\"causes\":["
-		"{\"reason\":\"FieldValueRequired\",\"message\":\"Required value\",\"field\":"
-		"\"spec.prompt\"},{\"reason\":\"FieldValueInvalid\",\"message\":\"Invalid value: "
-		"\\\"61 * * * *\\\": minute must be 0-59\",\"field\":\"spec.schedule\"}]},\"code\":422},"
-		"\"warnings\":[\"spec.runtimeRef: AgentRuntime \\\"x\\\" not found\"]}}");
+	    out.data,
+	    "{" HDR ",\"response\":{\"uid\":\"u-9\",\"allowed\":false,\"status\":{\"status\":"
+	    "\"Failure\",\"message\":\"[spec.prompt: Required value, spec.schedule: Invalid "
+	    "value: \\\"61 * * * *\\\": minute must be 0-59]\",\"reason\":\"Invalid\",\"details\":"
+	    "{\"name\":\"n\",\"group\":\"thurkube.thurbeen.eu\",\"kind\":\"AgentJob\",\"causes\":["
+	    "{\"reason\":\"FieldValueRequired\",\"message\":\"Required value\",\"field\":"
+	    "\"spec.prompt\"},{\"reason\":\"FieldValueInvalid\",\"message\":\"Invalid value: "
+	    "\\\"61 * * * *\\\": minute must be "
+	    "0-59\",\"field\":\"spec.schedule\"}]},\"code\":422},"
+	    "\"warnings\":[\"spec.runtimeRef: AgentRuntime \\\"x\\\" not found\"]}}");
 	fielderrs_free(&errs);
 	strlist_free(&w);
 	buf_free(&out);
@@ -271,14 +274,14 @@ START_TEST(test_exact_patch)
 	ck_assert_int_eq(admission_response(&v, &out), 0);
 	ck_assert_str_eq(out.data, "{" HDR ",\"response\":{\"uid\":\"u\",\"allowed\":true}}");
 	buf_reset(&out);
-	ck_assert_int_eq(jsonpatch_add_op(patch, "add", "/spec/suspend", json_object_new_boolean(0)),
-			 0);
+	ck_assert_int_eq(
+	    jsonpatch_add_op(patch, "add", "/spec/suspend", json_object_new_boolean(0)), 0);
 	ck_assert_int_eq(admission_response(&v, &out), 0);
 	/* base64 of [{"op":"add","path":"/spec/suspend","value":false}] */
 	ck_assert_str_eq(out.data,
-			 "{" HDR ",\"response\":{\"uid\":\"u\",\"allowed\":true,\"patch\":"
-			 "\"W3sib3AiOiJhZGQiLCJwYXRoIjoiL3NwZWMvc3VzcGVuZCIsInZhbHVlIjpmYWxzZX1d\","
-			 "\"patchType\":\"JSONPatch\"}}");
+	                 "{" HDR ",\"response\":{\"uid\":\"u\",\"allowed\":true,\"patch\":"
+	                 "\"W3sib3AiOiJhZGQiLCJwYXRoIjoiL3NwZWMvc3VzcGVuZCIsInZhbHVlIjpmYWxzZX1d\","
+	                 "\"patchType\":\"JSONPatch\"}}");
 	json_object_put(patch);
 	buf_free(&out);
 }
@@ -289,14 +292,18 @@ static json_object *decode_patch(json_object *resp)
 	const char *b64 = NULL;
 	unsigned char *raw = NULL;
 	size_t n = 0;
+	char *text;
 	json_object *p;
 
 	ck_assert_str_eq(str_at(resp, "patchType", NULL), "JSONPatch");
 	b64 = str_at(resp, "patch", NULL);
 	ck_assert_ptr_nonnull(b64);
 	ck_assert_int_eq(base64_decode(b64, strlen(b64), &raw, &n), 0);
-	p = json_tokener_parse((const char *)raw);
+	text = xstrndup((const char *)raw, n); /* base64_decode adds no NUL */
 	free(raw);
+	ck_assert_ptr_nonnull(text);
+	p = json_tokener_parse(text);
+	free(text);
 	ck_assert_ptr_nonnull(p);
 	ck_assert(json_object_is_type(p, json_type_array));
 	return p;
@@ -312,16 +319,16 @@ START_TEST(test_mutate_roundtrip)
 	const char *text;
 
 	ck_assert_int_eq(admission_handle(ADM_MUTATE, CREATE("AgentJob", AJ_OK),
-					  strlen(CREATE("AgentJob", AJ_OK)), &env, &out),
-			 0);
+	                                  strlen(CREATE("AgentJob", AJ_OK)), &env, &out),
+	                 0);
 	ck_assert(out.patched);
 	root = json_tokener_parse(out.body.data);
 	patch = decode_patch(resp_of(root));
 	obj = json_tokener_parse(AJ_OK);
 	ck_assert_int_eq(jsonpatch_apply(&obj, patch), 0);
 	ck_assert(json_object_object_get_ex(
-		json_object_object_get(json_object_object_get(obj, "metadata"), "annotations"),
-		"thurkube.thurbeen.eu/created-by", &ann));
+	    json_object_object_get(json_object_object_get(obj, "metadata"), "annotations"),
+	    "thurkube.thurbeen.eu/created-by", &ann));
 	ck_assert_str_eq(json_object_get_string(ann), "alice");
 	admission_outcome_free(&out);
 	json_object_put(root);
@@ -330,11 +337,11 @@ START_TEST(test_mutate_roundtrip)
 	/* UPDATE of the defaulted object: nothing left to patch. */
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 	ck_assert_int_eq(buf_printf(&body,
-				    "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK("AgentJob")
-				    ",\"operation\":\"UPDATE\"," USER
-				    ",\"object\":%s,\"oldObject\":%s}}",
-				    text, text),
-			 0);
+	                            "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
+	                                "AgentJob") ",\"operation\":\"UPDATE\"," USER
+	                                            ",\"object\":%s,\"oldObject\":%s}}",
+	                            text, text),
+	                 0);
 	ck_assert_int_eq(admission_handle(ADM_MUTATE, body.data, body.len, &env, &out), 0);
 	ck_assert(!out.patched);
 	ck_assert_str_eq(out.body.data, ALLOW_U1);
@@ -351,7 +358,7 @@ struct fake_check {
 };
 
 static int fake_check(void *ud, const struct admission_request *req, int64_t budget_ms,
-		      struct fielderrs *denials, struct strlist *warnings)
+                      struct fielderrs *denials, struct strlist *warnings)
 {
 	struct fake_check *f = ud;
 
@@ -362,10 +369,10 @@ static int fake_check(void *ud, const struct admission_request *req, int64_t bud
 		return -EIO;
 	if (f->mode == 1)
 		fielderrs_add(denials, FE_FORBIDDEN, "spec.rules[0]", NULL,
-			      "user \"alice\" may not grant \"get\" on \"secrets\" (apiGroup \"\") "
-			      "cluster-wide");
+		              "user \"alice\" may not grant \"get\" on \"secrets\" (apiGroup \"\") "
+		              "cluster-wide");
 	return strlist_add(warnings, "spec.runtimeRef: AgentRuntime \"claude-code\" not found in "
-				     "namespace \"agents\"");
+	                             "namespace \"agents\"");
 }
 
 START_TEST(test_check_callback)
@@ -376,34 +383,34 @@ START_TEST(test_check_callback)
 		int calls;
 		const char *expect;
 	} t[] = {
-		{0, CREATE("AgentJob", AJ_OK), 1,
-		 "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":true,\"warnings\":[\"spec."
-		 "runtimeRef: AgentRuntime \\\"claude-code\\\" not found in namespace \\\"agents\\\""
-		 "\"]}}"},
-		{1, CREATE("AgentJob", AJ_OK), 1,
-		 "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":false,\"status\":{\"status\":"
-		 "\"Failure\",\"message\":\"spec.rules[0]: Forbidden: user \\\"alice\\\" may not "
-		 "grant \\\"get\\\" on \\\"secrets\\\" (apiGroup \\\"\\\") cluster-wide\",\"reason\":"
-		 "\"Forbidden\",\"details\":{\"name\":\"pr-fixer\",\"group\":\"thurkube.thurbeen.eu\","
-		 "\"kind\":\"AgentJob\",\"causes\":[{\"reason\":\"FieldValueForbidden\",\"message\":"
-		 "\"Forbidden: user \\\"alice\\\" may not grant \\\"get\\\" on \\\"secrets\\\" "
-		 "(apiGroup \\\"\\\") cluster-wide\",\"field\":\"spec.rules[0]\"}]},\"code\":403},"
-		 "\"warnings\":[\"spec.runtimeRef: AgentRuntime \\\"claude-code\\\" not found in "
-		 "namespace \\\"agents\\\"\"]}}"},
-		{2, CREATE("AgentJob", AJ_OK), 1,
-		 "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":false,\"status\":{\"status\":"
-		 "\"Failure\",\"message\":\"internal error: admission checks failed\",\"reason\":"
-		 "\"InternalError\",\"code\":500}}}"},
-		/* Not consulted for an invalid object, DELETE, or /mutate. */
-		{1, CREATE("AgentJob", AJ_BAD), 0, NULL},
-		{1, RQ(GVK("AgentJob") ",\"operation\":\"DELETE\"," USER), 0, ALLOW_U1},
+	    {0, CREATE("AgentJob", AJ_OK), 1,
+	     "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":true,\"warnings\":[\"spec."
+	     "runtimeRef: AgentRuntime \\\"claude-code\\\" not found in namespace \\\"agents\\\""
+	     "\"]}}"},
+	    {1, CREATE("AgentJob", AJ_OK), 1,
+	     "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":false,\"status\":{\"status\":"
+	     "\"Failure\",\"message\":\"spec.rules[0]: Forbidden: user \\\"alice\\\" may not "
+	     "grant \\\"get\\\" on \\\"secrets\\\" (apiGroup \\\"\\\") cluster-wide\",\"reason\":"
+	     "\"Forbidden\",\"details\":{\"name\":\"pr-fixer\",\"group\":\"thurkube.thurbeen.eu\","
+	     "\"kind\":\"AgentJob\",\"causes\":[{\"reason\":\"FieldValueForbidden\",\"message\":"
+	     "\"Forbidden: user \\\"alice\\\" may not grant \\\"get\\\" on \\\"secrets\\\" "
+	     "(apiGroup \\\"\\\") cluster-wide\",\"field\":\"spec.rules[0]\"}]},\"code\":403},"
+	     "\"warnings\":[\"spec.runtimeRef: AgentRuntime \\\"claude-code\\\" not found in "
+	     "namespace \\\"agents\\\"\"]}}"},
+	    {2, CREATE("AgentJob", AJ_OK), 1,
+	     "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":false,\"status\":{\"status\":"
+	     "\"Failure\",\"message\":\"internal error: admission checks failed\",\"reason\":"
+	     "\"InternalError\",\"code\":500}}}"},
+	    /* Not consulted for an invalid object, DELETE, or /mutate. */
+	    {1, CREATE("AgentJob", AJ_BAD), 0, NULL},
+	    {1, RQ(GVK("AgentJob") ",\"operation\":\"DELETE\"," USER), 0, ALLOW_U1},
 	};
 	struct fake_check f = {0, t[_i].mode};
 	struct admission_env env = {NULL, fake_check, &f, 1234};
 	struct admission_outcome out = {0};
 
 	ck_assert_int_eq(admission_handle(ADM_VALIDATE, t[_i].body, strlen(t[_i].body), &env, &out),
-			 0);
+	                 0);
 	ck_assert_int_eq(f.calls, t[_i].calls);
 	if (t[_i].expect)
 		ck_assert_str_eq(out.body.data, t[_i].expect);
@@ -422,9 +429,10 @@ START_TEST(test_depth)
 	int depth = _i == 0 ? TK_MAX_JSON_DEPTH - 3 : TK_MAX_JSON_DEPTH + 1, i;
 
 	/* request.object.x nests "[[...]]" inside three levels of objects. */
-	ck_assert_int_eq(buf_puts(&b, "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK("AgentJob")
-				      ",\"operation\":\"DELETE\",\"object\":{\"x\":"),
-			 0);
+	ck_assert_int_eq(
+	    buf_puts(&b, "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
+	                     "AgentJob") ",\"operation\":\"DELETE\",\"object\":{\"x\":"),
+	    0);
 	for (i = 0; i < depth; i++)
 		ck_assert_int_eq(buf_puts(&b, "["), 0);
 	for (i = 0; i < depth; i++)
@@ -448,10 +456,10 @@ START_TEST(test_cause_reasons)
 		enum fielderr_type t;
 		const char *s;
 	} t[] = {
-		{FE_REQUIRED, "FieldValueRequired"},	   {FE_INVALID, "FieldValueInvalid"},
-		{FE_NOT_SUPPORTED, "FieldValueNotSupported"}, {FE_DUPLICATE, "FieldValueDuplicate"},
-		{FE_TOO_LONG, "FieldValueTooLong"},	   {FE_TOO_MANY, "FieldValueTooMany"},
-		{FE_FORBIDDEN, "FieldValueForbidden"},	   {FE_TYPE, "FieldValueTypeInvalid"},
+	    {FE_REQUIRED, "FieldValueRequired"},          {FE_INVALID, "FieldValueInvalid"},
+	    {FE_NOT_SUPPORTED, "FieldValueNotSupported"}, {FE_DUPLICATE, "FieldValueDuplicate"},
+	    {FE_TOO_LONG, "FieldValueTooLong"},           {FE_TOO_MANY, "FieldValueTooMany"},
+	    {FE_FORBIDDEN, "FieldValueForbidden"},        {FE_TYPE, "FieldValueTypeInvalid"},
 	};
 
 	ck_assert_str_eq(admission_cause_reason(t[_i].t), t[_i].s);
@@ -462,9 +470,10 @@ END_TEST
 START_TEST(test_parse_fields)
 {
 	static const char body[] = RQ(
-		GVK("ClusterAccess") ",\"operation\":\"UPDATE\",\"name\":\"ca\",\"namespace\":\"ns\","
-		"\"dryRun\":true,\"userInfo\":{\"username\":\"bob\",\"uid\":\"42\",\"groups\":[\"a\"],"
-		"\"extra\":{\"k\":[\"v\"]}},\"object\":{},\"oldObject\":{}");
+	    GVK("ClusterAccess") ",\"operation\":\"UPDATE\",\"name\":\"ca\",\"namespace\":\"ns\","
+	                         "\"dryRun\":true,\"userInfo\":{\"username\":\"bob\",\"uid\":"
+	                         "\"42\",\"groups\":[\"a\"],"
+	                         "\"extra\":{\"k\":[\"v\"]}},\"object\":{},\"oldObject\":{}");
 	struct admission_request req = {0};
 	struct fielderrs errs = {0};
 	struct buf why = BUF_INIT(1024);

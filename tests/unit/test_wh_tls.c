@@ -45,7 +45,7 @@ static X509 *new_cert(EVP_PKEY *k, long serial, long not_before, long not_after)
 	ck_assert(X509_set_pubkey(x, k));
 	n = X509_get_subject_name(x);
 	ck_assert(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-					     (const unsigned char *)"127.0.0.1", -1, -1, 0));
+	                                     (const unsigned char *)"127.0.0.1", -1, -1, 0));
 	ck_assert(X509_set_issuer_name(x, n));
 	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
 	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
@@ -112,11 +112,11 @@ static const struct {
 	enum pair_kind kind;
 	const char *why; /* prefix of the message, NULL when the pair loads */
 } load_cases[] = {
-	{PAIR_GOOD, NULL},
-	{PAIR_MISMATCH, "private key \""},
-	{PAIR_GARBAGE_CERT, "certificate file \""},
-	{PAIR_GARBAGE_KEY, "private key file \""},
-	{PAIR_EXPIRED, "certificate \""},
+    {PAIR_GOOD, NULL},
+    {PAIR_MISMATCH, "private key \""},
+    {PAIR_GARBAGE_CERT, "certificate file \""},
+    {PAIR_GARBAGE_KEY, "private key file \""},
+    {PAIR_EXPIRED, "certificate \""},
 };
 
 START_TEST(test_load)
@@ -138,8 +138,9 @@ START_TEST(test_load)
 	} else {
 		ck_assert_int_eq(r, -EINVAL);
 		ck_assert_ptr_null(ctx);
-		ck_assert_msg(strncmp(why.data, load_cases[_i].why, strlen(load_cases[_i].why)) == 0,
-			      "why: %s", why.data);
+		ck_assert_msg(strncmp(why.data, load_cases[_i].why, strlen(load_cases[_i].why)) ==
+		                  0,
+		              "why: %s", why.data);
 	}
 	if (load_cases[_i].kind == PAIR_MISMATCH)
 		ck_assert(strstr(why.data, "does not match certificate"));
@@ -218,9 +219,9 @@ START_TEST(test_reload_keeps_old)
 	ck_assert_int_eq(reload(t), 1);
 	assert_serial(t, "05");
 	ck_assert(metrics_value(m, "thurkube_webhook_tls_reloads_total", "result=\"failure\"") ==
-		  4.0);
+	          4.0);
 	ck_assert(metrics_value(m, "thurkube_webhook_tls_reloads_total", "result=\"success\"") ==
-		  2.0);
+	          2.0);
 	tls_free(t);
 	metrics_free(m);
 	buf_free(&err);
