@@ -544,6 +544,36 @@ static struct admission_verdict adm_verdict(const struct admission_request *req)
 	return v;
 }
 
+/* The created-by annotation of an object, or NULL. */
+static const char *adm_created_by(json_object *obj)
+{
+	json_object *ann =
+	    adm_get(adm_get(obj, "metadata", json_type_object), "annotations", json_type_object);
+	json_object *v = adm_get(ann, TK_ANNOTATION_CREATED_BY, json_type_string);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * The mutating webhook records the creator on CREATE; nobody may rewrite
+ * or drop that record afterwards (an UPDATE could otherwise claim any
+ * author).
+ */
+static void adm_check_created_by(const struct admission_request *req, struct fielderrs *errs)
+{
+	static const char path[] = "metadata.annotations[" TK_ANNOTATION_CREATED_BY "]";
+	const char *was, *now;
+
+	if (req->op != ADM_OP_UPDATE)
+		return;
+	was = adm_created_by(req->old_object);
+	now = adm_created_by(req->object);
+	if (was && !now)
+		fielderrs_add(errs, FE_FORBIDDEN, path, NULL, "field is immutable");
+	else if (now && (!was || strcmp(was, now) != 0))
+		fielderrs_add_str(errs, FE_INVALID, path, now, "field is immutable");
+}
+
 static int adm_validate(const struct admission_request *req, const struct admission_env *env,
                         struct admission_outcome *out)
 {
@@ -555,6 +585,7 @@ static int adm_validate(const struct admission_request *req, const struct admiss
 	rc = schema_validate(req->kind, req->object,
 	                     req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema, &errs,
 	                     &warnings);
+	adm_check_created_by(req, &errs);
 	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
 		rc = env->check(env->check_ud, req, env->budget_ms, &denials, &warnings);
 	if (rc < 0 || errs.oom || denials.oom) {

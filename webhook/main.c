@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "access.h"
 #include "cli.h"
@@ -56,6 +57,7 @@ struct wh_config {
 	char *default_cpu_limit;
 	char *default_memory_limit;
 	int64_t max_timeout_seconds;
+	int64_t shutdown_delay_seconds;
 };
 
 #define OFF(f) offsetof(struct wh_config, f)
@@ -86,6 +88,9 @@ static const struct config_opt wh_opts[] = {
     {"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
      OFF(no_cluster_checks),
      "skip the API server checks (escalation guard, use, reference warnings): dev only"},
+    {"shutdown-delay-seconds", CFG_INT, "THURKUBE_SHUTDOWN_DELAY_SECONDS", "5", 0, 300,
+     OFF(shutdown_delay_seconds),
+     "after SIGTERM, keep serving with /readyz failing this long before closing"},
     {"log-level", CFG_LEVEL, "THURKUBE_LOG_LEVEL", "info", 0, 0, OFF(log_level),
      "debug, info, warn or error"},
     {"default-cpu-request", CFG_STRING, "THURKUBE_DEFAULT_CPU_REQUEST", NULL, 0, 0,
@@ -188,7 +193,25 @@ struct wh_cluster {
 	struct access *access;
 };
 
-static int wh_cluster_open(const struct wh_config *c, struct wh_cluster *cl, struct buf *err)
+/* API calls of the cluster checks, for /metrics. */
+static void wh_observe_api(void *ud, const char *verb, long http_code, double seconds)
+{
+	struct metrics *m = ud;
+	struct buf l = BUF_INIT(256);
+	char code[24];
+
+	snprintf(code, sizeof(code), "%ld", http_code);
+	metrics_counter_add(m, "thurkube_webhook_api_requests_total",
+	                    "API server requests of the cluster checks by verb and HTTP code",
+	                    metrics_labels(&l, "verb", verb, "code", code, (const char *)NULL), 1);
+	metrics_observe(m, "thurkube_webhook_api_request_duration_seconds",
+	                "API server request latency of the cluster checks",
+	                metrics_labels(&l, "verb", verb, (const char *)NULL), seconds);
+	buf_free(&l);
+}
+
+static int wh_cluster_open(const struct wh_config *c, struct metrics *m, struct wh_cluster *cl,
+                           struct buf *err)
 {
 	int r;
 
@@ -201,6 +224,7 @@ static int wh_cluster_open(const struct wh_config *c, struct wh_cluster *cl, str
 		wh_say(err, "cannot create the API client: %s", strerror(-r));
 		return r;
 	}
+	kube_client_set_observer(cl->kube, wh_observe_api, m);
 	cl->access = access_new(cl->kube);
 	if (!cl->access) {
 		wh_say(err, "out of memory");
@@ -227,6 +251,25 @@ static void wh_block_signals(sigset_t *set)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Keep serving for delay seconds with /readyz failing, so endpoints and
+ * load balancers stop sending here before the listener closes; a second
+ * signal cuts the wait short.
+ */
+static void wh_drain(struct server *srv, const sigset_t *set, int64_t delay)
+{
+	struct timespec ts = {(time_t)delay, 0};
+	char secs[24];
+
+	if (delay <= 0)
+		return;
+	server_drain(srv);
+	snprintf(secs, sizeof(secs), "%lld", (long long)delay);
+	log_info("draining before closing the listener", "seconds", secs);
+	while (sigtimedwait(set, NULL, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static int wh_serve(const struct wh_config *c)
 {
 	struct schema_config sc = {0};
@@ -251,7 +294,7 @@ static int wh_serve(const struct wh_config *c)
 	if (r < 0)
 		goto out;
 	if (!c->no_cluster_checks) {
-		r = wh_cluster_open(c, &cl, &err);
+		r = wh_cluster_open(c, m, &cl, &err);
 		if (r < 0)
 			goto out;
 	} else {
@@ -292,6 +335,7 @@ static int wh_serve(const struct wh_config *c)
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	wh_drain(srv, &set, c->shutdown_delay_seconds);
 	code = 0;
 out:
 	if (r < 0 && err.len)

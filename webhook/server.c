@@ -119,7 +119,10 @@ static int srv_read_body(struct mg_connection *conn, struct buf *body)
 		if (r < 0)
 			break;
 	}
-	if (r == 0 && n < 0)
+	/* A short body (the peer went away, or CivetWeb is stopping) is not
+	 * a request to judge. */
+	if (r == 0 &&
+	    (n < 0 || (ri->content_length >= 0 && (long long)body->len != ri->content_length)))
 		r = -EIO;
 	free(chunk);
 	return r;
@@ -372,6 +375,11 @@ fail:
 	mg_exit_library();
 	free(s);
 	return r;
+}
+
+void server_drain(struct server *s)
+{
+	atomic_store(&s->ready, 0);
 }
 
 void server_stop(struct server *s)

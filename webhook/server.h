@@ -50,6 +50,12 @@ int server_start(const struct server_options *o, struct server **out,
                  struct buf *err) TK_MUST_CHECK;
 
 /*
+ * Start draining: /readyz answers 503 from now on, so the Service stops
+ * sending new connections, while every request is still served.
+ */
+void server_drain(struct server *s);
+
+/*
  * Graceful stop: /readyz turns 503, the listeners close, requests in
  * flight finish and are answered, then everything is released. NULL is
  * fine.

@@ -720,14 +720,21 @@ static void test_watch(struct t *t)
 	}
 	watcher_free(&w);
 
-	/* far too old a resourceVersion: the server says 410 Expired */
+	/*
+	 * Far too old a resourceVersion: the server says 410 Expired. The
+	 * control plane runs podtemplates without a watch cache and the runner
+	 * compacts etcd first, so etcd itself answers, whatever the timing.
+	 */
 	{
 		char *old = xstrdup("1");
 		struct seen s;
 
 		memset(&s, 0, sizeof(s));
 		pthread_mutex_init(&s.lock, NULL);
-		r = kube_watch(t->admin, cm_path(t, &p, NULL), NULL, &old, 10, NULL, on_event, &s, &st);
+		buf_reset(&p);
+		if (kube_path(&p, "", "v1", t->ns, "podtemplates", NULL, NULL) < 0)
+			abort();
+		r = kube_watch(t->admin, p.data, NULL, &old, 10, NULL, on_event, &s, &st);
 		check(t, r == -ESTALE && (st.http_code == 410 || strstr(st.message, "too old")),
 		      "watch from resourceVersion 1 -> -ESTALE (Expired)", STF(st), STA(r, st));
 		pthread_mutex_destroy(&s.lock);

@@ -15,9 +15,22 @@ stack_kubectl() { "$RUNDIR/bin/kubectl" --kubeconfig "$RUNDIR/admin.kubeconfig" 
 
 # A free loopback port below the ephemeral range (see tests/controlplane/lib.sh).
 stack_port() {
-	local p
-	cp_free_port p || return 1
-	echo "$p"
+	local port_out
+	cp_free_port port_out || return 1
+	echo "$port_out"
+}
+
+# Point both webhook configurations at https://127.0.0.1:PORT with the CA.
+# Done right after the overlay is applied, so the apiserver never dials the
+# in-cluster Service name (there is no cluster network here).
+stack_point_webhooks() {
+	local port=$1 ca url
+	ca=$(base64 -w0 <"$STACK_TLS/ca.crt")
+	url=https://127.0.0.1:$port
+	stack_kubectl patch validatingwebhookconfiguration "$VWC_NAME" --type=json -p \
+		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/validate\",\"caBundle\":\"$ca\"}}]" >/dev/null || return 1
+	stack_kubectl patch mutatingwebhookconfiguration "$MWC_NAME" --type=json -p \
+		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/mutate\",\"caBundle\":\"$ca\"}}]" >/dev/null
 }
 
 # stack_install: certificates, the overlay applied, service kubeconfigs.
@@ -28,23 +41,25 @@ stack_install() {
 	gen=$m/overlays/no-cert-manager/generated
 	rm -rf "$gen"
 	"$ROOT/certs/gen-certs" --dir "$gen" --ip 127.0.0.1 --secret --ca-bundle-patch >/dev/null || return 1
+	STACK_TLS=$gen
+	WEBHOOK_PORT=$(stack_port) WEBHOOK_HEALTH_PORT=$(stack_port)
+	[ -n "$WEBHOOK_PORT" ] && [ -n "$WEBHOOK_HEALTH_PORT" ] || return 1
 	stack_kubectl apply -k "$m/overlays/no-cert-manager" >"$RUNDIR/logs/overlay-apply.log" 2>&1 || {
 		cat "$RUNDIR/logs/overlay-apply.log"
 		return 1
 	}
+	stack_point_webhooks "$WEBHOOK_PORT" || return 1
 	stack_kubectl wait --for=condition=Established --timeout=60s \
 		$(stack_kubectl get crd -o name | grep thurkube.thurbeen.eu) >/dev/null || return 1
 	"$ROOT/tests/controlplane/sa-kubeconfig" "$RUNDIR" "$STACK_NS" thurkube-webhook \
 		"$RUNDIR/webhook.kubeconfig" || return 1
 	"$ROOT/tests/controlplane/sa-kubeconfig" "$RUNDIR" "$STACK_NS" thurkube-controller \
 		"$RUNDIR/controller.kubeconfig" || return 1
-	STACK_TLS=$gen
 }
 
-# stack_start_webhook: starts the webhook on a free port, waits for /readyz,
-# and points both webhook configurations at it.
+# stack_start_webhook: starts the webhook on the port stack_install chose and
+# waits until the apiserver calls it.
 stack_start_webhook() {
-	WEBHOOK_PORT=$(stack_port) WEBHOOK_HEALTH_PORT=$(stack_port)
 	"$ROOT/$B/thurkube-webhook" --port "$WEBHOOK_PORT" --health-port "$WEBHOOK_HEALTH_PORT" \
 		--tls-cert-file "$STACK_TLS/tls.crt" --tls-private-key-file "$STACK_TLS/tls.key" \
 		--kubeconfig "$RUNDIR/webhook.kubeconfig" "$@" >>"$RUNDIR/logs/webhook.log" 2>&1 &
@@ -56,13 +71,6 @@ stack_start_webhook() {
 		kill -0 "$WEBHOOK_PID" 2>/dev/null || { tail -5 "$RUNDIR/logs/webhook.log"; return 1; }
 		sleep 0.1
 	done
-	local ca url
-	ca=$(base64 -w0 <"$STACK_TLS/ca.crt")
-	url=https://127.0.0.1:$WEBHOOK_PORT
-	stack_kubectl patch validatingwebhookconfiguration "$VWC_NAME" --type=json -p \
-		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/validate\",\"caBundle\":\"$ca\"}}]" >/dev/null || return 1
-	stack_kubectl patch mutatingwebhookconfiguration "$MWC_NAME" --type=json -p \
-		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/mutate\",\"caBundle\":\"$ca\"}}]" >/dev/null || return 1
 	# The apiserver picks up webhook configuration changes asynchronously:
 	# wait until a dry-run of an invalid object is denied by our webhook.
 	for i in $(seq 150); do

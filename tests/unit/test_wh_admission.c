@@ -33,6 +33,12 @@
 	    "bad") ",\"spec\":{\"schedule\":\"61 * * * "                                           \
 	           "*\",\"runtimeRef\":\"r\",\"authRef\":\"a\","                                   \
 	           "\"roleRef\":\"x\",\"prompt\":\"p\"}}"
+#define ROLE_HEAD "{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentRole\","
+#define ROLE_SPEC ",\"spec\":{\"allowedTools\":[\"Bash\"]}}"
+#define ROLE(by)                                                                                   \
+	ROLE_HEAD "\"metadata\":{\"name\":\"r\",\"namespace\":\"agents\",\"annotations\":{"        \
+	          "\"thurkube.thurbeen.eu/created-by\":\"" by "\"}}" ROLE_SPEC
+#define ROLE_PLAIN        ROLE_HEAD META("r") ROLE_SPEC
 #define CREATE(kind, obj) RQ(GVK(kind) ",\"operation\":\"CREATE\"," USER ",\"object\":" obj)
 
 #define ALLOW_U1 "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":true}}"
@@ -134,6 +140,28 @@ static const struct {
      RQ(GVK("AgentJob") ",\"operation\":\"CREATE\",\"dryRun\":true,\"object\":" AJ_OK), 200, 1, 0,
      NULL, NULL},
     {"mutate create", ADM_MUTATE, CREATE("AgentJob", AJ_OK), 200, 1, 0, NULL, NULL},
+    /* The creator record cannot be rewritten or dropped on UPDATE. */
+    {"created-by kept", ADM_VALIDATE,
+     RQ(GVK("AgentRole") ",\"operation\":\"UPDATE\"," USER
+                         ",\"object\":" ROLE("bob") ",\"oldObject\":" ROLE("bob")),
+     200, 1, 0, NULL, NULL},
+    {"created-by rewritten", ADM_VALIDATE,
+     RQ(GVK("AgentRole") ",\"operation\":\"UPDATE\"," USER
+                         ",\"object\":" ROLE("mallory") ",\"oldObject\":" ROLE("bob")),
+     200, 0, 422, "Invalid",
+     "metadata.annotations[thurkube.thurbeen.eu/created-by]: Invalid value: \"mallory\": field "
+     "is immutable"},
+    {"created-by added later", ADM_VALIDATE,
+     RQ(GVK("AgentRole") ",\"operation\":\"UPDATE\"," USER
+                         ",\"object\":" ROLE("mallory") ",\"oldObject\":" ROLE_PLAIN),
+     200, 0, 422, "Invalid",
+     "metadata.annotations[thurkube.thurbeen.eu/created-by]: Invalid value: \"mallory\": field "
+     "is immutable"},
+    {"created-by dropped", ADM_VALIDATE,
+     RQ(GVK("AgentRole") ",\"operation\":\"UPDATE\"," USER ",\"object\":" ROLE_PLAIN
+                         ",\"oldObject\":" ROLE("bob")),
+     200, 0, 422, "Invalid",
+     "metadata.annotations[thurkube.thurbeen.eu/created-by]: Forbidden: field is immutable"},
 };
 
 static json_object *resp_of(json_object *root)
