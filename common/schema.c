@@ -493,15 +493,6 @@ static void emit_kv(struct emit *em, const char *key, const char *value)
 	emit_str(em, value);
 }
 
-static void emit_i64(struct emit *em, const char *key, int64_t v)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%lld", (long long)v);
-	emit_plain(em, key);
-	emit_plain(em, num);
-}
-
 static void emit_str_seq(struct emit *em, const char *key, const char *const *v, size_t n)
 {
 	size_t i;
@@ -603,25 +594,19 @@ static void emit_node(struct emit *em, const struct snode *n)
 		emit_default(em, n->def);
 	if (n->desc)
 		emit_kv(em, "description", n->desc);
-	if (n->enums) {
-		size_t k = 0;
-
-		while (n->enums[k])
-			k++;
-		emit_str_seq(em, "enum", n->enums, k);
-	}
+	/*
+	 * Value constraints (enum, bounds, minItems) are the webhook's, not the
+	 * CRD's: the apiserver checks the CRD schema before validating webhooks
+	 * run, so a constraint here would hide every other problem of the
+	 * object behind one schema error. The webhook (failurePolicy Fail)
+	 * checks them all from this same table and reports them together.
+	 */
 	if (n->format)
 		emit_kv(em, "format", n->format);
 	if (n->type == SN_ARRAY) {
 		emit_plain(em, "items");
 		emit_node(em, n->items);
 	}
-	if (n->flags & SN_HAS_MAX)
-		emit_i64(em, "maximum", n->max);
-	if (n->min_items)
-		emit_i64(em, "minItems", n->min_items);
-	if (n->flags & SN_HAS_MIN)
-		emit_i64(em, "minimum", n->min);
 	if (n->flags & SN_NULLABLE) {
 		emit_plain(em, "nullable");
 		emit_plain(em, "true");

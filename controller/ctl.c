@@ -26,9 +26,9 @@ static const struct ctl_res_info res_table[RES_COUNT] = {
     [RES_SERVICEACCOUNT] = {"", "v1", "serviceaccounts", "ServiceAccount", true, true},
     [RES_PVC] = {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, true},
     [RES_CLUSTERROLE] = {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false,
-			 true},
+                         true},
     [RES_CLUSTERROLEBINDING] = {"rbac.authorization.k8s.io", "v1", "clusterrolebindings",
-				"ClusterRoleBinding", false, true},
+                                "ClusterRoleBinding", false, true},
 };
 
 const struct ctl_res_info *ctl_res_info(enum ctl_res r)
@@ -44,7 +44,7 @@ static bool ctl_reconciled(enum ctl_res r)
 }
 
 int ctl_agentjobs_referencing(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
-			      struct strlist *out)
+                              struct strlist *out)
 {
 	struct buf key = BUF_INIT(3 * TK_MAX_NAME);
 	const struct ctl_res_info *ri = ctl_res_info(r);
@@ -119,7 +119,8 @@ static const char *obj_label(json_object *obj, const char *label)
 
 	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
 	    !json_object_object_get_ex(meta, "labels", &labels) ||
-	    !json_object_object_get_ex(labels, label, &v) || !json_object_is_type(v, json_type_string))
+	    !json_object_object_get_ex(labels, label, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -169,8 +170,7 @@ out:
 	return r;
 }
 
-static int route_referenced(struct ctl *c, enum ctl_res res, json_object *obj,
-			    struct strlist *keys)
+static int route_referenced(struct ctl *c, enum ctl_res res, json_object *obj, struct strlist *keys)
 {
 	struct strlist users = {0};
 	const char *ns = store_obj_namespace(obj), *name = store_obj_name(obj);
@@ -206,8 +206,7 @@ static int route_child(enum ctl_res res, json_object *obj, struct strlist *keys)
 	return add_key(keys, RES_CLUSTERACCESS, ca_ns, ca);
 }
 
-int ctl_route(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted,
-	      struct strlist *keys)
+int ctl_route(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted, struct strlist *keys)
 {
 	if (!json_object_is_type(obj, json_type_object) || (int)r < 0 || r >= RES_COUNT)
 		return 0;

@@ -63,23 +63,28 @@ json_object *store_get(struct store *s, const char *ns, const char *name);
  * ns, or all when ns is NULL). NULL only on allocation failure. The
  * writing side of stores is store.h. */
 json_object *store_list(struct store *s, const char *ns);
+/* Like store_list, but only objects whose metadata.labels[label] equals
+ * value (the filter runs before copying, so listing the children of one
+ * AgentJob costs no copies of the others). NULL only on allocation failure. */
+json_object *store_list_label(struct store *s, const char *ns, const char *label,
+                              const char *value);
 
 struct ctl_config {
 	const char *field_manager; /* "thurkube" */
-	const char *namespace;	   /* controller's own namespace */
+	const char *namespace;     /* controller's own namespace */
 	int workers;
 	int resync_seconds;
 	/* Filled by the runtime (main.c); read-only for everyone. */
-	const char *identity;	/* lease holder identity: POD_NAME or hostname */
-	int lease_duration_s;	/* 15 */
-	int renew_deadline_s;	/* 10 */
-	int retry_period_s;	/* 2 */
-	int health_port;	/* 8080; 0 = no health server */
-	int shutdown_grace_s;	/* bound on finishing in-flight reconciles */
-	long api_timeout_ms;	/* every non-watch API request */
+	const char *identity; /* lease holder identity: POD_NAME or hostname */
+	int lease_duration_s; /* 15 */
+	int renew_deadline_s; /* 10 */
+	int retry_period_s;   /* 2 */
+	int health_port;      /* 8080 */
+	int shutdown_grace_s; /* bound on finishing in-flight reconciles */
+	long api_timeout_ms;  /* every non-watch API request */
 };
 
-struct queue;	 /* queue.h */
+struct queue;    /* queue.h */
 struct refindex; /* refindex.h */
 
 struct ctl {
@@ -90,8 +95,8 @@ struct ctl {
 	/* Non-zero while this process holds the lease; read with ctl_may_write. */
 	volatile int leading;
 	/* Owned by the runtime; NULL in reconciler unit tests that need none. */
-	struct queue *queue;	/* keys "Kind/ns/name" */
-	struct refindex *refs;	/* AgentJob references (ctl_agentjobs_referencing) */
+	struct queue *queue;   /* keys "Kind/ns/name" */
+	struct refindex *refs; /* AgentJob references (ctl_agentjobs_referencing) */
 };
 
 static inline bool ctl_may_write(const struct ctl *c)
@@ -118,15 +123,15 @@ int reconcile_agentrole(struct ctl *c, const char *ns, const char *name);
  * index nothing is appended). 0 or -ENOMEM.
  */
 int ctl_agentjobs_referencing(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
-			      struct strlist *out) TK_MUST_CHECK;
+                              struct strlist *out) TK_MUST_CHECK;
 
 /* Labels tying children to their owners (set by the reconcilers, read by
  * the informers to route child events back). */
-#define CTL_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
-#define CTL_MANAGED_BY "thurkube"
-#define CTL_LABEL_AGENTJOB "thurkube.thurbeen.eu/agentjob"
-#define CTL_LABEL_AGENTJOB_NS "thurkube.thurbeen.eu/agentjob-namespace"
-#define CTL_LABEL_CLUSTERACCESS "thurkube.thurbeen.eu/clusteraccess"
+#define CTL_LABEL_MANAGED_BY       "app.kubernetes.io/managed-by"
+#define CTL_MANAGED_BY             "thurkube"
+#define CTL_LABEL_AGENTJOB         "thurkube.thurbeen.eu/agentjob"
+#define CTL_LABEL_AGENTJOB_NS      "thurkube.thurbeen.eu/agentjob-namespace"
+#define CTL_LABEL_CLUSTERACCESS    "thurkube.thurbeen.eu/clusteraccess"
 #define CTL_LABEL_CLUSTERACCESS_NS "thurkube.thurbeen.eu/clusteraccess-namespace"
 
 /*
@@ -143,7 +148,7 @@ int ctl_key_parse(char *key, enum ctl_res *kind, const char **ns, const char **n
  * when c->queue is NULL or shutting down. 0, -EINVAL or -ENOMEM.
  */
 int ctl_enqueue(struct ctl *c, enum ctl_res kind, const char *ns, const char *name,
-		int delay_s) TK_MUST_CHECK;
+                int delay_s) TK_MUST_CHECK;
 
 /*
  * Route one observed change of a resource r (obj borrowed: the new state,
@@ -160,7 +165,7 @@ int ctl_enqueue(struct ctl *c, enum ctl_res kind, const char *ns, const char *na
  * 0 or -ENOMEM.
  */
 int ctl_route(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted,
-	      struct strlist *keys) TK_MUST_CHECK;
+              struct strlist *keys) TK_MUST_CHECK;
 
 /* ctl_route, then queue every key. 0 or a negative errno. */
 int ctl_handle_event(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted) TK_MUST_CHECK;

@@ -41,30 +41,30 @@ void health_sample(struct health *h)
 	if (!m)
 		return;
 	metrics_gauge_set(m, "thurkube_controller_leader",
-			  "1 while this replica holds the leader lease, else 0.", NULL,
-			  ctl_may_write(h->c) ? 1 : 0);
+	                  "1 while this replica holds the leader lease, else 0.", NULL,
+	                  ctl_may_write(h->c) ? 1 : 0);
 	for (r = 0; r < RES_COUNT; r++) {
 		if (!h->c->stores[r])
 			continue;
-		metrics_gauge_set(m, "thurkube_controller_cache_objects", "Objects cached per resource.",
-				  metrics_labels(&l, "resource", ctl_res_info(r)->plural,
-						 (const char *)NULL),
-				  (double)store_len(h->c->stores[r]));
+		metrics_gauge_set(
+		    m, "thurkube_controller_cache_objects", "Objects cached per resource.",
+		    metrics_labels(&l, "resource", ctl_res_info(r)->plural, (const char *)NULL),
+		    (double)store_len(h->c->stores[r]));
 	}
 	if (h->c->queue) {
 		queue_stats(h->c->queue, &qs);
 		metrics_gauge_set(m, "thurkube_controller_workqueue_depth",
-				  "Keys waiting to be reconciled.", NULL, (double)qs.depth);
+		                  "Keys waiting to be reconciled.", NULL, (double)qs.depth);
 		metrics_gauge_set(m, "thurkube_controller_workqueue_delayed",
-				  "Keys waiting for a requeue time or backoff.", NULL,
-				  (double)qs.delayed);
+		                  "Keys waiting for a requeue time or backoff.", NULL,
+		                  (double)qs.delayed);
 		pthread_mutex_lock(&h->lock);
 		metrics_counter_add(m, "thurkube_controller_workqueue_adds_total",
-				    "Keys added to the work queue (duplicates merged).", NULL,
-				    (double)(qs.adds - h->seen_adds));
+		                    "Keys added to the work queue (duplicates merged).", NULL,
+		                    (double)(qs.adds - h->seen_adds));
 		metrics_counter_add(m, "thurkube_controller_workqueue_retries_total",
-				    "Keys requeued with backoff after a failed reconcile.", NULL,
-				    (double)(qs.retries - h->seen_retries));
+		                    "Keys requeued with backoff after a failed reconcile.", NULL,
+		                    (double)(qs.retries - h->seen_retries));
 		h->seen_adds = qs.adds;
 		h->seen_retries = qs.retries;
 		pthread_mutex_unlock(&h->lock);
@@ -73,13 +73,16 @@ void health_sample(struct health *h)
 }
 
 static int reply(struct mg_connection *conn, int code, const char *ctype, const char *body,
-		 size_t len)
+                 size_t len)
 {
 	mg_printf(conn,
-		  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		  "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
-		  code, code == 200 ? "OK" : code == 503 ? "Service Unavailable" : "Error", ctype,
-		  len);
+	          "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	          "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+	          code,
+	          code == 200   ? "OK"
+	          : code == 503 ? "Service Unavailable"
+	                        : "Error",
+	          ctype, len);
 	mg_write(conn, body, len);
 	return code;
 }
@@ -108,7 +111,7 @@ static int on_metrics(struct mg_connection *conn, void *ud)
 		code = reply(conn, 500, "text/plain", "cannot render metrics\n", 22);
 	else
 		code = reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8",
-			     out.data ? out.data : "", out.len);
+		             out.data ? out.data : "", out.len);
 	buf_free(&out);
 	return code;
 }
@@ -122,20 +125,14 @@ static int on_log(const struct mg_connection *conn, const char *msg)
 }
 
 int health_start(struct ctl *c, struct informer *const *informers, size_t n, int port,
-		 struct health **out)
+                 struct health **out)
 {
 	struct mg_callbacks cb = {0};
 	struct health *h;
 	char ports[16];
-	const char *opts[] = {"listening_ports",
-			      ports,
-			      "num_threads",
-			      "4",
-			      "request_timeout_ms",
-			      "10000",
-			      "enable_keep_alive",
-			      "no",
-			      NULL};
+	const char *opts[] = {
+	    "listening_ports",   ports, "num_threads", "4", "request_timeout_ms", "10000",
+	    "enable_keep_alive", "no",  NULL};
 
 	if (port <= 0 || port > 65535 || !c->metrics)
 		return -EINVAL;

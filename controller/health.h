@@ -25,7 +25,7 @@ struct health;
  * -EADDRINUSE (cannot listen), -EINVAL.
  */
 int health_start(struct ctl *c, struct informer *const *informers, size_t n, int port,
-		 struct health **out) TK_MUST_CHECK;
+                 struct health **out) TK_MUST_CHECK;
 /* Stop serving and free. NULL is fine. */
 void health_stop(struct health *h);
 

@@ -108,15 +108,15 @@ static void informer_sleep(struct informer *inf, int64_t ms)
 }
 
 static void informer_count(struct informer *inf, const char *name, const char *help,
-			   const char *reason)
+                           const char *reason)
 {
 	struct buf l = BUF_INIT(256);
 
 	if (inf->c->metrics)
 		metrics_counter_add(inf->c->metrics, name, help,
-				    metrics_labels(&l, "resource", inf->ri->plural, "reason", reason,
-						   (const char *)NULL),
-				    1);
+		                    metrics_labels(&l, "resource", inf->ri->plural, "reason",
+		                                   reason, (const char *)NULL),
+		                    1);
 	buf_free(&l);
 }
 
@@ -124,8 +124,8 @@ static void informer_route(struct informer *inf, json_object *obj, bool deleted)
 {
 	if (ctl_handle_event(inf->c, inf->res, obj, deleted) < 0)
 		log_warn("cannot queue event", "resource", inf->ri->plural, "name",
-			 json_object_get_string(json_object_object_get(
-			     json_object_object_get(obj, "metadata"), "name")));
+		         json_object_get_string(json_object_object_get(
+		             json_object_object_get(obj, "metadata"), "name")));
 }
 
 static int informer_on_event(void *ud, const char *type, json_object *obj)
@@ -139,7 +139,8 @@ static int informer_on_event(void *ud, const char *type, json_object *obj)
 		json_object_put(old);
 		informer_route(inf, obj, false);
 	} else if (strcmp(type, "DELETED") == 0) {
-		json_object_put(store_delete(inf->store, store_obj_namespace(obj), store_obj_name(obj)));
+		json_object_put(
+		    store_delete(inf->store, store_obj_namespace(obj), store_obj_name(obj)));
 		informer_route(inf, obj, true);
 	} else {
 		return 0; /* BOOKMARK: the client already advanced the resourceVersion */
@@ -158,8 +159,8 @@ static int informer_list(struct informer *inf, char **rv)
 
 	r = kube_list(inf->c->kube, inf->path, inf->selector, &items, rv, &st);
 	if (r < 0) {
-		log_warn("list failed", "resource", inf->ri->plural, "error", strerror(-r), "message",
-			 st.message);
+		log_warn("list failed", "resource", inf->ri->plural, "error", strerror(-r),
+		         "message", st.message);
 		return r;
 	}
 	r = store_replace(inf->store, items, &removed);
@@ -185,29 +186,29 @@ static int informer_watch(struct informer *inf, char **rv)
 {
 	struct kube_status st = {0};
 	int timeout = INFORMER_WATCH_MIN_S +
-		      (int)(informer_rand(inf) % (INFORMER_WATCH_MAX_S - INFORMER_WATCH_MIN_S + 1));
+	              (int)(informer_rand(inf) % (INFORMER_WATCH_MAX_S - INFORMER_WATCH_MIN_S + 1));
 	int64_t start = now_ms();
 	int r;
 
 	inf->events = 0;
 	r = kube_watch(inf->c->kube, inf->path, inf->selector, rv, timeout, &inf->stop,
-		       informer_on_event, inf, &st);
+	               informer_on_event, inf, &st);
 	if (informer_stopping(inf))
 		return 0;
 	if (r == 0 && inf->events == 0 && now_ms() - start < 1000)
 		r = -EPIPE; /* "very short watch": the server is likely unwell */
 	if (r == -ESTALE) {
 		informer_count(inf, "thurkube_controller_watch_restarts_total",
-			       "Watches ended and restarted, by resource and reason.", "expired");
+		               "Watches ended and restarted, by resource and reason.", "expired");
 		log_info("watch expired, relisting", "resource", inf->ri->plural);
 	} else if (r < 0) {
 		informer_count(inf, "thurkube_controller_watch_restarts_total",
-			       "Watches ended and restarted, by resource and reason.", "error");
+		               "Watches ended and restarted, by resource and reason.", "error");
 		log_warn("watch failed", "resource", inf->ri->plural, "error", strerror(-r),
-			 "message", st.message);
+		         "message", st.message);
 	} else {
 		informer_count(inf, "thurkube_controller_watch_restarts_total",
-			       "Watches ended and restarted, by resource and reason.", "timeout");
+		               "Watches ended and restarted, by resource and reason.", "timeout");
 	}
 	return r;
 }

@@ -28,7 +28,7 @@ void *kmap_get(const struct kmap *m, const char *key);
  * is set to NULL. 0 or -ENOMEM (the map is then unchanged).
  */
 int kmap_put(struct kmap *m, const char *key, void *val, void **old)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /* Remove key; returns its value (the caller releases it) or NULL. */
 void *kmap_del(struct kmap *m, const char *key);
 size_t kmap_len(const struct kmap *m);

@@ -19,7 +19,7 @@ const char *leader_action_name(enum leader_action a)
 }
 
 enum leader_action leader_decide(const struct leader_record *rec, const char *identity,
-				 const struct leader_clock *clk)
+                                 const struct leader_clock *clk)
 {
 	int64_t base;
 
@@ -84,7 +84,8 @@ static const char *spec_str(json_object *spec, const char *field)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(spec, field, &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(spec, field, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -149,8 +150,9 @@ static json_object *lease_skeleton(const char *ns)
 		json_object_put(meta);
 		goto fail;
 	}
-	if (set_str(o, "apiVersion", "coordination.k8s.io/v1") < 0 || set_str(o, "kind", "Lease") < 0 ||
-	    set_str(meta, "name", LEADER_LEASE_NAME) < 0 || set_str(meta, "namespace", ns) < 0)
+	if (set_str(o, "apiVersion", "coordination.k8s.io/v1") < 0 ||
+	    set_str(o, "kind", "Lease") < 0 || set_str(meta, "name", LEADER_LEASE_NAME) < 0 ||
+	    set_str(meta, "namespace", ns) < 0)
 		goto fail;
 	return o;
 fail:
@@ -166,7 +168,8 @@ static json_object *lease_copy(json_object *observed, json_object **spec)
 	if (!json_object_is_type(observed, json_type_object) ||
 	    json_object_deep_copy(observed, &o, NULL) != 0)
 		return NULL;
-	if (!json_object_object_get_ex(o, "spec", &s) || !json_object_is_type(s, json_type_object)) {
+	if (!json_object_object_get_ex(o, "spec", &s) ||
+	    !json_object_is_type(s, json_type_object)) {
 		s = json_object_new_object();
 		if (!s || json_object_object_add(o, "spec", s) < 0) {
 			json_object_put(s);
@@ -179,7 +182,7 @@ static json_object *lease_copy(json_object *observed, json_object **spec)
 }
 
 json_object *leader_build(enum leader_action action, json_object *observed, const char *ns,
-			  const char *identity, int64_t now_ms, int duration_s)
+                          const char *identity, int64_t now_ms, int duration_s)
 {
 	json_object *o = NULL, *spec = NULL;
 	char now[40];
@@ -199,7 +202,8 @@ json_object *leader_build(enum leader_action action, json_object *observed, cons
 		if (!o)
 			goto fail;
 		if (action == LEADER_ACQUIRE)
-			r = set_int(spec, "leaseTransitions", spec_int(spec, "leaseTransitions") + 1);
+			r = set_int(spec, "leaseTransitions",
+			            spec_int(spec, "leaseTransitions") + 1);
 	} else {
 		return NULL;
 	}
@@ -223,8 +227,9 @@ json_object *leader_build_release(json_object *observed, int64_t now_ms)
 	if (!o)
 		return NULL;
 	leader_format_microtime(now_ms, now);
-	if (set_str(spec, "holderIdentity", "") < 0 || set_int(spec, "leaseDurationSeconds", 1) < 0 ||
-	    set_str(spec, "acquireTime", now) < 0 || set_str(spec, "renewTime", now) < 0) {
+	if (set_str(spec, "holderIdentity", "") < 0 ||
+	    set_int(spec, "leaseDurationSeconds", 1) < 0 || set_str(spec, "acquireTime", now) < 0 ||
+	    set_str(spec, "renewTime", now) < 0) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -241,9 +246,9 @@ struct leader {
 	bool started;
 	volatile int stop;
 	volatile int lost;
-	pthread_mutex_t lock;	/* guards the fields below */
-	json_object *observed;	/* last Lease read or written (owned) */
-	char *observed_sig;	/* holder + renewTime of it, for observed_ms */
+	pthread_mutex_t lock;  /* guards the fields below */
+	json_object *observed; /* last Lease read or written (owned) */
+	char *observed_sig;    /* holder + renewTime of it, for observed_ms */
 	int64_t observed_ms;
 	int64_t last_renew_mono; /* now_ms() of the last success; -1 never */
 	uint64_t rng;
@@ -270,7 +275,8 @@ int leader_new(const struct leader_opts *o, struct leader **out)
 	pthread_mutex_init(&le->lock, NULL);
 	if (!le->ns || !le->identity)
 		goto fail;
-	if (kube_path(&b, "coordination.k8s.io", "v1", o->ns, "leases", LEADER_LEASE_NAME, NULL) < 0 ||
+	if (kube_path(&b, "coordination.k8s.io", "v1", o->ns, "leases", LEADER_LEASE_NAME, NULL) <
+	        0 ||
 	    !(le->obj_path = buf_steal(&b)))
 		goto fail;
 	if (kube_path(&b, "coordination.k8s.io", "v1", o->ns, "leases", NULL, NULL) < 0 ||
@@ -310,7 +316,8 @@ static void leader_observe(struct leader *le, json_object *lease)
 	struct buf sig = BUF_INIT(1024);
 
 	if (leader_parse(lease, &rec) == 0 &&
-	    buf_printf(&sig, "%s|%lld", rec.holder ? rec.holder : "", (long long)rec.renew_ms) == 0 &&
+	    buf_printf(&sig, "%s|%lld", rec.holder ? rec.holder : "", (long long)rec.renew_ms) ==
+	        0 &&
 	    (!le->observed_sig || strcmp(le->observed_sig, sig.data) != 0)) {
 		free(le->observed_sig);
 		le->observed_sig = buf_steal(&sig);
@@ -341,7 +348,7 @@ static int leader_write(struct leader *le, enum leader_action a, json_object *ob
 	int r;
 
 	body = leader_build(a, observed, le->ns, le->identity, leader_wall_ms(),
-			    le->o.lease_duration_s);
+	                    le->o.lease_duration_s);
 	if (!body)
 		return -ENOMEM;
 	if (a == LEADER_CREATE)
@@ -350,8 +357,8 @@ static int leader_write(struct leader *le, enum leader_action a, json_object *ob
 		r = kube_update(le->o.kube, le->obj_path, body, &ans, &st);
 	json_object_put(body);
 	if (r < 0) {
-		log_debug("lease write failed", "action", leader_action_name(a), "reason", st.reason,
-			  "message", st.message);
+		log_debug("lease write failed", "action", leader_action_name(a), "reason",
+		          st.reason, "message", st.message);
 		return r;
 	}
 	leader_observe(le, ans);
@@ -415,8 +422,9 @@ static enum leader_action leader_try(struct leader *le, int *err)
 		*err = r;
 		clk.now_ms = leader_wall_ms();
 		/* Unreachable API server: only the deadline can change things. */
-		return clk.leading && leader_ms_since_renew(le) > clk.renew_deadline_ms ? LEADER_LOST
-											 : LEADER_STANDBY;
+		return clk.leading && leader_ms_since_renew(le) > clk.renew_deadline_ms
+		           ? LEADER_LOST
+		           : LEADER_STANDBY;
 	}
 	if (r == 0) {
 		leader_observe(le, lease);
@@ -493,13 +501,14 @@ static void *leader_main(void *arg)
 
 		a = leader_try(le, &err);
 		if (a == LEADER_LOST) {
-			leader_mark_lost(le, err ? "renew deadline passed" : "lease taken by another");
+			leader_mark_lost(le,
+			                 err ? "renew deadline passed" : "lease taken by another");
 			break;
 		}
 		if (err == 0 && a != LEADER_STANDBY) {
 			if (!was) {
 				log_info("became leader", "identity", le->identity, "action",
-					 leader_action_name(a));
+				         leader_action_name(a));
 				leader_set_leading(le, 1);
 			}
 			leader_sleep(le, (int64_t)le->o.retry_period_s * 1000);
@@ -509,7 +518,8 @@ static void *leader_main(void *arg)
 			leader_mark_lost(le, "renew deadline passed");
 			break;
 		}
-		leader_sleep(le, was ? (int64_t)le->o.retry_period_s * 1000 : leader_standby_wait(le));
+		leader_sleep(le,
+		             was ? (int64_t)le->o.retry_period_s * 1000 : leader_standby_wait(le));
 	}
 	return NULL;
 }

@@ -30,10 +30,10 @@
 
 enum leader_action {
 	LEADER_STANDBY = 0, /* someone else holds a valid lease */
-	LEADER_CREATE,	    /* no Lease: create it holding it */
-	LEADER_ACQUIRE,	    /* free or expired: take it over (transitions + 1) */
-	LEADER_RENEW,	    /* ours: renew it */
-	LEADER_LOST,	    /* we led and can no longer: stop writing now */
+	LEADER_CREATE,      /* no Lease: create it holding it */
+	LEADER_ACQUIRE,     /* free or expired: take it over (transitions + 1) */
+	LEADER_RENEW,       /* ours: renew it */
+	LEADER_LOST,        /* we led and can no longer: stop writing now */
 };
 
 const char *leader_action_name(enum leader_action a);
@@ -41,17 +41,17 @@ const char *leader_action_name(enum leader_action a);
 /* What we know of the Lease. */
 struct leader_record {
 	bool exists;
-	const char *holder;	 /* borrowed; NULL or "" = nobody */
-	int64_t duration_s;	 /* leaseDurationSeconds */
-	int64_t renew_ms;	 /* renewTime, ms since the epoch; -1 when unknown */
-	int64_t observed_ms;	 /* wall ms when we first saw this holder+renewTime */
-	int64_t transitions;	 /* leaseTransitions */
+	const char *holder;  /* borrowed; NULL or "" = nobody */
+	int64_t duration_s;  /* leaseDurationSeconds */
+	int64_t renew_ms;    /* renewTime, ms since the epoch; -1 when unknown */
+	int64_t observed_ms; /* wall ms when we first saw this holder+renewTime */
+	int64_t transitions; /* leaseTransitions */
 };
 
 struct leader_clock {
-	int64_t now_ms;		   /* wall clock, ms since the epoch */
-	bool leading;		   /* we currently act as leader */
-	int64_t since_renew_ms;	   /* ms since our last successful renew (when leading) */
+	int64_t now_ms;            /* wall clock, ms since the epoch */
+	bool leading;              /* we currently act as leader */
+	int64_t since_renew_ms;    /* ms since our last successful renew (when leading) */
 	int64_t renew_deadline_ms; /* --renew-deadline */
 };
 
@@ -64,7 +64,7 @@ struct leader_clock {
  *    (it was taken from us), else STANDBY
  */
 enum leader_action leader_decide(const struct leader_record *rec, const char *identity,
-				 const struct leader_clock *clk);
+                                 const struct leader_clock *clk);
 
 /*
  * Pure: read the Lease object lease (borrowed) into rec; rec->holder
@@ -84,7 +84,7 @@ int leader_parse_microtime(const char *s, int64_t *out) TK_MUST_CHECK;
  * CREATE. Returns a new object or NULL (out of memory, bad action).
  */
 json_object *leader_build(enum leader_action action, json_object *observed, const char *ns,
-			  const char *identity, int64_t now_ms, int duration_s);
+                          const char *identity, int64_t now_ms, int duration_s);
 /* Pure: the release body (client-go ReleaseOnCancel): holderIdentity "",
  * leaseDurationSeconds 1, times now, transitions kept. New object or NULL. */
 json_object *leader_build_release(json_object *observed, int64_t now_ms);
@@ -96,7 +96,7 @@ struct leader;
 
 struct leader_opts {
 	struct kube_client *kube; /* borrowed; its timeout should be <= renew deadline / 2 */
-	const char *ns;		  /* the Lease's namespace */
+	const char *ns;           /* the Lease's namespace */
 	const char *identity;
 	int lease_duration_s, renew_deadline_s, retry_period_s;
 	volatile int *leading; /* set to 1 on acquiring, 0 at once on losing */

@@ -58,32 +58,34 @@ struct options {
 	int help;
 };
 
-#define OPT(n, t, e, d, lo, hi, f, h) {n, t, e, d, lo, hi, offsetof(struct options, f), h}
+#define OPT(n, t, e, d, lo, hi, f, h)                                                              \
+	{                                                                                          \
+		n, t, e, d, lo, hi, offsetof(struct options, f), h                                 \
+	}
 static const struct config_opt options_table[] = {
     OPT("kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, kubeconfig,
-	"kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)"),
+        "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)"),
     OPT("namespace", CFG_STRING, "THURKUBE_NAMESPACE", NULL, 0, 0, namespace,
-	"namespace of the leader Lease (default: $POD_NAMESPACE, then the kubeconfig's)"),
+        "namespace of the leader Lease (default: $POD_NAMESPACE, then the kubeconfig's)"),
     OPT("identity", CFG_STRING, "THURKUBE_IDENTITY", NULL, 0, 0, identity,
-	"leader election identity (default: $POD_NAME, then the hostname)"),
+        "leader election identity (default: $POD_NAME, then the hostname)"),
     OPT("lease-duration", CFG_INT, "THURKUBE_LEASE_DURATION", "15", 2, 3600, lease_duration,
-	"seconds a standby waits before taking over an unrenewed lease"),
+        "seconds a standby waits before taking over an unrenewed lease"),
     OPT("renew-deadline", CFG_INT, "THURKUBE_RENEW_DEADLINE", "10", 1, 3600, renew_deadline,
-	"seconds the leader keeps trying to renew before giving up"),
+        "seconds the leader keeps trying to renew before giving up"),
     OPT("retry-period", CFG_INT, "THURKUBE_RETRY_PERIOD", "2", 1, 600, retry_period,
-	"seconds between leader election attempts"),
-    OPT("workers", CFG_INT, "THURKUBE_WORKERS", "2", 1, 64, workers,
-	"concurrent reconciles"),
+        "seconds between leader election attempts"),
+    OPT("workers", CFG_INT, "THURKUBE_WORKERS", "2", 1, 64, workers, "concurrent reconciles"),
     OPT("resync-seconds", CFG_INT, "THURKUBE_RESYNC_SECONDS", "600", 10, 604800, resync_seconds,
-	"re-enqueue every AgentJob, AgentRole and ClusterAccess this often"),
+        "re-enqueue every AgentJob, AgentRole and ClusterAccess this often"),
     OPT("health-port", CFG_INT, "THURKUBE_HEALTH_PORT", "8080", 1, 65535, health_port,
-	"plain-HTTP port of /healthz, /readyz and /metrics"),
+        "plain-HTTP port of /healthz, /readyz and /metrics"),
     OPT("log-level", CFG_LEVEL, "THURKUBE_LOG_LEVEL", "info", 0, 0, log_level,
-	"debug, info, warn or error"),
+        "debug, info, warn or error"),
     OPT("api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "10000", 100, 300000, api_timeout_ms,
-	"timeout of every non-watch API request"),
+        "timeout of every non-watch API request"),
     OPT("shutdown-grace-seconds", CFG_INT, "THURKUBE_SHUTDOWN_GRACE_SECONDS", "20", 0, 3600,
-	shutdown_grace_seconds, "on SIGTERM, how long in-flight reconciles may take to finish"),
+        shutdown_grace_seconds, "on SIGTERM, how long in-flight reconciles may take to finish"),
     OPT("crd", CFG_BOOL, NULL, "false", 0, 0, crd, "print the CustomResourceDefinitions and exit"),
     OPT("version", CFG_BOOL, NULL, "false", 0, 0, version, "print the version and exit"),
     OPT("help", CFG_BOOL, NULL, "false", 0, 0, help, "print this help and exit"),
@@ -133,11 +135,11 @@ static void observe_api(void *ud, const char *verb, long code, double seconds)
 
 	snprintf(cbuf, sizeof(cbuf), "%ld", code);
 	metrics_counter_add(m, "thurkube_controller_api_requests_total",
-			    "Kubernetes API requests by verb and HTTP code (0: no answer).",
-			    metrics_labels(&l, "verb", verb, "code", cbuf, (const char *)NULL), 1);
+	                    "Kubernetes API requests by verb and HTTP code (0: no answer).",
+	                    metrics_labels(&l, "verb", verb, "code", cbuf, (const char *)NULL), 1);
 	metrics_observe(m, "thurkube_controller_api_request_duration_seconds",
-			"Kubernetes API request latency by verb.",
-			metrics_labels(&l, "verb", verb, (const char *)NULL), seconds);
+	                "Kubernetes API request latency by verb.",
+	                metrics_labels(&l, "verb", verb, (const char *)NULL), seconds);
 	buf_free(&l);
 }
 
@@ -148,29 +150,32 @@ static int load_options(struct runtime *rt, int argc, char **argv, int *exit_cod
 	int rest, r;
 
 	r = config_parse(options_table, TK_ARRAY_LEN(options_table), argc, argv, 1, &rt->opt, &rest,
-			 &err);
+	                 &err);
 	if (r == 0 && rest < argc) {
 		buf_reset(&err);
-		r = buf_printf(&err, "unexpected argument \"%s\"", argv[rest]) < 0 ? -ENOMEM : -EINVAL;
+		r = buf_printf(&err, "unexpected argument \"%s\"", argv[rest]) < 0 ? -ENOMEM
+		                                                                   : -EINVAL;
 	}
 	if (r == 0 && rt->opt.renew_deadline >= rt->opt.lease_duration) {
-		r = buf_puts(&err, "--renew-deadline: must be less than --lease-duration") < 0 ? -ENOMEM
-											    : -EINVAL;
+		r = buf_puts(&err, "--renew-deadline: must be less than --lease-duration") < 0
+		        ? -ENOMEM
+		        : -EINVAL;
 	}
 	if (r == 0 && rt->opt.renew_deadline * 10 <= rt->opt.retry_period * 12) {
 		r = buf_puts(&err, "--renew-deadline: must be more than 1.2 x --retry-period") < 0
-			? -ENOMEM
-			: -EINVAL;
+		        ? -ENOMEM
+		        : -EINVAL;
 	}
 	if (r < 0) {
-		fprintf(stderr, "thurkube-controller: %s\n", err.data ? err.data : "bad configuration");
+		fprintf(stderr, "thurkube-controller: %s\n",
+		        err.data ? err.data : "bad configuration");
 		*exit_code = 2;
 		goto out;
 	}
 	*exit_code = -1;
 	if (rt->opt.help) {
 		config_usage(stdout, "thurkube-controller [flags]", options_table,
-			     TK_ARRAY_LEN(options_table));
+		             TK_ARRAY_LEN(options_table));
 		*exit_code = 0;
 	} else if (rt->opt.version) {
 		printf("thurkube-controller %s\n", THURKUBE_VERSION);
@@ -180,7 +185,8 @@ static int load_options(struct runtime *rt, int argc, char **argv, int *exit_cod
 		if (r == 0 && fwrite(crds.data, 1, crds.len, stdout) != crds.len)
 			r = -EIO;
 		if (r < 0)
-			fprintf(stderr, "thurkube-controller: cannot render CRDs: %s\n", strerror(-r));
+			fprintf(stderr, "thurkube-controller: cannot render CRDs: %s\n",
+			        strerror(-r));
 		*exit_code = r < 0 ? 1 : 0;
 	}
 out:
@@ -227,8 +233,8 @@ static int setup_kube(struct runtime *rt)
 	if (gethostname(rt->host, sizeof(rt->host) - 1) < 0)
 		rt->host[0] = '\0';
 	rt->cfg.field_manager = "thurkube";
-	rt->cfg.namespace = first_set(rt->opt.namespace,
-				      first_set(getenv("POD_NAMESPACE"), kubecfg_namespace(rt->kcfg)));
+	rt->cfg.namespace = first_set(
+	    rt->opt.namespace, first_set(getenv("POD_NAMESPACE"), kubecfg_namespace(rt->kcfg)));
 	rt->cfg.identity = first_set(rt->opt.identity, first_set(getenv("POD_NAME"), rt->host));
 	rt->cfg.workers = (int)rt->opt.workers;
 	rt->cfg.resync_seconds = (int)rt->opt.resync_seconds;
@@ -303,9 +309,9 @@ static void record_reconcile(struct ctl *c, const char *kind, const char *result
 
 	metrics_labels(&l, "kind", kind, "result", result, (const char *)NULL);
 	metrics_counter_add(c->metrics, "thurkube_controller_reconcile_total",
-			    "Reconciles by kind and result (success, requeue, error).", l.data, 1);
+	                    "Reconciles by kind and result (success, requeue, error).", l.data, 1);
 	metrics_observe(c->metrics, "thurkube_controller_reconcile_duration_seconds",
-			"Reconcile duration by kind and result.", l.data, secs);
+	                "Reconcile duration by kind and result.", l.data, secs);
 	buf_free(&l);
 }
 
@@ -328,8 +334,8 @@ static void process_key(struct ctl *c, const char *key)
 	if (r < 0) {
 		result = "error";
 		qr = queue_add_rate_limited(c->queue, key, NULL);
-		log_warn("reconcile failed", "kind", ctl_res_info(kind)->kind, "namespace", ns, "name",
-			 name, "error", strerror(-r));
+		log_warn("reconcile failed", "kind", ctl_res_info(kind)->kind, "namespace", ns,
+		         "name", name, "error", strerror(-r));
 	} else if (r > 0) {
 		result = "requeue";
 		queue_forget(c->queue, key);
@@ -348,10 +354,13 @@ out:
 static void *worker_main(void *arg)
 {
 	struct runtime *rt = arg;
+	int64_t deadline_ms = (int64_t)rt->cfg.renew_deadline_s * 1000;
 	char *key;
 
 	while (queue_get(rt->c.queue, -1, &key) == 0) {
-		if (ctl_may_write(&rt->c))
+		/* Also check the renew age ourselves: after a stall (SIGSTOP,
+		 * a frozen VM) a worker may wake before the supervisor does. */
+		if (ctl_may_write(&rt->c) && leader_ms_since_renew(rt->leader) <= deadline_ms)
 			process_key(&rt->c, key);
 		queue_done(rt->c.queue, key);
 		free(key);
@@ -470,7 +479,8 @@ static int shutdown_gracefully(struct runtime *rt)
 	if (!drained) {
 		/* A reconcile is still running: releasing now could let a
 		 * successor write concurrently; let the lease expire instead. */
-		log_warn("reconciles still running after the grace period; not releasing the lease");
+		log_warn(
+		    "reconciles still running after the grace period; not releasing the lease");
 		fflush(stderr);
 		_exit(0);
 	}
@@ -540,7 +550,7 @@ static int run(struct runtime *rt)
 	if (r < 0)
 		return r;
 	log_info("starting", "version", THURKUBE_VERSION, "identity", rt->cfg.identity, "namespace",
-		 rt->cfg.namespace, "server", kubecfg_server(rt->kcfg));
+	         rt->cfg.namespace, "server", kubecfg_server(rt->kcfg));
 	r = setup_informers(rt);
 	if (r < 0) {
 		log_error("cannot start informers", "error", strerror(-r));

@@ -27,11 +27,11 @@ struct queue {
 	char **fifo; /* ring buffer of owned keys */
 	size_t head, len, cap;
 
-	struct kmap *dirty;	 /* queued or to be re-queued on done */
+	struct kmap *dirty;      /* queued or to be re-queued on done */
 	struct kmap *processing; /* handed out, not done yet */
-	struct kmap *failures;	 /* key -> (intptr_t)count */
-	struct kmap *waiting;	 /* key -> struct waiter * */
-	struct waiter **heap;	 /* min-heap on due */
+	struct kmap *failures;   /* key -> (intptr_t)count */
+	struct kmap *waiting;    /* key -> struct waiter * */
+	struct waiter **heap;    /* min-heap on due */
 	size_t nheap, capheap;
 
 	uint64_t adds, retries;
@@ -422,7 +422,8 @@ void queue_done(struct queue *q, const char *key)
 		if (fifo_push(q, key) == 0)
 			pthread_cond_signal(&q->cond);
 		else
-			kmap_del(q->dirty, key); /* lost for now; the next event or resync adds it */
+			kmap_del(q->dirty,
+			         key); /* lost for now; the next event or resync adds it */
 	}
 	pthread_mutex_unlock(&q->lock);
 }

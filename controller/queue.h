@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define QUEUE_BACKOFF_BASE_MS 5
-#define QUEUE_BACKOFF_MAX_MS (1000LL * 1000)
+#define QUEUE_BACKOFF_MAX_MS  (1000LL * 1000)
 
 /* Returns "now" in milliseconds on a monotonic scale. */
 typedef int64_t (*queue_clock_fn)(void *ud);
@@ -32,10 +32,10 @@ typedef int64_t (*queue_clock_fn)(void *ud);
 struct queue;
 
 struct queue_stats {
-	size_t depth;	  /* keys ready to be taken */
-	size_t delayed;	  /* keys waiting for their time */
+	size_t depth;   /* keys ready to be taken */
+	size_t delayed; /* keys waiting for their time */
 	size_t processing;
-	uint64_t adds;	  /* keys that entered the queue (not merged duplicates) */
+	uint64_t adds;    /* keys that entered the queue (not merged duplicates) */
 	uint64_t retries; /* queue_add_rate_limited calls */
 };
 

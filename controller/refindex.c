@@ -59,9 +59,12 @@ static const struct {
 	const char *kind;
 	bool list;
 } ref_fields[] = {
-    {"runtimeRef", "AgentRuntime", false},	   {"authRef", "AgentAuth", false},
-    {"roleRef", "AgentRole", false},		   {"skillRef", "AgentSkill", false},
-    {"clusterAccessRef", "ClusterAccess", false}, {"mcpServerRefs", "McpServer", true},
+    {"runtimeRef", "AgentRuntime", false},
+    {"authRef", "AgentAuth", false},
+    {"roleRef", "AgentRole", false},
+    {"skillRef", "AgentSkill", false},
+    {"clusterAccessRef", "ClusterAccess", false},
+    {"mcpServerRefs", "McpServer", true},
     {"repositoryRefs", "Repository", true},
 };
 
@@ -149,7 +152,7 @@ static int rev_add(struct refindex *ix, const char *ref, const char *aj_key)
 
 /* Point aj_key at refs (taken; NULL to forget); returns the old list. */
 static int refindex_swap(struct refindex *ix, const char *aj_key, struct strlist *refs,
-			 struct strlist **old_out)
+                         struct strlist **old_out)
 {
 	struct strlist *old = kmap_get(ix->fwd, aj_key);
 	size_t i;
@@ -180,7 +183,7 @@ undo:
 }
 
 int refindex_update(struct refindex *ix, const char *ns, const char *name, json_object *aj,
-		    struct strlist *prev)
+                    struct strlist *prev)
 {
 	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
 	struct strlist *refs = NULL, *old = NULL;

@@ -39,7 +39,7 @@ int refindex_refs_of(json_object *aj, struct strlist *out) TK_MUST_CHECK;
  * a user. 0 or -ENOMEM (the index then keeps the old entry).
  */
 int refindex_update(struct refindex *ix, const char *ns, const char *name, json_object *aj,
-		    struct strlist *prev) TK_MUST_CHECK;
+                    struct strlist *prev) TK_MUST_CHECK;
 
 /* Append the "ns/name" keys of the AgentJobs naming ref_key to out. 0 or -ENOMEM. */
 int refindex_lookup(struct refindex *ix, const char *ref_key, struct strlist *out) TK_MUST_CHECK;

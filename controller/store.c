@@ -49,7 +49,8 @@ static const char *meta_str(json_object *obj, const char *field)
 	json_object *meta, *v;
 
 	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
-	    !json_object_object_get_ex(meta, field, &v) || !json_object_is_type(v, json_type_string))
+	    !json_object_object_get_ex(meta, field, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	return json_object_get_string(v);
 }
@@ -126,9 +127,21 @@ out:
 
 struct list_walk {
 	const char *ns;
+	const char *label, *value; /* both NULL: no label filter */
 	json_object *arr;
 	int err;
 };
+
+static bool has_label(json_object *obj, const char *label, const char *value)
+{
+	json_object *meta, *labels, *v;
+
+	return json_object_object_get_ex(obj, "metadata", &meta) &&
+	       json_object_object_get_ex(meta, "labels", &labels) &&
+	       json_object_object_get_ex(labels, label, &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), value) == 0;
+}
 
 static int store_list_one(void *ud, const char *key, void *val)
 {
@@ -137,6 +150,8 @@ static int store_list_one(void *ud, const char *key, void *val)
 
 	(void)key;
 	if (w->ns && strcmp(store_obj_namespace(val), w->ns) != 0)
+		return 0;
+	if (w->label && !has_label(val, w->label, w->value))
 		return 0;
 	copy = store_copy(val);
 	if (!copy || json_object_array_add(w->arr, copy) < 0) {
@@ -147,9 +162,10 @@ static int store_list_one(void *ud, const char *key, void *val)
 	return 0;
 }
 
-json_object *store_list(struct store *s, const char *ns)
+static json_object *store_list_filtered(struct store *s, const char *ns, const char *label,
+                                        const char *value)
 {
-	struct list_walk w = {ns, json_object_new_array(), 0};
+	struct list_walk w = {ns, label, value, json_object_new_array(), 0};
 
 	if (!w.arr)
 		return NULL;
@@ -161,6 +177,18 @@ json_object *store_list(struct store *s, const char *ns)
 		return NULL;
 	}
 	return w.arr;
+}
+
+json_object *store_list(struct store *s, const char *ns)
+{
+	return store_list_filtered(s, ns, NULL, NULL);
+}
+
+json_object *store_list_label(struct store *s, const char *ns, const char *label, const char *value)
+{
+	if (!label || !value)
+		return json_object_new_array();
+	return store_list_filtered(s, ns, label, value);
 }
 
 int store_upsert(struct store *s, json_object *obj, json_object **old)

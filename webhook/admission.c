@@ -366,7 +366,14 @@ static json_object *adm_status(const struct admission_verdict *v)
 		r = adm_add_str(st, "message", msg.data);
 	if (r == 0)
 		r = adm_add_str(st, "reason", v->reason);
-	if (r == 0 && v->errs && v->errs->n) {
+	/*
+	 * kubectl renders an Invalid (422) status that has details as "The
+	 * AgentJob \"x\" is invalid[: causes]", dropping the apiserver's
+	 * "admission webhook ... denied the request: ..." message. That message
+	 * already lists every field error, so 422 denials carry no details and
+	 * kubectl prints the webhook's own words.
+	 */
+	if (r == 0 && v->errs && v->errs->n && v->code != 422) {
 		det = json_object_new_object();
 		causes = json_object_new_array();
 		r = det && causes ? 0 : -ENOMEM;

@@ -28,12 +28,11 @@ static const struct {
     {"other, exactly at expiry: standby", true, "b", 15, NOW - 15000, NOW, false, 0,
      LEADER_STANDBY},
     {"other, expired: take over", true, "b", 15, NOW - 15001, NOW, false, 0, LEADER_ACQUIRE},
-    {"other, long expired: take over", true, "b", 15, NOW - 3600000, NOW, false, 0,
-     LEADER_ACQUIRE},
-    {"other, renewTime unreadable, seen recently: standby", true, "b", 15, -1, NOW - 5000,
-     false, 0, LEADER_STANDBY},
-    {"other, renewTime unreadable, unchanged for long: take over", true, "b", 15, -1,
-     NOW - 16000, false, 0, LEADER_ACQUIRE},
+    {"other, long expired: take over", true, "b", 15, NOW - 3600000, NOW, false, 0, LEADER_ACQUIRE},
+    {"other, renewTime unreadable, seen recently: standby", true, "b", 15, -1, NOW - 5000, false, 0,
+     LEADER_STANDBY},
+    {"other, renewTime unreadable, unchanged for long: take over", true, "b", 15, -1, NOW - 16000,
+     false, 0, LEADER_ACQUIRE},
     {"ours: renew", true, "a", 15, NOW - 2000, NOW, true, 2000, LEADER_RENEW},
     {"ours after a restart, not leading yet: renew", true, "a", 15, NOW - 2000, NOW, false, 0,
      LEADER_RENEW},
@@ -41,8 +40,7 @@ static const struct {
      LEADER_LOST},
     {"ours, renew deadline exactly: renew", true, "a", 15, NOW - 10000, NOW, true, 10000,
      LEADER_RENEW},
-    {"taken by other while we led: lost", true, "b", 15, NOW - 500, NOW, true, 2000,
-     LEADER_LOST},
+    {"taken by other while we led: lost", true, "b", 15, NOW - 500, NOW, true, 2000, LEADER_LOST},
     {"deadline missed beats a missing lease: lost", false, NULL, 0, -1, 0, true, 12000,
      LEADER_LOST},
     {"leading, lease deleted within deadline: create", false, NULL, 0, -1, 0, true, 2000,
@@ -67,7 +65,7 @@ START_TEST(test_decide)
 	enum leader_action got = leader_decide(&rec, "a", &clk);
 
 	ck_assert_msg(got == decide_table[_i].want, "%s: got %s, want %s", decide_table[_i].name,
-		      leader_action_name(got), leader_action_name(decide_table[_i].want));
+	              leader_action_name(got), leader_action_name(decide_table[_i].want));
 }
 END_TEST
 

@@ -25,8 +25,9 @@ static const char *name_of(json_object *o)
 START_TEST(test_store_basic)
 {
 	struct store *s = store_new();
-	json_object *a = parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\","
-			       "\"managedFields\":[{\"manager\":\"kubectl\"}]},\"spec\":{\"x\":1}}");
+	json_object *a =
+	    parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\","
+	          "\"managedFields\":[{\"manager\":\"kubectl\"}]},\"spec\":{\"x\":1}}");
 	json_object *got, *meta, *old = NULL;
 
 	ck_assert_int_eq(store_upsert(s, a, &old), 0);
@@ -48,13 +49,14 @@ START_TEST(test_store_basic)
 	ck_assert_ptr_null(store_get(s, "ns1", NULL));
 
 	/* Update returns the previous object. */
-	got = parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\",\"resourceVersion\":\"2\"}}");
+	got = parse(
+	    "{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\",\"resourceVersion\":\"2\"}}");
 	ck_assert_int_eq(store_upsert(s, got, &old), 0);
 	json_object_put(got);
 	ck_assert_ptr_nonnull(old);
-	ck_assert_int_eq(json_object_get_int(json_object_object_get(
-			     json_object_object_get(old, "spec"), "x")),
-			 1);
+	ck_assert_int_eq(
+	    json_object_get_int(json_object_object_get(json_object_object_get(old, "spec"), "x")),
+	    1);
 	json_object_put(old);
 	ck_assert_uint_eq(store_len(s), 1);
 
@@ -100,8 +102,8 @@ START_TEST(test_store_replace)
 	struct strlist keys = {0};
 
 	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\"}},"
-		      "{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"b\"}},"
-		      "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\"}}]");
+	              "{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"b\"}},"
+	              "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\"}}]");
 	ck_assert_int_eq(store_replace(s, items, &removed), 0);
 	ck_assert_uint_eq(json_object_array_length(removed), 0);
 	json_object_put(removed);
@@ -119,10 +121,28 @@ START_TEST(test_store_replace)
 	ck_assert(strlist_contains(&keys, "ns2/c"));
 	strlist_free(&keys);
 
+	/* Label filter. */
+	items = parse(
+	    "[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\",\"labels\":{\"o\":\"x\"}}},"
+	    "{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"b\",\"labels\":{\"o\":\"y\"}}},"
+	    "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\",\"labels\":{\"o\":\"x\"}}}]");
+	ck_assert_int_eq(store_replace(s, items, NULL), 0);
+	json_object_put(items);
+	list = store_list_label(s, "ns1", "o", "x");
+	ck_assert_uint_eq(json_object_array_length(list), 1);
+	ck_assert_str_eq(name_of(json_object_array_get_idx(list, 0)), "a");
+	json_object_put(list);
+	list = store_list_label(s, NULL, "o", "x");
+	ck_assert_uint_eq(json_object_array_length(list), 2);
+	json_object_put(list);
+	list = store_list_label(s, NULL, "other", "x");
+	ck_assert_uint_eq(json_object_array_length(list), 0);
+	json_object_put(list);
+
 	/* Relist: b vanished, d appeared. */
 	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\"}},"
-		      "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\"}},"
-		      "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"d\"}}]");
+	              "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"c\"}},"
+	              "{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"d\"}}]");
 	ck_assert_int_eq(store_replace(s, items, &removed), 0);
 	json_object_put(items);
 	ck_assert_uint_eq(json_object_array_length(removed), 1);
@@ -153,8 +173,8 @@ START_TEST(test_store_many)
 	for (i = 0; i < 5000; i++) {
 		json_object *o;
 
-		snprintf(buf, sizeof(buf), "{\"metadata\":{\"namespace\":\"ns%d\",\"name\":\"n%d\"}}",
-			 i % 7, i);
+		snprintf(buf, sizeof(buf),
+		         "{\"metadata\":{\"namespace\":\"ns%d\",\"name\":\"n%d\"}}", i % 7, i);
 		o = parse(buf);
 		ck_assert_int_eq(store_upsert(s, o, NULL), 0);
 		json_object_put(o);
@@ -181,9 +201,9 @@ static const char *aj_full =
 START_TEST(test_refs_of)
 {
 	static const char *const want[] = {
-	    "AgentRuntime/team/claude", "AgentAuth/team/key",	"AgentRole/team/dev",
-	    "AgentSkill/team/review",	"ClusterAccess/team/reader", "McpServer/team/gh",
-	    "McpServer/team/fs",	"Repository/team/app",
+	    "AgentRuntime/team/claude", "AgentAuth/team/key",        "AgentRole/team/dev",
+	    "AgentSkill/team/review",   "ClusterAccess/team/reader", "McpServer/team/gh",
+	    "McpServer/team/fs",        "Repository/team/app",
 	};
 	json_object *aj = parse(aj_full);
 	struct strlist refs = {0};
@@ -198,7 +218,7 @@ START_TEST(test_refs_of)
 
 	/* Wrong types and empty names are skipped, not fatal. */
 	aj = parse("{\"metadata\":{\"namespace\":\"t\",\"name\":\"x\"},\"spec\":{\"runtimeRef\":7,"
-		   "\"authRef\":\"\",\"mcpServerRefs\":\"gh\",\"repositoryRefs\":[1,\"r\"]}}");
+	           "\"authRef\":\"\",\"mcpServerRefs\":\"gh\",\"repositoryRefs\":[1,\"r\"]}}");
 	ck_assert_int_eq(refindex_refs_of(aj, &refs), 0);
 	ck_assert_uint_eq(refs.n, 1);
 	ck_assert_str_eq(refs.v[0], "Repository/t/r");
@@ -223,9 +243,9 @@ START_TEST(test_refindex)
 	struct refindex *ix = refindex_new();
 	json_object *a = parse(aj_full);
 	json_object *b = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"other\"},"
-			       "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	                       "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
 	json_object *a2 = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly\"},"
-				"\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	                        "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
 	struct strlist prev = {0};
 
 	ck_assert_int_eq(refindex_update(ix, "team", "nightly", a, &prev), 0);
@@ -324,7 +344,7 @@ static void setup_ctl(struct ctl *c)
 {
 	json_object *a = parse(aj_full);
 	json_object *b = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"other\"},"
-			       "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	                       "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
 	struct strlist keys = {0};
 
 	memset(c, 0, sizeof(*c));
@@ -344,54 +364,91 @@ static const struct {
 	bool deleted;
 	const char *want[4];
 } route_table[] = {
-    {"runtime used by two", RES_AGENTRUNTIME,
-     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"claude\"}}", false,
+    {"runtime used by two",
+     RES_AGENTRUNTIME,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"claude\"}}",
+     false,
      {"AgentJob/team/nightly", "AgentJob/team/other"}},
-    {"runtime in another namespace", RES_AGENTRUNTIME,
-     "{\"metadata\":{\"namespace\":\"prod\",\"name\":\"claude\"}}", false, {NULL}},
-    {"mcp server", RES_MCPSERVER, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"fs\"}}",
-     true, {"AgentJob/team/nightly"}},
-    {"repository", RES_REPOSITORY, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"app\"}}",
-     false, {"AgentJob/team/nightly"}},
-    {"auth", RES_AGENTAUTH, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"key\"}}", false,
+    {"runtime in another namespace",
+     RES_AGENTRUNTIME,
+     "{\"metadata\":{\"namespace\":\"prod\",\"name\":\"claude\"}}",
+     false,
+     {NULL}},
+    {"mcp server",
+     RES_MCPSERVER,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"fs\"}}",
+     true,
      {"AgentJob/team/nightly"}},
-    {"skill unused", RES_AGENTSKILL, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
-     false, {NULL}},
-    {"role: itself and users", RES_AGENTROLE,
-     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"ops\"}}", false,
+    {"repository",
+     RES_REPOSITORY,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"app\"}}",
+     false,
+     {"AgentJob/team/nightly"}},
+    {"auth",
+     RES_AGENTAUTH,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"key\"}}",
+     false,
+     {"AgentJob/team/nightly"}},
+    {"skill unused",
+     RES_AGENTSKILL,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
+     false,
+     {NULL}},
+    {"role: itself and users",
+     RES_AGENTROLE,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"ops\"}}",
+     false,
      {"AgentRole/team/ops", "AgentJob/team/other"}},
-    {"unused role: itself", RES_AGENTROLE,
-     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"none\"}}", false, {"AgentRole/team/none"}},
-    {"cluster access: itself and users", RES_CLUSTERACCESS,
-     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"reader\"}}", true,
+    {"unused role: itself",
+     RES_AGENTROLE,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"none\"}}",
+     false,
+     {"AgentRole/team/none"}},
+    {"cluster access: itself and users",
+     RES_CLUSTERACCESS,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"reader\"}}",
+     true,
      {"ClusterAccess/team/reader", "AgentJob/team/nightly"}},
-    {"job with owner labels", RES_JOB,
+    {"job with owner labels",
+     RES_JOB,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly-abc\",\"labels\":{"
      "\"thurkube.thurbeen.eu/agentjob\":\"nightly\","
      "\"thurkube.thurbeen.eu/agentjob-namespace\":\"team\"}}}",
-     false, {"AgentJob/team/nightly"}},
-    {"configmap without namespace label", RES_CONFIGMAP,
+     false,
+     {"AgentJob/team/nightly"}},
+    {"configmap without namespace label",
+     RES_CONFIGMAP,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"n-config\",\"labels\":{"
      "\"thurkube.thurbeen.eu/agentjob\":\"n\"}}}",
-     true, {"AgentJob/team/n"}},
-    {"child without labels", RES_PVC, "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
-     false, {NULL}},
-    {"cluster role", RES_CLUSTERROLE,
+     true,
+     {"AgentJob/team/n"}},
+    {"child without labels",
+     RES_PVC,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
+     false,
+     {NULL}},
+    {"cluster role",
+     RES_CLUSTERROLE,
      "{\"metadata\":{\"name\":\"thurkube-1234\",\"labels\":{"
      "\"thurkube.thurbeen.eu/clusteraccess\":\"reader\","
      "\"thurkube.thurbeen.eu/clusteraccess-namespace\":\"team\"}}}",
-     true, {"ClusterAccess/team/reader"}},
-    {"cluster role binding", RES_CLUSTERROLEBINDING,
+     true,
+     {"ClusterAccess/team/reader"}},
+    {"cluster role binding",
+     RES_CLUSTERROLEBINDING,
      "{\"metadata\":{\"name\":\"thurkube-b\",\"labels\":{"
      "\"thurkube.thurbeen.eu/agentjob\":\"nightly\","
      "\"thurkube.thurbeen.eu/agentjob-namespace\":\"team\","
      "\"thurkube.thurbeen.eu/clusteraccess\":\"reader\","
      "\"thurkube.thurbeen.eu/clusteraccess-namespace\":\"team\"}}}",
-     false, {"AgentJob/team/nightly", "ClusterAccess/team/reader"}},
-    {"cluster role without namespace label", RES_CLUSTERROLE,
+     false,
+     {"AgentJob/team/nightly", "ClusterAccess/team/reader"}},
+    {"cluster role without namespace label",
+     RES_CLUSTERROLE,
      "{\"metadata\":{\"name\":\"thurkube-1234\",\"labels\":{"
      "\"thurkube.thurbeen.eu/clusteraccess\":\"reader\"}}}",
-     false, {NULL}},
+     false,
+     {NULL}},
 };
 
 START_TEST(test_route)
@@ -402,10 +459,11 @@ START_TEST(test_route)
 	size_t n = 0, i;
 
 	setup_ctl(&c);
-	ck_assert_int_eq(ctl_route(&c, route_table[_i].res, obj, route_table[_i].deleted, &keys), 0);
+	ck_assert_int_eq(ctl_route(&c, route_table[_i].res, obj, route_table[_i].deleted, &keys),
+	                 0);
 	for (i = 0; i < 4 && route_table[_i].want[i]; i++, n++)
 		ck_assert_msg(strlist_contains(&keys, route_table[_i].want[i]), "%s: missing %s",
-			      route_table[_i].what, route_table[_i].want[i]);
+		              route_table[_i].what, route_table[_i].want[i]);
 	ck_assert_msg(keys.n == n, "%s: %zu keys, want %zu", route_table[_i].what, keys.n, n);
 	strlist_free(&keys);
 	json_object_put(obj);
@@ -417,7 +475,7 @@ START_TEST(test_route_agentjob_change)
 {
 	struct ctl c;
 	json_object *obj = parse("{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly\"},"
-				 "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
+	                         "\"spec\":{\"runtimeRef\":\"claude\",\"roleRef\":\"ops\"}}");
 	struct strlist keys = {0}, users = {0};
 
 	setup_ctl(&c);
@@ -434,7 +492,7 @@ START_TEST(test_route_agentjob_change)
 	ck_assert_uint_eq(users.n, 2);
 	strlist_free(&users);
 	ck_assert_int_eq(ctl_agentjobs_referencing(&c, RES_CLUSTERACCESS, "team", "reader", &users),
-			 0);
+	                 0);
 	ck_assert_uint_eq(users.n, 0);
 
 	/* Deleted: itself and its role. */
