@@ -164,7 +164,8 @@ static int array_insert(json_object *arr, size_t idx, json_object *value)
 	if (json_object_array_add(arr, NULL) < 0)
 		return -ENOMEM;
 	for (i = n; i > idx; i--)
-		json_object_array_put_idx(arr, i, json_object_get(json_object_array_get_idx(arr, i - 1)));
+		json_object_array_put_idx(arr, i,
+		                          json_object_get(json_object_array_get_idx(arr, i - 1)));
 	json_object_array_put_idx(arr, idx, value);
 	return 0;
 }
@@ -188,7 +189,7 @@ static json_object *member(json_object *parent, const char *tok, bool *found)
 }
 
 static int apply_add(json_object **doc, json_object *parent, const char *tok, json_object *value,
-		     bool replace)
+                     bool replace)
 {
 	bool found;
 	size_t idx;
@@ -258,7 +259,8 @@ static int apply_op(json_object **doc, json_object *op)
 	char *tok = NULL;
 	int r;
 
-	if (!json_object_is_type(op, json_type_object) || !json_object_object_get_ex(op, "op", &jop) ||
+	if (!json_object_is_type(op, json_type_object) ||
+	    !json_object_object_get_ex(op, "op", &jop) ||
 	    !json_object_is_type(jop, json_type_string) ||
 	    !json_object_object_get_ex(op, "path", &jpath) ||
 	    !json_object_is_type(jpath, json_type_string))

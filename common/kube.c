@@ -71,7 +71,7 @@ static void share_unlock(CURL *h, curl_lock_data d, void *ud)
 }
 
 int kube_client_new(struct kube_config *cfg, const char *user_agent, long timeout_ms,
-		    struct kube_client **out)
+                    struct kube_client **out)
 {
 	struct kube_client *c;
 	size_t i;
@@ -96,7 +96,8 @@ int kube_client_new(struct kube_config *cfg, const char *user_agent, long timeou
 	    curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
 	    curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
 	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+	        CURLSHE_OK) {
 		kube_client_free(c);
 		return -ENOMEM;
 	}
@@ -176,8 +177,8 @@ static int esc_append(struct buf *b, const char *s)
 	for (; *s && r == 0; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
 			r = buf_append(b, s, 1);
 		} else {
 			char e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
@@ -199,7 +200,7 @@ static int seg(struct buf *b, const char *s)
 }
 
 int kube_path(struct buf *out, const char *group, const char *version, const char *ns,
-	      const char *plural, const char *name, const char *sub)
+              const char *plural, const char *name, const char *sub)
 {
 	size_t mark = out->len;
 	int r;
@@ -275,7 +276,7 @@ static int errno_for(long code, const char *reason)
 }
 
 static void status_set(struct kube_status *st, long code, const char *reason, const char *msg,
-		       size_t msglen)
+                       size_t msglen)
 {
 	if (!st)
 		return;
@@ -311,7 +312,8 @@ static json_object *parse_json(const char *p, size_t n, json_tokener *tok)
 	o = json_tokener_parse_ex(tok, p, (int)n);
 	end = json_tokener_get_parse_end(tok);
 	if (o && json_tokener_get_error(tok) == json_tokener_success)
-		while (end < n && (p[end] == ' ' || p[end] == '\n' || p[end] == '\r' || p[end] == '\t'))
+		while (end < n &&
+		       (p[end] == ' ' || p[end] == '\n' || p[end] == '\r' || p[end] == '\t'))
 			end++;
 	if (!o || json_tokener_get_error(tok) != json_tokener_success || end != n) {
 		json_object_put(o);
@@ -360,7 +362,8 @@ static int status_from_body(struct kube_status *st, long code, const struct buf 
 		int k = snprintf(text, sizeof(text), "HTTP %ld: ", code);
 
 		for (i = 0; i < n; i++) /* keep it one printable line */
-			text[k + (int)i] = (body->data[i] >= 0x20 && body->data[i] < 0x7f) ? body->data[i] : ' ';
+			text[k + (int)i] =
+			    (body->data[i] >= 0x20 && body->data[i] < 0x7f) ? body->data[i] : ' ';
 		text[k + (int)n] = '\0';
 		status_str(st, code, "", text);
 	}
@@ -464,7 +467,7 @@ out:
 
 /* Options common to every request. */
 static int setup(struct kube_client *c, CURL *h, const char *url, struct curl_slist *hdrs,
-		 char *errbuf)
+                 char *errbuf)
 {
 	struct kubecfg_tls tls;
 	CURLcode cc = CURLE_OK;
@@ -577,7 +580,8 @@ static int perform(struct kube_client *c, struct call *k, struct kube_status *st
 			return r;
 		}
 		/* A bound token may have rotated under us: re-read it once. */
-		if (cc == CURLE_OK && k->code == 401 && attempt == 0 && kubecfg_token_refresh(c->cfg))
+		if (cc == CURLE_OK && k->code == 401 && attempt == 0 &&
+		    kubecfg_token_refresh(c->cfg))
 			continue;
 		break;
 	}
@@ -624,7 +628,7 @@ static int call_url(struct kube_client *c, struct call *k, const char *path)
 
 /* Run k and decode the answer into *out (new ref) when out is non-NULL. */
 static int run_json(struct kube_client *c, struct call *k, json_object **out,
-		    struct kube_status *st)
+                    struct kube_status *st)
 {
 	json_object *o;
 	int r = perform(c, k, st);
@@ -640,9 +644,9 @@ static int run_json(struct kube_client *c, struct call *k, json_object **out,
 	return 0;
 }
 
-static int body_call(struct kube_client *c, const char *verb, const char *method,
-		     const char *path, const char *ctype, json_object *body, json_object **out,
-		     struct kube_status *st)
+static int body_call(struct kube_client *c, const char *verb, const char *method, const char *path,
+                     const char *ctype, json_object *body, json_object **out,
+                     struct kube_status *st)
 {
 	struct call k;
 	size_t n = 0;
@@ -656,8 +660,8 @@ static int body_call(struct kube_client *c, const char *verb, const char *method
 		goto out;
 	}
 	k.content_type = ctype;
-	k.body = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	k.body = json_object_to_json_string_length(
+	    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	k.body_len = n;
 	if (!k.body) {
 		r = -ENOMEM;
@@ -687,25 +691,25 @@ int kube_get(struct kube_client *c, const char *path, json_object **out, struct 
 }
 
 int kube_create(struct kube_client *c, const char *path, json_object *body, json_object **out,
-		struct kube_status *st)
+                struct kube_status *st)
 {
 	return body_call(c, "CREATE", "POST", path, "application/json", body, out, st);
 }
 
 int kube_update(struct kube_client *c, const char *path, json_object *body, json_object **out,
-		struct kube_status *st)
+                struct kube_status *st)
 {
 	return body_call(c, "UPDATE", "PUT", path, "application/json", body, out, st);
 }
 
-int kube_patch_merge(struct kube_client *c, const char *path, json_object *patch,
-		     json_object **out, struct kube_status *st)
+int kube_patch_merge(struct kube_client *c, const char *path, json_object *patch, json_object **out,
+                     struct kube_status *st)
 {
 	return body_call(c, "PATCH", "PATCH", path, "application/merge-patch+json", patch, out, st);
 }
 
-int kube_apply(struct kube_client *c, const char *path, json_object *obj,
-	       const char *field_manager, bool force, json_object **out, struct kube_status *st)
+int kube_apply(struct kube_client *c, const char *path, json_object *obj, const char *field_manager,
+               bool force, json_object **out, struct kube_status *st)
 {
 	struct buf p = BUF_INIT(64 * 1024);
 	int r;
@@ -721,7 +725,7 @@ int kube_apply(struct kube_client *c, const char *path, json_object *obj,
 		r = query(&p, "force", "true");
 	if (r == 0)
 		r = body_call(c, "APPLY", "PATCH", p.data, "application/apply-patch+yaml", obj, out,
-			      st);
+		              st);
 	else
 		status_str(st, 0, "", "bad request arguments");
 	buf_free(&p);
@@ -739,13 +743,14 @@ static json_object *delete_options(const char *propagation, const char *uid, con
 	r |= json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
 	if (propagation)
 		r |= json_object_object_add(o, "propagationPolicy",
-					    json_object_new_string(propagation));
+		                            json_object_new_string(propagation));
 	if (uid || rv) {
 		pre = json_object_new_object();
 		if (uid)
 			r |= json_object_object_add(pre, "uid", json_object_new_string(uid));
 		if (rv)
-			r |= json_object_object_add(pre, "resourceVersion", json_object_new_string(rv));
+			r |= json_object_object_add(pre, "resourceVersion",
+			                            json_object_new_string(rv));
 		r |= json_object_object_add(o, "preconditions", pre);
 	}
 	if (r) {
@@ -756,7 +761,7 @@ static json_object *delete_options(const char *propagation, const char *uid, con
 }
 
 int kube_delete(struct kube_client *c, const char *path, const char *propagation,
-		const char *precondition_uid, const char *precondition_rv, struct kube_status *st)
+                const char *precondition_uid, const char *precondition_rv, struct kube_status *st)
 {
 	json_object *opts;
 	int r;
@@ -787,7 +792,8 @@ static int take_page(json_object *page, json_object *all, char **cont, char **rv
 		return -EPROTO;
 	n = items ? json_object_array_length(items) : 0;
 	for (i = 0; i < n; i++)
-		if (json_object_array_add(all, json_object_get(json_object_array_get_idx(items, i))) < 0)
+		if (json_object_array_add(all,
+		                          json_object_get(json_object_array_get_idx(items, i))) < 0)
 			return -ENOMEM;
 	if (!json_object_object_get_ex(page, "metadata", &meta))
 		return -EPROTO;
@@ -805,7 +811,7 @@ static int take_page(json_object *page, json_object *all, char **cont, char **rv
 }
 
 int kube_list(struct kube_client *c, const char *path, const char *label_selector,
-	      json_object **items, char **resource_version, struct kube_status *st)
+              json_object **items, char **resource_version, struct kube_status *st)
 {
 	json_object *all = json_object_new_array(), *page = NULL;
 	char *cont = NULL, *rv = NULL, lim[32];
@@ -909,7 +915,7 @@ static int on_line(void *ud, const char *line, size_t len)
 
 		r = code == 410 ? -ESTALE : errno_for(code ? code : 500, reason);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 ||
-		   strcmp(type, "DELETED") == 0 || strcmp(type, "BOOKMARK") == 0) {
+	           strcmp(type, "DELETED") == 0 || strcmp(type, "BOOKMARK") == 0) {
 		/* The RV advances only once the event was handled, so a
 		 * re-watch after an abort delivers it again. */
 		r = w->cb(w->ud, type, obj);
@@ -961,7 +967,7 @@ static int on_watch_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t 
 }
 
 static int watch_url(struct kube_client *c, struct buf *url, const char *path,
-		     const char *label_selector, const char *rv, int timeout_s)
+                     const char *label_selector, const char *rv, int timeout_s)
 {
 	char t[32];
 	int r;
@@ -988,7 +994,7 @@ static int watch_url(struct kube_client *c, struct buf *url, const char *path,
 static int watch_perform(struct kube_client *c, struct watch *w, const char *url)
 {
 	struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc = CURLE_OK;
 	double t0 = now_mono();
 	int r;
@@ -1041,8 +1047,8 @@ out:
 }
 
 int kube_watch(struct kube_client *c, const char *path, const char *label_selector, char **rv,
-	       int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
-	       struct kube_status *st)
+               int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
+               struct kube_status *st)
 {
 	struct buf url = BUF_INIT(64 * 1024);
 	struct buf eb = BUF_INIT(TK_MAX_API_BODY);

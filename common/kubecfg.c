@@ -39,8 +39,8 @@ struct kube_config {
 	pthread_mutex_t token_lock;
 	char *token; /* secret; from the kubeconfig or the last file read */
 	char *token_file;
-	struct stat token_st; /* of the last successful read */
-	int64_t token_read_ms;	/* 0: never read / forced re-read */
+	struct stat token_st;  /* of the last successful read */
+	int64_t token_read_ms; /* 0: never read / forced re-read */
 };
 
 static void errf(struct buf *err, const char *fmt, ...) TK_PRINTF(2, 3);
@@ -149,8 +149,8 @@ static int token_reload(struct kube_config *cfg)
 	r = read_file(cfg->token_file, TK_MAX_HEADER_SIZE, &data, &len);
 	if (r < 0)
 		return r;
-	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' ||
-			   data[len - 1] == ' ' || data[len - 1] == '\t'))
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' ' ||
+	                   data[len - 1] == '\t'))
 		data[--len] = '\0';
 	if (len == 0 || memchr(data, '\n', len) || strlen(data) != len) {
 		free_secret(data);
@@ -204,12 +204,13 @@ static const char *str_of(json_object *o, const char *key)
 
 /* The `sub` object of the element of list `list` named `name` (borrowed). */
 static json_object *find_named(json_object *doc, const char *list, const char *name,
-			       const char *sub)
+                               const char *sub)
 {
 	json_object *arr, *el, *v;
 	size_t i, n;
 
-	if (!json_object_object_get_ex(doc, list, &arr) || !json_object_is_type(arr, json_type_array))
+	if (!json_object_object_get_ex(doc, list, &arr) ||
+	    !json_object_is_type(arr, json_type_array))
 		return NULL;
 	n = json_object_array_length(arr);
 	for (i = 0; i < n; i++) {
@@ -245,7 +246,7 @@ static char *resolve_path(const char *base_dir, const char *p)
  * path). Fills the data and its length, or the file; neither when absent.
  */
 static int load_pair(json_object *o, const char *name, const char *base_dir, const char *what,
-		     unsigned char **data, size_t *len, char **file, struct buf *err)
+                     unsigned char **data, size_t *len, char **file, struct buf *err)
 {
 	char key[64];
 	const char *d, *f;
@@ -274,7 +275,7 @@ static int load_pair(json_object *o, const char *name, const char *base_dir, con
 }
 
 static int load_cluster(struct kube_config *cfg, json_object *cl, const char *base_dir,
-			const char *label, struct buf *err)
+                        const char *label, struct buf *err)
 {
 	json_object *v;
 	const char *server = str_of(cl, "server"), *host;
@@ -300,12 +301,13 @@ static int load_cluster(struct kube_config *cfg, json_object *cl, const char *ba
 	if (json_object_object_get_ex(cl, "insecure-skip-tls-verify", &v))
 		cfg->insecure = json_object_get_boolean(v);
 	r = load_pair(cl, "certificate-authority", base_dir, label, &cfg->ca_data, &cfg->ca_len,
-		      &cfg->ca_file, err);
+	              &cfg->ca_file, err);
 	if (r < 0)
 		return r;
 	if (cfg->insecure && (cfg->ca_data || cfg->ca_file)) {
 		/* client-go refuses this combination too */
-		errf(err, "%s: insecure-skip-tls-verify cannot be combined with a certificate-authority",
+		errf(err,
+		     "%s: insecure-skip-tls-verify cannot be combined with a certificate-authority",
 		     label);
 		return -EINVAL;
 	}
@@ -313,7 +315,7 @@ static int load_cluster(struct kube_config *cfg, json_object *cl, const char *ba
 }
 
 static int load_user(struct kube_config *cfg, json_object *u, const char *base_dir,
-		     const char *label, struct buf *err)
+                     const char *label, struct buf *err)
 {
 	static const char *const unsupported[] = {"exec", "auth-provider", "username", "password"};
 	const char *tok, *tokfile;
@@ -322,15 +324,17 @@ static int load_user(struct kube_config *cfg, json_object *u, const char *base_d
 
 	for (i = 0; i < TK_ARRAY_LEN(unsupported); i++)
 		if (json_object_object_get_ex(u, unsupported[i], NULL)) {
-			errf(err, "%s: user field \"%s\" is not supported (use a token or a client certificate)",
+			errf(err,
+			     "%s: user field \"%s\" is not supported (use a token or a client "
+			     "certificate)",
 			     label, unsupported[i]);
 			return -ENOTSUP;
 		}
 	r = load_pair(u, "client-certificate", base_dir, label, &cfg->cert_data, &cfg->cert_len,
-		      &cfg->cert_file, err);
+	              &cfg->cert_file, err);
 	if (r == 0)
 		r = load_pair(u, "client-key", base_dir, label, &cfg->key_data, &cfg->key_len,
-			      &cfg->key_file, err);
+		              &cfg->key_file, err);
 	if (r < 0)
 		return r;
 	if ((cfg->cert_data || cfg->cert_file) != (cfg->key_data || cfg->key_file)) {
@@ -366,11 +370,11 @@ static void wipe_user_secrets(json_object *u)
 		if (u && json_object_object_get_ex(u, keys[i], &v) &&
 		    json_object_is_type(v, json_type_string))
 			OPENSSL_cleanse((char *)json_object_get_string(v),
-					(size_t)json_object_get_string_len(v));
+			                (size_t)json_object_get_string_len(v));
 }
 
 static int parse_doc(json_object *doc, const char *base_dir, const char *label,
-		     struct kube_config *cfg, struct buf *err)
+                     struct kube_config *cfg, struct buf *err)
 {
 	const char *cur, *cl_name, *u_name, *ns;
 	json_object *ctx, *cl, *u;
@@ -401,7 +405,8 @@ static int parse_doc(json_object *doc, const char *base_dir, const char *label,
 	u_name = str_of(ctx, "user");
 	u = u_name && *u_name ? find_named(doc, "users", u_name, "user") : NULL;
 	if (r == 0 && u_name && *u_name && !u) {
-		errf(err, "%s: user \"%.200s\" of context \"%.200s\" not found", label, u_name, cur);
+		errf(err, "%s: user \"%.200s\" of context \"%.200s\" not found", label, u_name,
+		     cur);
 		r = -EINVAL;
 	}
 	if (r == 0 && u)
@@ -419,7 +424,7 @@ static int parse_doc(json_object *doc, const char *base_dir, const char *label,
 }
 
 static int parse_labelled(const char *text, size_t len, const char *base_dir, const char *label,
-			  struct kube_config **out, struct buf *err)
+                          struct kube_config **out, struct buf *err)
 {
 	struct yamljson_error yerr;
 	struct kube_config *cfg = NULL;
@@ -450,7 +455,7 @@ out:
 }
 
 int kubecfg_parse(const char *text, size_t len, const char *base_dir, struct kube_config **out,
-		  struct buf *err)
+                  struct buf *err)
 {
 	return parse_labelled(text, len, base_dir, "kubeconfig", out, err);
 }
@@ -539,7 +544,8 @@ int kubecfg_in_cluster(struct kube_config **out, struct buf *err)
 	if (!dir || !*dir)
 		dir = SA_DIR_DEFAULT;
 	if (!host || !*host || !port || !*port) {
-		errf(err, "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
+		errf(err,
+		     "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
 		return -ENOENT;
 	}
 	if (parse_u64(port, 1, 65535, &portnum) < 0) {
@@ -551,7 +557,7 @@ int kubecfg_in_cluster(struct kube_config **out, struct buf *err)
 		return -ENOMEM;
 	cfg->in_cluster = true;
 	r = buf_printf(&url, strchr(host, ':') ? "https://[%s]:%" PRIu64 : "https://%s:%" PRIu64,
-		       host, portnum);
+	               host, portnum);
 	if (r < 0)
 		goto out;
 	cfg->server = buf_steal(&url);
@@ -570,7 +576,8 @@ int kubecfg_in_cluster(struct kube_config **out, struct buf *err)
 	r = kubecfg_token(cfg, &url); /* read it once now, to fail early */
 	buf_free_secure(&url);
 	if (r < 0) {
-		errf(err, "in-cluster: cannot read token \"%s\": %s", cfg->token_file, strerror(-r));
+		errf(err, "in-cluster: cannot read token \"%s\": %s", cfg->token_file,
+		     strerror(-r));
 		goto out;
 	}
 	r = in_cluster_ns(cfg, dir);

@@ -50,7 +50,7 @@ int kubecfg_load(const char *path, struct kube_config **out, struct buf *err) TK
 /* Parse kubeconfig YAML text from memory; base_dir (may be NULL = ".")
  * resolves relative file paths. Same contract as kubecfg_load. */
 int kubecfg_parse(const char *text, size_t len, const char *base_dir, struct kube_config **out,
-		  struct buf *err) TK_MUST_CHECK;
+                  struct buf *err) TK_MUST_CHECK;
 /* The in-cluster config from the environment described above, even when a
  * kubeconfig exists. -ENOENT when KUBERNETES_SERVICE_HOST/PORT are unset. */
 int kubecfg_in_cluster(struct kube_config **out, struct buf *err) TK_MUST_CHECK;

@@ -19,334 +19,345 @@
 #include "schema_int.h"
 
 #define FIELDS(...) ((const struct sfield[]){__VA_ARGS__, {NULL, NULL, false}})
-#define F(n, nd) {n, nd, false}
-#define FR(n, nd) {n, nd, true}
-#define NODE_INIT(t, d, ...) {.type = (t), .desc = (d), __VA_ARGS__}
-#define NODE(t, d, ...) (&(const struct snode)NODE_INIT(t, d, __VA_ARGS__))
-#define OBJ_INIT(d, f, ...) NODE_INIT(SN_OBJECT, d, .fields = (f), __VA_ARGS__)
+#define F(n, nd)                                                                                   \
+	{                                                                                          \
+		n, nd, false                                                                       \
+	}
+#define FR(n, nd)                                                                                  \
+	{                                                                                          \
+		n, nd, true                                                                        \
+	}
+#define NODE_INIT(t, d, ...)                                                                       \
+	{                                                                                          \
+		.type = (t), .desc = (d), __VA_ARGS__                                              \
+	}
+#define NODE(t, d, ...)      (&(const struct snode)NODE_INIT(t, d, __VA_ARGS__))
+#define OBJ_INIT(d, f, ...)  NODE_INIT(SN_OBJECT, d, .fields = (f), __VA_ARGS__)
 #define ARR_INIT(d, it, ...) NODE_INIT(SN_ARRAY, d, .items = (it), __VA_ARGS__)
-#define STR(d, ...) NODE(SN_STRING, d, __VA_ARGS__)
-#define BOOL(d, ...) NODE(SN_BOOL, d, __VA_ARGS__)
-#define INT64(d, ...) NODE(SN_INT, d, .format = "int64", __VA_ARGS__)
-#define INT32(d, ...) NODE(SN_INT, d, .format = "int32", __VA_ARGS__)
-#define QTY(d, ...) NODE(SN_QUANTITY, d, .check = schema_check_quantity, __VA_ARGS__)
-#define OBJ(d, f, ...) NODE(SN_OBJECT, d, .fields = (f), __VA_ARGS__)
-#define ARR(d, it, ...) NODE(SN_ARRAY, d, .items = (it), __VA_ARGS__)
-#define MAP(d, it, ...) NODE(SN_MAP, d, .items = (it), __VA_ARGS__)
-#define ENUM(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define STRLIST(d, ...) ARR(d, STR(NULL), __VA_ARGS__)
+#define STR(d, ...)          NODE(SN_STRING, d, __VA_ARGS__)
+#define BOOL(d, ...)         NODE(SN_BOOL, d, __VA_ARGS__)
+#define INT64(d, ...)        NODE(SN_INT, d, .format = "int64", __VA_ARGS__)
+#define INT32(d, ...)        NODE(SN_INT, d, .format = "int32", __VA_ARGS__)
+#define QTY(d, ...)          NODE(SN_QUANTITY, d, .check = schema_check_quantity, __VA_ARGS__)
+#define OBJ(d, f, ...)       NODE(SN_OBJECT, d, .fields = (f), __VA_ARGS__)
+#define ARR(d, it, ...)      NODE(SN_ARRAY, d, .items = (it), __VA_ARGS__)
+#define MAP(d, it, ...)      NODE(SN_MAP, d, .items = (it), __VA_ARGS__)
+#define ENUM(...)            ((const char *const[]){__VA_ARGS__, NULL})
+#define STRLIST(d, ...)      ARR(d, STR(NULL), __VA_ARGS__)
 
 /* ---- core/v1 and rbac/v1 shapes (as the Kubernetes OpenAPI describes them) ---- */
 
 static const struct snode n_key_selector_cm = OBJ_INIT(
-	"Selects a key of a ConfigMap.",
-	FIELDS(FR("key", STR("The key to select.", .check = schema_check_config_key)),
-	       FR("name", STR("Name of the referent.", .check = schema_check_ref)),
-	       F("optional", BOOL("Specify whether the ConfigMap or its key must be defined."))));
+    "Selects a key of a ConfigMap.",
+    FIELDS(FR("key", STR("The key to select.", .check = schema_check_config_key)),
+           FR("name", STR("Name of the referent.", .check = schema_check_ref)),
+           F("optional", BOOL("Specify whether the ConfigMap or its key must be defined."))));
 
 static const struct snode n_key_selector_secret = OBJ_INIT(
-	"Selects a key of a Secret in the pod's namespace.",
-	FIELDS(FR("key", STR("The key of the secret to select from. Must be a valid secret key.",
-			     .check = schema_check_config_key)),
-	       FR("name", STR("Name of the referent.", .check = schema_check_ref)),
-	       F("optional", BOOL("Specify whether the Secret or its key must be defined."))));
+    "Selects a key of a Secret in the pod's namespace.",
+    FIELDS(FR("key", STR("The key of the secret to select from. Must be a valid secret key.",
+                         .check = schema_check_config_key)),
+           FR("name", STR("Name of the referent.", .check = schema_check_ref)),
+           F("optional", BOOL("Specify whether the Secret or its key must be defined."))));
 
 static const struct snode n_env_var = OBJ_INIT(
-	"EnvVar represents an environment variable present in a Container.",
-	FIELDS(FR("name", STR("Name of the environment variable.")),
-	       F("value", STR("Variable value; may not be used together with valueFrom.")),
-	       F("valueFrom",
-		 OBJ("Source for the environment variable's value. Cannot be used if value is not "
-		     "empty.",
-		     FIELDS(F("configMapKeyRef", &n_key_selector_cm),
-			    F("fieldRef",
-			      OBJ("Selects a field of the pod.",
-				  FIELDS(F("apiVersion", STR("Version of the schema the FieldPath is "
-							      "written in terms of.")),
-					 FR("fieldPath", STR("Path of the field to select.",
-							     .flags = SN_NONEMPTY))))),
-			    F("resourceFieldRef",
-			      OBJ("Selects a resource of the container.",
-				  FIELDS(F("containerName", STR("Container name.")),
-					 F("divisor", QTY("Output format of the exposed resources.")),
-					 FR("resource", STR("Required: resource to select.",
-							    .flags = SN_NONEMPTY))))),
-			    F("secretKeyRef", &n_key_selector_secret)),
-		     .check = schema_check_env_source))));
+    "EnvVar represents an environment variable present in a Container.",
+    FIELDS(FR("name", STR("Name of the environment variable.")),
+           F("value", STR("Variable value; may not be used together with valueFrom.")),
+           F("valueFrom",
+             OBJ("Source for the environment variable's value. Cannot be used if value is not "
+                 "empty.",
+                 FIELDS(F("configMapKeyRef", &n_key_selector_cm),
+                        F("fieldRef",
+                          OBJ("Selects a field of the pod.",
+                              FIELDS(F("apiVersion", STR("Version of the schema the FieldPath is "
+                                                         "written in terms of.")),
+                                     FR("fieldPath", STR("Path of the field to select.",
+                                                         .flags = SN_NONEMPTY))))),
+                        F("resourceFieldRef",
+                          OBJ("Selects a resource of the container.",
+                              FIELDS(F("containerName", STR("Container name.")),
+                                     F("divisor", QTY("Output format of the exposed resources.")),
+                                     FR("resource", STR("Required: resource to select.",
+                                                        .flags = SN_NONEMPTY))))),
+                        F("secretKeyRef", &n_key_selector_secret)),
+                 .check = schema_check_env_source))));
 
 static const struct snode n_env_list =
-	ARR_INIT("List of environment variables to set in the agent container.", &n_env_var,
-	    .check = schema_check_env_list);
+    ARR_INIT("List of environment variables to set in the agent container.", &n_env_var,
+             .check = schema_check_env_list);
 
 static const struct snode n_env_from = ARR_INIT(
-	"Sources to populate environment variables in the agent container.",
-	OBJ("EnvFromSource represents the source of a set of ConfigMaps or Secrets.",
-	    FIELDS(F("configMapRef",
-		     OBJ("The ConfigMap to select from.",
-			 FIELDS(FR("name", STR("Name of the referent.", .check = schema_check_ref)),
-				F("optional", BOOL("Specify whether the ConfigMap must be defined."))))),
-		   F("prefix", STR("An optional identifier to prepend to each key.")),
-		   F("secretRef",
-		     OBJ("The Secret to select from.",
-			 FIELDS(FR("name", STR("Name of the referent.", .check = schema_check_ref)),
-				F("optional", BOOL("Specify whether the Secret must be defined.")))))),
-	    .check = schema_check_env_from));
+    "Sources to populate environment variables in the agent container.",
+    OBJ("EnvFromSource represents the source of a set of ConfigMaps or Secrets.",
+        FIELDS(
+            F("configMapRef",
+              OBJ("The ConfigMap to select from.",
+                  FIELDS(FR("name", STR("Name of the referent.", .check = schema_check_ref)),
+                         F("optional", BOOL("Specify whether the ConfigMap must be defined."))))),
+            F("prefix", STR("An optional identifier to prepend to each key.")),
+            F("secretRef",
+              OBJ("The Secret to select from.",
+                  FIELDS(FR("name", STR("Name of the referent.", .check = schema_check_ref)),
+                         F("optional", BOOL("Specify whether the Secret must be defined.")))))),
+        .check = schema_check_env_from));
 
 static const struct snode n_resources = OBJ_INIT(
-	"Compute resources of the agent container (core/v1 ResourceRequirements).",
-	FIELDS(F("claims",
-		 ARR("Names of resources, defined in spec.resourceClaims, used by this container.",
-		     OBJ("ResourceClaim references one entry in PodSpec.ResourceClaims.",
-			 FIELDS(FR("name", STR("Name of the resource claim.", .flags = SN_NONEMPTY)),
-				F("request", STR("Name of the request in the claim.")))))),
-	       F("limits", MAP("Maximum amount of compute resources allowed.",
-			       QTY("A resource quantity."))),
-	       F("requests", MAP("Minimum amount of compute resources required.",
-				 QTY("A resource quantity.")))),
-	.flags = SN_NULLABLE, .check = schema_check_resources);
+    "Compute resources of the agent container (core/v1 ResourceRequirements).",
+    FIELDS(F("claims",
+             ARR("Names of resources, defined in spec.resourceClaims, used by this container.",
+                 OBJ("ResourceClaim references one entry in PodSpec.ResourceClaims.",
+                     FIELDS(FR("name", STR("Name of the resource claim.", .flags = SN_NONEMPTY)),
+                            F("request", STR("Name of the request in the claim.")))))),
+           F("limits",
+             MAP("Maximum amount of compute resources allowed.", QTY("A resource quantity."))),
+           F("requests",
+             MAP("Minimum amount of compute resources required.", QTY("A resource quantity.")))),
+    .flags = SN_NULLABLE, .check = schema_check_resources);
 
 static const struct snode n_toleration = OBJ_INIT(
-	"The pod this Toleration is attached to tolerates any taint that matches the triple "
-	"<key,value,effect> using the matching operator.",
-	FIELDS(F("effect", STR("Taint effect to match. Empty matches all effects.",
-			       .enums = ENUM("NoSchedule", "PreferNoSchedule", "NoExecute"))),
-	       F("key", STR("Taint key the toleration applies to. Empty matches all keys (operator "
-			    "must then be Exists).")),
-	       F("operator", STR("Relationship of the key to the value.", .enums = ENUM("Exists", "Equal"))),
-	       F("tolerationSeconds", INT64("How long a NoExecute taint is tolerated.")),
-	       F("value", STR("Taint value the toleration matches to."))),
-	.check = schema_check_toleration);
+    "The pod this Toleration is attached to tolerates any taint that matches the triple "
+    "<key,value,effect> using the matching operator.",
+    FIELDS(F("effect", STR("Taint effect to match. Empty matches all effects.",
+                           .enums = ENUM("NoSchedule", "PreferNoSchedule", "NoExecute"))),
+           F("key", STR("Taint key the toleration applies to. Empty matches all keys (operator "
+                        "must then be Exists).")),
+           F("operator",
+             STR("Relationship of the key to the value.", .enums = ENUM("Exists", "Equal"))),
+           F("tolerationSeconds", INT64("How long a NoExecute taint is tolerated.")),
+           F("value", STR("Taint value the toleration matches to."))),
+    .check = schema_check_toleration);
 
 static const struct snode n_secret_key_ref = OBJ_INIT(
-	"A key of a Secret in the same namespace.",
-	FIELDS(FR("key", STR("Key within the Secret.", .flags = SN_NONEMPTY,
-			     .check = schema_check_config_key)),
-	       FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
-			      .check = schema_check_ref))));
+    "A key of a Secret in the same namespace.",
+    FIELDS(
+        FR("key",
+           STR("Key within the Secret.", .flags = SN_NONEMPTY, .check = schema_check_config_key)),
+        FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY, .check = schema_check_ref))));
 
 static const struct snode n_policy_rule = OBJ_INIT(
-	"PolicyRule holds information that describes a policy rule (rbac/v1).",
-	FIELDS(F("apiGroups", STRLIST("API groups that contain the resources; \"\" is the core group.")),
-	       F("nonResourceURLs", STRLIST("Partial URLs a user may access, e.g. /healthz; not to "
-					    "be mixed with resources.")),
-	       F("resourceNames", STRLIST("Optional allow-list of names the rule applies to.")),
-	       F("resources", STRLIST("Resources this rule applies to; '*' means all.")),
-	       FR("verbs", STRLIST("Verbs that apply to all the resources of this rule; '*' means all.",
-				   .min_items = 1))),
-	.check = schema_check_policy_rule);
+    "PolicyRule holds information that describes a policy rule (rbac/v1).",
+    FIELDS(
+        F("apiGroups", STRLIST("API groups that contain the resources; \"\" is the core group.")),
+        F("nonResourceURLs", STRLIST("Partial URLs a user may access, e.g. /healthz; not to "
+                                     "be mixed with resources.")),
+        F("resourceNames", STRLIST("Optional allow-list of names the rule applies to.")),
+        F("resources", STRLIST("Resources this rule applies to; '*' means all.")),
+        FR("verbs", STRLIST("Verbs that apply to all the resources of this rule; '*' means all.",
+                            .min_items = 1))),
+    .check = schema_check_policy_rule);
 
 static const struct snode n_condition = OBJ_INIT(
-	"Condition contains details for one aspect of the current state of this object.",
-	FIELDS(FR("lastTransitionTime", STR("Last time the condition went from one status to another.",
-					    .format = "date-time")),
-	       FR("message", STR("Human-readable message with details about the transition.")),
-	       F("observedGeneration", INT64("The .metadata.generation the condition was set from.",
-					     .flags = SN_HAS_MIN, .min = 0)),
-	       FR("reason", STR("Programmatic identifier of the reason for the last transition, in "
-				"CamelCase.")),
-	       FR("status", STR("Status of the condition.", .enums = ENUM("True", "False", "Unknown"))),
-	       FR("type", STR("Type of condition in CamelCase, e.g. Ready."))));
+    "Condition contains details for one aspect of the current state of this object.",
+    FIELDS(FR("lastTransitionTime", STR("Last time the condition went from one status to another.",
+                                        .format = "date-time")),
+           FR("message", STR("Human-readable message with details about the transition.")),
+           F("observedGeneration", INT64("The .metadata.generation the condition was set from.",
+                                         .flags = SN_HAS_MIN, .min = 0)),
+           FR("reason", STR("Programmatic identifier of the reason for the last transition, in "
+                            "CamelCase.")),
+           FR("status", STR("Status of the condition.", .enums = ENUM("True", "False", "Unknown"))),
+           FR("type", STR("Type of condition in CamelCase, e.g. Ready."))));
 
 static const struct snode n_conditions =
-	ARR_INIT("Latest available observations of the object's state.", &n_condition,
-	    .flags = SN_LIST_MAP, .list_key = "type");
+    ARR_INIT("Latest available observations of the object's state.", &n_condition,
+             .flags = SN_LIST_MAP, .list_key = "type");
 
 /* ---- the eight kinds ---- */
 
 static const struct snode n_agentjob_spec = OBJ_INIT(
-	"Desired state of an AgentJob: what the agent runs, with which building blocks, and when.",
-	FIELDS(F("schedule", STR("Cron schedule (5 fields, or a macro such as @daily). Set: a CronJob "
-				 "runs the agent on this schedule; unset: a one-shot Job runs it once.",
-				 .flags = SN_NULLABLE, .check = schema_check_schedule)),
-	       F("timezone", STR("IANA time zone the schedule is evaluated in.", .def = "\"Etc/UTC\"",
-				 .check = schema_check_timezone)),
-	       F("suspend", BOOL("Suspend future runs; a running run finishes.", .def = "false")),
-	       FR("runtimeRef", STR("Name of the AgentRuntime in the same namespace.",
-				    .flags = SN_NONEMPTY, .check = schema_check_ref)),
-	       FR("authRef", STR("Name of the AgentAuth in the same namespace.", .flags = SN_NONEMPTY,
-				 .check = schema_check_ref)),
-	       FR("roleRef", STR("Name of the AgentRole in the same namespace.", .flags = SN_NONEMPTY,
-				 .check = schema_check_ref)),
-	       F("skillRef", STR("Name of an AgentSkill in the same namespace.", .flags = SN_NULLABLE,
-				 .check = schema_check_ref)),
-	       F("clusterAccessRef", STR("Name of a ClusterAccess in the same namespace; grants the run "
-					 "its cluster permissions.",
-					 .flags = SN_NULLABLE, .check = schema_check_ref)),
-	       F("mcpServerRefs", STRLIST("Names of McpServers in the same namespace, in order.",
-					  .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
-	       F("repositoryRefs", STRLIST("Names of Repositories in the same namespace, in order.",
-					   .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
-	       FR("prompt", STR("The prompt given to the agent.", .flags = SN_NONEMPTY,
-				.check = schema_check_prompt)),
-	       F("instructions", STR("Extra project context for the agent (CLAUDE.md content).",
-				     .flags = SN_NULLABLE, .check = schema_check_text)),
-	       F("model", STR("Model override, e.g. sonnet or opus.", .flags = SN_NULLABLE)),
-	       F("resources", &n_resources),
-	       F("timeoutSeconds", INT64("Maximum run time in seconds (the pod's activeDeadlineSeconds).",
-					 .def = "3600", .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1,
-					 .max = 2147483647, .check = schema_check_timeout)),
-	       F("env", &n_env_list),
-	       F("envFrom", &n_env_from),
-	       F("persist", BOOL("Keep a PersistentVolumeClaim <name>-data mounted at the runtime's "
-				 "persistPath across runs.",
-				 .def = "false")),
-	       F("imagePullSecrets",
-		 ARR("Secrets used to pull the agent image.",
-		     OBJ("A reference to a Secret in the same namespace.",
-			 FIELDS(FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY)))),
-		     .check = schema_check_local_refs)),
-	       F("nodeSelector", MAP("Node labels the agent pod must be scheduled on.", STR(NULL),
-				     .check = schema_check_label_values)),
-	       F("tolerations", ARR("Tolerations of the agent pod.", &n_toleration)),
-	       F("ttlSecondsAfterFinished", INT64("Seconds a finished Job is kept before deletion.",
-						  .def = "86400", .flags = SN_HAS_MIN | SN_HAS_MAX,
-						  .min = 0, .max = 2147483647)),
-	       F("persistentVolume",
-		 OBJ("The PersistentVolumeClaim used when persist is true.",
-		     FIELDS(F("size", NODE(SN_QUANTITY, "Requested storage.", .def = "\"1Gi\"",
-					  .check = schema_check_pv_size)),
-			    F("storageClassName", STR("StorageClass of the claim; the cluster "
-						      "default when unset.",
-						      .check = schema_check_ref))))),
-	       F("concurrencyPolicy", STR("What a new run does while one is active: Forbid skips it, "
-					  "Replace stops the active run.",
-					  .def = "\"Forbid\"", .enums = ENUM("Forbid", "Replace"))),
-	       F("startingDeadlineSeconds", INT64("Deadline in seconds for starting a scheduled run "
-						  "that missed its time.",
-						  .flags = SN_HAS_MIN, .min = 0))));
+    "Desired state of an AgentJob: what the agent runs, with which building blocks, and when.",
+    FIELDS(
+        F("schedule", STR("Cron schedule (5 fields, or a macro such as @daily). Set: a CronJob "
+                          "runs the agent on this schedule; unset: a one-shot Job runs it once.",
+                          .flags = SN_NULLABLE, .check = schema_check_schedule)),
+        F("timezone", STR("IANA time zone the schedule is evaluated in.", .def = "\"Etc/UTC\"",
+                          .check = schema_check_timezone)),
+        F("suspend", BOOL("Suspend future runs; a running run finishes.", .def = "false")),
+        FR("runtimeRef", STR("Name of the AgentRuntime in the same namespace.",
+                             .flags = SN_NONEMPTY, .check = schema_check_ref)),
+        FR("authRef", STR("Name of the AgentAuth in the same namespace.", .flags = SN_NONEMPTY,
+                          .check = schema_check_ref)),
+        FR("roleRef", STR("Name of the AgentRole in the same namespace.", .flags = SN_NONEMPTY,
+                          .check = schema_check_ref)),
+        F("skillRef", STR("Name of an AgentSkill in the same namespace.", .flags = SN_NULLABLE,
+                          .check = schema_check_ref)),
+        F("clusterAccessRef", STR("Name of a ClusterAccess in the same namespace; grants the run "
+                                  "its cluster permissions.",
+                                  .flags = SN_NULLABLE, .check = schema_check_ref)),
+        F("mcpServerRefs", STRLIST("Names of McpServers in the same namespace, in order.",
+                                   .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
+        F("repositoryRefs", STRLIST("Names of Repositories in the same namespace, in order.",
+                                    .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
+        FR("prompt", STR("The prompt given to the agent.", .flags = SN_NONEMPTY,
+                         .check = schema_check_prompt)),
+        F("instructions", STR("Extra project context for the agent (CLAUDE.md content).",
+                              .flags = SN_NULLABLE, .check = schema_check_text)),
+        F("model", STR("Model override, e.g. sonnet or opus.", .flags = SN_NULLABLE)),
+        F("resources", &n_resources),
+        F("timeoutSeconds", INT64("Maximum run time in seconds (the pod's activeDeadlineSeconds).",
+                                  .def = "3600", .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1,
+                                  .max = 2147483647, .check = schema_check_timeout)),
+        F("env", &n_env_list), F("envFrom", &n_env_from),
+        F("persist", BOOL("Keep a PersistentVolumeClaim <name>-data mounted at the runtime's "
+                          "persistPath across runs.",
+                          .def = "false")),
+        F("imagePullSecrets",
+          ARR("Secrets used to pull the agent image.",
+              OBJ("A reference to a Secret in the same namespace.",
+                  FIELDS(FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY)))),
+              .check = schema_check_local_refs)),
+        F("nodeSelector", MAP("Node labels the agent pod must be scheduled on.", STR(NULL),
+                              .check = schema_check_label_values)),
+        F("tolerations", ARR("Tolerations of the agent pod.", &n_toleration)),
+        F("ttlSecondsAfterFinished",
+          INT64("Seconds a finished Job is kept before deletion.", .def = "86400",
+                .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = 2147483647)),
+        F("persistentVolume",
+          OBJ("The PersistentVolumeClaim used when persist is true.",
+              FIELDS(F("size", NODE(SN_QUANTITY, "Requested storage.", .def = "\"1Gi\"",
+                                    .check = schema_check_pv_size)),
+                     F("storageClassName", STR("StorageClass of the claim; the cluster "
+                                               "default when unset.",
+                                               .check = schema_check_ref))))),
+        F("concurrencyPolicy", STR("What a new run does while one is active: Forbid skips it, "
+                                   "Replace stops the active run.",
+                                   .def = "\"Forbid\"", .enums = ENUM("Forbid", "Replace"))),
+        F("startingDeadlineSeconds", INT64("Deadline in seconds for starting a scheduled run "
+                                           "that missed its time.",
+                                           .flags = SN_HAS_MIN, .min = 0))));
 
 static const struct snode n_agentjob_status = OBJ_INIT(
-	"Observed state of an AgentJob, written by the controller.",
-	FIELDS(F("phase", STR("Pending, Scheduled, Running, Succeeded, Failed or Suspended.",
-			      .flags = SN_NULLABLE)),
-	       F("message", STR("Human-readable detail of the phase.", .flags = SN_NULLABLE)),
-	       F("observedGeneration", INT64("The .metadata.generation last reconciled.", .def = "0")),
-	       F("configHash", STR("First 16 hex characters of the SHA-256 of everything that "
-				   "defines a run.",
-				   .flags = SN_NULLABLE)),
-	       F("lastRunTime", STR("When the latest run started.", .format = "date-time",
-				    .flags = SN_NULLABLE)),
-	       F("lastCompletionTime", STR("When the latest run finished.", .format = "date-time",
-					   .flags = SN_NULLABLE)),
-	       F("ownedResources",
-		 ARR("Children the controller manages for this AgentJob.",
-		     OBJ("A child object.", FIELDS(FR("kind", STR("Kind of the child.")),
-						   FR("name", STR("Name of the child.")))))),
-	       F("conditions", &n_conditions)),
-	.flags = SN_NULLABLE);
+    "Observed state of an AgentJob, written by the controller.",
+    FIELDS(F("phase", STR("Pending, Scheduled, Running, Succeeded, Failed or Suspended.",
+                          .flags = SN_NULLABLE)),
+           F("message", STR("Human-readable detail of the phase.", .flags = SN_NULLABLE)),
+           F("observedGeneration", INT64("The .metadata.generation last reconciled.", .def = "0")),
+           F("configHash", STR("First 16 hex characters of the SHA-256 of everything that "
+                               "defines a run.",
+                               .flags = SN_NULLABLE)),
+           F("lastRunTime",
+             STR("When the latest run started.", .format = "date-time", .flags = SN_NULLABLE)),
+           F("lastCompletionTime",
+             STR("When the latest run finished.", .format = "date-time", .flags = SN_NULLABLE)),
+           F("ownedResources",
+             ARR("Children the controller manages for this AgentJob.",
+                 OBJ("A child object.", FIELDS(FR("kind", STR("Kind of the child.")),
+                                               FR("name", STR("Name of the child.")))))),
+           F("conditions", &n_conditions)),
+    .flags = SN_NULLABLE);
 
 /* AgentRole and ClusterAccess report the same status. */
-static const struct snode n_usage_status = OBJ_INIT(
-	"Observed state, written by the controller.",
-	FIELDS(F("observedGeneration", INT64("The .metadata.generation last reconciled.")),
-	       F("conditions", &n_conditions),
-	       F("usedBy", INT64("Number of AgentJobs referencing this object.", .flags = SN_HAS_MIN,
-				 .min = 0))));
+static const struct snode n_usage_status =
+    OBJ_INIT("Observed state, written by the controller.",
+             FIELDS(F("observedGeneration", INT64("The .metadata.generation last reconciled.")),
+                    F("conditions", &n_conditions),
+                    F("usedBy", INT64("Number of AgentJobs referencing this object.",
+                                      .flags = SN_HAS_MIN, .min = 0))));
 
 static const struct snode n_runtime_spec = OBJ_INIT(
-	"The container that runs the agent and where it expects its files.",
-	FIELDS(FR("image", STR("Container image of the agent.", .flags = SN_NONEMPTY,
-			       .check = schema_check_image)),
-	       F("command", STRLIST("Entrypoint override; the image's ENTRYPOINT when empty.")),
-	       F("args", STRLIST("Arguments to the entrypoint.")),
-	       FR("authEnvVar", STR("Name of the environment variable that receives the auth token, "
-				    "e.g. CLAUDE_CODE_OAUTH_TOKEN.",
-				    .flags = SN_NONEMPTY, .check = schema_check_auth_env)),
-	       FR("configPath", STR("Absolute directory where agent.json is mounted (read-only); "
-				    "also given as CONFIG_DIR.",
-				    .flags = SN_NONEMPTY, .check = schema_check_mount_path)),
-	       FR("persistPath", STR("Absolute directory where the persistent volume is mounted; also "
-				     "given as PERSIST_DIR.",
-				     .flags = SN_NONEMPTY, .check = schema_check_mount_path)),
-	       F("imagePullPolicy", STR("Image pull policy of the agent container.",
-					.enums = ENUM("Always", "IfNotPresent", "Never")))));
+    "The container that runs the agent and where it expects its files.",
+    FIELDS(FR("image", STR("Container image of the agent.", .flags = SN_NONEMPTY,
+                           .check = schema_check_image)),
+           F("command", STRLIST("Entrypoint override; the image's ENTRYPOINT when empty.")),
+           F("args", STRLIST("Arguments to the entrypoint.")),
+           FR("authEnvVar", STR("Name of the environment variable that receives the auth token, "
+                                "e.g. CLAUDE_CODE_OAUTH_TOKEN.",
+                                .flags = SN_NONEMPTY, .check = schema_check_auth_env)),
+           FR("configPath", STR("Absolute directory where agent.json is mounted (read-only); "
+                                "also given as CONFIG_DIR.",
+                                .flags = SN_NONEMPTY, .check = schema_check_mount_path)),
+           FR("persistPath", STR("Absolute directory where the persistent volume is mounted; also "
+                                 "given as PERSIST_DIR.",
+                                 .flags = SN_NONEMPTY, .check = schema_check_mount_path)),
+           F("imagePullPolicy", STR("Image pull policy of the agent container.",
+                                    .enums = ENUM("Always", "IfNotPresent", "Never")))));
 
 static const struct snode n_auth_spec =
-	OBJ_INIT("Where the agent's auth token is stored.",
-	    FIELDS(FR("secretRef", &n_secret_key_ref)));
+    OBJ_INIT("Where the agent's auth token is stored.", FIELDS(FR("secretRef", &n_secret_key_ref)));
 
 static const struct snode n_role_spec = OBJ_INIT(
-	"What the agent may do.",
-	FIELDS(FR("allowedTools", STRLIST("Tool names or globs the agent may use, e.g. Bash, Read, "
-					  "mcp__gmail__*.",
-					  .flags = SN_NORMALIZE, .min_items = 1,
-					  .check = schema_check_tools))));
+    "What the agent may do.",
+    FIELDS(FR("allowedTools",
+              STRLIST("Tool names or globs the agent may use, e.g. Bash, Read, "
+                      "mcp__gmail__*.",
+                      .flags = SN_NORMALIZE, .min_items = 1, .check = schema_check_tools))));
 
-static const struct snode n_skill_spec = OBJ_INIT(
-	"A reusable skill kept in a GitHub repository.",
-	FIELDS(FR("repo", STR("GitHub repository as owner/repo.", .flags = SN_NONEMPTY,
-			      .check = schema_check_github_repo)),
-	       FR("name", STR("Skill directory name within the repository.", .flags = SN_NONEMPTY,
-			      .check = schema_check_skill_name)),
-	       F("ref", STR("Branch, tag or commit.", .def = "\"main\"", .check = schema_check_git_ref))));
+static const struct snode n_skill_spec =
+    OBJ_INIT("A reusable skill kept in a GitHub repository.",
+             FIELDS(FR("repo", STR("GitHub repository as owner/repo.", .flags = SN_NONEMPTY,
+                                   .check = schema_check_github_repo)),
+                    FR("name", STR("Skill directory name within the repository.",
+                                   .flags = SN_NONEMPTY, .check = schema_check_skill_name)),
+                    F("ref", STR("Branch, tag or commit.", .def = "\"main\"",
+                                 .check = schema_check_git_ref))));
 
-static const struct snode n_mcp_spec = OBJ_INIT(
-	"A Model Context Protocol server: a local command or a remote URL (exactly one).",
-	FIELDS(F("command", STR("Command of a local stdio MCP server, e.g. npx.", .flags = SN_NULLABLE,
-				.check = schema_check_command)),
-	       F("args", STRLIST("Arguments of command.")),
-	       F("url", STR("URL of a remote MCP server (http or https).", .flags = SN_NULLABLE,
-			    .check = schema_check_url)),
-	       F("env", &n_env_list)));
+static const struct snode n_mcp_spec =
+    OBJ_INIT("A Model Context Protocol server: a local command or a remote URL (exactly one).",
+             FIELDS(F("command", STR("Command of a local stdio MCP server, e.g. npx.",
+                                     .flags = SN_NULLABLE, .check = schema_check_command)),
+                    F("args", STRLIST("Arguments of command.")),
+                    F("url", STR("URL of a remote MCP server (http or https).",
+                                 .flags = SN_NULLABLE, .check = schema_check_url)),
+                    F("env", &n_env_list)));
 
 static const struct snode n_repo_spec = OBJ_INIT(
-	"A GitHub repository the agent works on.",
-	FIELDS(FR("owner", STR("GitHub organisation or user.", .flags = SN_NONEMPTY,
-			       .check = schema_check_github_owner)),
-	       FR("name", STR("Repository name.", .flags = SN_NONEMPTY,
-			      .check = schema_check_github_name)),
-	       F("tokenSecretRef", NODE(SN_OBJECT, "Secret key holding a token for this repository.",
-					.fields = FIELDS(FR("key", STR("Key within the Secret.",
-								       .flags = SN_NONEMPTY,
-								       .check = schema_check_config_key)),
-							 FR("name", STR("Name of the Secret.",
-									.flags = SN_NONEMPTY,
-									.check = schema_check_ref))),
-					.flags = SN_NULLABLE))));
+    "A GitHub repository the agent works on.",
+    FIELDS(FR("owner", STR("GitHub organisation or user.", .flags = SN_NONEMPTY,
+                           .check = schema_check_github_owner)),
+           FR("name",
+              STR("Repository name.", .flags = SN_NONEMPTY, .check = schema_check_github_name)),
+           F("tokenSecretRef",
+             NODE(SN_OBJECT, "Secret key holding a token for this repository.",
+                  .fields = FIELDS(FR("key", STR("Key within the Secret.", .flags = SN_NONEMPTY,
+                                                 .check = schema_check_config_key)),
+                                   FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
+                                                  .check = schema_check_ref))),
+                  .flags = SN_NULLABLE))));
 
-static const struct snode n_access_spec = OBJ_INIT(
-	"Cluster permissions granted to the AgentJobs that reference this object.",
-	FIELDS(FR("rules", ARR("RBAC rules of the ClusterRole made for this object.", &n_policy_rule,
-			       .min_items = 1))));
+static const struct snode n_access_spec =
+    OBJ_INIT("Cluster permissions granted to the AgentJobs that reference this object.",
+             FIELDS(FR("rules", ARR("RBAC rules of the ClusterRole made for this object.",
+                                    &n_policy_rule, .min_items = 1))));
 
 static const struct schema_column agentjob_columns[] = {
-	{"Schedule", "string", ".spec.schedule", "Cron schedule; empty for a one-shot run."},
-	{"Suspended", "boolean", ".spec.suspend", "Whether future runs are suspended."},
-	{"Phase", "string", ".status.phase", "Current phase."},
-	{"Last Run", "date", ".status.lastRunTime", "When the latest run started."},
-	{"Age", "date", ".metadata.creationTimestamp", NULL},
-	{NULL, NULL, NULL, NULL},
+    {"Schedule", "string", ".spec.schedule", "Cron schedule; empty for a one-shot run."},
+    {"Suspended", "boolean", ".spec.suspend", "Whether future runs are suspended."},
+    {"Phase", "string", ".status.phase", "Current phase."},
+    {"Last Run", "date", ".status.lastRunTime", "When the latest run started."},
+    {"Age", "date", ".metadata.creationTimestamp", NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const struct skind skinds[TK_KIND_COUNT] = {
-	[TK_AGENTJOB] = {"AgentJob runs an AI coding agent once or on a schedule.", &n_agentjob_spec,
-			 &n_agentjob_status, agentjob_columns, schema_check_kind_agentjob},
-	[TK_AGENTRUNTIME] = {"AgentRuntime describes the container image that runs agents.",
-			     &n_runtime_spec, NULL, NULL, schema_check_kind_runtime},
-	[TK_AGENTAUTH] = {"AgentAuth points at the Secret holding an agent's auth token.",
-			  &n_auth_spec, NULL, NULL, NULL},
-	[TK_AGENTROLE] = {"AgentRole lists the tools an agent may use.", &n_role_spec,
-			  &n_usage_status, NULL, NULL},
-	[TK_AGENTSKILL] = {"AgentSkill is a reusable skill from a GitHub repository.", &n_skill_spec,
-			   NULL, NULL, NULL},
-	[TK_MCPSERVER] = {"McpServer is a local command or remote URL serving MCP tools.",
-			  &n_mcp_spec, NULL, NULL, schema_check_kind_mcp},
-	[TK_REPOSITORY] = {"Repository is a GitHub repository an agent works on.", &n_repo_spec, NULL,
-			   NULL, NULL},
-	[TK_CLUSTERACCESS] = {"ClusterAccess grants cluster permissions to the AgentJobs that "
-			      "reference it.",
-			      &n_access_spec, &n_usage_status, NULL, NULL},
+    [TK_AGENTJOB] = {"AgentJob runs an AI coding agent once or on a schedule.", &n_agentjob_spec,
+                     &n_agentjob_status, agentjob_columns, schema_check_kind_agentjob},
+    [TK_AGENTRUNTIME] = {"AgentRuntime describes the container image that runs agents.",
+                         &n_runtime_spec, NULL, NULL, schema_check_kind_runtime},
+    [TK_AGENTAUTH] = {"AgentAuth points at the Secret holding an agent's auth token.", &n_auth_spec,
+                      NULL, NULL, NULL},
+    [TK_AGENTROLE] = {"AgentRole lists the tools an agent may use.", &n_role_spec, &n_usage_status,
+                      NULL, NULL},
+    [TK_AGENTSKILL] = {"AgentSkill is a reusable skill from a GitHub repository.", &n_skill_spec,
+                       NULL, NULL, NULL},
+    [TK_MCPSERVER] = {"McpServer is a local command or remote URL serving MCP tools.", &n_mcp_spec,
+                      NULL, NULL, schema_check_kind_mcp},
+    [TK_REPOSITORY] = {"Repository is a GitHub repository an agent works on.", &n_repo_spec, NULL,
+                       NULL, NULL},
+    [TK_CLUSTERACCESS] = {"ClusterAccess grants cluster permissions to the AgentJobs that "
+                          "reference it.",
+                          &n_access_spec, &n_usage_status, NULL, NULL},
 };
 
 static const struct schema_kind_info kind_infos[TK_KIND_COUNT] = {
-	[TK_AGENTJOB] = {"AgentJob", "agentjobs", "agentjob", "aj", true},
-	[TK_AGENTRUNTIME] = {"AgentRuntime", "agentruntimes", "agentruntime", "ar", false},
-	[TK_AGENTAUTH] = {"AgentAuth", "agentauths", "agentauth", "aa", false},
-	[TK_AGENTROLE] = {"AgentRole", "agentroles", "agentrole", "arl", true},
-	[TK_AGENTSKILL] = {"AgentSkill", "agentskills", "agentskill", "ask", false},
-	[TK_MCPSERVER] = {"McpServer", "mcpservers", "mcpserver", "mcp", false},
-	[TK_REPOSITORY] = {"Repository", "repositories", "repository", "repo", false},
-	[TK_CLUSTERACCESS] = {"ClusterAccess", "clusteraccesses", "clusteraccess", "ca", true},
+    [TK_AGENTJOB] = {"AgentJob", "agentjobs", "agentjob", "aj", true},
+    [TK_AGENTRUNTIME] = {"AgentRuntime", "agentruntimes", "agentruntime", "ar", false},
+    [TK_AGENTAUTH] = {"AgentAuth", "agentauths", "agentauth", "aa", false},
+    [TK_AGENTROLE] = {"AgentRole", "agentroles", "agentrole", "arl", true},
+    [TK_AGENTSKILL] = {"AgentSkill", "agentskills", "agentskill", "ask", false},
+    [TK_MCPSERVER] = {"McpServer", "mcpservers", "mcpserver", "mcp", false},
+    [TK_REPOSITORY] = {"Repository", "repositories", "repository", "repo", false},
+    [TK_CLUSTERACCESS] = {"ClusterAccess", "clusteraccesses", "clusteraccess", "ca", true},
 };
 
 const struct skind *schema_skind(enum tk_kind k)
@@ -420,11 +431,10 @@ static void emit_event(struct emit *em, yaml_event_t *ev, int ok)
 /* Would a YAML 1.1 loader (kubectl's) read s as something other than a string? */
 static bool needs_quotes(const char *s)
 {
-	static const char *const words[] = {"y",    "Y",     "yes",	"Yes",	 "YES",	  "n",	  "N",
-					    "no",   "No",    "NO",	"true",	 "True",  "TRUE", "false",
-					    "False", "FALSE", "on",	"On",	 "ON",	  "off",  "Off",
-					    "OFF",  "~",     "null",	"Null",	 "NULL",  ".inf", ".nan",
-					    NULL};
+	static const char *const words[] = {
+	    "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",    "no",   "No", "NO",
+	    "true", "True", "TRUE", "false", "False", "FALSE", "on",   "On",   "ON", "off",
+	    "Off",  "OFF",  "~",    "null",  "Null",  "NULL",  ".inf", ".nan", NULL};
 	size_t i;
 
 	if (!*s)
@@ -442,13 +452,14 @@ static void emit_scalar(struct emit *em, const char *s, yaml_scalar_style_t styl
 	yaml_event_t ev;
 
 	emit_event(em, &ev,
-		   yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
-						style));
+	           yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
+	                                        1, 1, style));
 }
 
 static void emit_str(struct emit *em, const char *s)
 {
-	emit_scalar(em, s, needs_quotes(s) ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
+	emit_scalar(em, s,
+	            needs_quotes(s) ? YAML_SINGLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE);
 }
 
 static void emit_plain(struct emit *em, const char *s)
@@ -462,7 +473,8 @@ static void emit_map(struct emit *em, bool begin)
 
 	if (begin)
 		emit_event(em, &ev,
-			   yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+		           yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+		                                               YAML_BLOCK_MAPPING_STYLE));
 	else
 		emit_event(em, &ev, yaml_mapping_end_event_initialize(&ev));
 }
@@ -473,8 +485,8 @@ static void emit_seq(struct emit *em, bool begin)
 
 	if (begin)
 		emit_event(em, &ev,
-			   yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-								YAML_BLOCK_SEQUENCE_STYLE));
+		           yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+		                                                YAML_BLOCK_SEQUENCE_STYLE));
 	else
 		emit_event(em, &ev, yaml_sequence_end_event_initialize(&ev));
 }
@@ -483,7 +495,9 @@ static void emit_empty_map(struct emit *em)
 {
 	yaml_event_t ev;
 
-	emit_event(em, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_MAPPING_STYLE));
+	emit_event(
+	    em, &ev,
+	    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_MAPPING_STYLE));
 	emit_event(em, &ev, yaml_mapping_end_event_initialize(&ev));
 }
 
@@ -567,8 +581,8 @@ static void emit_properties(struct emit *em, const struct snode *n)
 }
 
 static const char *const type_names[] = {
-	[SN_OBJECT] = "object", [SN_STRING] = "string", [SN_BOOL] = "boolean", [SN_INT] = "integer",
-	[SN_ARRAY] = "array",	[SN_MAP] = "object",	[SN_QUANTITY] = NULL,
+    [SN_OBJECT] = "object", [SN_STRING] = "string", [SN_BOOL] = "boolean", [SN_INT] = "integer",
+    [SN_ARRAY] = "array",   [SN_MAP] = "object",    [SN_QUANTITY] = NULL,
 };
 
 /* One schema node, keys in alphabetical order. */
@@ -645,12 +659,14 @@ static void emit_openapi(struct emit *em, enum tk_kind k)
 	emit_kv(em, "description", sk->desc);
 	emit_plain(em, "properties");
 	emit_map(em, true);
-	emit_simple_prop(em, "apiVersion",
-			 "APIVersion defines the versioned schema of this representation of an object.",
-			 "string");
-	emit_simple_prop(em, "kind", "Kind is a string value representing the REST resource this "
-				     "object represents.",
-			 "string");
+	emit_simple_prop(
+	    em, "apiVersion",
+	    "APIVersion defines the versioned schema of this representation of an object.",
+	    "string");
+	emit_simple_prop(em, "kind",
+	                 "Kind is a string value representing the REST resource this "
+	                 "object represents.",
+	                 "string");
 	emit_simple_prop(em, "metadata", NULL, "object");
 	emit_plain(em, "spec");
 	emit_node(em, sk->spec);

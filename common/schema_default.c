@@ -122,10 +122,10 @@ static json_object *default_value(struct dctx *d, const char *def)
 }
 
 static void dwalk(struct dctx *d, const struct snode *n, json_object *v, const char *ptr,
-		  int depth);
+                  int depth);
 
 static void dwalk_object(struct dctx *d, const struct snode *n, json_object *v, const char *ptr,
-			 int depth)
+                         int depth)
 {
 	const struct sfield *f;
 
@@ -186,7 +186,7 @@ static void dwalk(struct dctx *d, const struct snode *n, json_object *v, const c
 static void default_resources(struct dctx *d, json_object *spec, const struct schema_config *cfg)
 {
 	const char *vals[2][2] = {{cfg->default_cpu_request, cfg->default_memory_request},
-				  {cfg->default_cpu_limit, cfg->default_memory_limit}};
+	                          {cfg->default_cpu_limit, cfg->default_memory_limit}};
 	static const char *const sect[2] = {"requests", "limits"};
 	static const char *const res[2] = {"cpu", "memory"};
 	json_object *r = NULL, *cur = NULL;
@@ -206,7 +206,8 @@ static void default_resources(struct dctx *d, json_object *spec, const struct sc
 			if (!r)
 				r = json_object_new_object();
 			if (!m || !r ||
-			    json_object_object_add(m, res[j], json_object_new_string(vals[i][j])) < 0) {
+			    json_object_object_add(m, res[j], json_object_new_string(vals[i][j])) <
+			        0) {
 				d->err = -ENOMEM;
 				json_object_put(m);
 				json_object_put(r);
@@ -256,7 +257,8 @@ static void add_created_by(struct dctx *d, json_object *obj, const char *user)
 	if (has_ann && !json_object_is_type(ann, json_type_object))
 		return;
 	if (has_ann && json_object_object_get_ex(ann, TK_ANNOTATION_CREATED_BY, &cur) &&
-	    json_object_is_type(cur, json_type_string) && strcmp(json_object_get_string(cur), user) == 0)
+	    json_object_is_type(cur, json_type_string) &&
+	    strcmp(json_object_get_string(cur), user) == 0)
 		return;
 	v = json_object_new_string(user);
 	if (!v) {
@@ -292,11 +294,12 @@ static void add_created_by(struct dctx *d, json_object *obj, const char *user)
 		d->err = -ENOMEM;
 		return;
 	}
-	op(d, json_object_object_get_ex(obj, "metadata", NULL) ? "replace" : "add", "/metadata", meta);
+	op(d, json_object_object_get_ex(obj, "metadata", NULL) ? "replace" : "add", "/metadata",
+	   meta);
 }
 
 int schema_default(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
-		   const char *created_by, json_object **patch_out)
+                   const char *created_by, json_object **patch_out)
 {
 	const struct skind *sk = schema_skind(k);
 	struct dctx d = {NULL, 0};

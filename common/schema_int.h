@@ -23,22 +23,22 @@
 #include "util.h"
 
 enum snode_type {
-	SN_OBJECT,   /* fields */
+	SN_OBJECT, /* fields */
 	SN_STRING,
 	SN_BOOL,
-	SN_INT,	     /* format int32/int64 */
+	SN_INT,      /* format int32/int64 */
 	SN_ARRAY,    /* items */
-	SN_MAP,	     /* object with additionalProperties: items */
+	SN_MAP,      /* object with additionalProperties: items */
 	SN_QUANTITY, /* x-kubernetes-int-or-string */
 };
 
 enum snode_flag {
-	SN_NULLABLE = 1u << 0,	/* `nullable: true` (only where thurkube has it) */
-	SN_HAS_MIN = 1u << 1,	/* minimum */
-	SN_HAS_MAX = 1u << 2,	/* maximum */
+	SN_NULLABLE = 1u << 0,  /* `nullable: true` (only where thurkube has it) */
+	SN_HAS_MIN = 1u << 1,   /* minimum */
+	SN_HAS_MAX = 1u << 2,   /* maximum */
 	SN_NORMALIZE = 1u << 3, /* []string: defaulting trims and de-duplicates */
-	SN_LIST_MAP = 1u << 4,	/* x-kubernetes-list-type: map keyed by list_key */
-	SN_NONEMPTY = 1u << 5,	/* string: "" counts as missing (Required value) */
+	SN_LIST_MAP = 1u << 4,  /* x-kubernetes-list-type: map keyed by list_key */
+	SN_NONEMPTY = 1u << 5,  /* string: "" counts as missing (Required value) */
 };
 
 struct schema_vctx;
@@ -58,14 +58,14 @@ struct snode {
 	enum snode_type type;
 	unsigned flags;
 	const char *desc;
-	const char *format;	       /* "int64", "int32", "date-time" */
-	const char *def;	       /* default, as JSON text */
-	const char *const *enums;      /* NULL-terminated */
-	int64_t min, max;	       /* with SN_HAS_MIN / SN_HAS_MAX */
-	int min_items;		       /* minItems (0: none) */
-	const char *list_key;	       /* with SN_LIST_MAP */
-	const struct sfield *fields;   /* SN_OBJECT, terminated by {NULL} */
-	const struct snode *items;     /* SN_ARRAY items, SN_MAP values */
+	const char *format;          /* "int64", "int32", "date-time" */
+	const char *def;             /* default, as JSON text */
+	const char *const *enums;    /* NULL-terminated */
+	int64_t min, max;            /* with SN_HAS_MIN / SN_HAS_MAX */
+	int min_items;               /* minItems (0: none) */
+	const char *list_key;        /* with SN_LIST_MAP */
+	const struct sfield *fields; /* SN_OBJECT, terminated by {NULL} */
+	const struct snode *items;   /* SN_ARRAY items, SN_MAP values */
 	snode_check_fn check;
 };
 
@@ -82,7 +82,7 @@ typedef void (*skind_check_fn)(struct schema_vctx *c, json_object *obj, json_obj
 struct skind {
 	const char *desc;
 	const struct snode *spec;
-	const struct snode *status; /* NULL: no status, no status subresource */
+	const struct snode *status;          /* NULL: no status, no status subresource */
 	const struct schema_column *columns; /* terminated by {NULL}; may be NULL */
 	skind_check_fn check;
 };

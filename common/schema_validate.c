@@ -64,7 +64,8 @@ static char *path_key(struct schema_vctx *c, const char *base, const char *key)
 /* The value as compact JSON text for "Invalid value: <v>". */
 static const char *json_text(json_object *v)
 {
-	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 static const char *str_of(json_object *v)
@@ -96,7 +97,8 @@ static size_t array_len(json_object *v)
 /* Report the reason a names.h rule gave, as "Invalid value". */
 static void invalid_why(struct schema_vctx *c, const char *path, const char *value, struct buf *why)
 {
-	fielderrs_add_str(c->errs, FE_INVALID, path, value, "%s", why->data ? why->data : "invalid");
+	fielderrs_add_str(c->errs, FE_INVALID, path, value, "%s",
+	                  why->data ? why->data : "invalid");
 }
 
 static bool has_space_or_ctl(const char *s)
@@ -145,21 +147,26 @@ static bool type_ok(const struct snode *n, json_object *v)
 	case SN_ARRAY:
 		return json_object_is_type(v, json_type_array);
 	case SN_QUANTITY:
-		return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_string);
+		return json_object_is_type(v, json_type_int) ||
+		       json_object_is_type(v, json_type_string);
 	}
 	return false;
 }
 
 static const char *const expected_words[] = {
-	[SN_OBJECT] = "object", [SN_STRING] = "string", [SN_BOOL] = "boolean",
-	[SN_INT] = "integer",	[SN_ARRAY] = "array",	[SN_MAP] = "object",
-	[SN_QUANTITY] = "integer or string",
+    [SN_OBJECT] = "object",
+    [SN_STRING] = "string",
+    [SN_BOOL] = "boolean",
+    [SN_INT] = "integer",
+    [SN_ARRAY] = "array",
+    [SN_MAP] = "object",
+    [SN_QUANTITY] = "integer or string",
 };
 
 static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path);
 
 static void check_enum(struct schema_vctx *c, const struct snode *n, json_object *v,
-		       const char *path)
+                       const char *path)
 {
 	struct buf list = BUF_INIT(4096);
 	const char *s = json_object_get_string(v);
@@ -174,12 +181,13 @@ static void check_enum(struct schema_vctx *c, const struct snode *n, json_object
 	if (r < 0)
 		c->oom = 1;
 	else
-		fielderrs_add_str(c->errs, FE_NOT_SUPPORTED, path, s, "supported values: %s", list.data);
+		fielderrs_add_str(c->errs, FE_NOT_SUPPORTED, path, s, "supported values: %s",
+		                  list.data);
 	buf_free(&list);
 }
 
 static void check_bounds(struct schema_vctx *c, const struct snode *n, json_object *v,
-			 const char *path)
+                         const char *path)
 {
 	int64_t x = json_object_get_int64(v);
 	bool lo = (n->flags & SN_HAS_MIN) && x < n->min;
@@ -188,18 +196,19 @@ static void check_bounds(struct schema_vctx *c, const struct snode *n, json_obje
 	if (!lo && !hi)
 		return;
 	if ((n->flags & SN_HAS_MIN) && (n->flags & SN_HAS_MAX))
-		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "must be between %lld and %lld",
-			      (long long)n->min, (long long)n->max);
+		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
+		              "must be between %lld and %lld", (long long)n->min,
+		              (long long)n->max);
 	else if (lo)
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
-			      "must be greater than or equal to %lld", (long long)n->min);
+		              "must be greater than or equal to %lld", (long long)n->min);
 	else
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
-			      "must be less than or equal to %lld", (long long)n->max);
+		              "must be less than or equal to %lld", (long long)n->max);
 }
 
 static void walk_object(struct schema_vctx *c, const struct snode *n, json_object *v,
-			const char *path)
+                        const char *path)
 {
 	const struct sfield *f;
 
@@ -210,7 +219,8 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 		if (!p)
 			return;
 		if (!m || (f->node->type == SN_STRING && (f->node->flags & SN_NONEMPTY) &&
-			   json_object_is_type(m, json_type_string) && json_object_get_string_len(m) == 0)) {
+		           json_object_is_type(m, json_type_string) &&
+		           json_object_get_string_len(m) == 0)) {
 			if (f->required || m)
 				fielderrs_add(c->errs, FE_REQUIRED, p, NULL, NULL);
 		} else {
@@ -235,18 +245,19 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 	}
 }
 
-static void walk_array(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
+static void walk_array(struct schema_vctx *c, const struct snode *n, json_object *v,
+                       const char *path)
 {
 	size_t i, len = json_object_array_length(v);
 
 	if (len > TK_MAX_LIST_ITEMS) {
 		fielderrs_add(c->errs, FE_TOO_MANY, path, NULL, "must have at most %d items",
-			      TK_MAX_LIST_ITEMS);
+		              TK_MAX_LIST_ITEMS);
 		return;
 	}
 	if ((int)len < n->min_items) {
 		fielderrs_add(c->errs, FE_REQUIRED, path, NULL, "must have at least %d item%s",
-			      n->min_items, n->min_items == 1 ? "" : "s");
+		              n->min_items, n->min_items == 1 ? "" : "s");
 		return;
 	}
 	for (i = 0; i < len; i++) {
@@ -258,8 +269,9 @@ static void walk_array(struct schema_vctx *c, const struct snode *n, json_object
 		if (it)
 			walk(c, n->items, it, p);
 		else
-			fielderrs_add(c->errs, FE_TYPE, p, "\"null\"", "%s in body must be of type %s: \"null\"",
-				      p, expected_words[n->items->type]);
+			fielderrs_add(c->errs, FE_TYPE, p, "\"null\"",
+			              "%s in body must be of type %s: \"null\"", p,
+			              expected_words[n->items->type]);
 		free(p);
 	}
 	if (n->flags & SN_LIST_MAP) {
@@ -268,13 +280,15 @@ static void walk_array(struct schema_vctx *c, const struct snode *n, json_object
 			size_t j;
 
 			for (j = 0; k && j < i; j++) {
-				const char *o = get_str(json_object_array_get_idx(v, j), n->list_key);
+				const char *o =
+				    get_str(json_object_array_get_idx(v, j), n->list_key);
 
 				if (o && strcmp(o, k) == 0) {
 					char *p = path_index(c, path, i);
 
 					if (p)
-						fielderrs_add_str(c->errs, FE_DUPLICATE, p, k, NULL);
+						fielderrs_add_str(c->errs, FE_DUPLICATE, p, k,
+						                  NULL);
 					free(p);
 					break;
 				}
@@ -306,8 +320,8 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 		char q[32];
 
 		snprintf(q, sizeof(q), "\"%s\"", w);
-		fielderrs_add(c->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"", path,
-			      expected_words[n->type], w);
+		fielderrs_add(c->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"",
+		              path, expected_words[n->type], w);
 		return;
 	}
 	if (n->enums && n->type == SN_STRING)
@@ -337,23 +351,25 @@ void schema_check_schedule(struct schema_vctx *c, json_object *v, const char *pa
 	struct cron_expr e;
 
 	if (len == 0) {
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "must be a cron expression; leave schedule out for a one-shot run");
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "must be a cron expression; leave schedule out for a one-shot run");
 		return;
 	}
 	if (len > TK_MAX_CRON_LEN) {
 		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %d bytes",
-			      TK_MAX_CRON_LEN);
+		              TK_MAX_CRON_LEN);
 		return;
 	}
 	if (strncmp(s, "TZ=", 3) == 0 || strncmp(s, "CRON_TZ=", 8) == 0) {
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "TZ= and CRON_TZ= prefixes are not supported: set spec.timezone instead");
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "TZ= and CRON_TZ= prefixes are not supported: set spec.timezone instead");
 		return;
 	}
 	if (cron_parse(s, len, &e, &why) < 0)
 		fielderrs_add_str(c->errs, FE_INVALID, path, s, "%s",
-				  why.data && *why.data ? why.data : "invalid cron expression");
+		                  why.data && *why.data ? why.data : "invalid cron expression");
 	buf_free(&why);
 }
 
@@ -371,13 +387,14 @@ void schema_check_timezone(struct schema_vctx *c, json_object *v, const char *pa
 	if (r == 0)
 		fielderrs_add_str(c->errs, FE_INVALID, path, s, "unknown time zone %s", s);
 	else if (r == -ENOENT)
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "cannot check the time zone: tz database not found at %s; install "
-				  "tzdata",
-				  tz_root());
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "cannot check the time zone: tz database not found at %s; install "
+		    "tzdata",
+		    tz_root());
 	else
 		fielderrs_add_str(c->errs, FE_INVALID, path, s, "cannot check the time zone: %s",
-				  strerror(-r));
+		                  strerror(-r));
 }
 
 void schema_check_timeout(struct schema_vctx *c, json_object *v, const char *path)
@@ -386,15 +403,15 @@ void schema_check_timeout(struct schema_vctx *c, json_object *v, const char *pat
 
 	if (c->cfg && c->cfg->max_timeout_seconds > 0 && x > c->cfg->max_timeout_seconds)
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
-			      "must be between 1 and %lld (the webhook's maximum timeout)",
-			      (long long)c->cfg->max_timeout_seconds);
+		              "must be between 1 and %lld (the webhook's maximum timeout)",
+		              (long long)c->cfg->max_timeout_seconds);
 }
 
 void schema_check_text(struct schema_vctx *c, json_object *v, const char *path)
 {
 	if ((size_t)json_object_get_string_len(v) > TK_MAX_PROMPT)
 		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %u bytes",
-			      TK_MAX_PROMPT);
+		              TK_MAX_PROMPT);
 }
 
 void schema_check_prompt(struct schema_vctx *c, json_object *v, const char *path)
@@ -421,7 +438,7 @@ void schema_check_ref(struct schema_vctx *c, json_object *v, const char *path)
 
 /* Entries of a []string that are DNS-1123 names, without repeats. */
 static void check_names_unique(struct schema_vctx *c, json_object *v, const char *path,
-			       const char *member)
+                               const char *member)
 {
 	size_t i, j, len = array_len(v);
 
@@ -491,7 +508,7 @@ int schema_env_reserved(const char *name)
 }
 
 static void check_env_item(struct schema_vctx *c, json_object *v, json_object *it, size_t i,
-			   const char *path)
+                           const char *path)
 {
 	struct buf why = BUF_INIT(1024);
 	const char *name = get_str(it, "name"), *value = get_str(it, "value");
@@ -504,7 +521,7 @@ static void check_env_item(struct schema_vctx *c, json_object *v, json_object *i
 		invalid_why(c, p, name, &why);
 	else if (name && schema_env_reserved(name))
 		fielderrs_add_str(c->errs, FE_INVALID, p, name,
-				  "is reserved: thurkube sets it in the agent container");
+		                  "is reserved: thurkube sets it in the agent container");
 	for (j = 0; name && *name && j < i; j++) {
 		const char *o = get_str(json_object_array_get_idx(v, j), "name");
 
@@ -518,7 +535,7 @@ static void check_env_item(struct schema_vctx *c, json_object *v, json_object *i
 		p = path_join(c, "%s[%zu].valueFrom", path, i);
 		if (p)
 			fielderrs_add_str(c->errs, FE_INVALID, p, "",
-					  "may not be specified when `value` is not empty");
+			                  "may not be specified when `value` is not empty");
 		free(p);
 	}
 	buf_free(&why);
@@ -549,16 +566,16 @@ static int count_members(json_object *o, const char *const *names)
 void schema_check_env_source(struct schema_vctx *c, json_object *v, const char *path)
 {
 	static const char *const srcs[] = {"configMapKeyRef", "fieldRef", "resourceFieldRef",
-					   "secretKeyRef", NULL};
+	                                   "secretKeyRef", NULL};
 	int n = count_members(v, srcs);
 
 	if (n == 0)
 		fielderrs_add_str(c->errs, FE_INVALID, path, "",
-				  "must specify one of: `configMapKeyRef`, `fieldRef`, "
-				  "`resourceFieldRef` or `secretKeyRef`");
+		                  "must specify one of: `configMapKeyRef`, `fieldRef`, "
+		                  "`resourceFieldRef` or `secretKeyRef`");
 	else if (n > 1)
 		fielderrs_add_str(c->errs, FE_INVALID, path, "",
-				  "may not have more than one field specified at a time");
+		                  "may not have more than one field specified at a time");
 }
 
 void schema_check_env_from(struct schema_vctx *c, json_object *v, const char *path)
@@ -570,10 +587,10 @@ void schema_check_env_from(struct schema_vctx *c, json_object *v, const char *pa
 
 	if (n == 0)
 		fielderrs_add_str(c->errs, FE_INVALID, path, "",
-				  "must specify one of: `configMapRef` or `secretRef`");
+		                  "must specify one of: `configMapRef` or `secretRef`");
 	else if (n > 1)
 		fielderrs_add_str(c->errs, FE_INVALID, path, "",
-				  "may not have more than one field specified at a time");
+		                  "may not have more than one field specified at a time");
 	if (prefix && *prefix && !names_env_var(prefix, &why)) {
 		char *p = path_field(c, path, "prefix");
 
@@ -590,16 +607,17 @@ void schema_check_config_key(struct schema_vctx *c, json_object *v, const char *
 	bool ok = *s && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 
 	for (p = s; ok && *p; p++)
-		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		     *p == '-' || *p == '_' || *p == '.';
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		     (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
 	if (strlen(s) > TK_MAX_NAME)
 		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %d bytes",
-			      TK_MAX_NAME);
+		              TK_MAX_NAME);
 	else if (!ok)
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "a valid config key must consist of alphanumeric characters, '-', '_' "
-				  "or '.' (e.g. 'key.name', or 'KEY_NAME', or 'key-name', regex used "
-				  "for validation is '[-._a-zA-Z0-9]+')");
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "a valid config key must consist of alphanumeric characters, '-', '_' "
+		    "or '.' (e.g. 'key.name', or 'KEY_NAME', or 'key-name', regex used "
+		    "for validation is '[-._a-zA-Z0-9]+')");
 }
 
 /* Parse an int-or-string quantity. 0, or -EINVAL with the reason in why. */
@@ -624,10 +642,10 @@ void schema_check_quantity(struct schema_vctx *c, json_object *v, const char *pa
 
 	if (qty_of(v, &q, &why) < 0)
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "%s",
-			      why.data && *why.data ? why.data : "invalid quantity");
+		              why.data && *why.data ? why.data : "invalid quantity");
 	else if (q.neg)
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v),
-			      "must be greater than or equal to 0");
+		              "must be greater than or equal to 0");
 	buf_free(&why);
 }
 
@@ -638,7 +656,7 @@ void schema_check_pv_size(struct schema_vctx *c, json_object *v, const char *pat
 
 	if (qty_of(v, &q, &why) < 0)
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "%s",
-			      why.data && *why.data ? why.data : "invalid quantity");
+		              why.data && *why.data ? why.data : "invalid quantity");
 	else if (quantity_parse("0", 1, &zero, NULL) == 0 && quantity_cmp(&q, &zero) <= 0)
 		fielderrs_add(c->errs, FE_INVALID, path, json_text(v), "must be greater than zero");
 	buf_free(&why);
@@ -648,7 +666,8 @@ void schema_check_resources(struct schema_vctx *c, json_object *v, const char *p
 {
 	json_object *req = get(v, "requests"), *lim = get(v, "limits");
 
-	if (!json_object_is_type(req, json_type_object) || !json_object_is_type(lim, json_type_object))
+	if (!json_object_is_type(req, json_type_object) ||
+	    !json_object_is_type(lim, json_type_object))
 		return;
 	json_object_object_foreach(req, name, rv)
 	{
@@ -662,10 +681,10 @@ void schema_check_resources(struct schema_vctx *c, json_object *v, const char *p
 		p = path_join(c, "%s.requests[%s]", path, name);
 		if (p)
 			fielderrs_add(c->errs, FE_INVALID, p, json_text(rv),
-				      "must be less than or equal to %s limit of %s", name,
-				      json_object_is_type(lv, json_type_string)
-					      ? json_object_get_string(lv)
-					      : json_text(lv));
+			              "must be less than or equal to %s limit of %s", name,
+			              json_object_is_type(lv, json_type_string)
+			                  ? json_object_get_string(lv)
+			                  : json_text(lv));
 		free(p);
 	}
 }
@@ -698,23 +717,25 @@ void schema_check_toleration(struct schema_vctx *c, json_object *v, const char *
 	if ((!key || !*key) && !exists) {
 		p = path_field(c, path, "operator");
 		if (p)
-			fielderrs_add_str(c->errs, FE_INVALID, p, op ? op : "",
-					  "operator must be Exists when `key` is empty, which means "
-					  "\"match all values and all keys\"");
+			fielderrs_add_str(
+			    c->errs, FE_INVALID, p, op ? op : "",
+			    "operator must be Exists when `key` is empty, which means "
+			    "\"match all values and all keys\"");
 		free(p);
 	}
 	if (exists && value && *value) {
 		p = path_field(c, path, "operator");
 		if (p)
 			fielderrs_add_str(c->errs, FE_INVALID, p, value,
-					  "value must be empty when `operator` is 'Exists'");
+			                  "value must be empty when `operator` is 'Exists'");
 		free(p);
 	}
 	if (get(v, "tolerationSeconds") && (!effect || strcmp(effect, "NoExecute") != 0)) {
 		p = path_field(c, path, "effect");
 		if (p)
-			fielderrs_add_str(c->errs, FE_INVALID, p, effect ? effect : "",
-					  "effect must be 'NoExecute' when `tolerationSeconds` is set");
+			fielderrs_add_str(
+			    c->errs, FE_INVALID, p, effect ? effect : "",
+			    "effect must be 'NoExecute' when `tolerationSeconds` is set");
 		free(p);
 	}
 }
@@ -725,7 +746,7 @@ void schema_check_image(struct schema_vctx *c, json_object *v, const char *path)
 
 	if (has_space_or_ctl(s))
 		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "must not contain whitespace or control characters");
+		                  "must not contain whitespace or control characters");
 }
 
 void schema_check_auth_env(struct schema_vctx *c, json_object *v, const char *path)
@@ -737,7 +758,7 @@ void schema_check_auth_env(struct schema_vctx *c, json_object *v, const char *pa
 		invalid_why(c, path, s, &why);
 	else if (schema_env_reserved(s))
 		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "is reserved: thurkube sets it in the agent container");
+		                  "is reserved: thurkube sets it in the agent container");
 	buf_free(&why);
 }
 
@@ -800,8 +821,8 @@ static int path_within(const char *a, const char *b)
 void schema_check_mount_path(struct schema_vctx *c, json_object *v, const char *path)
 {
 	static const char *const taken[][2] = {
-		{"/tmp", "the agent's scratch volume is mounted there"},
-		{"/home/agent", "the agent's HOME volume is mounted there"},
+	    {"/tmp", "the agent's scratch volume is mounted there"},
+	    {"/home/agent", "the agent's HOME volume is mounted there"},
 	};
 	const char *s = json_object_get_string(v), *why;
 	char *n = norm_path(s, &why);
@@ -818,8 +839,9 @@ void schema_check_mount_path(struct schema_vctx *c, json_object *v, const char *
 		fielderrs_add_str(c->errs, FE_INVALID, path, s, "must not be the root directory");
 	for (i = 0; i < TK_ARRAY_LEN(taken); i++)
 		if (path_within(n, taken[i][0]))
-			fielderrs_add_str(c->errs, FE_INVALID, path, s, "must not be %s or inside it: %s",
-					  taken[i][0], taken[i][1]);
+			fielderrs_add_str(c->errs, FE_INVALID, path, s,
+			                  "must not be %s or inside it: %s", taken[i][0],
+			                  taken[i][1]);
 	free(n);
 }
 
@@ -839,11 +861,11 @@ void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 		if (!*s)
 			fielderrs_add_str(c->errs, FE_INVALID, p, s, "must not be empty");
 		else if (strlen(s) > SCHEMA_MAX_TOOL)
-			fielderrs_add(c->errs, FE_TOO_LONG, p, NULL, "may not be more than %d bytes",
-				      SCHEMA_MAX_TOOL);
+			fielderrs_add(c->errs, FE_TOO_LONG, p, NULL,
+			              "may not be more than %d bytes", SCHEMA_MAX_TOOL);
 		else if (has_space_or_ctl(s))
 			fielderrs_add_str(c->errs, FE_INVALID, p, s,
-					  "must not contain whitespace or control characters");
+			                  "must not contain whitespace or control characters");
 		for (j = 0; *s && j < i; j++) {
 			const char *o = str_of(json_object_array_get_idx(v, j));
 
@@ -890,10 +912,11 @@ void schema_check_github_repo(struct schema_vctx *c, json_object *v, const char 
 
 	if (!slash || !github_owner_ok(s, (size_t)(slash - s)) ||
 	    !github_name_ok(slash + 1, strlen(slash + 1)))
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "must be a GitHub repository as owner/repo (owner: letters, digits "
-				  "and inner '-', at most 39; repo: letters, digits, '-', '_' and '.', "
-				  "at most 100)");
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "must be a GitHub repository as owner/repo (owner: letters, digits "
+		    "and inner '-', at most 39; repo: letters, digits, '-', '_' and '.', "
+		    "at most 100)");
 }
 
 void schema_check_github_owner(struct schema_vctx *c, json_object *v, const char *path)
@@ -901,9 +924,10 @@ void schema_check_github_owner(struct schema_vctx *c, json_object *v, const char
 	const char *s = json_object_get_string(v);
 
 	if (!github_owner_ok(s, strlen(s)))
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "must be a GitHub account name: letters, digits and inner '-', at "
-				  "most 39");
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "must be a GitHub account name: letters, digits and inner '-', at "
+		    "most 39");
 }
 
 void schema_check_github_name(struct schema_vctx *c, json_object *v, const char *path)
@@ -912,8 +936,8 @@ void schema_check_github_name(struct schema_vctx *c, json_object *v, const char 
 
 	if (!github_name_ok(s, strlen(s)))
 		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "must be a GitHub repository name: letters, digits, '-', '_' and "
-				  "'.', at most 100, not \".\" or \"..\"");
+		                  "must be a GitHub repository name: letters, digits, '-', '_' and "
+		                  "'.', at most 100, not \".\" or \"..\"");
 }
 
 void schema_check_skill_name(struct schema_vctx *c, json_object *v, const char *path)
@@ -927,7 +951,7 @@ void schema_check_skill_name(struct schema_vctx *c, json_object *v, const char *
 		why = "must be a directory relative to the repository";
 	} else if (strlen(s) > TK_MAX_NAME) {
 		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %d bytes",
-			      TK_MAX_NAME);
+		              TK_MAX_NAME);
 		return;
 	} else {
 		/* Reuse the absolute-path normaliser to find ".." segments. */
@@ -956,9 +980,10 @@ void schema_check_git_ref(struct schema_vctx *c, json_object *v, const char *pat
 	if (!*s)
 		fielderrs_add_str(c->errs, FE_INVALID, path, s, "must not be empty");
 	else if (has_space_or_ctl(s) || *s == '-' || strstr(s, "..") || strlen(s) > TK_MAX_NAME)
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-				  "must be a git branch, tag or commit: no whitespace, no \"..\", not "
-				  "starting with '-', at most 253 bytes");
+		fielderrs_add_str(
+		    c->errs, FE_INVALID, path, s,
+		    "must be a git branch, tag or commit: no whitespace, no \"..\", not "
+		    "starting with '-', at most 253 bytes");
 }
 
 void schema_check_command(struct schema_vctx *c, json_object *v, const char *path)
@@ -987,11 +1012,12 @@ void schema_check_url(struct schema_vctx *c, json_object *v, const char *path)
 		ok = end > host && *host != ':';
 	}
 	if (!ok)
-		fielderrs_add_str(c->errs, FE_INVALID, path, s, "must be an http or https URL with a host");
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+		                  "must be an http or https URL with a host");
 }
 
 static void check_rule_entries(struct schema_vctx *c, json_object *rule, const char *path,
-			       const char *member, bool url)
+                               const char *member, bool url)
 {
 	json_object *list = get(rule, member);
 	size_t i, len = array_len(list);
@@ -1000,12 +1026,14 @@ static void check_rule_entries(struct schema_vctx *c, json_object *rule, const c
 		const char *s = str_of(json_object_array_get_idx(list, i));
 		char *p;
 
-		if (!s || (*s && (!url || *s == '/')) || (!*s && !url && strcmp(member, "apiGroups") == 0))
+		if (!s || (*s && (!url || *s == '/')) ||
+		    (!*s && !url && strcmp(member, "apiGroups") == 0))
 			continue;
 		p = path_join(c, "%s.%s[%zu]", path, member, i);
 		if (p)
 			fielderrs_add_str(c->errs, FE_INVALID, p, s,
-					  url && *s ? "must start with \"/\"" : "must not be empty");
+			                  url && *s ? "must start with \"/\""
+			                            : "must not be empty");
 		free(p);
 	}
 }
@@ -1023,14 +1051,14 @@ void schema_check_policy_rule(struct schema_vctx *c, json_object *v, const char 
 		if (array_len(get(v, "resources")) || array_len(get(v, "apiGroups")) ||
 		    array_len(get(v, "resourceNames")))
 			fielderrs_add(c->errs, FE_FORBIDDEN, path, NULL,
-				      "resources and nonResourceURLs cannot be mixed");
+			              "resources and nonResourceURLs cannot be mixed");
 		return;
 	}
 	if (array_len(get(v, "apiGroups")) == 0) {
 		p = path_field(c, path, "apiGroups");
 		if (p)
 			fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
-				      "resource rules must supply at least one api group");
+			              "resource rules must supply at least one api group");
 		free(p);
 	}
 }
@@ -1045,27 +1073,28 @@ static void check_name(struct schema_vctx *c, json_object *obj, int max, const c
 
 	if (meta && !json_object_is_type(meta, json_type_object)) {
 		fielderrs_add(c->errs, FE_TYPE, "metadata", "\"object\"",
-			      "metadata in body must be of type object: \"%s\"", json_type_word(meta));
+		              "metadata in body must be of type object: \"%s\"",
+		              json_type_word(meta));
 		return;
 	}
 	if (!name || !*name) {
 		if (get(meta, "name") && !name)
 			fielderrs_add(c->errs, FE_TYPE, "metadata.name", "\"string\"",
-				      "metadata.name in body must be of type string: \"%s\"",
-				      json_type_word(get(meta, "name")));
+			              "metadata.name in body must be of type string: \"%s\"",
+			              json_type_word(get(meta, "name")));
 		else if (gen && *gen && max && strlen(gen) + 5 > (size_t)max)
 			fielderrs_add(c->errs, FE_TOO_LONG, "metadata.generateName", NULL,
-				      "may not be more than %d bytes (%s)", max - 5, why_max);
+			              "may not be more than %d bytes (%s)", max - 5, why_max);
 		else if (!gen || !*gen)
 			fielderrs_add(c->errs, FE_REQUIRED, "metadata.name", NULL,
-				      "name or generateName is required");
+			              "name or generateName is required");
 		return;
 	}
 	if (!names_dns1123_subdomain(name, &why))
 		invalid_why(c, "metadata.name", name, &why);
 	else if (max && strlen(name) > (size_t)max)
 		fielderrs_add(c->errs, FE_TOO_LONG, "metadata.name", NULL,
-			      "may not be more than %d bytes (%s)", max, why_max);
+		              "may not be more than %d bytes (%s)", max, why_max);
 	buf_free(&why);
 }
 
@@ -1073,10 +1102,10 @@ void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_ob
 {
 	if (get_str(spec, "schedule"))
 		check_name(c, obj, TK_MAX_AGENTJOB_NAME_CRON,
-			   "the CronJob's Jobs and pods add 11 characters to it");
+		           "the CronJob's Jobs and pods add 11 characters to it");
 	else
 		check_name(c, obj, TK_MAX_AGENTJOB_NAME_JOB,
-			   "the one-shot Job is named <name>-<16 hex> and must fit in 63");
+		           "the one-shot Job is named <name>-<16 hex> and must fit in 63");
 }
 
 void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_object *spec)
@@ -1093,13 +1122,13 @@ void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_obj
 		goto out;
 	if (strcmp(cn, pn) == 0)
 		fielderrs_add_str(c->errs, FE_INVALID, "spec.persistPath", ps,
-				  "must differ from spec.configPath");
+		                  "must differ from spec.configPath");
 	else if (path_within(pn, cn))
 		fielderrs_add_str(c->errs, FE_INVALID, "spec.persistPath", ps,
-				  "must not be inside spec.configPath");
+		                  "must not be inside spec.configPath");
 	else if (path_within(cn, pn))
 		fielderrs_add_str(c->errs, FE_INVALID, "spec.configPath", cs,
-				  "must not be inside spec.persistPath");
+		                  "must not be inside spec.persistPath");
 out:
 	free(cn);
 	free(pn);
@@ -1112,13 +1141,15 @@ void schema_check_kind_mcp(struct schema_vctx *c, json_object *obj, json_object 
 	check_name(c, obj, 0, NULL);
 	if (!cmd && !url)
 		fielderrs_add(c->errs, FE_REQUIRED, "spec", NULL,
-			      "exactly one of spec.command or spec.url must be set");
+		              "exactly one of spec.command or spec.url must be set");
 	else if (cmd && url)
-		fielderrs_add(c->errs, FE_FORBIDDEN, "spec.url", NULL,
-			      "may not be set together with spec.command: exactly one of command or "
-			      "url");
+		fielderrs_add(
+		    c->errs, FE_FORBIDDEN, "spec.url", NULL,
+		    "may not be set together with spec.command: exactly one of command or "
+		    "url");
 	if (!cmd && url && array_len(get(spec, "args")))
-		fielderrs_add(c->errs, FE_FORBIDDEN, "spec.args", NULL, "only valid with spec.command");
+		fielderrs_add(c->errs, FE_FORBIDDEN, "spec.args", NULL,
+		              "only valid with spec.command");
 }
 
 /* ---- entry point ---- */
@@ -1132,7 +1163,7 @@ static void check_type_meta(struct schema_vctx *c, json_object *obj)
 		fielderrs_add(c->errs, FE_REQUIRED, "apiVersion", NULL, NULL);
 	else if (strcmp(av, TK_API_VERSION) != 0)
 		fielderrs_add_str(c->errs, FE_NOT_SUPPORTED, "apiVersion", av,
-				  "supported values: \"" TK_API_VERSION "\"");
+		                  "supported values: \"" TK_API_VERSION "\"");
 	if (!kind)
 		fielderrs_add(c->errs, FE_REQUIRED, "kind", NULL, NULL);
 	else if (strcmp(kind, want) != 0)
@@ -1140,8 +1171,8 @@ static void check_type_meta(struct schema_vctx *c, json_object *obj)
 }
 
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
-		    const struct schema_config *cfg, struct fielderrs *errs,
-		    struct strlist *warnings)
+                    const struct schema_config *cfg, struct fielderrs *errs,
+                    struct strlist *warnings)
 {
 	const struct skind *sk = schema_skind(k);
 	struct schema_vctx c = {k, cfg, errs, warnings, obj, NULL, 0};
@@ -1152,7 +1183,8 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
 	if (!sk)
 		return -EINVAL;
 	if (!json_object_is_type(obj, json_type_object)) {
-		fielderrs_add(errs, FE_TYPE, "<root>", "\"object\"", "the object must be a JSON object");
+		fielderrs_add(errs, FE_TYPE, "<root>", "\"object\"",
+		              "the object must be a JSON object");
 		return errs->oom ? -ENOMEM : 0;
 	}
 	check_type_meta(&c, obj);

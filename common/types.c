@@ -42,8 +42,8 @@ static void wrong_type(struct dec *d, const char *path, json_object *v, const ch
 	char q[32];
 
 	snprintf(q, sizeof(q), "\"%s\"", type_word(v));
-	fielderrs_add(d->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"", path, want,
-		      type_word(v));
+	fielderrs_add(d->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"", path,
+	              want, type_word(v));
 }
 
 /* The member, NULL when absent or JSON null (the API server prunes nulls). */
@@ -57,7 +57,7 @@ static json_object *member(json_object *o, const char *key)
 }
 
 static void dec_str(struct dec *d, json_object *o, const char *key, const char *path, bool required,
-		    const char *def, char **out)
+                    const char *def, char **out)
 {
 	json_object *v = member(o, key);
 	const char *s = def;
@@ -79,7 +79,7 @@ static void dec_str(struct dec *d, json_object *o, const char *key, const char *
 }
 
 static void dec_bool(struct dec *d, json_object *o, const char *key, const char *path, bool def,
-		     bool *out)
+                     bool *out)
 {
 	json_object *v = member(o, key);
 
@@ -91,7 +91,7 @@ static void dec_bool(struct dec *d, json_object *o, const char *key, const char 
 }
 
 static bool dec_int(struct dec *d, json_object *o, const char *key, const char *path, int64_t def,
-		    int64_t *out)
+                    int64_t *out)
 {
 	json_object *v = member(o, key);
 
@@ -104,7 +104,7 @@ static bool dec_int(struct dec *d, json_object *o, const char *key, const char *
 }
 
 static void dec_strlist(struct dec *d, json_object *o, const char *key, const char *path,
-			bool required, struct strlist *out)
+                        bool required, struct strlist *out)
 {
 	json_object *v = member(o, key);
 	size_t i, n;
@@ -134,7 +134,7 @@ static void dec_strlist(struct dec *d, json_object *o, const char *key, const ch
 
 /* A passthrough value of the given JSON type, as a new reference. */
 static void dec_json(struct dec *d, json_object *o, const char *key, const char *path,
-		     json_type want, bool required, json_object **out)
+                     json_type want, bool required, json_object **out)
 {
 	json_object *v = member(o, key);
 
@@ -151,7 +151,7 @@ static void dec_json(struct dec *d, json_object *o, const char *key, const char 
 }
 
 static void dec_secret_ref(struct dec *d, json_object *v, const char *path,
-			   struct tk_secret_key_ref *out)
+                           struct tk_secret_key_ref *out)
 {
 	char p[256];
 
@@ -193,12 +193,12 @@ static void dec_meta(struct dec *d, json_object *obj, struct tk_meta *m)
 	dec_str(d, meta, "namespace", "metadata.namespace", false, NULL, &m->namespace);
 	dec_str(d, meta, "uid", "metadata.uid", false, NULL, &m->uid);
 	dec_str(d, meta, "resourceVersion", "metadata.resourceVersion", false, NULL,
-		&m->resource_version);
+	        &m->resource_version);
 	dec_int(d, meta, "generation", "metadata.generation", 0, &m->generation);
 	m->deleting = member(meta, "deletionTimestamp") != NULL;
 	dec_json(d, meta, "labels", "metadata.labels", json_type_object, false, &m->labels);
 	dec_json(d, meta, "annotations", "metadata.annotations", json_type_object, false,
-		 &m->annotations);
+	         &m->annotations);
 	dec_strlist(d, meta, "finalizers", "metadata.finalizers", false, &m->finalizers);
 }
 
@@ -229,7 +229,8 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 	dec_str(d, s, "authRef", "spec.authRef", true, NULL, &o->auth_ref);
 	dec_str(d, s, "roleRef", "spec.roleRef", true, NULL, &o->role_ref);
 	dec_str(d, s, "skillRef", "spec.skillRef", false, NULL, &o->skill_ref);
-	dec_str(d, s, "clusterAccessRef", "spec.clusterAccessRef", false, NULL, &o->cluster_access_ref);
+	dec_str(d, s, "clusterAccessRef", "spec.clusterAccessRef", false, NULL,
+	        &o->cluster_access_ref);
 	dec_strlist(d, s, "mcpServerRefs", "spec.mcpServerRefs", false, &o->mcp_server_refs);
 	dec_strlist(d, s, "repositoryRefs", "spec.repositoryRefs", false, &o->repository_refs);
 	dec_str(d, s, "prompt", "spec.prompt", true, NULL, &o->prompt);
@@ -241,17 +242,19 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 	dec_json(d, s, "envFrom", "spec.envFrom", json_type_array, false, &o->env_from);
 	dec_bool(d, s, "persist", "spec.persist", false, &o->persist);
 	dec_json(d, s, "imagePullSecrets", "spec.imagePullSecrets", json_type_array, false,
-		 &o->image_pull_secrets);
-	dec_json(d, s, "nodeSelector", "spec.nodeSelector", json_type_object, false, &o->node_selector);
+	         &o->image_pull_secrets);
+	dec_json(d, s, "nodeSelector", "spec.nodeSelector", json_type_object, false,
+	         &o->node_selector);
 	dec_json(d, s, "tolerations", "spec.tolerations", json_type_array, false, &o->tolerations);
 	dec_int(d, s, "ttlSecondsAfterFinished", "spec.ttlSecondsAfterFinished", 86400,
-		&o->ttl_seconds_after_finished);
+	        &o->ttl_seconds_after_finished);
 	if (pv && !json_object_is_type(pv, json_type_object))
 		wrong_type(d, "spec.persistentVolume", pv, "object");
 	if (pv && json_object_is_type(member(pv, "size"), json_type_int)) {
 		char num[32];
 
-		snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(member(pv, "size")));
+		snprintf(num, sizeof(num), "%lld",
+		         (long long)json_object_get_int64(member(pv, "size")));
 		o->pv_size = strdup(num);
 		if (!o->pv_size)
 			d->oom = 1;
@@ -259,12 +262,12 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 		dec_str(d, pv, "size", "spec.persistentVolume.size", false, "1Gi", &o->pv_size);
 	}
 	dec_str(d, pv, "storageClassName", "spec.persistentVolume.storageClassName", false, NULL,
-		&o->pv_storage_class);
+	        &o->pv_storage_class);
 	dec_str(d, s, "concurrencyPolicy", "spec.concurrencyPolicy", false, "Forbid",
-		&o->concurrency_policy);
-	o->has_starting_deadline = dec_int(d, s, "startingDeadlineSeconds",
-					   "spec.startingDeadlineSeconds", 0,
-					   &o->starting_deadline_seconds);
+	        &o->concurrency_policy);
+	o->has_starting_deadline =
+	    dec_int(d, s, "startingDeadlineSeconds", "spec.startingDeadlineSeconds", 0,
+	            &o->starting_deadline_seconds);
 }
 
 static void agentjob_status(struct dec *d, json_object *st, struct tk_agentjob_status *o)
@@ -278,13 +281,14 @@ static void agentjob_status(struct dec *d, json_object *st, struct tk_agentjob_s
 	o->raw = json_object_get(st);
 	dec_str(d, st, "phase", "status.phase", false, NULL, &o->phase);
 	dec_str(d, st, "message", "status.message", false, NULL, &o->message);
-	dec_int(d, st, "observedGeneration", "status.observedGeneration", 0, &o->observed_generation);
+	dec_int(d, st, "observedGeneration", "status.observedGeneration", 0,
+	        &o->observed_generation);
 	dec_str(d, st, "configHash", "status.configHash", false, NULL, &o->config_hash);
 	dec_str(d, st, "lastRunTime", "status.lastRunTime", false, NULL, &o->last_run_time);
 	dec_str(d, st, "lastCompletionTime", "status.lastCompletionTime", false, NULL,
-		&o->last_completion_time);
+	        &o->last_completion_time);
 	dec_json(d, st, "ownedResources", "status.ownedResources", json_type_array, false,
-		 &o->owned_resources);
+	         &o->owned_resources);
 	dec_json(d, st, "conditions", "status.conditions", json_type_array, false, &o->conditions);
 }
 
@@ -349,24 +353,24 @@ void tk_agentjob_free(struct tk_agentjob *v)
 }
 
 /* The common head of the simple decoders: metadata and spec. */
-#define DECODE_BEGIN(T)                                    \
-	struct dec d = {errs, 0};                          \
-	size_t n0 = errs->n;                               \
-	T v;                                               \
-	json_object *spec;                                 \
-	memset(&v, 0, sizeof(v));                          \
-	dec_meta(&d, obj, &v.meta);                        \
+#define DECODE_BEGIN(T)                                                                            \
+	struct dec d = {errs, 0};                                                                  \
+	size_t n0 = errs->n;                                                                       \
+	T v;                                                                                       \
+	json_object *spec;                                                                         \
+	memset(&v, 0, sizeof(v));                                                                  \
+	dec_meta(&d, obj, &v.meta);                                                                \
 	spec = dec_spec(&d, obj)
 
-#define DECODE_FINISH(freefn)                              \
-	do {                                               \
-		if (d.oom || errs->n > n0) {               \
-			freefn(&v);                        \
-			memset(out, 0, sizeof(*out));      \
-			return d.oom ? -ENOMEM : -EINVAL;  \
-		}                                          \
-		*out = v;                                  \
-		return 0;                                  \
+#define DECODE_FINISH(freefn)                                                                      \
+	do {                                                                                       \
+		if (d.oom || errs->n > n0) {                                                       \
+			freefn(&v);                                                                \
+			memset(out, 0, sizeof(*out));                                              \
+			return d.oom ? -ENOMEM : -EINVAL;                                          \
+		}                                                                                  \
+		*out = v;                                                                          \
+		return 0;                                                                          \
 	} while (0)
 
 int tk_agentruntime_decode(json_object *obj, struct tk_agentruntime *out, struct fielderrs *errs)
@@ -380,7 +384,7 @@ int tk_agentruntime_decode(json_object *obj, struct tk_agentruntime *out, struct
 		dec_str(&d, spec, "configPath", "spec.configPath", true, NULL, &v.config_path);
 		dec_str(&d, spec, "persistPath", "spec.persistPath", true, NULL, &v.persist_path);
 		dec_str(&d, spec, "imagePullPolicy", "spec.imagePullPolicy", false, NULL,
-			&v.image_pull_policy);
+		        &v.image_pull_policy);
 	}
 	DECODE_FINISH(tk_agentruntime_free);
 }

@@ -33,8 +33,7 @@ size_t watchsplit_pending(const struct watchsplit *ws)
 }
 
 /* Deliver one line (without "\n"), trimming a "\r" and skipping blanks. */
-static int deliver(struct watchsplit *ws, const char *line, size_t len, watchsplit_cb cb,
-		   void *ud)
+static int deliver(struct watchsplit *ws, const char *line, size_t len, watchsplit_cb cb, void *ud)
 {
 	if (len > 0 && line[len - 1] == '\r')
 		len--;

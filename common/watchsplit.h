@@ -44,7 +44,7 @@ void watchsplit_init(struct watchsplit *ws, size_t max_line);
  * are dropped.
  */
 int watchsplit_feed(struct watchsplit *ws, const char *p, size_t n, watchsplit_cb cb,
-		    void *ud) TK_MUST_CHECK;
+                    void *ud) TK_MUST_CHECK;
 
 /*
  * End of stream: delivers a final line that had no terminator (if any

@@ -58,10 +58,10 @@ struct resolved {
 
 struct frame {
 	json_object *obj; /* the collection being built (owned) */
-	char *anchor;	  /* registered when the collection ends (owned) */
-	char *key;	  /* pending mapping key, NULL when a key is due (owned) */
-	size_t count;	  /* values inside, for the alias budget */
-	size_t height;	  /* deepest nesting inside */
+	char *anchor;     /* registered when the collection ends (owned) */
+	char *key;        /* pending mapping key, NULL when a key is due (owned) */
+	size_t count;     /* values inside, for the alias budget */
+	size_t height;    /* deepest nesting inside */
 	size_t line, column;
 	bool is_map;
 };
@@ -103,10 +103,10 @@ static bool in_set(const char *s, size_t n, const char *const *set)
 }
 
 static const char *const null_words[] = {"~", "null", "Null", "NULL", NULL};
-static const char *const true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True",
-					 "TRUE", "on", "On", "ON", NULL};
-static const char *const false_words[] = {"n", "N", "no", "No", "NO", "false", "False",
-					  "FALSE", "off", "Off", "OFF", NULL};
+static const char *const true_words[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                         "True", "TRUE", "on",  "On",  "ON",  NULL};
+static const char *const false_words[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+                                          "False", "FALSE", "off", "Off", "OFF", NULL};
 static const char *const nan_words[] = {".nan", ".NaN", ".NAN", NULL};
 static const char *const pinf_words[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
 static const char *const ninf_words[] = {"-.inf", "-.Inf", "-.INF", NULL};
@@ -237,9 +237,12 @@ static int resolve_plain(const char *s, size_t n, struct resolved *out)
 	} else if (in_set(s, n, true_words) || in_set(s, n, false_words)) {
 		out->kind = R_BOOL;
 		out->b = in_set(s, n, true_words);
-	} else if (in_set(s, n, nan_words) || in_set(s, n, pinf_words) || in_set(s, n, ninf_words)) {
+	} else if (in_set(s, n, nan_words) || in_set(s, n, pinf_words) ||
+	           in_set(s, n, ninf_words)) {
 		out->kind = R_FLOAT;
-		out->d = in_set(s, n, nan_words) ? NAN : in_set(s, n, pinf_words) ? INFINITY : -INFINITY;
+		out->d = in_set(s, n, nan_words)    ? NAN
+		         : in_set(s, n, pinf_words) ? INFINITY
+		                                    : -INFINITY;
 	}
 	if (out->kind != R_STR || !(c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9')) ||
 	    memchr(s, '\0', n))
@@ -296,7 +299,7 @@ static size_t shortest_digits(double v, bool f32, char dig[24], int *exp10)
 
 /* Lay out digits as Go does: exponent form "d.ddde+XX" or plain form. */
 static void layout(char *out, size_t outsz, bool neg, const char *dig, size_t nd, int x,
-		   bool expform, bool short_negexp)
+                   bool expform, bool short_negexp)
 {
 	struct buf b = BUF_INIT(outsz - 1);
 	int k, r = 0;
@@ -363,7 +366,7 @@ static void format_key_float(double v, char out[48])
 /* --- resolved scalars to JSON values and keys -------------------------- */
 
 static int value_of(struct builder *b, const struct resolved *rv, const char *s, size_t n,
-		    const yaml_mark_t *m, json_object **out)
+                    const yaml_mark_t *m, json_object **out)
 {
 	char num[48];
 
@@ -383,7 +386,7 @@ static int value_of(struct builder *b, const struct resolved *rv, const char *s,
 	case R_FLOAT:
 		if (!isfinite(rv->d))
 			return fail(b, m, "unsupported value %.*s (JSON has no NaN or infinity)",
-				    (int)(n > 32 ? 32 : n), s);
+			            (int)(n > 32 ? 32 : n), s);
 		if (rv->d == trunc(rv->d) && fabs(rv->d) < 9.2e18) {
 			*out = json_object_new_int64((int64_t)rv->d);
 			break;
@@ -429,7 +432,7 @@ static int key_of(struct builder *b, json_object *v, const yaml_mark_t *m, char 
 
 /* Keys keep the float's own value; the JSON integer shortcut is for values. */
 static int key_value_of(struct builder *b, const struct resolved *rv, const char *s, size_t n,
-			const yaml_mark_t *m, json_object **out)
+                        const yaml_mark_t *m, json_object **out)
 {
 	char num[48];
 
@@ -458,7 +461,7 @@ static int scalar_value(struct builder *b, const yaml_event_t *ev, bool as_key, 
 		if (strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)) == 0)
 			want = tag + strlen(TAG_PREFIX);
 		if (want && (!strcmp(want, "int") || !strcmp(want, "float") ||
-			     !strcmp(want, "bool") || !strcmp(want, "null"))) {
+		             !strcmp(want, "bool") || !strcmp(want, "null"))) {
 			r = resolve_plain(s, n, &rv);
 			if (r < 0)
 				return r;
@@ -474,7 +477,7 @@ static int scalar_value(struct builder *b, const yaml_event_t *ev, bool as_key, 
 			    (!strcmp(want, "bool") && rv.kind != R_BOOL) ||
 			    (!strcmp(want, "null") && rv.kind != R_NULL))
 				return fail(b, &ev->start_mark, "cannot decode %.*s as !!%s",
-					    (int)(n > 32 ? 32 : n), s, want);
+				            (int)(n > 32 ? 32 : n), s, want);
 		}
 	} else if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		if (as_key && n == 2 && memcmp(s, "<<", 2) == 0)
@@ -484,7 +487,7 @@ static int scalar_value(struct builder *b, const yaml_event_t *ev, bool as_key, 
 			return r;
 	}
 	return as_key ? key_value_of(b, &rv, s, n, &ev->start_mark, out)
-		      : value_of(b, &rv, s, n, &ev->start_mark, out);
+	              : value_of(b, &rv, s, n, &ev->start_mark, out);
 }
 
 /* --- building ------------------------------------------------------------ */
@@ -502,7 +505,7 @@ static bool key_due(struct builder *b)
 }
 
 static int register_anchor(struct builder *b, const char *name, json_object *v, size_t height,
-			   size_t count)
+                           size_t count)
 {
 	json_object *rec = json_object_new_array_ext(3);
 
@@ -523,7 +526,7 @@ static int register_anchor(struct builder *b, const char *name, json_object *v, 
  * height/count describe it for anchors and the limits.
  */
 static int attach(struct builder *b, json_object *v, size_t height, size_t count,
-		  const char *anchor, const yaml_mark_t *m)
+                  const char *anchor, const yaml_mark_t *m)
 {
 	struct frame *f = top(b);
 	int r = 0;
@@ -590,8 +593,8 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
 static int on_start(struct builder *b, const yaml_event_t *ev, bool is_map)
 {
 	struct frame *f;
-	const char *anchor = (const char *)(is_map ? ev->data.mapping_start.anchor
-						   : ev->data.sequence_start.anchor);
+	const char *anchor =
+	    (const char *)(is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor);
 
 	if (key_due(b))
 		return fail(b, &ev->start_mark, "unsupported map key: a collection");
@@ -642,8 +645,8 @@ static void builder_reset(struct builder *b)
 	b->anchors = NULL;
 }
 
-static int on_event(struct builder *b, const yaml_event_t *ev, size_t *doc_line,
-		    yamljson_doc_cb cb, void *ud)
+static int on_event(struct builder *b, const yaml_event_t *ev, size_t *doc_line, yamljson_doc_cb cb,
+                    void *ud)
 {
 	int r;
 
@@ -679,12 +682,12 @@ static int parser_error(struct builder *b, const yaml_parser_t *p)
 		return -ENOMEM;
 	if (p->context)
 		return fail(b, &p->problem_mark, "%s %s", p->problem ? p->problem : "syntax error",
-			    p->context);
+		            p->context);
 	return fail(b, &p->problem_mark, "%s", p->problem ? p->problem : "syntax error");
 }
 
 int yamljson_parse(const char *text, size_t len, yamljson_doc_cb cb, void *ud,
-		   struct yamljson_error *err)
+                   struct yamljson_error *err)
 {
 	struct builder *b;
 	yaml_parser_t p;
@@ -728,8 +731,7 @@ static int take_first(void *ud, json_object *doc, size_t line)
 	return 1; /* stop after the first document */
 }
 
-int yamljson_parse_one(const char *text, size_t len, json_object **out,
-		       struct yamljson_error *err)
+int yamljson_parse_one(const char *text, size_t len, json_object **out, struct yamljson_error *err)
 {
 	json_object *doc = NULL;
 	int r = yamljson_parse(text, len, take_first, &doc, err);

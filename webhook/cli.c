@@ -24,16 +24,16 @@ enum { EXIT_VALID = 0, EXIT_DENIED = 1, EXIT_BAD_INPUT = 2 };
 struct cli {
 	bool json;
 	size_t valid, denied, skipped;
-	bool bad;	       /* unreadable or unparsable input */
-	json_object *docs;     /* --output json: one entry per document */
-	const char *file;      /* the file being read (display name) */
+	bool bad;          /* unreadable or unparsable input */
+	json_object *docs; /* --output json: one entry per document */
+	const char *file;  /* the file being read (display name) */
 };
 
 static const char *const reasons[] = {
-	[FE_REQUIRED] = "FieldValueRequired",	   [FE_INVALID] = "FieldValueInvalid",
-	[FE_NOT_SUPPORTED] = "FieldValueNotSupported", [FE_DUPLICATE] = "FieldValueDuplicate",
-	[FE_TOO_LONG] = "FieldValueTooLong",	   [FE_TOO_MANY] = "FieldValueTooMany",
-	[FE_FORBIDDEN] = "FieldValueForbidden",	   [FE_TYPE] = "FieldValueTypeInvalid",
+    [FE_REQUIRED] = "FieldValueRequired",          [FE_INVALID] = "FieldValueInvalid",
+    [FE_NOT_SUPPORTED] = "FieldValueNotSupported", [FE_DUPLICATE] = "FieldValueDuplicate",
+    [FE_TOO_LONG] = "FieldValueTooLong",           [FE_TOO_MANY] = "FieldValueTooMany",
+    [FE_FORBIDDEN] = "FieldValueForbidden",        [FE_TYPE] = "FieldValueTypeInvalid",
 };
 
 static void usage(FILE *f)
@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	fputs("usage: thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]\n"
 	      "\n"
 	      "Runs the webhook's defaulting and validation on thurkube.thurbeen.eu objects in\n"
-	      "YAML or JSON files (multi-document), directories (*.yaml, *.yml, *.json, recursively)\n"
+	      "YAML or JSON files (multi-document), directories (*.yaml, *.yml, *.json, "
+	      "recursively)\n"
 	      "or standard input (-). Exit status: 0 all valid, 1 some denied, 2 bad input.\n",
 	      f);
 }
@@ -107,12 +108,12 @@ static void object_ref(enum tk_kind k, json_object *doc, struct buf *out)
 	const char *name = meta_member(doc, "name");
 
 	if (buf_printf(out, "%s.%s/%s", schema_kind_info(k)->singular, TK_GROUP,
-		       name && *name ? name : "<unnamed>") < 0)
+	               name && *name ? name : "<unnamed>") < 0)
 		buf_reset(out);
 }
 
 static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
-		  const struct fielderrs *errs, const struct strlist *warnings)
+                  const struct fielderrs *errs, const struct strlist *warnings)
 {
 	struct buf ref = BUF_INIT(1024);
 	json_object *r = record(c, line, doc, errs->n ? "denied" : "valid"), *a;
@@ -155,7 +156,8 @@ static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
 			return -ENOMEM;
 		}
 		json_object_object_add(e, "field", json_object_new_string(errs->v[i].path));
-		json_object_object_add(e, "reason", json_object_new_string(reasons[errs->v[i].type]));
+		json_object_object_add(e, "reason",
+		                       json_object_new_string(reasons[errs->v[i].type]));
 		json_object_object_add(e, "message", json_object_new_string(msg.data));
 		json_object_array_add(a, e);
 		buf_free(&msg);
@@ -230,16 +232,19 @@ static int check_doc(struct cli *c, json_object *doc, size_t line, int depth)
 	av = str_member(doc, "apiVersion");
 	kind = str_member(doc, "kind");
 	if (!av || !kind) {
-		fprintf(stderr, "%s:%zu: document has no %s\n", c->file, line, av ? "kind" : "apiVersion");
+		fprintf(stderr, "%s:%zu: document has no %s\n", c->file, line,
+		        av ? "kind" : "apiVersion");
 		c->bad = true;
 		return 0;
 	}
 	if (strcmp(av, "v1") == 0 && strcmp(kind, "List") == 0)
 		return check_list(c, doc, line, depth);
 	slash = strchr(av, '/');
-	if (!slash || (size_t)(slash - av) != strlen(TK_GROUP) || strncmp(av, TK_GROUP, strlen(TK_GROUP))) {
+	if (!slash || (size_t)(slash - av) != strlen(TK_GROUP) ||
+	    strncmp(av, TK_GROUP, strlen(TK_GROUP))) {
 		if (buf_printf(&why, "%s %s/%s is not a " TK_GROUP " object", av, kind,
-			       meta_member(doc, "name") ? meta_member(doc, "name") : "<unnamed>") == 0)
+		               meta_member(doc, "name") ? meta_member(doc, "name") : "<unnamed>") ==
+		    0)
 			skip(c, line, doc, why.data);
 		buf_free(&why);
 		return 0;
@@ -251,14 +256,16 @@ static int check_doc(struct cli *c, json_object *doc, size_t line, int depth)
 
 		/* Our group, but nothing the API serves: the API server would refuse it too. */
 		if (schema_kind_from_name(kind, &k) < 0) {
-			fprintf(stdout, "%s:%zu: %s: no kind \"%s\" is served in version " TK_API_VERSION "\n",
-				c->file, line, av, kind);
+			fprintf(stdout,
+			        "%s:%zu: %s: no kind \"%s\" is served in version " TK_API_VERSION
+			        "\n",
+			        c->file, line, av, kind);
 			c->denied++;
 			record(c, line, doc, "denied");
 			return 0;
 		}
 		fielderrs_add_str(&errs, FE_NOT_SUPPORTED, "apiVersion", av,
-				  "supported values: \"" TK_API_VERSION "\"");
+		                  "supported values: \"" TK_API_VERSION "\"");
 		r = report(c, line, doc, k, &errs, &none);
 		fielderrs_free(&errs);
 		return r;
@@ -302,10 +309,10 @@ static int check_file(struct cli *c, const char *path)
 
 	c->file = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	r = strcmp(path, "-") == 0 ? read_stdin(&text, &len)
-				   : read_file(path, TK_MAX_INPUT_FILE, &text, &len);
+	                           : read_file(path, TK_MAX_INPUT_FILE, &text, &len);
 	if (r < 0) {
 		fprintf(stderr, "%s: cannot read: %s\n", c->file,
-			r == -E2BIG ? "file is larger than the 16 MiB limit" : strerror(-r));
+		        r == -E2BIG ? "file is larger than the 16 MiB limit" : strerror(-r));
 		c->bad = true;
 		return r == -ENOMEM ? r : 0;
 	}
@@ -455,7 +462,7 @@ static void print_json(struct cli *c)
 	json_object_object_add(top, "denied", json_object_new_int64((int64_t)c->denied));
 	json_object_object_add(top, "skipped", json_object_new_int64((int64_t)c->skipped));
 	puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(top);
 }
 

@@ -34,7 +34,8 @@ static bool same(json_object *a, json_object *b)
 {
 	const char *x = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 	char *copy = xstrdup(x);
-	bool eq = copy && strcmp(copy, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN)) == 0;
+	bool eq =
+	    copy && strcmp(copy, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN)) == 0;
 
 	free(copy);
 	return eq || !copy;

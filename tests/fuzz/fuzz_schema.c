@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void one_kind(enum tk_kind k, json_object *obj)
 {
 	static const struct schema_config cfg = {.default_cpu_request = "100m",
-						 .default_memory_limit = "1Gi",
-						 .max_timeout_seconds = 600};
+	                                         .default_memory_limit = "1Gi",
+	                                         .max_timeout_seconds = 600};
 	struct fielderrs errs = {0};
 	struct strlist warnings = {0};
 	json_object *patch = NULL, *again = NULL, *work = NULL;

@@ -39,7 +39,7 @@ static int split(const uint8_t *p, size_t n, size_t max, size_t step, struct sin
 	watchsplit_init(&ws, max);
 	for (off = 0; off < n && r == 0; off += step)
 		r = watchsplit_feed(&ws, (const char *)p + off, n - off < step ? n - off : step,
-				    on_line, s);
+		                    on_line, s);
 	if (r == 0)
 		r = watchsplit_finish(&ws, on_line, s);
 	watchsplit_free(&ws);
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ra = split(data + 2, size - 2, max, step, &a);
 	rb = split(data + 2, size - 2, max, size, &b);
 	if (ra != rb || (ra == 0 && (a.all.len != b.all.len ||
-				     (a.all.len && memcmp(a.all.data, b.all.data, a.all.len)))))
+	                             (a.all.len && memcmp(a.all.data, b.all.data, a.all.len)))))
 		abort();
 	buf_free(&a.all);
 	buf_free(&b.all);

@@ -19,11 +19,11 @@
 #include "kubecfg.h"
 #include "limits.h"
 
-#define UA "thurkube-kube-client-test/0.1"
-#define FM_A "kc-test-a"
-#define FM_B "kc-test-b"
-#define CRD_GROUP "kc.thurkube.test"
-#define BULK 600
+#define UA         "thurkube-kube-client-test/0.1"
+#define FM_A       "kc-test-a"
+#define FM_B       "kc-test-b"
+#define CRD_GROUP  "kc.thurkube.test"
+#define BULK       600
 #define BULK_OTHER 40
 
 struct t {
@@ -57,7 +57,7 @@ static void check(struct t *t, bool ok, const char *name, const char *fmt, ...)
 	fflush(stdout);
 }
 
-#define STF(st) "rc=%d http=%ld reason=%s message=%.200s"
+#define STF(st)    "rc=%d http=%ld reason=%s message=%.200s"
 #define STA(r, st) (r), (st).http_code, (st).reason, (st).message
 
 static json_object *jparse(const char *fmt, ...) TK_PRINTF(1, 2);
@@ -88,7 +88,8 @@ static const char *jstr(json_object *o, const char *path)
 
 	while (v && *path) {
 		dot = strchr(path, '.');
-		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
+		snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - path) : (int)strlen(path),
+		         path);
 		if (!json_object_object_get_ex(v, key, &v))
 			return NULL;
 		path = dot ? dot + 1 : "";
@@ -111,12 +112,12 @@ static const char *cm_path(struct t *t, struct buf *b, const char *name)
 }
 
 static int create_cm(struct t *t, const char *name, const char *labels, json_object **out,
-		     struct kube_status *st)
+                     struct kube_status *st)
 {
 	struct buf p = BUF_INIT(1024);
 	json_object *body = jparse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
-				   "{\"name\":\"%s\",\"labels\":{%s}},\"data\":{\"k\":\"v0\"}}",
-				   name, labels ? labels : "");
+	                           "{\"name\":\"%s\",\"labels\":{%s}},\"data\":{\"k\":\"v0\"}}",
+	                           name, labels ? labels : "");
 	int r = kube_create(t->admin, cm_path(t, &p, NULL), body, out, st);
 
 	json_object_put(body);
@@ -140,7 +141,7 @@ static void observer(void *ud, const char *verb, long code, double seconds)
 /* --- setup ------------------------------------------------------------- */
 
 static int load_client(struct t *t, const char *file, struct kube_config **cfg,
-		       struct kube_client **c)
+                       struct kube_client **c)
 {
 	struct buf path = BUF_INIT(4096), err = BUF_INIT(1024);
 	int r;
@@ -161,12 +162,12 @@ static void test_namespace(struct t *t)
 {
 	struct kube_status st;
 	json_object *ns = jparse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
-				 "\"metadata\":{\"name\":\"%s\"}}",
-				 t->ns);
+	                         "\"metadata\":{\"name\":\"%s\"}}",
+	                         t->ns);
 	int r = kube_create(t->admin, "/api/v1/namespaces", ns, NULL, &st);
 
-	check(t, r == 0 && st.http_code == 201, "create namespace (client certificate auth)", STF(st),
-	      STA(r, st));
+	check(t, r == 0 && st.http_code == 201, "create namespace (client certificate auth)",
+	      STF(st), STA(r, st));
 	json_object_put(ns);
 }
 
@@ -198,17 +199,21 @@ static void test_crud(struct t *t)
 
 	/* update with the current RV, then again with the now stale one */
 	snprintf(rv1, sizeof(rv1), "%s", jstr(o, "metadata.resourceVersion"));
-	json_object_object_add(json_object_object_get(o, "data"), "k", json_object_new_string("v1"));
+	json_object_object_add(json_object_object_get(o, "data"), "k",
+	                       json_object_new_string("v1"));
 	r = kube_update(t->admin, cm_path(t, &p, "cm1"), o, &o2, &st);
-	check(t, r == 0 && streq(jstr(o2, "data.k"), "v1") &&
-		     !streq(jstr(o2, "metadata.resourceVersion"), rv1),
+	check(t,
+	      r == 0 && streq(jstr(o2, "data.k"), "v1") &&
+	          !streq(jstr(o2, "metadata.resourceVersion"), rv1),
 	      "update with current resourceVersion", STF(st), STA(r, st));
 	json_object_put(o2);
 	o2 = NULL;
-	json_object_object_add(json_object_object_get(o, "data"), "k", json_object_new_string("v2"));
+	json_object_object_add(json_object_object_get(o, "data"), "k",
+	                       json_object_new_string("v2"));
 	r = kube_update(t->admin, cm_path(t, &p, "cm1"), o, NULL, &st);
-	check(t, r == -EBUSY && st.http_code == 409 && streq(st.reason, "Conflict") &&
-		     strstr(st.message, "the object has been modified"),
+	check(t,
+	      r == -EBUSY && st.http_code == 409 && streq(st.reason, "Conflict") &&
+	          strstr(st.message, "the object has been modified"),
 	      "update with stale resourceVersion -> -EBUSY Conflict", STF(st), STA(r, st));
 
 	patch = jparse("{\"data\":{\"added\":\"yes\",\"k\":null}}");
@@ -231,25 +236,27 @@ static void test_apply(struct t *t)
 	int r;
 
 	a = jparse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"ssa\","
-		   "\"namespace\":\"%s\"},\"data\":{\"owned\":\"a1\"}}",
-		   t->ns);
+	           "\"namespace\":\"%s\"},\"data\":{\"owned\":\"a1\"}}",
+	           t->ns);
 	r = kube_apply(t->admin, cm_path(t, &p, "ssa"), a, FM_A, false, &o, &st);
 	check(t, r == 0 && st.http_code == 201 && streq(jstr(o, "data.owned"), "a1"),
 	      "apply creates (201)", STF(st), STA(r, st));
 	json_object_put(o);
 	o = NULL;
-	json_object_object_add(json_object_object_get(a, "data"), "owned", json_object_new_string("a2"));
+	json_object_object_add(json_object_object_get(a, "data"), "owned",
+	                       json_object_new_string("a2"));
 	r = kube_apply(t->admin, cm_path(t, &p, "ssa"), a, FM_A, false, &o, &st);
 	check(t, r == 0 && st.http_code == 200 && streq(jstr(o, "data.owned"), "a2"),
 	      "apply updates own field", STF(st), STA(r, st));
 	json_object_put(o);
 	o = NULL;
 	b = jparse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"ssa\","
-		   "\"namespace\":\"%s\"},\"data\":{\"owned\":\"b\"}}",
-		   t->ns);
+	           "\"namespace\":\"%s\"},\"data\":{\"owned\":\"b\"}}",
+	           t->ns);
 	r = kube_apply(t->admin, cm_path(t, &p, "ssa"), b, FM_B, false, NULL, &st);
-	check(t, r == -EBUSY && st.http_code == 409 && streq(st.reason, "Conflict") &&
-		     strstr(st.message, FM_A),
+	check(t,
+	      r == -EBUSY && st.http_code == 409 && streq(st.reason, "Conflict") &&
+	          strstr(st.message, FM_A),
 	      "apply by a second manager without force -> -EBUSY naming the owner", STF(st),
 	      STA(r, st));
 	r = kube_apply(t->admin, cm_path(t, &p, "ssa"), b, FM_B, true, &o, &st);
@@ -295,7 +302,7 @@ static int wait_established(struct t *t, const char *path)
 static void test_status(struct t *t)
 {
 	const char *crd_path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/"
-			       "widgets." CRD_GROUP;
+	                       "widgets." CRD_GROUP;
 	struct buf p = BUF_INIT(1024);
 	struct kube_status st;
 	json_object *crd, *w, *s, *o = NULL;
@@ -303,11 +310,13 @@ static void test_status(struct t *t)
 
 	crd = jparse(
 	    "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
-	    "\"metadata\":{\"name\":\"widgets." CRD_GROUP "\"},\"spec\":{\"group\":\"" CRD_GROUP "\","
+	    "\"metadata\":{\"name\":\"widgets." CRD_GROUP "\"},\"spec\":{\"group\":\"" CRD_GROUP
+	    "\","
 	    "\"scope\":\"Namespaced\",\"names\":{\"plural\":\"widgets\",\"singular\":\"widget\","
 	    "\"kind\":\"Widget\",\"listKind\":\"WidgetList\"},\"versions\":[{\"name\":\"v1\","
 	    "\"served\":true,\"storage\":true,\"subresources\":{\"status\":{}},\"schema\":"
-	    "{\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\","
+	    "{\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":"
+	    "\"object\","
 	    "\"properties\":{\"size\":{\"type\":\"integer\"}}},\"status\":{\"type\":\"object\","
 	    "\"properties\":{\"phase\":{\"type\":\"string\"}}}}}}}]}}");
 	r = kube_apply(t->admin, crd_path, crd, FM_A, true, NULL, &st);
@@ -319,9 +328,9 @@ static void test_status(struct t *t)
 	check(t, r == 0, "test CRD becomes Established", "rc=%d", r);
 
 	w = jparse("{\"apiVersion\":\"" CRD_GROUP "/v1\",\"kind\":\"Widget\",\"metadata\":"
-		   "{\"name\":\"w1\",\"namespace\":\"%s\"},\"spec\":{\"size\":3},\"status\":"
-		   "{\"phase\":\"ignored\"}}",
-		   t->ns);
+	           "{\"name\":\"w1\",\"namespace\":\"%s\"},\"spec\":{\"size\":3},\"status\":"
+	           "{\"phase\":\"ignored\"}}",
+	           t->ns);
 	if (kube_path(&p, CRD_GROUP, "v1", t->ns, "widgets", "w1", NULL) < 0)
 		abort();
 	/* discovery of a brand-new CRD can lag a little behind Established */
@@ -340,8 +349,8 @@ static void test_status(struct t *t)
 	if (kube_path(&p, CRD_GROUP, "v1", t->ns, "widgets", "w1", "status") < 0)
 		abort();
 	s = jparse("{\"apiVersion\":\"" CRD_GROUP "/v1\",\"kind\":\"Widget\",\"metadata\":"
-		   "{\"name\":\"w1\",\"namespace\":\"%s\"},\"status\":{\"phase\":\"Ready\"}}",
-		   t->ns);
+	           "{\"name\":\"w1\",\"namespace\":\"%s\"},\"status\":{\"phase\":\"Ready\"}}",
+	           t->ns);
 	r = kube_apply(t->admin, p.data, s, FM_A "-status", true, &o, &st);
 	check(t, r == 0 && streq(jstr(o, "status.phase"), "Ready"),
 	      "apply to the status subresource sets status", STF(st), STA(r, st));
@@ -356,8 +365,9 @@ static void test_status(struct t *t)
 		json_object *spec = o ? json_object_object_get(o, "spec") : NULL;
 		json_object *size = spec ? json_object_object_get(spec, "size") : NULL;
 
-		check(t, r == 0 && streq(jstr(o, "status.phase"), "Ready") &&
-			     json_object_get_int(size) == 3,
+		check(t,
+		      r == 0 && streq(jstr(o, "status.phase"), "Ready") &&
+		          json_object_get_int(size) == 3,
 		      "status persisted, spec kept", STF(st), STA(r, st));
 	}
 	json_object_put(o);
@@ -414,8 +424,8 @@ static void test_delete(struct t *t)
 	snprintf(uid, sizeof(uid), "%s", r == 0 ? jstr(o, "metadata.uid") : "");
 	json_object_put(o);
 	o = NULL;
-	r = kube_delete(t->admin, cm_path(t, &p, "del"), NULL, "00000000-0000-0000-0000-000000000000",
-			NULL, &st);
+	r = kube_delete(t->admin, cm_path(t, &p, "del"), NULL,
+	                "00000000-0000-0000-0000-000000000000", NULL, &st);
 	check(t, r == -EBUSY && st.http_code == 409 && streq(st.reason, "Conflict"),
 	      "delete with a wrong uid precondition -> -EBUSY Conflict", STF(st), STA(r, st));
 	r = kube_delete(t->admin, cm_path(t, &p, "del"), "Background", uid, NULL, &st);
@@ -436,8 +446,9 @@ static void test_delete(struct t *t)
 	check(t, r == 0, "create a dependent with an ownerReference", "rc=%d", r);
 	r = kube_delete(t->admin, cm_path(t, &p, "owner-fg"), "Foreground", NULL, NULL, &st);
 	check(t, r == 0, "delete owner with Foreground propagation accepted", STF(st), STA(r, st));
-	check(t, wait_gone(t, cm_path(t, &p, "child-fg"), 300) &&
-		     wait_gone(t, cm_path(t, &p, "owner-fg"), 300),
+	check(t,
+	      wait_gone(t, cm_path(t, &p, "child-fg"), 300) &&
+	          wait_gone(t, cm_path(t, &p, "owner-fg"), 300),
 	      "foreground deletion removed dependent and owner", "still present after 30 s");
 
 	/* Orphan: the dependent stays, its ownerReference goes */
@@ -450,8 +461,9 @@ static void test_delete(struct t *t)
 	check(t, r == 0 && wait_gone(t, cm_path(t, &p, "owner-or"), 300),
 	      "delete owner with Orphan propagation", STF(st), STA(r, st));
 	r = kube_get(t->admin, cm_path(t, &p, "child-or"), &o, &st);
-	check(t, r == 0 && !json_object_object_get(json_object_object_get(o, "metadata"),
-						    "ownerReferences"),
+	check(t,
+	      r == 0 &&
+	          !json_object_object_get(json_object_object_get(o, "metadata"), "ownerReferences"),
 	      "orphaned dependent kept without ownerReferences", STF(st), STA(r, st));
 	json_object_put(o);
 	buf_free(&p);
@@ -475,7 +487,7 @@ static void *bulk_create(void *ud)
 	for (i = b->from; i < b->to; i++) {
 		snprintf(name, sizeof(name), "bulk-%04d", i);
 		if (create_cm(b->t, name, i < BULK ? "\"bulk\":\"yes\"" : "\"bulk\":\"no\"", NULL,
-			      &st) < 0)
+		              &st) < 0)
 			b->failures++;
 	}
 	return NULL;
@@ -491,8 +503,8 @@ static bool all_distinct_bulk(json_object *items)
 		const char *name = jstr(json_object_array_get_idx(items, i), "metadata.name");
 		int64_t k;
 
-		if (!name || strncmp(name, "bulk-", 5) || parse_i64(name + 5, 0, BULK - 1, &k) < 0 ||
-		    seen[k])
+		if (!name || strncmp(name, "bulk-", 5) ||
+		    parse_i64(name + 5, 0, BULK - 1, &k) < 0 || seen[k])
 			return false;
 		seen[k] = 1;
 	}
@@ -558,7 +570,8 @@ static void test_list(struct t *t)
 	items = NULL;
 	free(rv);
 	rv = NULL;
-	r = kube_list(t->admin, cm_path(t, &p, NULL), "bulk in (yes,no),!missing", &items, &rv, &st);
+	r = kube_list(t->admin, cm_path(t, &p, NULL), "bulk in (yes,no),!missing", &items, &rv,
+	              &st);
 	check(t, r == 0 && json_object_array_length(items) == BULK + BULK_OTHER,
 	      "list with a set-based selector (escaping)", STF(st), STA(r, st));
 	json_object_put(items);
@@ -615,7 +628,7 @@ static void *watch_thread(void *ud)
 
 	do {
 		int r = kube_watch(w->t->admin, cm_path(w->t, &p, NULL), w->selector, &w->rv,
-				   w->timeout_s, &w->stop, on_event, &w->seen, &w->st);
+		                   w->timeout_s, &w->stop, on_event, &w->seen, &w->st);
 
 		if (w->nresults < 16)
 			w->results[w->nresults++] = r;
@@ -646,7 +659,7 @@ static bool wait_log(struct seen *s, const char *want, int tenths)
 }
 
 static void watcher_init(struct watcher *w, struct t *t, const char *selector, const char *rv,
-			 int timeout_s, bool reconnect)
+                         int timeout_s, bool reconnect)
 {
 	memset(w, 0, sizeof(*w));
 	w->t = t;
@@ -884,11 +897,12 @@ static void test_nobody(struct t *t)
 	check(t, r == -EACCES && st.http_code == 403 && streq(st.reason, "Forbidden") && !o,
 	      "nobody: get -> -EACCES Forbidden", STF(st), STA(r, st));
 	r = kube_list(t->nobody, cm_path(t, &p, NULL), NULL, &o, &rv, &st);
-	check(t, r == -EACCES && streq(st.reason, "Forbidden"), "nobody: list -> -EACCES",
-	      STF(st), STA(r, st));
-	r = kube_watch(t->nobody, cm_path(t, &p, NULL), NULL, &rv, 5, NULL, ignore_event, NULL, &st);
-	check(t, r == -EACCES && streq(st.reason, "Forbidden"), "nobody: watch -> -EACCES",
-	      STF(st), STA(r, st));
+	check(t, r == -EACCES && streq(st.reason, "Forbidden"), "nobody: list -> -EACCES", STF(st),
+	      STA(r, st));
+	r = kube_watch(t->nobody, cm_path(t, &p, NULL), NULL, &rv, 5, NULL, ignore_event, NULL,
+	               &st);
+	check(t, r == -EACCES && streq(st.reason, "Forbidden"), "nobody: watch -> -EACCES", STF(st),
+	      STA(r, st));
 	r = create_cm(t, "x", NULL, NULL, &st); /* sanity: admin still fine */
 	check(t, r == 0, "admin unaffected", STF(st), STA(r, st));
 	free(rv);
@@ -907,8 +921,9 @@ static void test_nobody(struct t *t)
 		r = kubecfg_parse(data, len, t->rundir, &bad_cfg, &err);
 		r = r ? r : kube_client_new(bad_cfg, UA, 10000, &bad);
 		r = r ? r : kube_get(bad, cm_path(t, &p, "cm1"), NULL, &st);
-		check(t, r == -EPERM && st.http_code == 401 && streq(st.reason, "Unauthorized") &&
-			     !strstr(st.message, "xxxxxxxx"),
+		check(t,
+		      r == -EPERM && st.http_code == 401 && streq(st.reason, "Unauthorized") &&
+		          !strstr(st.message, "xxxxxxxx"),
 		      "unknown token -> -EPERM Unauthorized", STF(st), STA(r, st));
 		free(data);
 		buf_free(&path);
@@ -940,10 +955,12 @@ static void test_token_file(struct t *t)
 	f = fopen(tokpath, "w");
 	if (!f || fputs("not-a-valid-token\n", f) < 0 || fclose(f) != 0)
 		abort();
-	if (buf_printf(&text, "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
-			      "clusters: [{name: c, cluster: {server: \"%s\", certificate-authority: pki/ca.crt}}]\n"
-			      "users: [{name: u, user: {tokenFile: kube-client-test.token}}]\n",
-		       kubecfg_server(t->admin_cfg)) < 0)
+	if (buf_printf(&text,
+	               "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+	               "clusters: [{name: c, cluster: {server: \"%s\", certificate-authority: "
+	               "pki/ca.crt}}]\n"
+	               "users: [{name: u, user: {tokenFile: kube-client-test.token}}]\n",
+	               kubecfg_server(t->admin_cfg)) < 0)
 		abort();
 	r = kubecfg_parse(text.data, text.len, t->rundir, &cfg, &err);
 	r = r ? r : kube_client_new(cfg, UA, 10000, &c);
@@ -954,7 +971,8 @@ static void test_token_file(struct t *t)
 	if (!f || fprintf(f, "%s\n", admin_tok) < 0 || fclose(f) != 0)
 		abort();
 	r = c ? kube_get(c, cm_path(t, &p, "cm1"), NULL, &st) : -EINVAL;
-	check(t, r == 0, "rotated token file is picked up on the next request", STF(st), STA(r, st));
+	check(t, r == 0, "rotated token file is picked up on the next request", STF(st),
+	      STA(r, st));
 	kube_client_free(c);
 	kubecfg_free(cfg);
 	unlink(tokpath);
@@ -973,9 +991,9 @@ static void cleanup(struct t *t)
 		abort();
 	r = kube_delete(t->admin, p.data, "Background", NULL, NULL, &st);
 	check(t, r == 0, "delete the test namespace", STF(st), STA(r, st));
-	r = kube_delete(t->admin,
-			"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets." CRD_GROUP,
-			NULL, NULL, NULL, &st);
+	r = kube_delete(
+	    t->admin, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets." CRD_GROUP,
+	    NULL, NULL, NULL, &st);
 	check(t, r == 0 || r == -ENOENT, "delete the test CRD", STF(st), STA(r, st));
 	buf_free(&p);
 }

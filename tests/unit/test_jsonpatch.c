@@ -10,40 +10,44 @@ static const struct {
 	const char *doc, *patch, *want; /* want NULL: expect err */
 	int err;
 } cases[] = {
-	{"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2}]", "{\"a\":1,\"b\":2}", 0},
-	{"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/a\",\"value\":[1]}]", "{\"a\":[1]}", 0},
-	{"{\"a\":[1,3]}", "[{\"op\":\"add\",\"path\":\"/a/1\",\"value\":2}]", "{\"a\":[1,2,3]}", 0},
-	{"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/-\",\"value\":2}]", "{\"a\":[1,2]}", 0},
-	{"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/0\",\"value\":0}]", "{\"a\":[0,1]}", 0},
-	{"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/2\",\"value\":0}]", NULL, -ENOENT},
-	{"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/01\",\"value\":0}]", NULL, -ENOENT},
-	{"{}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":1}]", NULL, -ENOENT},
-	{"{}", "[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":1}]", "{\"a/b\":1}", 0},
-	{"{}", "[{\"op\":\"add\",\"path\":\"/a~0b\",\"value\":null}]", "{\"a~b\":null}", 0},
-	{"{}", "[{\"op\":\"add\",\"path\":\"/a~2\",\"value\":1}]", NULL, -EINVAL},
-	{"{}", "[{\"op\":\"add\",\"path\":\"\",\"value\":[1]}]", "[1]", 0},
-	{"{}", "[{\"op\":\"add\",\"path\":\"a\",\"value\":1}]", NULL, -EINVAL},
-	{"{}", "[{\"op\":\"add\",\"path\":\"/a\"}]", NULL, -EINVAL},
-	{"{\"a\":1,\"b\":2}", "[{\"op\":\"remove\",\"path\":\"/a\"}]", "{\"b\":2}", 0},
-	{"{\"a\":[1,2,3]}", "[{\"op\":\"remove\",\"path\":\"/a/1\"}]", "{\"a\":[1,3]}", 0},
-	{"{\"a\":1}", "[{\"op\":\"remove\",\"path\":\"/b\"}]", NULL, -ENOENT},
-	{"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":{\"x\":1}}]", "{\"a\":{\"x\":1}}", 0},
-	{"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/b\",\"value\":1}]", NULL, -ENOENT},
-	{"{\"a\":[1]}", "[{\"op\":\"replace\",\"path\":\"/a/0\",\"value\":9}]", "{\"a\":[9]}", 0},
-	{"{\"a\":[1]}", "[{\"op\":\"replace\",\"path\":\"/a/1\",\"value\":9}]", NULL, -ENOENT},
-	{"{\"a\":{\"b\":[1]}}", "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":[1]}]", "{\"a\":{\"b\":[1]}}", 0},
-	{"{\"a\":1}", "[{\"op\":\"test\",\"path\":\"/a\",\"value\":2}]", NULL, -EINVAL},
-	{"{\"a\":1}", "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b\"}]", NULL, -EINVAL},
-	{"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"test\",\"path\":\"/a\",\"value\":0}]",
-	 NULL, -EINVAL},
-	{"{\"a\":1}", "[1]", NULL, -EINVAL},
-	{"{\"a\":1}", "{}", NULL, -EINVAL},
-	{"{\"a\":1}", "[]", "{\"a\":1}", 0},
+    {"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2}]", "{\"a\":1,\"b\":2}", 0},
+    {"{\"a\":1}", "[{\"op\":\"add\",\"path\":\"/a\",\"value\":[1]}]", "{\"a\":[1]}", 0},
+    {"{\"a\":[1,3]}", "[{\"op\":\"add\",\"path\":\"/a/1\",\"value\":2}]", "{\"a\":[1,2,3]}", 0},
+    {"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/-\",\"value\":2}]", "{\"a\":[1,2]}", 0},
+    {"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/0\",\"value\":0}]", "{\"a\":[0,1]}", 0},
+    {"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/2\",\"value\":0}]", NULL, -ENOENT},
+    {"{\"a\":[1]}", "[{\"op\":\"add\",\"path\":\"/a/01\",\"value\":0}]", NULL, -ENOENT},
+    {"{}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":1}]", NULL, -ENOENT},
+    {"{}", "[{\"op\":\"add\",\"path\":\"/a~1b\",\"value\":1}]", "{\"a/b\":1}", 0},
+    {"{}", "[{\"op\":\"add\",\"path\":\"/a~0b\",\"value\":null}]", "{\"a~b\":null}", 0},
+    {"{}", "[{\"op\":\"add\",\"path\":\"/a~2\",\"value\":1}]", NULL, -EINVAL},
+    {"{}", "[{\"op\":\"add\",\"path\":\"\",\"value\":[1]}]", "[1]", 0},
+    {"{}", "[{\"op\":\"add\",\"path\":\"a\",\"value\":1}]", NULL, -EINVAL},
+    {"{}", "[{\"op\":\"add\",\"path\":\"/a\"}]", NULL, -EINVAL},
+    {"{\"a\":1,\"b\":2}", "[{\"op\":\"remove\",\"path\":\"/a\"}]", "{\"b\":2}", 0},
+    {"{\"a\":[1,2,3]}", "[{\"op\":\"remove\",\"path\":\"/a/1\"}]", "{\"a\":[1,3]}", 0},
+    {"{\"a\":1}", "[{\"op\":\"remove\",\"path\":\"/b\"}]", NULL, -ENOENT},
+    {"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":{\"x\":1}}]", "{\"a\":{\"x\":1}}",
+     0},
+    {"{\"a\":1}", "[{\"op\":\"replace\",\"path\":\"/b\",\"value\":1}]", NULL, -ENOENT},
+    {"{\"a\":[1]}", "[{\"op\":\"replace\",\"path\":\"/a/0\",\"value\":9}]", "{\"a\":[9]}", 0},
+    {"{\"a\":[1]}", "[{\"op\":\"replace\",\"path\":\"/a/1\",\"value\":9}]", NULL, -ENOENT},
+    {"{\"a\":{\"b\":[1]}}", "[{\"op\":\"test\",\"path\":\"/a/b\",\"value\":[1]}]",
+     "{\"a\":{\"b\":[1]}}", 0},
+    {"{\"a\":1}", "[{\"op\":\"test\",\"path\":\"/a\",\"value\":2}]", NULL, -EINVAL},
+    {"{\"a\":1}", "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/b\"}]", NULL, -EINVAL},
+    {"{\"a\":1}",
+     "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"test\",\"path\":\"/a\",\"value\":0}]",
+     NULL, -EINVAL},
+    {"{\"a\":1}", "[1]", NULL, -EINVAL},
+    {"{\"a\":1}", "{}", NULL, -EINVAL},
+    {"{\"a\":1}", "[]", "{\"a\":1}", 0},
 };
 
 START_TEST(test_apply)
 {
-	json_object *doc = json_tokener_parse(cases[_i].doc), *patch = json_tokener_parse(cases[_i].patch);
+	json_object *doc = json_tokener_parse(cases[_i].doc),
+	            *patch = json_tokener_parse(cases[_i].patch);
 	json_object *before = NULL;
 	int r;
 
@@ -55,7 +59,8 @@ START_TEST(test_apply)
 	if (cases[_i].want) {
 		json_object *want = json_tokener_parse(cases[_i].want);
 
-		ck_assert_msg(json_object_equal(doc, want), "got %s", json_object_to_json_string(doc));
+		ck_assert_msg(json_object_equal(doc, want), "got %s",
+		              json_object_to_json_string(doc));
 		json_object_put(want);
 	} else {
 		/* A failed patch leaves the document as it was. */

@@ -12,9 +12,9 @@
 
 #include "kubecfg.h"
 
-#define KC_HEAD                                                                                   \
-	"apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"                                    \
-	"contexts:\n- name: other\n  context: {cluster: nope, user: nope}\n"                      \
+#define KC_HEAD                                                                                    \
+	"apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"                                     \
+	"contexts:\n- name: other\n  context: {cluster: nope, user: nope}\n"                       \
 	"- name: ctx\n  context:\n    cluster: c1\n    user: u1\n"
 
 static const struct {
@@ -28,22 +28,22 @@ static const struct {
 	bool insecure;
 } good[] = {
     {KC_HEAD "    namespace: team-a\nclusters:\n- name: c1\n  cluster:\n"
-	     "    server: https://10.0.0.1:6443/\n    certificate-authority-data: Q0E=\n"
-	     "users:\n- name: u1\n  user:\n    client-certificate-data: Q0VSVA==\n"
-	     "    client-key-data: S0VZ\n",
+             "    server: https://10.0.0.1:6443/\n    certificate-authority-data: Q0E=\n"
+             "users:\n- name: u1\n  user:\n    client-certificate-data: Q0VSVA==\n"
+             "    client-key-data: S0VZ\n",
      "https://10.0.0.1:6443", "team-a", "data:CA", "data:CERT", "data:KEY", "", false},
     {KC_HEAD "clusters:\n- name: c1\n  cluster:\n    server: https://h\n"
-	     "    certificate-authority: ca.pem\nusers:\n- name: u1\n  user:\n"
-	     "    client-certificate: /abs/c.pem\n    client-key: k.pem\n    token: abc.def\n",
+             "    certificate-authority: ca.pem\nusers:\n- name: u1\n  user:\n"
+             "    client-certificate: /abs/c.pem\n    client-key: k.pem\n    token: abc.def\n",
      "https://h", "default", "file:/base/ca.pem", "file:/abs/c.pem", "file:/base/k.pem", "abc.def",
      false},
     /* data wins over the file twin */
     {KC_HEAD "clusters:\n- name: c1\n  cluster:\n    server: http://h:8080\n"
-	     "    certificate-authority: ca.pem\n    certificate-authority-data: Q0E=\n"
-	     "users:\n- name: u1\n  user: {}\n",
+             "    certificate-authority: ca.pem\n    certificate-authority-data: Q0E=\n"
+             "users:\n- name: u1\n  user: {}\n",
      "http://h:8080", "default", "data:CA", "", "", "", false},
     {KC_HEAD "clusters:\n- name: c1\n  cluster:\n    server: https://h\n"
-	     "    insecure-skip-tls-verify: true\nusers:\n- name: u1\n  user:\n    token: t0\n",
+             "    insecure-skip-tls-verify: true\nusers:\n- name: u1\n  user:\n    token: t0\n",
      "https://h", "default", "", "", "", "t0", true},
     /* a context without a user is anonymous */
     {"current-context: ctx\ncontexts:\n- name: ctx\n  context: {cluster: c1}\n"
@@ -109,16 +109,16 @@ static const struct {
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"http:///x\"}\n", -EINVAL,
      "is not an http(s) URL with a host"},
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"https://h\", "
-	     "certificate-authority-data: \"!!!\"}\n",
+             "certificate-authority-data: \"!!!\"}\n",
      -EINVAL, "certificate-authority-data is not valid base64"},
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"https://h\", insecure-skip-tls-verify: "
-	     "true, certificate-authority: x}\n",
+             "true, certificate-authority: x}\n",
      -EINVAL, "cannot be combined"},
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"https://h\"}\nusers:\n- name: u1\n"
-	     "  user:\n    exec: {command: aws}\n",
+             "  user:\n    exec: {command: aws}\n",
      -ENOTSUP, "user field \"exec\" is not supported"},
     {KC_HEAD "clusters:\n- name: c1\n  cluster: {server: \"https://h\"}\nusers:\n- name: u1\n"
-	     "  user: {client-certificate-data: Q0E=}\n",
+             "  user: {client-certificate-data: Q0E=}\n",
      -EINVAL, "must be given together"},
     {"- a\n- b\n", -EINVAL, "not a kubeconfig"},
     {"current-context: [\n", -EINVAL, "kubeconfig: line 2 column 1:"},
@@ -182,9 +182,9 @@ START_TEST(test_token_file)
 	write_to(dir, "tok", "first-token\n");
 	/* tokenFile wins over token; a relative path is taken from the kubeconfig's dir */
 	ck_assert_int_eq(buf_printf(&text, KC_HEAD "clusters:\n- name: c1\n  cluster: {server: "
-					       "\"https://h\"}\nusers:\n- name: u1\n  user:\n"
-					       "    token: static\n    tokenFile: tok\n"),
-			 0);
+	                                           "\"https://h\"}\nusers:\n- name: u1\n  user:\n"
+	                                           "    token: static\n    tokenFile: tok\n"),
+	                 0);
 	write_to(dir, "config", text.data);
 	snprintf(dir + strlen(dir), 64 - strlen(dir), "/config");
 	ck_assert_int_eq(kubecfg_load(dir, &cfg, &err), 0);
@@ -222,7 +222,8 @@ START_TEST(test_missing_file)
 	struct kube_config *cfg = NULL;
 
 	ck_assert_int_eq(kubecfg_load("/nonexistent/kubeconfig", &cfg, &err), -ENOENT);
-	ck_assert_str_eq(err.data, "kubeconfig \"/nonexistent/kubeconfig\": No such file or directory");
+	ck_assert_str_eq(err.data,
+	                 "kubeconfig \"/nonexistent/kubeconfig\": No such file or directory");
 	buf_free(&err);
 }
 END_TEST
@@ -234,9 +235,10 @@ START_TEST(test_kubeconfig_env)
 	char dir[64];
 
 	mktemp_dir(dir);
-	ck_assert_int_eq(buf_printf(&text, KC_HEAD "clusters:\n- name: c1\n  cluster: {server: "
-					       "\"https://from-env\"}\nusers:\n- name: u1\n  user: {}\n"),
-			 0);
+	ck_assert_int_eq(buf_printf(&text, KC_HEAD
+	                            "clusters:\n- name: c1\n  cluster: {server: "
+	                            "\"https://from-env\"}\nusers:\n- name: u1\n  user: {}\n"),
+	                 0);
 	write_to(dir, "first", text.data);
 	ck_assert_int_eq(buf_printf(&env, ":%s/first:%s/second", dir, dir), 0);
 	setenv("KUBECONFIG", env.data, 1);

@@ -20,14 +20,14 @@ static const struct {
 	const char *kind, *plural, *shortname, *required;
 	bool status;
 } expect[TK_KIND_COUNT] = {
-	{"AgentJob", "agentjobs", "aj", "authRef,prompt,roleRef,runtimeRef", true},
-	{"AgentRuntime", "agentruntimes", "ar", "authEnvVar,configPath,image,persistPath", false},
-	{"AgentAuth", "agentauths", "aa", "secretRef", false},
-	{"AgentRole", "agentroles", "arl", "allowedTools", true},
-	{"AgentSkill", "agentskills", "ask", "name,repo", false},
-	{"McpServer", "mcpservers", "mcp", "", false},
-	{"Repository", "repositories", "repo", "name,owner", false},
-	{"ClusterAccess", "clusteraccesses", "ca", "rules", true},
+    {"AgentJob", "agentjobs", "aj", "authRef,prompt,roleRef,runtimeRef", true},
+    {"AgentRuntime", "agentruntimes", "ar", "authEnvVar,configPath,image,persistPath", false},
+    {"AgentAuth", "agentauths", "aa", "secretRef", false},
+    {"AgentRole", "agentroles", "arl", "allowedTools", true},
+    {"AgentSkill", "agentskills", "ask", "name,repo", false},
+    {"McpServer", "mcpservers", "mcp", "", false},
+    {"Repository", "repositories", "repo", "name,owner", false},
+    {"ClusterAccess", "clusteraccesses", "ca", "rules", true},
 };
 
 /* Follow a dotted path ("spec.names.kind", "versions.0.name"); borrowed or NULL. */
@@ -86,7 +86,7 @@ static void joined(json_object *arr, char *out, size_t n)
 	out[0] = '\0';
 	for (i = 0; arr && i < json_object_array_length(arr); i++)
 		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
-					json_object_get_string(json_object_array_get_idx(arr, i)));
+		                        json_object_get_string(json_object_array_get_idx(arr, i)));
 }
 
 START_TEST(test_kind_lookup)
@@ -133,14 +133,16 @@ START_TEST(test_crd_document)
 	ck_assert(json_object_get_boolean(jget(d, "spec.versions.0.storage")));
 	v = jget(d, "spec.versions.0.subresources.status");
 	ck_assert_int_eq(v != NULL, expect[_i].status);
-	ck_assert_int_eq(jget(d, "spec.versions.0.schema.openAPIV3Schema.properties.status") != NULL,
-			 expect[_i].status);
+	ck_assert_int_eq(jget(d, "spec.versions.0.schema.openAPIV3Schema.properties.status") !=
+	                     NULL,
+	                 expect[_i].status);
 	joined(jget(d, "spec.versions.0.schema.openAPIV3Schema.required"), got, sizeof(got));
 	ck_assert_str_eq(got, "spec");
 	joined(jget(d, "spec.versions.0.schema.openAPIV3Schema.properties.spec.required"), got,
 	       sizeof(got));
 	ck_assert_str_eq(got, expect[_i].required);
-	ck_assert_int_eq(jget(d, "spec.versions.0.additionalPrinterColumns") != NULL, _i == TK_AGENTJOB);
+	ck_assert_int_eq(jget(d, "spec.versions.0.additionalPrinterColumns") != NULL,
+	                 _i == TK_AGENTJOB);
 	json_object_put(docs);
 }
 END_TEST
@@ -148,14 +150,15 @@ END_TEST
 START_TEST(test_printer_columns)
 {
 	static const char *const want[][3] = {
-		{"Schedule", "string", ".spec.schedule"},
-		{"Suspended", "boolean", ".spec.suspend"},
-		{"Phase", "string", ".status.phase"},
-		{"Last Run", "date", ".status.lastRunTime"},
-		{"Age", "date", ".metadata.creationTimestamp"},
+	    {"Schedule", "string", ".spec.schedule"},
+	    {"Suspended", "boolean", ".spec.suspend"},
+	    {"Phase", "string", ".status.phase"},
+	    {"Last Run", "date", ".status.lastRunTime"},
+	    {"Age", "date", ".metadata.creationTimestamp"},
 	};
 	json_object *docs = crd_docs();
-	json_object *cols = jget(json_object_array_get_idx(docs, 0), "spec.versions.0.additionalPrinterColumns");
+	json_object *cols =
+	    jget(json_object_array_get_idx(docs, 0), "spec.versions.0.additionalPrinterColumns");
 	size_t i;
 
 	ck_assert_int_eq(json_object_array_length(cols), TK_ARRAY_LEN(want));
@@ -174,35 +177,42 @@ START_TEST(test_defaults_and_status)
 {
 	json_object *docs = crd_docs();
 	json_object *aj = jget(json_object_array_get_idx(docs, TK_AGENTJOB),
-			       "spec.versions.0.schema.openAPIV3Schema.properties");
+	                       "spec.versions.0.schema.openAPIV3Schema.properties");
 	json_object *skill = jget(json_object_array_get_idx(docs, TK_AGENTSKILL),
-				  "spec.versions.0.schema.openAPIV3Schema.properties");
+	                          "spec.versions.0.schema.openAPIV3Schema.properties");
 	json_object *role = jget(json_object_array_get_idx(docs, TK_AGENTROLE),
-				 "spec.versions.0.schema.openAPIV3Schema.properties");
+	                         "spec.versions.0.schema.openAPIV3Schema.properties");
 	char got[256];
 
 	ck_assert_str_eq(jstr(aj, "spec.properties.timezone.default"), "Etc/UTC");
-	ck_assert_int_eq(json_object_get_int(jget(aj, "spec.properties.timeoutSeconds.default")), 3600);
+	ck_assert_int_eq(json_object_get_int(jget(aj, "spec.properties.timeoutSeconds.default")),
+	                 3600);
 	/* Bounds and enums live in the webhook only, so one denial lists them all. */
 	ck_assert_ptr_null(jget(aj, "spec.properties.timeoutSeconds.minimum"));
 	ck_assert_ptr_null(jget(aj, "spec.properties.concurrencyPolicy.enum"));
-	ck_assert(json_object_is_type(jget(aj, "spec.properties.suspend.default"), json_type_boolean));
+	ck_assert(
+	    json_object_is_type(jget(aj, "spec.properties.suspend.default"), json_type_boolean));
 	ck_assert(!json_object_get_boolean(jget(aj, "spec.properties.persist.default")));
-	ck_assert_int_eq(json_object_get_int(jget(aj, "spec.properties.ttlSecondsAfterFinished.default")),
-			 86400);
+	ck_assert_int_eq(
+	    json_object_get_int(jget(aj, "spec.properties.ttlSecondsAfterFinished.default")),
+	    86400);
 	ck_assert_str_eq(jstr(aj, "spec.properties.concurrencyPolicy.default"), "Forbid");
-	ck_assert_str_eq(jstr(aj, "spec.properties.persistentVolume.properties.size.default"), "1Gi");
-	ck_assert(json_object_get_boolean(
-		jget(aj, "spec.properties.persistentVolume.properties.size.x-kubernetes-int-or-string")));
+	ck_assert_str_eq(jstr(aj, "spec.properties.persistentVolume.properties.size.default"),
+	                 "1Gi");
 	ck_assert(json_object_get_boolean(jget(
-		aj, "spec.properties.resources.properties.limits.additionalProperties.x-kubernetes-int-or-string")));
+	    aj, "spec.properties.persistentVolume.properties.size.x-kubernetes-int-or-string")));
+	ck_assert(
+	    json_object_get_boolean(jget(aj, "spec.properties.resources.properties.limits."
+	                                     "additionalProperties.x-kubernetes-int-or-string")));
 	ck_assert_str_eq(jstr(skill, "spec.properties.ref.default"), "main");
 	ck_assert_str_eq(jstr(aj, "status.properties.conditions.x-kubernetes-list-type"), "map");
-	joined(jget(aj, "status.properties.conditions.x-kubernetes-list-map-keys"), got, sizeof(got));
+	joined(jget(aj, "status.properties.conditions.x-kubernetes-list-map-keys"), got,
+	       sizeof(got));
 	ck_assert_str_eq(got, "type");
 	joined(jget(aj, "status.properties.conditions.items.required"), got, sizeof(got));
 	ck_assert_str_eq(got, "lastTransitionTime,message,reason,status,type");
-	ck_assert_str_eq(jstr(aj, "status.properties.conditions.items.properties.status.type"), "string");
+	ck_assert_str_eq(jstr(aj, "status.properties.conditions.items.properties.status.type"),
+	                 "string");
 	ck_assert_ptr_nonnull(jget(aj, "status.properties.ownedResources"));
 	ck_assert_ptr_nonnull(jget(aj, "status.properties.lastCompletionTime"));
 	ck_assert_ptr_nonnull(jget(role, "status.properties.usedBy"));
@@ -211,18 +221,34 @@ START_TEST(test_defaults_and_status)
 }
 END_TEST
 
-static const char *const allowed_keys[] = {
-	"additionalProperties", "anyOf", "default", "description", "enum", "format", "items",
-	"maximum", "minItems", "minimum", "nullable", "properties", "required", "title", "type",
-	"x-kubernetes-int-or-string", "x-kubernetes-list-map-keys", "x-kubernetes-list-type", NULL};
+static const char *const allowed_keys[] = {"additionalProperties",
+                                           "anyOf",
+                                           "default",
+                                           "description",
+                                           "enum",
+                                           "format",
+                                           "items",
+                                           "maximum",
+                                           "minItems",
+                                           "minimum",
+                                           "nullable",
+                                           "properties",
+                                           "required",
+                                           "title",
+                                           "type",
+                                           "x-kubernetes-int-or-string",
+                                           "x-kubernetes-list-map-keys",
+                                           "x-kubernetes-list-type",
+                                           NULL};
 
 /* Every schema node is structural: a type (or int-or-string), only supported keys. */
 static void check_structural(json_object *n, const char *path, struct strlist *nullable)
 {
 	json_object *props = jget(n, "properties"), *items = jget(n, "items"),
-		    *addl = jget(n, "additionalProperties");
+	            *addl = jget(n, "additionalProperties");
 
-	ck_assert_msg(jget(n, "type") || jget(n, "x-kubernetes-int-or-string"), "%s has no type", path);
+	ck_assert_msg(jget(n, "type") || jget(n, "x-kubernetes-int-or-string"), "%s has no type",
+	              path);
 	json_object_object_foreach(n, key, val)
 	{
 		size_t i;
@@ -257,23 +283,33 @@ static void check_structural(json_object *n, const char *path, struct strlist *n
 START_TEST(test_structural)
 {
 	/* Where thurkube has `nullable: true`, and nowhere else. */
-	static const char *const want[] = {
-		"AgentJob.spec.clusterAccessRef", "AgentJob.spec.instructions",
-		"AgentJob.spec.model", "AgentJob.spec.resources", "AgentJob.spec.schedule",
-		"AgentJob.spec.skillRef", "AgentJob.status", "AgentJob.status.configHash",
-		"AgentJob.status.lastCompletionTime", "AgentJob.status.lastRunTime",
-		"AgentJob.status.message", "AgentJob.status.phase", "McpServer.spec.command",
-		"McpServer.spec.url", "Repository.spec.tokenSecretRef", NULL};
+	static const char *const want[] = {"AgentJob.spec.clusterAccessRef",
+	                                   "AgentJob.spec.instructions",
+	                                   "AgentJob.spec.model",
+	                                   "AgentJob.spec.resources",
+	                                   "AgentJob.spec.schedule",
+	                                   "AgentJob.spec.skillRef",
+	                                   "AgentJob.status",
+	                                   "AgentJob.status.configHash",
+	                                   "AgentJob.status.lastCompletionTime",
+	                                   "AgentJob.status.lastRunTime",
+	                                   "AgentJob.status.message",
+	                                   "AgentJob.status.phase",
+	                                   "McpServer.spec.command",
+	                                   "McpServer.spec.url",
+	                                   "Repository.spec.tokenSecretRef",
+	                                   NULL};
 	json_object *docs = crd_docs();
 	struct strlist nullable = {0};
 	size_t i, n = 0;
 
 	for (i = 0; i < TK_KIND_COUNT; i++)
 		check_structural(jget(json_object_array_get_idx(docs, i),
-				      "spec.versions.0.schema.openAPIV3Schema"),
-				 expect[i].kind, &nullable);
+		                      "spec.versions.0.schema.openAPIV3Schema"),
+		                 expect[i].kind, &nullable);
 	for (i = 0; want[i]; i++, n++)
-		ck_assert_msg(strlist_contains(&nullable, want[i]), "%s should be nullable", want[i]);
+		ck_assert_msg(strlist_contains(&nullable, want[i]), "%s should be nullable",
+		              want[i]);
 	ck_assert_int_eq(nullable.n, n);
 	strlist_free(&nullable);
 	json_object_put(docs);
@@ -321,8 +357,9 @@ START_TEST(test_manifests_in_sync)
 	snprintf(path, sizeof(path), "manifests/crds/%s.yaml", expect[_i].plural);
 	ck_assert_int_eq(schema_crd_yaml((enum tk_kind)_i, &want), 0);
 	ck_assert_msg(read_file(path, 4u << 20, &text, &len) == 0,
-		      "%s missing: run tests/gen-manifests", path);
-	ck_assert_msg(strcmp(text, want.data + 4) == 0, "%s drifted: run tests/gen-manifests", path);
+	              "%s missing: run tests/gen-manifests", path);
+	ck_assert_msg(strcmp(text, want.data + 4) == 0, "%s drifted: run tests/gen-manifests",
+	              path);
 	free(text);
 	ck_assert_int_eq(read_file("manifests/crds/kustomization.yaml", 1u << 20, &text, &len), 0);
 	snprintf(path, sizeof(path), "- %s.yaml\n", expect[_i].plural);

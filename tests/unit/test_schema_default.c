@@ -13,8 +13,8 @@
 #include "schema.h"
 
 #define AV "\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\""
-#define AJ_DEFAULTS                                                                      \
-	"\"timezone\":\"Etc/UTC\",\"suspend\":false,\"timeoutSeconds\":3600,\"persist\":false," \
+#define AJ_DEFAULTS                                                                                \
+	"\"timezone\":\"Etc/UTC\",\"suspend\":false,\"timeoutSeconds\":3600,\"persist\":false,"    \
 	"\"ttlSecondsAfterFinished\":86400,\"concurrencyPolicy\":\"Forbid\""
 
 static const struct {
@@ -22,27 +22,30 @@ static const struct {
 	const char *in, *out;
 	int nops;
 } rt[] = {
-	{TK_AGENTJOB,
-	 "{" AV ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"prompt\":\"p\"}}",
-	 "{" AV ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"prompt\":\"p\"," AJ_DEFAULTS "}}",
-	 6},
-	{TK_AGENTJOB,
-	 "{\"spec\":{\"timezone\":null,\"suspend\":true,\"timeoutSeconds\":60,\"persist\":true,"
-	 "\"ttlSecondsAfterFinished\":0,\"concurrencyPolicy\":\"Replace\",\"persistentVolume\":{},"
-	 "\"mcpServerRefs\":[\" a \",\"a\",\"b\"],\"repositoryRefs\":[\"r\"]}}",
-	 "{\"spec\":{\"timezone\":\"Etc/UTC\",\"suspend\":true,\"timeoutSeconds\":60,\"persist\":true,"
-	 "\"ttlSecondsAfterFinished\":0,\"concurrencyPolicy\":\"Replace\",\"persistentVolume\":{\"size\":\"1Gi\"},"
-	 "\"mcpServerRefs\":[\"a\",\"b\"],\"repositoryRefs\":[\"r\"]}}",
-	 3},
-	{TK_AGENTSKILL, "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\"}}",
-	 "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"main\"}}", 1},
-	{TK_AGENTSKILL, "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"v2\"}}",
-	 "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"v2\"}}", 0},
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\" Bash\",\"Bash\",\"Read \\t\",7]}}",
-	 "{\"spec\":{\"allowedTools\":[\"Bash\",\"Read\",7]}}", 1},
-	{TK_MCPSERVER, "{\"spec\":{\"url\":\"https://x\"}}", "{\"spec\":{\"url\":\"https://x\"}}", 0},
-	{TK_AGENTJOB, "{\"spec\":\"broken\"}", "{\"spec\":\"broken\"}", 0},
-	{TK_AGENTJOB, "{}", "{}", 0},
+    {TK_AGENTJOB,
+     "{" AV ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"prompt\":\"p\"}}",
+     "{" AV
+     ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"prompt\":\"p\"," AJ_DEFAULTS
+     "}}",
+     6},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"timezone\":null,\"suspend\":true,\"timeoutSeconds\":60,\"persist\":true,"
+     "\"ttlSecondsAfterFinished\":0,\"concurrencyPolicy\":\"Replace\",\"persistentVolume\":{},"
+     "\"mcpServerRefs\":[\" a \",\"a\",\"b\"],\"repositoryRefs\":[\"r\"]}}",
+     "{\"spec\":{\"timezone\":\"Etc/UTC\",\"suspend\":true,\"timeoutSeconds\":60,\"persist\":true,"
+     "\"ttlSecondsAfterFinished\":0,\"concurrencyPolicy\":\"Replace\",\"persistentVolume\":{"
+     "\"size\":\"1Gi\"},"
+     "\"mcpServerRefs\":[\"a\",\"b\"],\"repositoryRefs\":[\"r\"]}}",
+     3},
+    {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\"}}",
+     "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"main\"}}", 1},
+    {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"v2\"}}",
+     "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"v2\"}}", 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\" Bash\",\"Bash\",\"Read \\t\",7]}}",
+     "{\"spec\":{\"allowedTools\":[\"Bash\",\"Read\",7]}}", 1},
+    {TK_MCPSERVER, "{\"spec\":{\"url\":\"https://x\"}}", "{\"spec\":{\"url\":\"https://x\"}}", 0},
+    {TK_AGENTJOB, "{\"spec\":\"broken\"}", "{\"spec\":\"broken\"}", 0},
+    {TK_AGENTJOB, "{}", "{}", 0},
 };
 
 START_TEST(test_round_trip)
@@ -59,7 +62,7 @@ START_TEST(test_round_trip)
 	ck_assert_msg(json_object_equal(work, want), "got %s", json_object_to_json_string(work));
 	ck_assert_int_eq(schema_default(rt[_i].kind, work, NULL, NULL, &again), 0);
 	ck_assert_msg(json_object_array_length(again) == 0, "not idempotent: %s",
-		      json_object_to_json_string(again));
+	              json_object_to_json_string(again));
 	json_object_put(in);
 	json_object_put(want);
 	json_object_put(patch);
@@ -69,7 +72,7 @@ START_TEST(test_round_trip)
 END_TEST
 
 static json_object *defaulted(enum tk_kind k, const char *in, const struct schema_config *cfg,
-			      const char *user, json_object **patch_out)
+                              const char *user, json_object **patch_out)
 {
 	json_object *obj = json_tokener_parse(in), *patch = NULL, *again = NULL;
 
@@ -88,20 +91,22 @@ static json_object *defaulted(enum tk_kind k, const char *in, const struct schem
 
 START_TEST(test_config_resources)
 {
-	struct schema_config cfg = {.default_cpu_request = "100m", .default_memory_request = "256Mi",
-				    .default_memory_limit = "1Gi"};
-	json_object *obj = defaulted(TK_AGENTJOB, "{\"spec\":{\"prompt\":\"p\"}}", &cfg, NULL, NULL);
-	json_object *want = json_tokener_parse(
-		"{\"requests\":{\"cpu\":\"100m\",\"memory\":\"256Mi\"},\"limits\":{\"memory\":\"1Gi\"}}");
+	struct schema_config cfg = {.default_cpu_request = "100m",
+	                            .default_memory_request = "256Mi",
+	                            .default_memory_limit = "1Gi"};
+	json_object *obj =
+	    defaulted(TK_AGENTJOB, "{\"spec\":{\"prompt\":\"p\"}}", &cfg, NULL, NULL);
+	json_object *want = json_tokener_parse("{\"requests\":{\"cpu\":\"100m\",\"memory\":"
+	                                       "\"256Mi\"},\"limits\":{\"memory\":\"1Gi\"}}");
 
-	ck_assert(json_object_equal(json_object_object_get(json_object_object_get(obj, "spec"), "resources"),
-				    want));
+	ck_assert(json_object_equal(
+	    json_object_object_get(json_object_object_get(obj, "spec"), "resources"), want));
 	json_object_put(obj);
 	/* Resources the user set are theirs. */
 	obj = defaulted(TK_AGENTJOB, "{\"spec\":{\"resources\":{}}}", &cfg, NULL, NULL);
-	ck_assert_int_eq(json_object_object_length(
-				 json_object_object_get(json_object_object_get(obj, "spec"), "resources")),
-			 0);
+	ck_assert_int_eq(json_object_object_length(json_object_object_get(
+	                     json_object_object_get(obj, "spec"), "resources")),
+	                 0);
 	json_object_put(obj);
 	json_object_put(want);
 }
@@ -112,9 +117,9 @@ START_TEST(test_timeout_cap)
 	struct schema_config cfg = {.max_timeout_seconds = 600};
 	json_object *obj = defaulted(TK_AGENTJOB, "{\"spec\":{}}", &cfg, NULL, NULL);
 
-	ck_assert_int_eq(json_object_get_int(json_object_object_get(json_object_object_get(obj, "spec"),
-								      "timeoutSeconds")),
-			 600);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+	                     json_object_object_get(obj, "spec"), "timeoutSeconds")),
+	                 600);
 	json_object_put(obj);
 }
 END_TEST
@@ -122,19 +127,21 @@ END_TEST
 START_TEST(test_created_by)
 {
 	static const char *const in[] = {
-		"{\"spec\":{\"allowedTools\":[\"a\"]}}",
-		"{\"metadata\":{\"name\":\"x\"},\"spec\":{\"allowedTools\":[\"a\"]}}",
-		"{\"metadata\":{\"annotations\":{\"k\":\"v\"}},\"spec\":{\"allowedTools\":[\"a\"]}}",
-		"{\"metadata\":{\"annotations\":{\"thurkube.thurbeen.eu/created-by\":\"mallory\"}}}",
+	    "{\"spec\":{\"allowedTools\":[\"a\"]}}",
+	    "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"allowedTools\":[\"a\"]}}",
+	    "{\"metadata\":{\"annotations\":{\"k\":\"v\"}},\"spec\":{\"allowedTools\":[\"a\"]}}",
+	    "{\"metadata\":{\"annotations\":{\"thurkube.thurbeen.eu/created-by\":\"mallory\"}}}",
 	};
 	json_object *patch = NULL;
 	json_object *obj = defaulted(TK_AGENTROLE, in[_i], NULL, "alice@example.com", &patch);
-	json_object *ann = json_object_object_get(json_object_object_get(obj, "metadata"), "annotations");
+	json_object *ann =
+	    json_object_object_get(json_object_object_get(obj, "metadata"), "annotations");
 	const char *path = json_object_get_string(
-		json_object_object_get(json_object_array_get_idx(patch, 0), "path"));
+	    json_object_object_get(json_object_array_get_idx(patch, 0), "path"));
 
-	ck_assert_str_eq(json_object_get_string(json_object_object_get(ann, TK_ANNOTATION_CREATED_BY)),
-			 "alice@example.com");
+	ck_assert_str_eq(
+	    json_object_get_string(json_object_object_get(ann, TK_ANNOTATION_CREATED_BY)),
+	    "alice@example.com");
 	ck_assert_int_eq(json_object_array_length(patch), 1);
 	if (_i >= 2)
 		ck_assert_str_eq(path, "/metadata/annotations/thurkube.thurbeen.eu~1created-by");

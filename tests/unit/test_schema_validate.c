@@ -19,26 +19,27 @@
 
 /* A valid object of each kind; the cases change it with a JSON merge patch. */
 static const char *const bases[TK_KIND_COUNT] = {
-	[TK_AGENTJOB] = "{" AV ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"pr-fixer\","
-			"\"namespace\":\"agents\"},\"spec\":{\"runtimeRef\":\"claude-code\","
-			"\"authRef\":\"claude-oauth\",\"roleRef\":\"default\",\"prompt\":\"Fix it.\"}}",
-	[TK_AGENTRUNTIME] = "{" AV ",\"kind\":\"AgentRuntime\",\"metadata\":{\"name\":\"rt\"},"
-			    "\"spec\":{\"image\":\"ghcr.io/x/y:1\",\"authEnvVar\":\"TOKEN\","
-			    "\"configPath\":\"/etc/claude-code-job\","
-			    "\"persistPath\":\"/var/lib/claude-code-job\"}}",
-	[TK_AGENTAUTH] = "{" AV ",\"kind\":\"AgentAuth\",\"metadata\":{\"name\":\"auth\"},"
-			 "\"spec\":{\"secretRef\":{\"name\":\"secrets\",\"key\":\"TOKEN\"}}}",
-	[TK_AGENTROLE] = "{" AV ",\"kind\":\"AgentRole\",\"metadata\":{\"name\":\"role\"},"
-			 "\"spec\":{\"allowedTools\":[\"Bash\",\"mcp__gmail__*\"]}}",
-	[TK_AGENTSKILL] = "{" AV ",\"kind\":\"AgentSkill\",\"metadata\":{\"name\":\"skill\"},"
-			  "\"spec\":{\"repo\":\"Thurbeen/thurbeen-skills\",\"name\":\"bump-pr-fixer\"}}",
-	[TK_MCPSERVER] = "{" AV ",\"kind\":\"McpServer\",\"metadata\":{\"name\":\"gmail\"},"
-			 "\"spec\":{\"command\":\"npx\",\"args\":[\"-y\",\"gmail-mcp\"]}}",
-	[TK_REPOSITORY] = "{" AV ",\"kind\":\"Repository\",\"metadata\":{\"name\":\"repo\"},"
-			  "\"spec\":{\"owner\":\"Thurbeen\",\"name\":\"thurkube\"}}",
-	[TK_CLUSTERACCESS] = "{" AV ",\"kind\":\"ClusterAccess\",\"metadata\":{\"name\":\"ca\"},"
-			     "\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
-			     "\"verbs\":[\"get\"]}]}}",
+    [TK_AGENTJOB] = "{" AV ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"pr-fixer\","
+                    "\"namespace\":\"agents\"},\"spec\":{\"runtimeRef\":\"claude-code\","
+                    "\"authRef\":\"claude-oauth\",\"roleRef\":\"default\",\"prompt\":\"Fix it.\"}}",
+    [TK_AGENTRUNTIME] = "{" AV ",\"kind\":\"AgentRuntime\",\"metadata\":{\"name\":\"rt\"},"
+                        "\"spec\":{\"image\":\"ghcr.io/x/y:1\",\"authEnvVar\":\"TOKEN\","
+                        "\"configPath\":\"/etc/claude-code-job\","
+                        "\"persistPath\":\"/var/lib/claude-code-job\"}}",
+    [TK_AGENTAUTH] = "{" AV ",\"kind\":\"AgentAuth\",\"metadata\":{\"name\":\"auth\"},"
+                     "\"spec\":{\"secretRef\":{\"name\":\"secrets\",\"key\":\"TOKEN\"}}}",
+    [TK_AGENTROLE] = "{" AV ",\"kind\":\"AgentRole\",\"metadata\":{\"name\":\"role\"},"
+                     "\"spec\":{\"allowedTools\":[\"Bash\",\"mcp__gmail__*\"]}}",
+    [TK_AGENTSKILL] =
+        "{" AV ",\"kind\":\"AgentSkill\",\"metadata\":{\"name\":\"skill\"},"
+        "\"spec\":{\"repo\":\"Thurbeen/thurbeen-skills\",\"name\":\"bump-pr-fixer\"}}",
+    [TK_MCPSERVER] = "{" AV ",\"kind\":\"McpServer\",\"metadata\":{\"name\":\"gmail\"},"
+                     "\"spec\":{\"command\":\"npx\",\"args\":[\"-y\",\"gmail-mcp\"]}}",
+    [TK_REPOSITORY] = "{" AV ",\"kind\":\"Repository\",\"metadata\":{\"name\":\"repo\"},"
+                      "\"spec\":{\"owner\":\"Thurbeen\",\"name\":\"thurkube\"}}",
+    [TK_CLUSTERACCESS] = "{" AV ",\"kind\":\"ClusterAccess\",\"metadata\":{\"name\":\"ca\"},"
+                         "\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+                         "\"verbs\":[\"get\"]}]}}",
 };
 
 struct vcase {
@@ -52,202 +53,257 @@ struct vcase {
 
 #define LONG47 "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abc"
 #define TOOL300                                                                                    \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+	"xxxx"                                                                                     \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+	"xxxx"                                                                                     \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
+	"xxxx"                                                                                     \
 	"xxxxxxxxxxxx"
 
 static const struct vcase cases[] = {
-	/* AgentJob */
-	{TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":0}}", "spec.timeoutSeconds", FE_INVALID,
-	 "spec.timeoutSeconds: Invalid value: 0: must be between 1 and 2147483647", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":2147483648}}", "spec.timeoutSeconds", FE_INVALID,
-	 NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":7201}}", "spec.timeoutSeconds", FE_INVALID,
-	 "spec.timeoutSeconds: Invalid value: 7201: must be between 1 and 7200 (the webhook's "
-	 "maximum timeout)",
-	 7200},
-	{TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":\"60\"}}", "spec.timeoutSeconds", FE_TYPE,
-	 "spec.timeoutSeconds: Invalid value: \"string\": spec.timeoutSeconds in body must be of "
-	 "type integer: \"string\"",
-	 0},
-	{TK_AGENTJOB, "{\"spec\":{\"schedule\":\"61 * * * *\"}}", "spec.schedule", FE_INVALID,
-	 "spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"schedule\":\"TZ=UTC 0 * * * *\"}}", "spec.schedule", FE_INVALID,
-	 "spec.schedule: Invalid value: \"TZ=UTC 0 * * * *\": TZ= and CRON_TZ= prefixes are not "
-	 "supported: set spec.timezone instead",
-	 0},
-	{TK_AGENTJOB, "{\"spec\":{\"schedule\":\"CRON_TZ=Europe/Paris 0 * * * *\"}}", "spec.schedule",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"schedule\":\"\"}}", "spec.schedule", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"schedule\":\"* * * *\"}}", "spec.schedule", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"timezone\":\"Mars/Olympus_Mons\"}}", "spec.timezone", FE_INVALID,
-	 "spec.timezone: Invalid value: \"Mars/Olympus_Mons\": unknown time zone Mars/Olympus_Mons", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"prompt\":null}}", "spec.prompt", FE_REQUIRED, "spec.prompt: Required value", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"prompt\":\"\"}}", "spec.prompt", FE_REQUIRED, "spec.prompt: Required value", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"prompt\":\" \\n\\t\"}}", "spec.prompt", FE_REQUIRED, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"runtimeRef\":\"Claude_Code\"}}", "spec.runtimeRef", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"authRef\":null}}", "spec.authRef", FE_REQUIRED, "spec.authRef: Required value", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"roleRef\":\"\"}}", "spec.roleRef", FE_REQUIRED, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"skillRef\":\"a..b\"}}", "spec.skillRef", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"clusterAccessRef\":\"-x\"}}", "spec.clusterAccessRef", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"mcpServerRefs\":[\"github\",\"github\"]}}", "spec.mcpServerRefs[1]",
-	 FE_DUPLICATE, "spec.mcpServerRefs[1]: Duplicate value: \"github\"", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"repositoryRefs\":[\"ok\",\"Bad Name\"]}}", "spec.repositoryRefs[1]",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"repositoryRefs\":[\"ok\",\"\"]}}", "spec.repositoryRefs[1]",
-	 FE_REQUIRED, NULL, 0},
-	{TK_AGENTJOB, "{\"metadata\":{\"name\":\"" LONG47 "\"}}", "metadata.name", FE_TOO_LONG, NULL, 0},
-	{TK_AGENTJOB, "{\"metadata\":{\"name\":\"" LONG47 "abcdef\"},\"spec\":{\"schedule\":\"@daily\"}}",
-	 "metadata.name", FE_TOO_LONG, NULL, 0},
-	{TK_AGENTJOB, "{\"metadata\":{\"name\":\"Bad_Name\"}}", "metadata.name", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"metadata\":{\"name\":null}}", "metadata.name", FE_REQUIRED, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"HOME\",\"value\":\"/root\"}]}}", "spec.env[0].name",
-	 FE_INVALID,
-	 "spec.env[0].name: Invalid value: \"HOME\": is reserved: thurkube sets it in the agent container", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"REPO_TOKEN_3\"}]}}", "spec.env[0].name", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"GH_TOKEN\"}]}}", "spec.env[1].name",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"CONFIG_DIR\"}]}}", "spec.env[0].name", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"A\"}]}}", "spec.env[1].name",
-	 FE_DUPLICATE, "spec.env[1].name: Duplicate value: \"A\"", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"1BAD=\"}]}}", "spec.env[0].name", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"value\":\"x\"}]}}", "spec.env[0].name", FE_REQUIRED, NULL, 0},
-	{TK_AGENTJOB,
-	 "{\"spec\":{\"env\":[{\"name\":\"A\",\"value\":\"x\",\"valueFrom\":{\"fieldRef\":"
-	 "{\"fieldPath\":\"metadata.name\"}}}]}}",
-	 "spec.env[0].valueFrom", FE_INVALID,
-	 "spec.env[0].valueFrom: Invalid value: \"\": may not be specified when `value` is not empty", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{}}]}}", "spec.env[0].valueFrom",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTJOB,
-	 "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"a\"},"
-	 "\"secretKeyRef\":{\"name\":\"s\",\"key\":\"k\"}}}]}}",
-	 "spec.env[0].valueFrom", FE_INVALID,
-	 "spec.env[0].valueFrom: Invalid value: \"\": may not have more than one field specified at a time", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s\"}}}]}}",
-	 "spec.env[0].valueFrom.secretKeyRef.key", FE_REQUIRED, NULL, 0},
-	{TK_AGENTJOB,
-	 "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"c\","
-	 "\"key\":\"a/b\"}}}]}}",
-	 "spec.env[0].valueFrom.configMapKeyRef.key", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"envFrom\":[{\"prefix\":\"X_\"}]}}", "spec.envFrom[0]", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB,
-	 "{\"spec\":{\"envFrom\":[{\"configMapRef\":{\"name\":\"a\"},\"secretRef\":{\"name\":\"b\"}}]}}",
-	 "spec.envFrom[0]", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"abc\"}}}}",
-	 "spec.resources.requests[cpu]", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"2\"},\"limits\":{\"cpu\":1}}}}",
-	 "spec.resources.requests[cpu]", FE_INVALID,
-	 "spec.resources.requests[cpu]: Invalid value: \"2\": must be less than or equal to cpu limit of 1", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"resources\":{\"limits\":{\"memory\":\"-1Gi\"}}}}",
-	 "spec.resources.limits[memory]", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"resources\":{\"limits\":{\"cpu\":0.5}}}}", "spec.resources.limits[cpu]",
-	 FE_TYPE, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"ttlSecondsAfterFinished\":-1}}", "spec.ttlSecondsAfterFinished",
-	 FE_INVALID, "spec.ttlSecondsAfterFinished: Invalid value: -1: must be between 0 and 2147483647", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"startingDeadlineSeconds\":-5}}", "spec.startingDeadlineSeconds",
-	 FE_INVALID, "spec.startingDeadlineSeconds: Invalid value: -5: must be greater than or equal to 0", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"concurrencyPolicy\":\"Allow\"}}", "spec.concurrencyPolicy",
-	 FE_NOT_SUPPORTED,
-	 "spec.concurrencyPolicy: Unsupported value: \"Allow\": supported values: \"Forbid\", \"Replace\"", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"persistentVolume\":{\"size\":\"0\"}}}", "spec.persistentVolume.size",
-	 FE_INVALID, "spec.persistentVolume.size: Invalid value: \"0\": must be greater than zero", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"persistentVolume\":{\"size\":\"lots\"}}}", "spec.persistentVolume.size",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"persistentVolume\":{\"storageClassName\":\"Fast!\"}}}",
-	 "spec.persistentVolume.storageClassName", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Maybe\"}]}}", "spec.tolerations[0].operator",
-	 FE_NOT_SUPPORTED, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"key\":\"k\",\"effect\":\"Sometimes\"}]}}",
-	 "spec.tolerations[0].effect", FE_NOT_SUPPORTED, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Equal\",\"value\":\"v\"}]}}",
-	 "spec.tolerations[0].operator", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\",\"value\":\"v\"}]}}",
-	 "spec.tolerations[0].operator", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB,
-	 "{\"spec\":{\"tolerations\":[{\"key\":\"k\",\"tolerationSeconds\":5,\"effect\":\"NoSchedule\"}]}}",
-	 "spec.tolerations[0].effect", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"suspend\":\"yes\"}}", "spec.suspend", FE_TYPE,
-	 "spec.suspend: Invalid value: \"string\": spec.suspend in body must be of type boolean: \"string\"", 0},
-	{TK_AGENTJOB, "{\"spec\":{\"imagePullSecrets\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
-	 "spec.imagePullSecrets[1].name", FE_DUPLICATE, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":{\"nodeSelector\":{\"disk\":\"fast ssd\"}}}", "spec.nodeSelector[disk]",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"spec\":null}", "spec", FE_REQUIRED, "spec: Required value", 0},
-	{TK_AGENTJOB, "{\"kind\":\"AgentRole\"}", "kind", FE_INVALID, NULL, 0},
-	{TK_AGENTJOB, "{\"apiVersion\":\"thurkube.thurbeen.eu/v1\"}", "apiVersion", FE_NOT_SUPPORTED, NULL, 0},
-	/* AgentRuntime */
-	{TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"\"}}", "spec.image", FE_REQUIRED, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"foo bar\"}}", "spec.image", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"etc/x\"}}", "spec.configPath", FE_INVALID,
-	 "spec.configPath: Invalid value: \"etc/x\": must be an absolute path", 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"/a/../b\"}}", "spec.configPath", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/etc/claude-code-job/\"}}", "spec.persistPath",
-	 FE_INVALID, "spec.persistPath: Invalid value: \"/etc/claude-code-job/\": must differ from spec.configPath", 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/etc/claude-code-job/data\"}}", "spec.persistPath",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"/var/lib/claude-code-job/cfg\"}}", "spec.configPath",
-	 FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"/tmp/x\"}}", "spec.configPath", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/home/agent\"}}", "spec.persistPath", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/\"}}", "spec.persistPath", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"authEnvVar\":\"HOME\"}}", "spec.authEnvVar", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"authEnvVar\":\"my-var\"}}", "spec.authEnvVar", FE_INVALID, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"imagePullPolicy\":\"Sometimes\"}}", "spec.imagePullPolicy",
-	 FE_NOT_SUPPORTED, NULL, 0},
-	{TK_AGENTRUNTIME, "{\"spec\":{\"command\":[\"a\",1]}}", "spec.command[1]", FE_TYPE, NULL, 0},
-	/* AgentAuth */
-	{TK_AGENTAUTH, "{\"spec\":{\"secretRef\":{\"key\":\"bad/key\"}}}", "spec.secretRef.key", FE_INVALID, NULL, 0},
-	{TK_AGENTAUTH, "{\"spec\":{\"secretRef\":{\"name\":\"Bad\"}}}", "spec.secretRef.name", FE_INVALID, NULL, 0},
-	{TK_AGENTAUTH, "{\"spec\":{\"secretRef\":null}}", "spec.secretRef", FE_REQUIRED, NULL, 0},
-	/* AgentRole */
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[]}}", "spec.allowedTools", FE_REQUIRED, NULL, 0},
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":null}}", "spec.allowedTools", FE_REQUIRED, NULL, 0},
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash\",\"Bash\"]}}", "spec.allowedTools[1]",
-	 FE_DUPLICATE, NULL, 0},
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"rm -rf\"]}}", "spec.allowedTools[0]", FE_INVALID, NULL, 0},
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Read\",\"\"]}}", "spec.allowedTools[1]", FE_INVALID, NULL, 0},
-	{TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"" TOOL300 "\"]}}", "spec.allowedTools[0]",
-	 FE_TOO_LONG, NULL, 0},
-	/* AgentSkill */
-	{TK_AGENTSKILL, "{\"spec\":{\"repo\":\"nope\"}}", "spec.repo", FE_INVALID, NULL, 0},
-	{TK_AGENTSKILL, "{\"spec\":{\"repo\":\"-bad/x\"}}", "spec.repo", FE_INVALID, NULL, 0},
-	{TK_AGENTSKILL, "{\"spec\":{\"name\":\"\"}}", "spec.name", FE_REQUIRED, NULL, 0},
-	{TK_AGENTSKILL, "{\"spec\":{\"name\":\"../x\"}}", "spec.name", FE_INVALID, NULL, 0},
-	{TK_AGENTSKILL, "{\"spec\":{\"ref\":\"--upload-pack=x\"}}", "spec.ref", FE_INVALID, NULL, 0},
-	/* McpServer */
-	{TK_MCPSERVER, "{\"spec\":{\"url\":\"https://mcp.example.com\"}}", "spec.url", FE_FORBIDDEN, NULL, 0},
-	{TK_MCPSERVER, "{\"spec\":{\"command\":null,\"args\":null}}", "spec", FE_REQUIRED, NULL, 0},
-	{TK_MCPSERVER, "{\"spec\":{\"command\":null,\"args\":null,\"url\":\"ftp://x\"}}", "spec.url",
-	 FE_INVALID, "spec.url: Invalid value: \"ftp://x\": must be an http or https URL with a host", 0},
-	{TK_MCPSERVER, "{\"spec\":{\"command\":null,\"args\":null,\"url\":\"https:///sse\"}}", "spec.url",
-	 FE_INVALID, NULL, 0},
-	{TK_MCPSERVER, "{\"spec\":{\"command\":null,\"url\":\"http://x\"}}", "spec.args", FE_FORBIDDEN, NULL, 0},
-	{TK_MCPSERVER, "{\"spec\":{\"command\":\"\"}}", "spec.command", FE_INVALID, NULL, 0},
-	{TK_MCPSERVER, "{\"spec\":{\"env\":[{\"name\":\"PERSIST_DIR\",\"value\":\"x\"}]}}", "spec.env[0].name",
-	 FE_INVALID, NULL, 0},
-	/* Repository */
-	{TK_REPOSITORY, "{\"spec\":{\"owner\":\"bad owner\"}}", "spec.owner", FE_INVALID, NULL, 0},
-	{TK_REPOSITORY, "{\"spec\":{\"name\":\"..\"}}", "spec.name", FE_INVALID, NULL, 0},
-	{TK_REPOSITORY, "{\"spec\":{\"tokenSecretRef\":{\"name\":\"s\"}}}", "spec.tokenSecretRef.key",
-	 FE_REQUIRED, NULL, 0},
-	{TK_REPOSITORY, "{\"spec\":{\"tokenSecretRef\":{\"name\":\"s\",\"key\":\"a b\"}}}",
-	 "spec.tokenSecretRef.key", FE_INVALID, NULL, 0},
-	/* ClusterAccess */
-	{TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[]}}", "spec.rules", FE_REQUIRED, NULL, 0},
-	{TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"]}]}}",
-	 "spec.rules[0].verbs", FE_REQUIRED, NULL, 0},
-	{TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[{\"resources\":[\"pods\"],\"verbs\":[\"get\"]}]}}",
-	 "spec.rules[0].apiGroups", FE_REQUIRED,
-	 "spec.rules[0].apiGroups: Required value: resource rules must supply at least one api group", 0},
-	{TK_CLUSTERACCESS,
-	 "{\"spec\":{\"rules\":[{\"resources\":[\"pods\"],\"nonResourceURLs\":[\"/x\"],\"verbs\":[\"get\"]}]}}",
-	 "spec.rules[0]", FE_FORBIDDEN, "spec.rules[0]: Forbidden: resources and nonResourceURLs cannot be mixed", 0},
-	{TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[{\"nonResourceURLs\":[\"healthz\"],\"verbs\":[\"get\"]}]}}",
-	 "spec.rules[0].nonResourceURLs[0]", FE_INVALID, NULL, 0},
-	{TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"\"],\"verbs\":[\"get\"]}]}}",
-	 "spec.rules[0].resources[0]", FE_INVALID, NULL, 0},
+    /* AgentJob */
+    {TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":0}}", "spec.timeoutSeconds", FE_INVALID,
+     "spec.timeoutSeconds: Invalid value: 0: must be between 1 and 2147483647", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":2147483648}}", "spec.timeoutSeconds", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":7201}}", "spec.timeoutSeconds", FE_INVALID,
+     "spec.timeoutSeconds: Invalid value: 7201: must be between 1 and 7200 (the webhook's "
+     "maximum timeout)",
+     7200},
+    {TK_AGENTJOB, "{\"spec\":{\"timeoutSeconds\":\"60\"}}", "spec.timeoutSeconds", FE_TYPE,
+     "spec.timeoutSeconds: Invalid value: \"string\": spec.timeoutSeconds in body must be of "
+     "type integer: \"string\"",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"schedule\":\"61 * * * *\"}}", "spec.schedule", FE_INVALID,
+     "spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"schedule\":\"TZ=UTC 0 * * * *\"}}", "spec.schedule", FE_INVALID,
+     "spec.schedule: Invalid value: \"TZ=UTC 0 * * * *\": TZ= and CRON_TZ= prefixes are not "
+     "supported: set spec.timezone instead",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"schedule\":\"CRON_TZ=Europe/Paris 0 * * * *\"}}", "spec.schedule",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"schedule\":\"\"}}", "spec.schedule", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"schedule\":\"* * * *\"}}", "spec.schedule", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"timezone\":\"Mars/Olympus_Mons\"}}", "spec.timezone", FE_INVALID,
+     "spec.timezone: Invalid value: \"Mars/Olympus_Mons\": unknown time zone Mars/Olympus_Mons", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"prompt\":null}}", "spec.prompt", FE_REQUIRED,
+     "spec.prompt: Required value", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"prompt\":\"\"}}", "spec.prompt", FE_REQUIRED,
+     "spec.prompt: Required value", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"prompt\":\" \\n\\t\"}}", "spec.prompt", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"runtimeRef\":\"Claude_Code\"}}", "spec.runtimeRef", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"authRef\":null}}", "spec.authRef", FE_REQUIRED,
+     "spec.authRef: Required value", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"roleRef\":\"\"}}", "spec.roleRef", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"skillRef\":\"a..b\"}}", "spec.skillRef", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"clusterAccessRef\":\"-x\"}}", "spec.clusterAccessRef", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"mcpServerRefs\":[\"github\",\"github\"]}}", "spec.mcpServerRefs[1]",
+     FE_DUPLICATE, "spec.mcpServerRefs[1]: Duplicate value: \"github\"", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"repositoryRefs\":[\"ok\",\"Bad Name\"]}}", "spec.repositoryRefs[1]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"repositoryRefs\":[\"ok\",\"\"]}}", "spec.repositoryRefs[1]",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB, "{\"metadata\":{\"name\":\"" LONG47 "\"}}", "metadata.name", FE_TOO_LONG, NULL,
+     0},
+    {TK_AGENTJOB,
+     "{\"metadata\":{\"name\":\"" LONG47 "abcdef\"},\"spec\":{\"schedule\":\"@daily\"}}",
+     "metadata.name", FE_TOO_LONG, NULL, 0},
+    {TK_AGENTJOB, "{\"metadata\":{\"name\":\"Bad_Name\"}}", "metadata.name", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"metadata\":{\"name\":null}}", "metadata.name", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"HOME\",\"value\":\"/root\"}]}}",
+     "spec.env[0].name", FE_INVALID,
+     "spec.env[0].name: Invalid value: \"HOME\": is reserved: thurkube sets it in the agent "
+     "container",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"REPO_TOKEN_3\"}]}}", "spec.env[0].name",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"GH_TOKEN\"}]}}",
+     "spec.env[1].name", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"CONFIG_DIR\"}]}}", "spec.env[0].name",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"A\"}]}}", "spec.env[1].name",
+     FE_DUPLICATE, "spec.env[1].name: Duplicate value: \"A\"", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"1BAD=\"}]}}", "spec.env[0].name", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"value\":\"x\"}]}}", "spec.env[0].name", FE_REQUIRED, NULL,
+     0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"env\":[{\"name\":\"A\",\"value\":\"x\",\"valueFrom\":{\"fieldRef\":"
+     "{\"fieldPath\":\"metadata.name\"}}}]}}",
+     "spec.env[0].valueFrom", FE_INVALID,
+     "spec.env[0].valueFrom: Invalid value: \"\": may not be specified when `value` is not empty",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{}}]}}",
+     "spec.env[0].valueFrom", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"a\"},"
+     "\"secretKeyRef\":{\"name\":\"s\",\"key\":\"k\"}}}]}}",
+     "spec.env[0].valueFrom", FE_INVALID,
+     "spec.env[0].valueFrom: Invalid value: \"\": may not have more than one field specified at a "
+     "time",
+     0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s\"}}}]}}",
+     "spec.env[0].valueFrom.secretKeyRef.key", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"c\","
+     "\"key\":\"a/b\"}}}]}}",
+     "spec.env[0].valueFrom.configMapKeyRef.key", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"envFrom\":[{\"prefix\":\"X_\"}]}}", "spec.envFrom[0]", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"envFrom\":[{\"configMapRef\":{\"name\":\"a\"},\"secretRef\":{\"name\":\"b\"}}]}"
+     "}",
+     "spec.envFrom[0]", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"abc\"}}}}",
+     "spec.resources.requests[cpu]", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"2\"},\"limits\":{\"cpu\":1}}}}",
+     "spec.resources.requests[cpu]", FE_INVALID,
+     "spec.resources.requests[cpu]: Invalid value: \"2\": must be less than or equal to cpu limit "
+     "of 1",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"resources\":{\"limits\":{\"memory\":\"-1Gi\"}}}}",
+     "spec.resources.limits[memory]", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"resources\":{\"limits\":{\"cpu\":0.5}}}}",
+     "spec.resources.limits[cpu]", FE_TYPE, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"ttlSecondsAfterFinished\":-1}}", "spec.ttlSecondsAfterFinished",
+     FE_INVALID,
+     "spec.ttlSecondsAfterFinished: Invalid value: -1: must be between 0 and 2147483647", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"startingDeadlineSeconds\":-5}}", "spec.startingDeadlineSeconds",
+     FE_INVALID,
+     "spec.startingDeadlineSeconds: Invalid value: -5: must be greater than or equal to 0", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"concurrencyPolicy\":\"Allow\"}}", "spec.concurrencyPolicy",
+     FE_NOT_SUPPORTED,
+     "spec.concurrencyPolicy: Unsupported value: \"Allow\": supported values: \"Forbid\", "
+     "\"Replace\"",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"persistentVolume\":{\"size\":\"0\"}}}",
+     "spec.persistentVolume.size", FE_INVALID,
+     "spec.persistentVolume.size: Invalid value: \"0\": must be greater than zero", 0},
+    {TK_AGENTJOB, "{\"spec\":{\"persistentVolume\":{\"size\":\"lots\"}}}",
+     "spec.persistentVolume.size", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"persistentVolume\":{\"storageClassName\":\"Fast!\"}}}",
+     "spec.persistentVolume.storageClassName", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Maybe\"}]}}",
+     "spec.tolerations[0].operator", FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"key\":\"k\",\"effect\":\"Sometimes\"}]}}",
+     "spec.tolerations[0].effect", FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Equal\",\"value\":\"v\"}]}}",
+     "spec.tolerations[0].operator", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"tolerations\":[{\"key\":\"k\",\"operator\":\"Exists\",\"value\":\"v\"}]}}",
+     "spec.tolerations[0].operator", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"tolerations\":[{\"key\":\"k\",\"tolerationSeconds\":5,\"effect\":\"NoSchedule\"}"
+     "]}}",
+     "spec.tolerations[0].effect", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"suspend\":\"yes\"}}", "spec.suspend", FE_TYPE,
+     "spec.suspend: Invalid value: \"string\": spec.suspend in body must be of type boolean: "
+     "\"string\"",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"imagePullSecrets\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
+     "spec.imagePullSecrets[1].name", FE_DUPLICATE, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"nodeSelector\":{\"disk\":\"fast ssd\"}}}",
+     "spec.nodeSelector[disk]", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":null}", "spec", FE_REQUIRED, "spec: Required value", 0},
+    {TK_AGENTJOB, "{\"kind\":\"AgentRole\"}", "kind", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"apiVersion\":\"thurkube.thurbeen.eu/v1\"}", "apiVersion", FE_NOT_SUPPORTED,
+     NULL, 0},
+    /* AgentRuntime */
+    {TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"\"}}", "spec.image", FE_REQUIRED, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"foo bar\"}}", "spec.image", FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"etc/x\"}}", "spec.configPath", FE_INVALID,
+     "spec.configPath: Invalid value: \"etc/x\": must be an absolute path", 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"/a/../b\"}}", "spec.configPath", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/etc/claude-code-job/\"}}", "spec.persistPath",
+     FE_INVALID,
+     "spec.persistPath: Invalid value: \"/etc/claude-code-job/\": must differ from spec.configPath",
+     0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/etc/claude-code-job/data\"}}",
+     "spec.persistPath", FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"/var/lib/claude-code-job/cfg\"}}",
+     "spec.configPath", FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"configPath\":\"/tmp/x\"}}", "spec.configPath", FE_INVALID, NULL,
+     0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/home/agent\"}}", "spec.persistPath",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"persistPath\":\"/\"}}", "spec.persistPath", FE_INVALID, NULL,
+     0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"authEnvVar\":\"HOME\"}}", "spec.authEnvVar", FE_INVALID, NULL,
+     0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"authEnvVar\":\"my-var\"}}", "spec.authEnvVar", FE_INVALID, NULL,
+     0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"imagePullPolicy\":\"Sometimes\"}}", "spec.imagePullPolicy",
+     FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"command\":[\"a\",1]}}", "spec.command[1]", FE_TYPE, NULL, 0},
+    /* AgentAuth */
+    {TK_AGENTAUTH, "{\"spec\":{\"secretRef\":{\"key\":\"bad/key\"}}}", "spec.secretRef.key",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTAUTH, "{\"spec\":{\"secretRef\":{\"name\":\"Bad\"}}}", "spec.secretRef.name",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTAUTH, "{\"spec\":{\"secretRef\":null}}", "spec.secretRef", FE_REQUIRED, NULL, 0},
+    /* AgentRole */
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[]}}", "spec.allowedTools", FE_REQUIRED, NULL, 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":null}}", "spec.allowedTools", FE_REQUIRED, NULL, 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash\",\"Bash\"]}}", "spec.allowedTools[1]",
+     FE_DUPLICATE, NULL, 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"rm -rf\"]}}", "spec.allowedTools[0]", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Read\",\"\"]}}", "spec.allowedTools[1]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"" TOOL300 "\"]}}", "spec.allowedTools[0]",
+     FE_TOO_LONG, NULL, 0},
+    /* AgentSkill */
+    {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"nope\"}}", "spec.repo", FE_INVALID, NULL, 0},
+    {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"-bad/x\"}}", "spec.repo", FE_INVALID, NULL, 0},
+    {TK_AGENTSKILL, "{\"spec\":{\"name\":\"\"}}", "spec.name", FE_REQUIRED, NULL, 0},
+    {TK_AGENTSKILL, "{\"spec\":{\"name\":\"../x\"}}", "spec.name", FE_INVALID, NULL, 0},
+    {TK_AGENTSKILL, "{\"spec\":{\"ref\":\"--upload-pack=x\"}}", "spec.ref", FE_INVALID, NULL, 0},
+    /* McpServer */
+    {TK_MCPSERVER, "{\"spec\":{\"url\":\"https://mcp.example.com\"}}", "spec.url", FE_FORBIDDEN,
+     NULL, 0},
+    {TK_MCPSERVER, "{\"spec\":{\"command\":null,\"args\":null}}", "spec", FE_REQUIRED, NULL, 0},
+    {TK_MCPSERVER, "{\"spec\":{\"command\":null,\"args\":null,\"url\":\"ftp://x\"}}", "spec.url",
+     FE_INVALID, "spec.url: Invalid value: \"ftp://x\": must be an http or https URL with a host",
+     0},
+    {TK_MCPSERVER, "{\"spec\":{\"command\":null,\"args\":null,\"url\":\"https:///sse\"}}",
+     "spec.url", FE_INVALID, NULL, 0},
+    {TK_MCPSERVER, "{\"spec\":{\"command\":null,\"url\":\"http://x\"}}", "spec.args", FE_FORBIDDEN,
+     NULL, 0},
+    {TK_MCPSERVER, "{\"spec\":{\"command\":\"\"}}", "spec.command", FE_INVALID, NULL, 0},
+    {TK_MCPSERVER, "{\"spec\":{\"env\":[{\"name\":\"PERSIST_DIR\",\"value\":\"x\"}]}}",
+     "spec.env[0].name", FE_INVALID, NULL, 0},
+    /* Repository */
+    {TK_REPOSITORY, "{\"spec\":{\"owner\":\"bad owner\"}}", "spec.owner", FE_INVALID, NULL, 0},
+    {TK_REPOSITORY, "{\"spec\":{\"name\":\"..\"}}", "spec.name", FE_INVALID, NULL, 0},
+    {TK_REPOSITORY, "{\"spec\":{\"tokenSecretRef\":{\"name\":\"s\"}}}", "spec.tokenSecretRef.key",
+     FE_REQUIRED, NULL, 0},
+    {TK_REPOSITORY, "{\"spec\":{\"tokenSecretRef\":{\"name\":\"s\",\"key\":\"a b\"}}}",
+     "spec.tokenSecretRef.key", FE_INVALID, NULL, 0},
+    /* ClusterAccess */
+    {TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[]}}", "spec.rules", FE_REQUIRED, NULL, 0},
+    {TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"]}]}}",
+     "spec.rules[0].verbs", FE_REQUIRED, NULL, 0},
+    {TK_CLUSTERACCESS, "{\"spec\":{\"rules\":[{\"resources\":[\"pods\"],\"verbs\":[\"get\"]}]}}",
+     "spec.rules[0].apiGroups", FE_REQUIRED,
+     "spec.rules[0].apiGroups: Required value: resource rules must supply at least one api group",
+     0},
+    {TK_CLUSTERACCESS,
+     "{\"spec\":{\"rules\":[{\"resources\":[\"pods\"],\"nonResourceURLs\":[\"/"
+     "x\"],\"verbs\":[\"get\"]}]}}",
+     "spec.rules[0]", FE_FORBIDDEN,
+     "spec.rules[0]: Forbidden: resources and nonResourceURLs cannot be mixed", 0},
+    {TK_CLUSTERACCESS,
+     "{\"spec\":{\"rules\":[{\"nonResourceURLs\":[\"healthz\"],\"verbs\":[\"get\"]}]}}",
+     "spec.rules[0].nonResourceURLs[0]", FE_INVALID, NULL, 0},
+    {TK_CLUSTERACCESS,
+     "{\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"\"],\"verbs\":[\"get\"]}]}}",
+     "spec.rules[0].resources[0]", FE_INVALID, NULL, 0},
 };
 
 /* RFC 7386 merge patch of patch into target (both json-c objects). */
@@ -260,8 +316,8 @@ static void merge(json_object *target, json_object *patch)
 		if (!val) {
 			json_object_object_del(target, key);
 		} else if (json_object_is_type(val, json_type_object) &&
-			   json_object_object_get_ex(target, key, &cur) &&
-			   json_object_is_type(cur, json_type_object)) {
+		           json_object_object_get_ex(target, key, &cur) &&
+		           json_object_is_type(cur, json_type_object)) {
 			merge(cur, val);
 		} else {
 			json_object *copy = NULL;
@@ -311,8 +367,8 @@ START_TEST(test_invalid)
 			hit = i;
 	if (hit == errs.n)
 		dump(&errs);
-	ck_assert_msg(hit < errs.n, "case %d (%s): no error of type %d at %s", _i, c->patch, c->type,
-		      c->path);
+	ck_assert_msg(hit < errs.n, "case %d (%s): no error of type %d at %s", _i, c->patch,
+	              c->type, c->path);
 	if (c->line) {
 		ck_assert_int_eq(fielderr_render(&errs.v[hit], &line), 0);
 		ck_assert_str_eq(line.data, c->line);
@@ -344,23 +400,26 @@ END_TEST
 START_TEST(test_all_errors_reported)
 {
 	static const char *const want[] = {
-		"spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59",
-		"spec.runtimeRef: Required value",
-		"spec.prompt: Required value",
-		"spec.timeoutSeconds: Invalid value: 0: must be between 1 and 2147483647",
-		"spec.mcpServerRefs[1]: Duplicate value: \"a\"",
-		"spec.env[0].name: Invalid value: \"HOME\": is reserved: thurkube sets it in the agent container",
-		"spec.concurrencyPolicy: Unsupported value: \"Allow\": supported values: \"Forbid\", \"Replace\"",
-		"metadata.name: Invalid value: \"Bad_Name\"",
+	    "spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59",
+	    "spec.runtimeRef: Required value",
+	    "spec.prompt: Required value",
+	    "spec.timeoutSeconds: Invalid value: 0: must be between 1 and 2147483647",
+	    "spec.mcpServerRefs[1]: Duplicate value: \"a\"",
+	    "spec.env[0].name: Invalid value: \"HOME\": is reserved: thurkube sets it in the agent "
+	    "container",
+	    "spec.concurrencyPolicy: Unsupported value: \"Allow\": supported values: \"Forbid\", "
+	    "\"Replace\"",
+	    "metadata.name: Invalid value: \"Bad_Name\"",
 	};
 	struct fielderrs errs = {0};
 	struct strlist warnings = {0};
 	struct buf all = BUF_INIT(1 << 20);
-	json_object *obj = build(TK_AGENTJOB,
-				 "{\"metadata\":{\"name\":\"Bad_Name\"},\"spec\":{\"schedule\":\"61 * * * *\","
-				 "\"runtimeRef\":null,\"prompt\":null,\"timeoutSeconds\":0,"
-				 "\"mcpServerRefs\":[\"a\",\"a\"],\"env\":[{\"name\":\"HOME\"}],"
-				 "\"concurrencyPolicy\":\"Allow\",\"bogus\":1,\"status\":{}},\"extra\":2}");
+	json_object *obj =
+	    build(TK_AGENTJOB,
+	          "{\"metadata\":{\"name\":\"Bad_Name\"},\"spec\":{\"schedule\":\"61 * * * *\","
+	          "\"runtimeRef\":null,\"prompt\":null,\"timeoutSeconds\":0,"
+	          "\"mcpServerRefs\":[\"a\",\"a\"],\"env\":[{\"name\":\"HOME\"}],"
+	          "\"concurrencyPolicy\":\"Allow\",\"bogus\":1,\"status\":{}},\"extra\":2}");
 	size_t i;
 
 	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings), 0);
@@ -398,9 +457,10 @@ START_TEST(test_name_limits)
 		memset(name, 'a', (size_t)t[i].len);
 		name[t[i].len] = '\0';
 		snprintf(patch, sizeof(patch), "{\"metadata\":{\"name\":\"%s\"}%s}", name,
-			 t[i].schedule ? ",\"spec\":{\"schedule\":\"0 * * * *\"}" : "");
+		         t[i].schedule ? ",\"spec\":{\"schedule\":\"0 * * * *\"}" : "");
 		obj = build(TK_AGENTJOB, patch);
-		ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings), 0);
+		ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings),
+		                 0);
 		ck_assert_msg((errs.n == 0) == t[i].ok, "name of %d bytes", t[i].len);
 		fielderrs_free(&errs);
 		strlist_free(&warnings);
@@ -486,7 +546,8 @@ START_TEST(test_not_an_object)
 	ck_assert_int_eq(schema_validate(TK_AGENTROLE, arr, NULL, NULL, &errs, &warnings), 0);
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_int_eq(errs.v[0].type, FE_TYPE);
-	ck_assert_int_eq(schema_validate(TK_KIND_COUNT, arr, NULL, NULL, &errs, &warnings), -EINVAL);
+	ck_assert_int_eq(schema_validate(TK_KIND_COUNT, arr, NULL, NULL, &errs, &warnings),
+	                 -EINVAL);
 	fielderrs_free(&errs);
 	strlist_free(&warnings);
 	json_object_put(arr);

@@ -20,7 +20,7 @@ static json_object *parse(const char *yaml)
 START_TEST(test_agentjob_minimal_defaults)
 {
 	json_object *o = parse("metadata: {name: a, namespace: ns, uid: u1, generation: 3}\n"
-			       "spec: {runtimeRef: r, authRef: au, roleRef: ro, prompt: p}\n");
+	                       "spec: {runtimeRef: r, authRef: au, roleRef: ro, prompt: p}\n");
 	struct fielderrs errs = {0};
 	struct tk_agentjob aj;
 
@@ -51,17 +51,19 @@ END_TEST
 START_TEST(test_agentjob_full)
 {
 	json_object *o = parse(
-		"metadata: {name: a, deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [f1],"
-		" labels: {x: y}}\n"
-		"spec:\n  schedule: '0 * * * *'\n  timezone: Europe/Paris\n  suspend: true\n"
-		"  runtimeRef: r\n  authRef: au\n  roleRef: ro\n  skillRef: s\n  clusterAccessRef: ca\n"
-		"  mcpServerRefs: [m1, m2]\n  repositoryRefs: [r1]\n  prompt: p\n  instructions: i\n"
-		"  model: opus\n  resources: {limits: {cpu: 1}}\n  timeoutSeconds: 60\n"
-		"  env: [{name: A, value: b}]\n  envFrom: [{secretRef: {name: s}}]\n  persist: true\n"
-		"  imagePullSecrets: [{name: g}]\n  nodeSelector: {a: b}\n  tolerations: [{operator: Exists}]\n"
-		"  ttlSecondsAfterFinished: 0\n  persistentVolume: {size: 5Gi, storageClassName: fast}\n"
-		"  concurrencyPolicy: Replace\n  startingDeadlineSeconds: 0\n"
-		"status: {phase: Running, configHash: abc, observedGeneration: 2, conditions: []}\n");
+	    "metadata: {name: a, deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [f1],"
+	    " labels: {x: y}}\n"
+	    "spec:\n  schedule: '0 * * * *'\n  timezone: Europe/Paris\n  suspend: true\n"
+	    "  runtimeRef: r\n  authRef: au\n  roleRef: ro\n  skillRef: s\n  clusterAccessRef: ca\n"
+	    "  mcpServerRefs: [m1, m2]\n  repositoryRefs: [r1]\n  prompt: p\n  instructions: i\n"
+	    "  model: opus\n  resources: {limits: {cpu: 1}}\n  timeoutSeconds: 60\n"
+	    "  env: [{name: A, value: b}]\n  envFrom: [{secretRef: {name: s}}]\n  persist: true\n"
+	    "  imagePullSecrets: [{name: g}]\n  nodeSelector: {a: b}\n  tolerations: [{operator: "
+	    "Exists}]\n"
+	    "  ttlSecondsAfterFinished: 0\n  persistentVolume: {size: 5Gi, storageClassName: "
+	    "fast}\n"
+	    "  concurrencyPolicy: Replace\n  startingDeadlineSeconds: 0\n"
+	    "status: {phase: Running, configHash: abc, observedGeneration: 2, conditions: []}\n");
 	struct fielderrs errs = {0};
 	struct tk_agentjob aj;
 
@@ -103,10 +105,10 @@ END_TEST
 START_TEST(test_agentjob_errors)
 {
 	json_object *o = parse("metadata: {name: a}\n"
-			       "spec: {runtimeRef: 1, roleRef: ro, prompt: p, suspend: maybe,"
-			       " timeoutSeconds: '10', mcpServerRefs: [a, 2]}\n");
+	                       "spec: {runtimeRef: 1, roleRef: ro, prompt: p, suspend: maybe,"
+	                       " timeoutSeconds: '10', mcpServerRefs: [a, 2]}\n");
 	static const char *const paths[] = {"spec.suspend", "spec.runtimeRef", "spec.authRef",
-					    "spec.mcpServerRefs[1]", "spec.timeoutSeconds"};
+	                                    "spec.mcpServerRefs[1]", "spec.timeoutSeconds"};
 	struct fielderrs errs = {0};
 	struct tk_agentjob aj;
 	size_t i, j;
@@ -140,8 +142,9 @@ START_TEST(test_other_kinds)
 	struct tk_repository re;
 	struct tk_clusteraccess ca;
 
-	o = parse("metadata: {name: rt}\nspec: {image: i, command: [a, b], args: [c], authEnvVar: T,"
-		  " configPath: /c, persistPath: /p, imagePullPolicy: Always}\n");
+	o = parse(
+	    "metadata: {name: rt}\nspec: {image: i, command: [a, b], args: [c], authEnvVar: T,"
+	    " configPath: /c, persistPath: /p, imagePullPolicy: Always}\n");
 	ck_assert_int_eq(tk_agentruntime_decode(o, &rt, &errs), 0);
 	ck_assert_str_eq(rt.image, "i");
 	ck_assert_uint_eq(rt.command.n, 2);
@@ -180,7 +183,8 @@ START_TEST(test_other_kinds)
 	tk_mcpserver_free(&mc);
 	json_object_put(o);
 
-	o = parse("metadata: {name: re}\nspec: {owner: O, name: repo1, tokenSecretRef: {name: s, key: k}}\n");
+	o = parse("metadata: {name: re}\nspec: {owner: O, name: repo1, tokenSecretRef: {name: s, "
+	          "key: k}}\n");
 	ck_assert_int_eq(tk_repository_decode(o, &re, &errs), 0);
 	ck_assert(re.has_token);
 	ck_assert_str_eq(re.token_secret_ref.key, "k");
@@ -208,15 +212,17 @@ START_TEST(test_other_kinds_errors)
 		const char *yaml, *path;
 		int kind;
 	} t[] = {
-		{"metadata: {name: x}\nspec: {authEnvVar: T, configPath: /c, persistPath: /p}\n", "spec.image", 0},
-		{"metadata: {name: x}\nspec: {secretRef: {name: s}}\n", "spec.secretRef.key", 1},
-		{"metadata: {name: x}\nspec: {}\n", "spec.allowedTools", 2},
-		{"metadata: {name: x}\nspec: {repo: o/r, name: [n]}\n", "spec.name", 3},
-		{"metadata: {name: x}\nspec: {command: [npx]}\n", "spec.command", 4},
-		{"metadata: {name: x}\nspec: {owner: O, name: repo1, tokenSecretRef: s}\n", "spec.tokenSecretRef", 5},
-		{"metadata: {name: x}\nspec: {rules: {}}\n", "spec.rules", 6},
-		{"metadata: {name: x}\n", "spec", 6},
-		{"spec: {rules: []}\n", "metadata", 6},
+	    {"metadata: {name: x}\nspec: {authEnvVar: T, configPath: /c, persistPath: /p}\n",
+	     "spec.image", 0},
+	    {"metadata: {name: x}\nspec: {secretRef: {name: s}}\n", "spec.secretRef.key", 1},
+	    {"metadata: {name: x}\nspec: {}\n", "spec.allowedTools", 2},
+	    {"metadata: {name: x}\nspec: {repo: o/r, name: [n]}\n", "spec.name", 3},
+	    {"metadata: {name: x}\nspec: {command: [npx]}\n", "spec.command", 4},
+	    {"metadata: {name: x}\nspec: {owner: O, name: repo1, tokenSecretRef: s}\n",
+	     "spec.tokenSecretRef", 5},
+	    {"metadata: {name: x}\nspec: {rules: {}}\n", "spec.rules", 6},
+	    {"metadata: {name: x}\n", "spec", 6},
+	    {"spec: {rules: []}\n", "metadata", 6},
 	};
 	json_object *o = parse(t[_i].yaml);
 	struct fielderrs errs = {0};
@@ -232,13 +238,27 @@ START_TEST(test_other_kinds_errors)
 	int r = 0;
 
 	switch (t[_i].kind) {
-	case 0: r = tk_agentruntime_decode(o, &u.rt, &errs); break;
-	case 1: r = tk_agentauth_decode(o, &u.au, &errs); break;
-	case 2: r = tk_agentrole_decode(o, &u.ro, &errs); break;
-	case 3: r = tk_agentskill_decode(o, &u.sk, &errs); break;
-	case 4: r = tk_mcpserver_decode(o, &u.mc, &errs); break;
-	case 5: r = tk_repository_decode(o, &u.re, &errs); break;
-	default: r = tk_clusteraccess_decode(o, &u.ca, &errs); break;
+	case 0:
+		r = tk_agentruntime_decode(o, &u.rt, &errs);
+		break;
+	case 1:
+		r = tk_agentauth_decode(o, &u.au, &errs);
+		break;
+	case 2:
+		r = tk_agentrole_decode(o, &u.ro, &errs);
+		break;
+	case 3:
+		r = tk_agentskill_decode(o, &u.sk, &errs);
+		break;
+	case 4:
+		r = tk_mcpserver_decode(o, &u.mc, &errs);
+		break;
+	case 5:
+		r = tk_repository_decode(o, &u.re, &errs);
+		break;
+	default:
+		r = tk_clusteraccess_decode(o, &u.ca, &errs);
+		break;
 	}
 	ck_assert_int_eq(r, -EINVAL);
 	ck_assert_uint_ge(errs.n, 1);

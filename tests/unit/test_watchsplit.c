@@ -39,9 +39,9 @@ static const struct {
     {"a\nbb\nccc\n", "a|bb|ccc"},
     {"a\r\nbb\r\n", "a|bb"},
     {"\n\n a \n\r\n", " a "},
-    {"one\ntwo", "one|two"},    /* the tail arrives via finish */
-    {"x\r", "x"},		    /* a lone trailing CR is trimmed at finish */
-    {"a\rb\n", "a\rb"},	    /* an inner CR is data */
+    {"one\ntwo", "one|two"}, /* the tail arrives via finish */
+    {"x\r", "x"},            /* a lone trailing CR is trimmed at finish */
+    {"a\rb\n", "a\rb"},      /* an inner CR is data */
     {"", ""},
 };
 
@@ -73,8 +73,8 @@ START_TEST(test_every_cut)
 
 	for (cut = 0; cut <= n; cut++) {
 		run_split(in, n, cut, 0, &s);
-		ck_assert_msg(strcmp(s.out, streams[_i].want) == 0, "cut %zu: got \"%s\" want \"%s\"",
-			      cut, s.out, streams[_i].want);
+		ck_assert_msg(strcmp(s.out, streams[_i].want) == 0,
+		              "cut %zu: got \"%s\" want \"%s\"", cut, s.out, streams[_i].want);
 	}
 	run_split(in, n, 0, 1, &s); /* byte by byte */
 	ck_assert_str_eq(s.out, streams[_i].want);
@@ -97,8 +97,8 @@ static const struct {
 	const char *term;
 	int want;
 } limits[] = {
-    {16, "\n", 0},	 {16, "\r\n", 0},      {17, "\n", -E2BIG},
-    {17, "\r\n", -E2BIG}, {40, "\n", -E2BIG},   {17, "", -E2BIG},
+    {16, "\n", 0},        {16, "\r\n", 0},    {17, "\n", -E2BIG},
+    {17, "\r\n", -E2BIG}, {40, "\n", -E2BIG}, {17, "", -E2BIG},
 };
 
 START_TEST(test_limit)

@@ -276,7 +276,8 @@ START_TEST(test_exact_invalid)
 	    out.data,
 	    "{" HDR ",\"response\":{\"uid\":\"u-9\",\"allowed\":false,\"status\":{\"status\":"
 	    "\"Failure\",\"message\":\"[spec.prompt: Required value, spec.schedule: Invalid "
-	    "value: \\\"61 * * * *\\\": minute must be 0-59]\",\"reason\":\"Invalid\",\"code\":422},"
+	    "value: \\\"61 * * * *\\\": minute must be "
+	    "0-59]\",\"reason\":\"Invalid\",\"code\":422},"
 	    "\"warnings\":[\"spec.runtimeRef: AgentRuntime \\\"x\\\" not found\"]}}");
 	fielderrs_free(&errs);
 	strlist_free(&w);

@@ -1,4 +1,5 @@
-/* test_wh_cli.c - `thurkube-webhook validate` on the files of tests/data/: output and exit codes. */
+/* test_wh_cli.c - `thurkube-webhook validate` on the files of tests/data/: output and exit codes.
+ */
 #include "compat.h"
 
 #include <check.h>
@@ -15,31 +16,64 @@ static const struct {
 	const char *out[3]; /* substrings expected on stdout */
 	const char *err;    /* substring expected on stderr */
 } cases[] = {
-	{{"validate", "-f", "tests/data/quickstart.yaml"}, NULL, 0,
-	 {"agentjob.thurkube.thurbeen.eu/pr-fixer valid\n", "repository.thurkube.thurbeen.eu/thurkube valid\n",
-	  "tests/data/quickstart.yaml:1: skipped: v1 Secret/claude-code-secrets"}, NULL},
-	{{"validate", "--filename", "tests/data/valid"}, NULL, 0,
-	 {"clusteraccess.thurkube.thurbeen.eu/read-pods valid\n", "agentrole.thurkube.thurbeen.eu/reader valid\n",
-	  "agentjob.thurkube.thurbeen.eu/nightly-review valid\n"}, NULL},
-	{{"validate", "-f", "tests/data/invalid"}, NULL, 1,
-	 {"agentjob.thurkube.thurbeen.eu/pr-fixer: spec.schedule: Invalid value: \"61 * * * *\": minute must be 0-59\n",
-	  "warning: agentjob.thurkube.thurbeen.eu/pr-fixer: unknown field \"spec.x\"\n",
-	  "mcpserver.thurkube.thurbeen.eu/both: spec.url: Forbidden"}, NULL},
-	{{"validate", "-f", "tests/data/invalid/agentjob-many.yaml"}, NULL, 1,
-	 {"agentjob.thurkube.thurbeen.eu/pr-fixer: spec.timeoutSeconds: Invalid value: 0: must be between 1 and 2147483647\n",
-	  "agentjob.thurkube.thurbeen.eu/pr-fixer: spec.prompt: Required value\n", NULL}, NULL},
-	{{"validate", "-f", "tests/data/broken/broken.yaml"}, NULL, 2, {NULL}, "tests/data/broken/broken.yaml:4:5: "},
-	{{"validate", "-f", "tests/data/valid", "-f", "tests/data/no-such-file.yaml"}, NULL, 2,
-	 {"agentauth.thurkube.thurbeen.eu/auth valid\n"}, "tests/data/no-such-file.yaml: cannot read"},
-	{{"validate", "-f", "tests/data/invalid", "--output", "json"}, NULL, 1,
-	 {"\"denied\": 2", "\"skipped\": 1", "\"reason\": \"FieldValueInvalid\""}, NULL},
-	{{"validate", "--output=json", "-f", "tests/data/quickstart.yaml"}, NULL, 0,
-	 {"\"valid\": 5", "\"result\": \"skipped\"", "\"name\": \"pr-fixer\""}, NULL},
-	{{"validate", "--bogus"}, NULL, 2, {NULL}, "unknown option --bogus"},
-	{{"validate"}, NULL, 2, {NULL}, "no input"},
-	{{"validate", "-f", "tests/data/quickstart.yaml", "-o", "xml"}, NULL, 2, {NULL}, "text or json"},
-	{{"validate", "-f", "-"}, "tests/data/invalid/mcp-both.yaml", 1, {"<stdin>:1: skipped"}, NULL},
-	{{"validate", "--help"}, NULL, 0, {"usage: thurkube-webhook validate"}, NULL},
+    {{"validate", "-f", "tests/data/quickstart.yaml"},
+     NULL,
+     0,
+     {"agentjob.thurkube.thurbeen.eu/pr-fixer valid\n",
+      "repository.thurkube.thurbeen.eu/thurkube valid\n",
+      "tests/data/quickstart.yaml:1: skipped: v1 Secret/claude-code-secrets"},
+     NULL},
+    {{"validate", "--filename", "tests/data/valid"},
+     NULL,
+     0,
+     {"clusteraccess.thurkube.thurbeen.eu/read-pods valid\n",
+      "agentrole.thurkube.thurbeen.eu/reader valid\n",
+      "agentjob.thurkube.thurbeen.eu/nightly-review valid\n"},
+     NULL},
+    {{"validate", "-f", "tests/data/invalid"},
+     NULL,
+     1,
+     {"agentjob.thurkube.thurbeen.eu/pr-fixer: spec.schedule: Invalid value: \"61 * * * *\": "
+      "minute must be 0-59\n",
+      "warning: agentjob.thurkube.thurbeen.eu/pr-fixer: unknown field \"spec.x\"\n",
+      "mcpserver.thurkube.thurbeen.eu/both: spec.url: Forbidden"},
+     NULL},
+    {{"validate", "-f", "tests/data/invalid/agentjob-many.yaml"},
+     NULL,
+     1,
+     {"agentjob.thurkube.thurbeen.eu/pr-fixer: spec.timeoutSeconds: Invalid value: 0: must be "
+      "between 1 and 2147483647\n",
+      "agentjob.thurkube.thurbeen.eu/pr-fixer: spec.prompt: Required value\n", NULL},
+     NULL},
+    {{"validate", "-f", "tests/data/broken/broken.yaml"},
+     NULL,
+     2,
+     {NULL},
+     "tests/data/broken/broken.yaml:4:5: "},
+    {{"validate", "-f", "tests/data/valid", "-f", "tests/data/no-such-file.yaml"},
+     NULL,
+     2,
+     {"agentauth.thurkube.thurbeen.eu/auth valid\n"},
+     "tests/data/no-such-file.yaml: cannot read"},
+    {{"validate", "-f", "tests/data/invalid", "--output", "json"},
+     NULL,
+     1,
+     {"\"denied\": 2", "\"skipped\": 1", "\"reason\": \"FieldValueInvalid\""},
+     NULL},
+    {{"validate", "--output=json", "-f", "tests/data/quickstart.yaml"},
+     NULL,
+     0,
+     {"\"valid\": 5", "\"result\": \"skipped\"", "\"name\": \"pr-fixer\""},
+     NULL},
+    {{"validate", "--bogus"}, NULL, 2, {NULL}, "unknown option --bogus"},
+    {{"validate"}, NULL, 2, {NULL}, "no input"},
+    {{"validate", "-f", "tests/data/quickstart.yaml", "-o", "xml"},
+     NULL,
+     2,
+     {NULL},
+     "text or json"},
+    {{"validate", "-f", "-"}, "tests/data/invalid/mcp-both.yaml", 1, {"<stdin>:1: skipped"}, NULL},
+    {{"validate", "--help"}, NULL, 0, {"usage: thurkube-webhook validate"}, NULL},
 };
 
 /* Run the CLI with stdout/stderr (and optionally stdin) redirected to files. */
@@ -84,12 +118,14 @@ START_TEST(test_cli)
 	int st = run(_i, &out, &err);
 	size_t k;
 
-	ck_assert_msg(st == cases[_i].status, "case %d: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", _i, st,
-		      cases[_i].status, out, err);
+	ck_assert_msg(st == cases[_i].status, "case %d: exit %d, want %d\nstdout:\n%s\nstderr:\n%s",
+	              _i, st, cases[_i].status, out, err);
 	for (k = 0; k < 3 && cases[_i].out[k]; k++)
-		ck_assert_msg(strstr(out, cases[_i].out[k]), "case %d: no \"%s\" in\n%s", _i, cases[_i].out[k], out);
+		ck_assert_msg(strstr(out, cases[_i].out[k]), "case %d: no \"%s\" in\n%s", _i,
+		              cases[_i].out[k], out);
 	if (cases[_i].err)
-		ck_assert_msg(strstr(err, cases[_i].err), "case %d: no \"%s\" in stderr\n%s", _i, cases[_i].err, err);
+		ck_assert_msg(strstr(err, cases[_i].err), "case %d: no \"%s\" in stderr\n%s", _i,
+		              cases[_i].err, err);
 	free(out);
 	free(err);
 }

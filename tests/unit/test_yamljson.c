@@ -17,7 +17,8 @@ static const struct {
 } conv[] = {
     {"a: 1\n", "{\"a\":1}"},
     {"a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: n\ng: True\nh: FALSE\n",
-     "{\"a\":true,\"b\":false,\"c\":true,\"d\":false,\"e\":true,\"f\":false,\"g\":true,\"h\":false}"},
+     "{\"a\":true,\"b\":false,\"c\":true,\"d\":false,\"e\":true,\"f\":false,\"g\":true,\"h\":"
+     "false}"},
     {"a: ~\nb: null\nc:\nd: NULL\ne: Null\n",
      "{\"a\":null,\"b\":null,\"c\":null,\"d\":null,\"e\":null}"},
     {"a: 0x1F\nb: 0o17\nc: 017\nd: -0b101\ne: 1_000\nf: +5\ng: 0\nh: -0\n",
@@ -60,7 +61,7 @@ START_TEST(test_convert)
 	int r = yamljson_parse_one(conv[_i].yaml, strlen(conv[_i].yaml), &o, &err);
 
 	ck_assert_msg(r == 0, "row %d: %d line %zu col %zu %s", _i, r, err.line, err.column,
-		      err.msg);
+	              err.msg);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_str_eq(json_object_to_json_string_ext(o, flags), conv[_i].json);
 	json_object_put(o);
@@ -72,8 +73,8 @@ START_TEST(test_types)
 {
 	json_object *o = NULL, *v;
 
-	ck_assert_int_eq(yamljson_parse_one("a: 1.0\nb: 1.5\nc: 18446744073709551615\n", 38, &o, NULL),
-			 0);
+	ck_assert_int_eq(
+	    yamljson_parse_one("a: 1.0\nb: 1.5\nc: 18446744073709551615\n", 38, &o, NULL), 0);
 	ck_assert(json_object_object_get_ex(o, "a", &v));
 	ck_assert(json_object_is_type(v, json_type_int));
 	ck_assert(json_object_object_get_ex(o, "b", &v));
@@ -97,7 +98,7 @@ static int on_doc(void *ud, json_object *doc, size_t line)
 	size_t len = strlen(d->text);
 
 	snprintf(d->text + len, sizeof(d->text) - len, "%s%s", d->n ? "|" : "",
-		 doc ? json_object_to_json_string_ext(doc, flags) : "NULL");
+	         doc ? json_object_to_json_string_ext(doc, flags) : "NULL");
 	d->lines[d->n++] = line;
 	return d->n == d->stop_at ? 5 : 0;
 }
@@ -169,8 +170,8 @@ START_TEST(test_errors)
 	ck_assert_ptr_eq(o, (json_object *)1); /* untouched on failure */
 	ck_assert_msg(strstr(err.msg, bad[_i].msg) != NULL, "row %d: msg \"%s\"", _i, err.msg);
 	ck_assert_msg(err.line == bad[_i].line && err.column == bad[_i].column,
-		      "row %d: at %zu:%zu want %zu:%zu (%s)", _i, err.line, err.column,
-		      bad[_i].line, bad[_i].column, err.msg);
+	              "row %d: at %zu:%zu want %zu:%zu (%s)", _i, err.line, err.column,
+	              bad[_i].line, bad[_i].column, err.msg);
 }
 END_TEST
 
