@@ -128,9 +128,20 @@ controlplane:
 e2e: all
 	@B=$(B) tests/run-e2e
 
+# Everything CI runs, in order of cost: build, unit suites and fuzz corpora,
+# CRD drift, lint, the webhook over TLS, end-to-end against a real control
+# plane; then the same unit and end-to-end suites under ASan+UBSan, the unit
+# suites under valgrind, a short run of every fuzzer, and the container images.
 test: deps
 	$(MAKE) all check manifests-check lint
+	B=$(B) tests/webhook/run-tls-tests
+	B=$(B) tests/webhook/run-cluster-tests
 	$(MAKE) e2e
+	$(MAKE) SANITIZE=address,undefined check
+	$(MAKE) SANITIZE=address,undefined e2e
+	$(MAKE) valgrind
+	tests/run-fuzz $(or $(FUZZ_SECONDS),10)
+	tests/images/run
 
 demo:
 	@tests/demo

@@ -11,6 +11,8 @@ bench_log() { printf '[bench] %s\n' "$*" >&2; }
 # rec KEY VALUE: one figure for the results JSON; KEY is a dotted path
 # (webhook.validate_aj_valid.c8.rps). Numbers stay numbers, the rest strings.
 rec() { printf '%s\t%s\n' "$1" "$2" >>"$BENCH_TSV"; }
+# recs KEY VALUE: the same, always a string ("100 1000" and "100" alike).
+recs() { printf '%s\t%s\ts\n' "$1" "$2" >>"$BENCH_TSV"; }
 
 # now: wall clock in seconds with nanoseconds.
 now() { date +%s.%N; }
