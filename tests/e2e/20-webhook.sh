@@ -167,7 +167,7 @@ rotation() {
 	served=$(echo | openssl s_client -connect "127.0.0.1:$WEBHOOK_PORT" 2>/dev/null | openssl x509 -noout -serial)
 	read -r total fails <"$RUNDIR/rotation.counts"
 	read -r kt kf <"$RUNDIR/rotation.kubectl"
-	echo "direct: $total requests, $fails failed; via apiserver: $kt requests, $kf failed; served $served, newest $serial_new"
+	echo "info: direct: $total requests, $fails failed; via apiserver: $kt requests, $kf failed; served $served, newest $serial_new"
 	[ "$fails" = 0 ] && [ "$kf" = 0 ] && [ "$total" -gt 20 ] && [ "$served" = "$serial_new" ]
 }
 check "two certificate rotations during a 20 s load loop: 0 failed, new certificate served" rotation
@@ -180,7 +180,7 @@ corrupt() {
 	sleep 3
 	after=$(echo | openssl s_client -connect "127.0.0.1:$WEBHOOK_PORT" 2>/dev/null | openssl x509 -noout -serial)
 	cp "$RUNDIR/tls.crt.good" "$STACK_TLS/tls.crt"
-	echo "before $before after $after"
+	echo "info: served before $before, after corrupting $after"
 	[ -n "$before" ] && [ "$before" = "$after" ] &&
 		probe_aj | "$RUNDIR/bin/kubectl" --kubeconfig "$RUNDIR/admin.kubeconfig" create --dry-run=server -f - >/dev/null
 }

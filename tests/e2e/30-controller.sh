@@ -64,7 +64,7 @@ sleep 5
 no_rerun() {
 	local n
 	n=$(k -n agents get jobs -l thurkube.thurbeen.eu/agentjob=once -o name | wc -l)
-	echo "jobs for once after deletion: $n, phase $(jp aj once '{.status.phase}')"
+	echo "info: jobs for once after deletion: $n, phase $(jp aj once '{.status.phase}')"
 	[ "$n" = 0 ] && [ "$(jp aj once '{.status.phase}')" = Succeeded ]
 }
 check "deleting the finished Job does not start another" no_rerun
@@ -91,7 +91,7 @@ propagation() {
 	k -n agents patch agentrole default --type=merge -p '{"spec":{"allowedTools":["Bash","Read","Edit","Write","Glob","Grep","WebFetch"]}}' >/dev/null
 	t0=$(date +%s%N)
 	wait_for 2 sh -c "'$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get configmap pr-fixer-config -o jsonpath='{.data.agent\.json}' | grep -q WebFetch" || return 1
-	echo "ConfigMap updated after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	echo "info: ConfigMap updated after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 	wait_for 2 sh -c "[ \"\$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get aj pr-fixer -o jsonpath='{.status.configHash}')\" != '$h0' ]"
 }
 check "editing the AgentRole updates the ConfigMap and configHash within 2 s" propagation
@@ -149,7 +149,7 @@ steady() {
 	before=$(ctl_writes | wc -l)
 	sleep "${E2E_STEADY_SECONDS:-60}"
 	after=$(ctl_writes | wc -l)
-	echo "controller writes in a ${E2E_STEADY_SECONDS:-60} s steady window with 10 s resyncs: $((after - before))"
+	echo "info: controller writes in a ${E2E_STEADY_SECONDS:-60} s steady window with 10 s resyncs: $((after - before))"
 	[ $((after - before)) = 0 ] || { ctl_writes | tail -n $((after - before)) | cut -c1-400; return 1; }
 }
 check "a steady window with resyncs performs 0 writes (audit log)" steady
@@ -173,7 +173,7 @@ failover() {
 	kill "-$sig" "${!pidvar}"
 	wait_for "$limit" sh -c "h=\$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n thurkube-system get lease thurkube-controller -o jsonpath='{.spec.holderIdentity}'); [ -n \"\$h\" ] && [ \"\$h\" != '$l' ]" || return 1
 	new=$(stack_leader)
-	echo "$l killed with SIG$sig; $new leads after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	echo "info: $l killed with SIG$sig; $new leads after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 	# bring the old leader back as a standby
 	stack_start_controller "$l" --resync-seconds 10
 }
@@ -186,7 +186,7 @@ no_duplicate_jobs() {
 	# to a Job of "once" (one configHash, so exactly one Job ever).
 	local w
 	w=$(ctl_writes | grep '"resource":"jobs"' | grep -c '"name":"once-')
-	echo "writes to Jobs of \"once\" across two failovers: $w; Jobs now: $(k -n agents get jobs -l thurkube.thurbeen.eu/agentjob=once -o name | wc -l)"
+	echo "info: writes to Jobs of \"once\" across two failovers: $w; Jobs now: $(k -n agents get jobs -l thurkube.thurbeen.eu/agentjob=once -o name | wc -l)"
 	[ "$w" = 1 ] && [ "$(k -n agents get jobs -l thurkube.thurbeen.eu/agentjob=once -o name | wc -l)" = 0 ]
 }
 check "no duplicate Job was ever created" no_duplicate_jobs

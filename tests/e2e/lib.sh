@@ -12,6 +12,8 @@ check() {
 	shift
 	if "$@" >/tmp/e2e-check.$$ 2>&1; then
 		pass "$name"
+		# Measurements a check reports on success ("info: ...").
+		grep '^info:' /tmp/e2e-check.$$ | sed 's/^/       /'
 	else
 		fail "$name"
 		sed 's/^/       | /' /tmp/e2e-check.$$ | tail -20
