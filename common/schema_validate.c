@@ -7,6 +7,8 @@
  */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -110,27 +112,6 @@ static bool has_space_or_ctl(const char *s)
 }
 
 /* ---- structural walk ---- */
-
-static const char *json_type_word(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "boolean";
-	case json_type_double:
-		return "number";
-	case json_type_int:
-		return "integer";
-	case json_type_object:
-		return "object";
-	case json_type_array:
-		return "array";
-	case json_type_string:
-		return "string";
-	}
-	return "unknown";
-}
 
 static bool type_ok(const struct snode *n, json_object *v)
 {
@@ -316,7 +297,7 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 	size_t nerr = c->errs->n;
 
 	if (!type_ok(n, v)) {
-		const char *w = json_type_word(v);
+		const char *w = jsonutil_type_word(v);
 		char q[32];
 
 		snprintf(q, sizeof(q), "\"%s\"", w);
@@ -1074,14 +1055,14 @@ static void check_name(struct schema_vctx *c, json_object *obj, int max, const c
 	if (meta && !json_object_is_type(meta, json_type_object)) {
 		fielderrs_add(c->errs, FE_TYPE, "metadata", "\"object\"",
 		              "metadata in body must be of type object: \"%s\"",
-		              json_type_word(meta));
+		              jsonutil_type_word(meta));
 		return;
 	}
 	if (!name || !*name) {
 		if (get(meta, "name") && !name)
 			fielderrs_add(c->errs, FE_TYPE, "metadata.name", "\"string\"",
 			              "metadata.name in body must be of type string: \"%s\"",
-			              json_type_word(get(meta, "name")));
+			              jsonutil_type_word(get(meta, "name")));
 		else if (gen && *gen && max && strlen(gen) + 5 > (size_t)max)
 			fielderrs_add(c->errs, FE_TOO_LONG, "metadata.generateName", NULL,
 			              "may not be more than %d bytes (%s)", max - 5, why_max);

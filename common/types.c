@@ -6,6 +6,8 @@
  */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include "types.h"
 
 #include <errno.h>
@@ -16,34 +18,13 @@ struct dec {
 	int oom;
 };
 
-static const char *type_word(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return "null";
-	case json_type_boolean:
-		return "boolean";
-	case json_type_double:
-		return "number";
-	case json_type_int:
-		return "integer";
-	case json_type_object:
-		return "object";
-	case json_type_array:
-		return "array";
-	case json_type_string:
-		return "string";
-	}
-	return "unknown";
-}
-
 static void wrong_type(struct dec *d, const char *path, json_object *v, const char *want)
 {
 	char q[32];
 
-	snprintf(q, sizeof(q), "\"%s\"", type_word(v));
+	snprintf(q, sizeof(q), "\"%s\"", jsonutil_type_word(v));
 	fielderrs_add(d->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"", path,
-	              want, type_word(v));
+	              want, jsonutil_type_word(v));
 }
 
 /* The member, NULL when absent or JSON null (the API server prunes nulls). */

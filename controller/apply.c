@@ -1,6 +1,8 @@
 /* apply.c - writes: server-side apply, delete, status, finalizers. */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include "apply.h"
 
 #include <errno.h>
@@ -67,19 +69,6 @@ int apply_delete(struct ctl *c, enum ctl_res r, const char *ns, const char *name
 	return ret == -ENOENT ? 0 : ret;
 }
 
-static int put_str(json_object *o, const char *k, const char *v)
-{
-	json_object *s = json_object_new_string(v);
-
-	if (!s)
-		return -ENOMEM;
-	if (json_object_object_add(o, k, s) < 0) {
-		json_object_put(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 int apply_status(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
                  json_object *status, struct kube_status *st)
 {
@@ -95,13 +84,13 @@ int apply_status(struct ctl *c, enum ctl_res r, const char *ns, const char *name
 		goto out;
 	}
 	if (!ret)
-		ret = put_str(body, "apiVersion", TK_API_VERSION);
+		ret = jsonutil_add_str(body, "apiVersion", TK_API_VERSION);
 	if (!ret)
-		ret = put_str(body, "kind", ri->kind);
+		ret = jsonutil_add_str(body, "kind", ri->kind);
 	if (!ret)
-		ret = put_str(meta, "name", name);
+		ret = jsonutil_add_str(meta, "name", name);
 	if (!ret)
-		ret = put_str(meta, "namespace", ns);
+		ret = jsonutil_add_str(meta, "namespace", ns);
 	if (!ret && json_object_object_add(body, "metadata", meta) < 0)
 		ret = -ENOMEM;
 	if (!ret)
@@ -166,7 +155,7 @@ int apply_finalizer(struct ctl *c, enum ctl_res r, const struct tk_meta *meta, b
 		}
 	}
 	if (!ret)
-		ret = put_str(m, "resourceVersion", meta->resource_version);
+		ret = jsonutil_add_str(m, "resourceVersion", meta->resource_version);
 	if (!ret && json_object_object_add(m, "finalizers", list) < 0)
 		ret = -ENOMEM;
 	if (!ret)

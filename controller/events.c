@@ -1,6 +1,8 @@
 /* events.c - events.k8s.io/v1 Event construction and creation. */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include "events.h"
 
 #include <errno.h>
@@ -8,19 +10,6 @@
 #include <unistd.h>
 
 #include "limits.h"
-
-static int put_str(json_object *o, const char *k, const char *v)
-{
-	json_object *s = json_object_new_string(v);
-
-	if (!s)
-		return -ENOMEM;
-	if (json_object_object_add(o, k, s) < 0) {
-		json_object_put(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
 
 /* The longest prefix of s within max bytes that does not split a UTF-8
  * sequence. */
@@ -42,17 +31,17 @@ static json_object *regarding_ref(const struct events_regarding *reg)
 	int e = r ? 0 : -ENOMEM;
 
 	if (!e)
-		e = put_str(r, "apiVersion", reg->api_version);
+		e = jsonutil_add_str(r, "apiVersion", reg->api_version);
 	if (!e)
-		e = put_str(r, "kind", reg->kind);
+		e = jsonutil_add_str(r, "kind", reg->kind);
 	if (!e && reg->meta->namespace)
-		e = put_str(r, "namespace", reg->meta->namespace);
+		e = jsonutil_add_str(r, "namespace", reg->meta->namespace);
 	if (!e)
-		e = put_str(r, "name", reg->meta->name);
+		e = jsonutil_add_str(r, "name", reg->meta->name);
 	if (!e && reg->meta->uid)
-		e = put_str(r, "uid", reg->meta->uid);
+		e = jsonutil_add_str(r, "uid", reg->meta->uid);
 	if (!e && reg->meta->resource_version)
-		e = put_str(r, "resourceVersion", reg->meta->resource_version);
+		e = jsonutil_add_str(r, "resourceVersion", reg->meta->resource_version);
 	if (e) {
 		json_object_put(r);
 		return NULL;
@@ -84,28 +73,28 @@ json_object *events_build(const struct events_regarding *reg, const char *type, 
 	meta = json_object_new_object();
 	if (r || !ev || !meta)
 		goto fail;
-	r = put_str(meta, "name", name.data);
+	r = jsonutil_add_str(meta, "name", name.data);
 	if (!r)
-		r = put_str(meta, "namespace",
-		            reg->meta->namespace ? reg->meta->namespace : "default");
+		r = jsonutil_add_str(meta, "namespace",
+		                     reg->meta->namespace ? reg->meta->namespace : "default");
 	if (r || json_object_object_add(ev, "metadata", meta) < 0)
 		goto fail;
 	meta = NULL;
-	r = put_str(ev, "apiVersion", "events.k8s.io/v1");
+	r = jsonutil_add_str(ev, "apiVersion", "events.k8s.io/v1");
 	if (!r)
-		r = put_str(ev, "kind", "Event");
+		r = jsonutil_add_str(ev, "kind", "Event");
 	if (!r)
-		r = put_str(ev, "eventTime", micro);
+		r = jsonutil_add_str(ev, "eventTime", micro);
 	if (!r)
-		r = put_str(ev, "reportingController", EVENTS_REPORTING_CONTROLLER);
+		r = jsonutil_add_str(ev, "reportingController", EVENTS_REPORTING_CONTROLLER);
 	if (!r)
-		r = put_str(ev, "reportingInstance", instance);
+		r = jsonutil_add_str(ev, "reportingInstance", instance);
 	if (!r)
-		r = put_str(ev, "action", action);
+		r = jsonutil_add_str(ev, "action", action);
 	if (!r)
-		r = put_str(ev, "reason", reason);
+		r = jsonutil_add_str(ev, "reason", reason);
 	if (!r)
-		r = put_str(ev, "type", type);
+		r = jsonutil_add_str(ev, "type", type);
 	if (r)
 		goto fail;
 	if (note) {

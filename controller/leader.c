@@ -1,6 +1,8 @@
 /* leader.c - Lease-based leader election: pure decisions, thin I/O loop. */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include "leader.h"
 
 #include <errno.h>
@@ -120,28 +122,6 @@ int leader_parse(json_object *lease, struct leader_record *rec)
 	return 0;
 }
 
-static int set_str(json_object *o, const char *k, const char *v)
-{
-	json_object *s = json_object_new_string(v);
-
-	if (!s || json_object_object_add(o, k, s) < 0) {
-		json_object_put(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int set_int(json_object *o, const char *k, int64_t v)
-{
-	json_object *n = json_object_new_int64(v);
-
-	if (!n || json_object_object_add(o, k, n) < 0) {
-		json_object_put(n);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static json_object *lease_skeleton(const char *ns)
 {
 	json_object *o = json_object_new_object(), *meta = json_object_new_object();
@@ -150,9 +130,10 @@ static json_object *lease_skeleton(const char *ns)
 		json_object_put(meta);
 		goto fail;
 	}
-	if (set_str(o, "apiVersion", "coordination.k8s.io/v1") < 0 ||
-	    set_str(o, "kind", "Lease") < 0 || set_str(meta, "name", LEADER_LEASE_NAME) < 0 ||
-	    set_str(meta, "namespace", ns) < 0)
+	if (jsonutil_add_str(o, "apiVersion", "coordination.k8s.io/v1") < 0 ||
+	    jsonutil_add_str(o, "kind", "Lease") < 0 ||
+	    jsonutil_add_str(meta, "name", LEADER_LEASE_NAME) < 0 ||
+	    jsonutil_add_str(meta, "namespace", ns) < 0)
 		goto fail;
 	return o;
 fail:
@@ -196,22 +177,22 @@ json_object *leader_build(enum leader_action action, json_object *observed, cons
 			json_object_put(spec);
 			goto fail;
 		}
-		r = set_int(spec, "leaseTransitions", 0);
+		r = jsonutil_add_int(spec, "leaseTransitions", 0);
 	} else if (action == LEADER_ACQUIRE || action == LEADER_RENEW) {
 		o = lease_copy(observed, &spec);
 		if (!o)
 			goto fail;
 		if (action == LEADER_ACQUIRE)
-			r = set_int(spec, "leaseTransitions",
-			            spec_int(spec, "leaseTransitions") + 1);
+			r = jsonutil_add_int(spec, "leaseTransitions",
+			                     spec_int(spec, "leaseTransitions") + 1);
 	} else {
 		return NULL;
 	}
 	if (r == 0 && action != LEADER_RENEW)
-		r = set_str(spec, "acquireTime", now);
-	if (r < 0 || set_str(spec, "holderIdentity", identity) < 0 ||
-	    set_int(spec, "leaseDurationSeconds", duration_s) < 0 ||
-	    set_str(spec, "renewTime", now) < 0)
+		r = jsonutil_add_str(spec, "acquireTime", now);
+	if (r < 0 || jsonutil_add_str(spec, "holderIdentity", identity) < 0 ||
+	    jsonutil_add_int(spec, "leaseDurationSeconds", duration_s) < 0 ||
+	    jsonutil_add_str(spec, "renewTime", now) < 0)
 		goto fail;
 	return o;
 fail:
@@ -227,9 +208,10 @@ json_object *leader_build_release(json_object *observed, int64_t now_ms)
 	if (!o)
 		return NULL;
 	leader_format_microtime(now_ms, now);
-	if (set_str(spec, "holderIdentity", "") < 0 ||
-	    set_int(spec, "leaseDurationSeconds", 1) < 0 || set_str(spec, "acquireTime", now) < 0 ||
-	    set_str(spec, "renewTime", now) < 0) {
+	if (jsonutil_add_str(spec, "holderIdentity", "") < 0 ||
+	    jsonutil_add_int(spec, "leaseDurationSeconds", 1) < 0 ||
+	    jsonutil_add_str(spec, "acquireTime", now) < 0 ||
+	    jsonutil_add_str(spec, "renewTime", now) < 0) {
 		json_object_put(o);
 		return NULL;
 	}

@@ -1,6 +1,8 @@
 /* status.c - pure reconcile decisions and status computation for AgentJob. */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include "status.h"
 
 #include <errno.h>
@@ -54,44 +56,10 @@ static json_object *find_condition(json_object *conds, const char *type)
 	return NULL;
 }
 
+/* Add key: v, leaving the key out when v is NULL. */
 static int put_str(json_object *o, const char *k, const char *v)
 {
-	json_object *s;
-
-	if (!v)
-		return 0;
-	s = json_object_new_string(v);
-	if (!s)
-		return -ENOMEM;
-	if (json_object_object_add(o, k, s) < 0) {
-		json_object_put(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int put_int(json_object *o, const char *k, int64_t v)
-{
-	json_object *s = json_object_new_int64(v);
-
-	if (!s)
-		return -ENOMEM;
-	if (json_object_object_add(o, k, s) < 0) {
-		json_object_put(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int put_obj(json_object *o, const char *k, json_object *v)
-{
-	if (!v)
-		return -ENOMEM;
-	if (json_object_object_add(o, k, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
+	return v ? jsonutil_add_str(o, k, v) : 0;
 }
 
 int status_set_condition(json_object *conds, json_object *prev, const char *type, bool ok,
@@ -118,7 +86,7 @@ int status_set_condition(json_object *conds, json_object *prev, const char *type
 	if (!r)
 		r = put_str(c, "status", st);
 	if (!r)
-		r = put_int(c, "observedGeneration", generation);
+		r = jsonutil_add_int(c, "observedGeneration", generation);
 	if (!r)
 		r = put_str(c, "lastTransitionTime", ltt);
 	if (!r)
@@ -149,16 +117,16 @@ json_object *status_simple(json_object *prev, int64_t generation, bool ready, co
 	int r = (s && conds) ? 0 : -ENOMEM;
 
 	if (!r)
-		r = put_int(s, "observedGeneration", generation);
+		r = jsonutil_add_int(s, "observedGeneration", generation);
 	if (!r)
 		r = status_set_condition(conds, field(prev, "conditions"), STATUS_COND_READY, ready,
 		                         reason, message, generation, now);
 	if (!r) {
-		r = put_obj(s, "conditions", conds);
+		r = jsonutil_add(s, "conditions", conds);
 		conds = NULL;
 	}
 	if (!r)
-		r = put_int(s, "usedBy", used_by);
+		r = jsonutil_add_int(s, "usedBy", used_by);
 	json_object_put(conds);
 	if (r) {
 		json_object_put(s);
@@ -725,7 +693,7 @@ static int put_copy(json_object *dst, const char *key, json_object *src)
 		return 0;
 	if (json_object_deep_copy(src, &c, NULL) != 0)
 		return -ENOMEM;
-	return put_obj(dst, key, c);
+	return jsonutil_add(dst, key, c);
 }
 
 /* Copy condition type from prev into conds unchanged, when present. */
@@ -766,7 +734,7 @@ static int status_pending(const struct view *v, json_object *s, json_object *con
 	if (!r)
 		r = put_str(s, "message", msg.data);
 	if (!r)
-		r = put_int(s, "observedGeneration", aj->meta.generation);
+		r = jsonutil_add_int(s, "observedGeneration", aj->meta.generation);
 	if (!r)
 		r = put_str(s, "configHash", aj->status.config_hash);
 	if (!r)
@@ -776,7 +744,7 @@ static int status_pending(const struct view *v, json_object *s, json_object *con
 	if (!r)
 		r = aj->status.owned_resources
 		        ? put_copy(s, "ownedResources", aj->status.owned_resources)
-		        : put_obj(s, "ownedResources", json_object_new_array());
+		        : jsonutil_add(s, "ownedResources", json_object_new_array());
 	if (!r)
 		r = status_set_condition(conds, aj->status.conditions, STATUS_COND_READY, false,
 		                         reason, msg.data, aj->meta.generation, v->in->now);
@@ -811,7 +779,7 @@ static int status_resolved(const struct view *v, const struct status_plan *p, st
 	if (!r)
 		r = put_str(s, "message", run->msg.data);
 	if (!r)
-		r = put_int(s, "observedGeneration", gen);
+		r = jsonutil_add_int(s, "observedGeneration", gen);
 	if (!r)
 		r = put_str(s, "configHash", run->hash);
 	if (!r)
@@ -819,7 +787,7 @@ static int status_resolved(const struct view *v, const struct status_plan *p, st
 	if (!r)
 		r = put_str(s, "lastCompletionTime", run->last_done);
 	if (!r)
-		r = put_obj(s, "ownedResources", owned_list(v, p, run));
+		r = jsonutil_add(s, "ownedResources", owned_list(v, p, run));
 	if (!r)
 		r = status_set_condition(conds, prev, STATUS_COND_READY, run->ready,
 		                         run->ready_reason, run->msg.data, gen, now);
@@ -882,7 +850,7 @@ int status_plan(const struct status_input *in, struct status_plan *out)
 		r = status_resolved(&v, &p, &run, p.status, conds);
 done:
 	if (!r) {
-		r = put_obj(p.status, "conditions", conds);
+		r = jsonutil_add(p.status, "conditions", conds);
 		conds = NULL;
 	}
 out:

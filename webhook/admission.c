@@ -1,6 +1,8 @@
 /* admission.c - parse AdmissionReviews, decide, and build the answer. */
 #include "compat.h"
 
+#include "jsonutil.h"
+
 #include "admission.h"
 
 #include <errno.h>
@@ -304,27 +306,6 @@ void admission_request_free(struct admission_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
-/* Add key: string to o. 0 or -ENOMEM (the value is not leaked). */
-static int adm_add_str(json_object *o, const char *key, const char *val)
-{
-	json_object *s = json_object_new_string(val ? val : "");
-
-	if (!s || json_object_object_add(o, key, s) < 0) {
-		json_object_put(s);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int adm_add(json_object *o, const char *key, json_object *val)
-{
-	if (!val || json_object_object_add(o, key, val) < 0) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static json_object *adm_cause(const struct fielderr *e)
 {
 	struct buf line = BUF_INIT(1024u * 1024u);
@@ -336,11 +317,11 @@ static json_object *adm_cause(const struct fielderr *e)
 	if (r == 0)
 		r = fielderr_render(e, &line);
 	if (r == 0)
-		r = adm_add_str(c, "reason", admission_cause_reason(e->type));
+		r = jsonutil_add_str(c, "reason", admission_cause_reason(e->type));
 	if (r == 0)
-		r = adm_add_str(c, "message", line.len >= skip ? line.data + skip : line.data);
+		r = jsonutil_add_str(c, "message", line.len >= skip ? line.data + skip : line.data);
 	if (r == 0)
-		r = adm_add_str(c, "field", e->path);
+		r = jsonutil_add_str(c, "field", e->path);
 	buf_free(&line);
 	if (r < 0) {
 		json_object_put(c);
@@ -361,11 +342,11 @@ static json_object *adm_status(const struct admission_verdict *v)
 	else if (r == 0 && v->errs)
 		r = fielderrs_render(v->errs, &msg);
 	if (r == 0)
-		r = adm_add_str(st, "status", "Failure");
+		r = jsonutil_add_str(st, "status", "Failure");
 	if (r == 0)
-		r = adm_add_str(st, "message", msg.data);
+		r = jsonutil_add_str(st, "message", msg.data);
 	if (r == 0)
-		r = adm_add_str(st, "reason", v->reason);
+		r = jsonutil_add_str(st, "reason", v->reason);
 	/*
 	 * kubectl renders an Invalid (422) status that has details as "The
 	 * AgentJob \"x\" is invalid[: causes]", dropping the apiserver's
@@ -378,11 +359,11 @@ static json_object *adm_status(const struct admission_verdict *v)
 		causes = json_object_new_array();
 		r = det && causes ? 0 : -ENOMEM;
 		if (r == 0 && v->name && *v->name)
-			r = adm_add_str(det, "name", v->name);
+			r = jsonutil_add_str(det, "name", v->name);
 		if (r == 0 && v->group)
-			r = adm_add_str(det, "group", v->group);
+			r = jsonutil_add_str(det, "group", v->group);
 		if (r == 0 && v->kind && *v->kind)
-			r = adm_add_str(det, "kind", v->kind);
+			r = jsonutil_add_str(det, "kind", v->kind);
 		for (i = 0; r == 0 && i < v->errs->n; i++) {
 			json_object *c = adm_cause(&v->errs->v[i]);
 
@@ -391,16 +372,16 @@ static json_object *adm_status(const struct admission_verdict *v)
 				json_object_put(c);
 		}
 		if (r == 0) {
-			r = adm_add(det, "causes", causes);
+			r = jsonutil_add(det, "causes", causes);
 			causes = NULL;
 		}
 		if (r == 0) {
-			r = adm_add(st, "details", det);
+			r = jsonutil_add(st, "details", det);
 			det = NULL;
 		}
 	}
 	if (r == 0)
-		r = adm_add(st, "code", json_object_new_int(v->code));
+		r = jsonutil_add(st, "code", json_object_new_int(v->code));
 	json_object_put(causes);
 	json_object_put(det);
 	buf_free(&msg);
@@ -424,9 +405,9 @@ static int adm_add_patch(json_object *resp, json_object *patch)
 	b64 = base64_encode(text, strlen(text));
 	if (!b64)
 		return -ENOMEM;
-	r = adm_add_str(resp, "patch", b64);
+	r = jsonutil_add_str(resp, "patch", b64);
 	if (r == 0)
-		r = adm_add_str(resp, "patchType", "JSONPatch");
+		r = jsonutil_add_str(resp, "patchType", "JSONPatch");
 	free(b64);
 	return r;
 }
@@ -450,7 +431,7 @@ static int adm_add_warnings(json_object *resp, const struct strlist *w)
 			return -ENOMEM;
 		}
 	}
-	return adm_add(resp, "warnings", a);
+	return jsonutil_add(resp, "warnings", a);
 }
 
 int admission_response(const struct admission_verdict *v, struct buf *out)
@@ -460,22 +441,22 @@ int admission_response(const struct admission_verdict *v, struct buf *out)
 	int r = root && resp ? 0 : -ENOMEM;
 
 	if (r == 0)
-		r = adm_add_str(root, "apiVersion", ADMISSION_API_VERSION);
+		r = jsonutil_add_str(root, "apiVersion", ADMISSION_API_VERSION);
 	if (r == 0)
-		r = adm_add_str(root, "kind", ADMISSION_KIND);
+		r = jsonutil_add_str(root, "kind", ADMISSION_KIND);
 	if (r == 0)
-		r = adm_add_str(resp, "uid", v->uid);
+		r = jsonutil_add_str(resp, "uid", v->uid);
 	if (r == 0)
-		r = adm_add(resp, "allowed", json_object_new_boolean(v->allowed));
+		r = jsonutil_add(resp, "allowed", json_object_new_boolean(v->allowed));
 	if (r == 0 && !v->allowed)
-		r = adm_add(resp, "status", adm_status(v));
+		r = jsonutil_add(resp, "status", adm_status(v));
 	if (r == 0)
 		r = adm_add_warnings(resp, v->warnings);
 	if (r == 0 && v->allowed && v->patch && json_object_is_type(v->patch, json_type_array) &&
 	    json_object_array_length(v->patch) > 0)
 		r = adm_add_patch(resp, v->patch);
 	if (r == 0) {
-		r = adm_add(root, "response", resp);
+		r = jsonutil_add(root, "response", resp);
 		resp = NULL;
 	}
 	if (r == 0) {
