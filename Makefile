@@ -141,7 +141,7 @@ test: deps
 	$(MAKE) SANITIZE=address,undefined e2e
 	$(MAKE) valgrind
 	tests/run-fuzz $(or $(FUZZ_SECONDS),10)
-	tests/images/run
+	$(MAKE) images
 
 demo:
 	@tests/demo
@@ -152,8 +152,14 @@ deploy:
 bench:
 	@tests/bench/run
 
+images:
+	@tests/images/run
+
 clean:
 	rm -rf build
+
+# Test and fuzz objects are intermediates of their binaries; keep them.
+.SECONDARY:
 
 -include $(COMMON_OBJ:.o=.d) $(WEBHOOK_OBJ:.o=.d) $(CONTROLLER_OBJ:.o=.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(B)/obj/tests/unit/%.d) $(FUZZ_SRC:tests/fuzz/%.c=$(B)/obj/tests/fuzz/%.d)

@@ -358,7 +358,7 @@ int main(int argc, char **argv)
 	struct buf err = BUF_INIT(4096);
 	int rest = argc, code = 0;
 
-	log_set_component("webhook");
+	log_set_component("thurkube-webhook");
 	if (argc > 1 && strcmp(argv[1], "validate") == 0)
 		return cli_validate_main(argc - 1, argv + 1);
 	if (wh_early_flags(argc, argv, &code))
