@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Webhook flood for tests/e2e/40-faults.sh (also runnable by hand against any
 # webhook): COUNT malformed or oversized requests of many kinds, a few
-# slowloris clients and two clients that promise a body they never send,
+# slowloris clients (headers a byte a second) and two slow-body clients
+# (a Content-Length they never reach, the body trickled a byte a second),
 # while a loop of valid AdmissionReviews keeps going. Everything runs with
 # `timeout` and is stopped by the EXIT trap.
 #
 # Usage: flood.sh PORT CA_FILE VALID_REVIEW WORKDIR [COUNT]
 # Writes WORKDIR/bad.log ("category http_code verdict" per bad request),
 # WORKDIR/valid.log ("http_code verdict" per valid request) and
-# WORKDIR/slow.log ("slowloris|lying-length first_line_or_none exit_status"),
+# WORKDIR/slow.log ("slowloris|slow-body first_answer_line|none openssl_status
+# seconds_open"; status 124: still open when the 70 s timeout ended it),
 # where verdict is allowed, denied, or none (no AdmissionReview in the answer).
 # Exit 0 when it ran; the caller judges the logs.
 set -u
@@ -100,27 +102,27 @@ bad() {
 ) &
 bg+=($!)
 
-# --- slowloris: headers a byte a second, and bodies promised but not sent -----
+# --- slowloris: headers a byte a second; slow bodies: a byte a second ----------
 slowloris() {
-	local rc out=$dir/slow.$1.out
+	local rc out=$dir/slow.$1.out t0=$SECONDS
 	{
 		printf 'POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n'
 		for _ in $(seq 60); do printf 'X' || exit 0; sleep 1; done
 	} | timeout 70 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$ca" >"$out" 2>/dev/null
 	rc=${PIPESTATUS[1]}
 	# rc 124: still open when our own timeout ended it
-	echo "slowloris $(head -1 "$out" | tr -d '\r' | tr ' ' _ | grep . || echo none) $rc" >>"$dir/slow.log"
+	echo "slowloris $(head -1 "$out" | tr -d '\r' | tr ' ' _ | grep . || echo none) $rc $((SECONDS - t0))s" >>"$dir/slow.log"
 	rm -f "$out"
 }
-lying_length() {
-	local rc out=$dir/lying.$1.out
+slow_body() {
+	local rc out=$dir/body.slow.$1.out t0=$SECONDS
 	{
 		printf 'POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"apiVersion":'
 		# a space a second: the body trickles but never reaches its length
 		for _ in $(seq 60); do sleep 1; printf ' ' || exit 0; done
 	} | timeout 70 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$ca" >"$out" 2>/dev/null
 	rc=${PIPESTATUS[1]}
-	echo "lying-length $(head -1 "$out" | tr -d '\r' | tr ' ' _ | grep . || echo none) $rc" >>"$dir/slow.log"
+	echo "slow-body $(head -1 "$out" | tr -d '\r' | tr ' ' _ | grep . || echo none) $rc $((SECONDS - t0))s" >>"$dir/slow.log"
 	rm -f "$out"
 }
 for i in 1 2 3 4 5; do
@@ -128,7 +130,7 @@ for i in 1 2 3 4 5; do
 	bg+=($!)
 done
 for i in 1 2; do
-	lying_length "$i" &
+	slow_body "$i" &
 	bg+=($!)
 done
 sleep 1
