@@ -103,9 +103,15 @@ static bool srv_is_json(const char *ct)
  * Read the whole body up to the limit. 0, -E2BIG (over the limit: the
  * rest is left unread) or -EIO.
  */
-static int srv_read_body(struct mg_connection *conn, struct buf *body)
+/*
+ * Read the whole body. CivetWeb's request_timeout_ms bounds each read, not
+ * the request, so a client trickling a byte a second would hold a worker
+ * forever: the whole body must arrive within timeout_ms (-ETIMEDOUT).
+ */
+static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeout_ms)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
+	int64_t deadline = now_ms() + timeout_ms;
 	char *chunk;
 	int n, r = 0;
 
@@ -116,6 +122,9 @@ static int srv_read_body(struct mg_connection *conn, struct buf *body)
 		return -ENOMEM;
 	while ((n = mg_read(conn, chunk, SRV_READ_CHUNK)) > 0) {
 		r = buf_append(body, chunk, (size_t)n);
+		if (r == 0 && now_ms() > deadline &&
+		    (ri->content_length < 0 || (long long)body->len < ri->content_length))
+			r = -ETIMEDOUT;
 		if (r < 0)
 			break;
 	}
@@ -195,7 +204,13 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	                  "Admission requests being served", NULL, 1);
 	if (!srv_precheck(conn, e))
 		goto done;
-	r = srv_read_body(conn, &body);
+	r = srv_read_body(conn, &body, s->o.request_timeout_ms);
+	if (r == -ETIMEDOUT) {
+		srv_send_text(conn, 408, "request body not received in time\n", true);
+		srv_count(s, e->name, "unknown", "unknown", "timeout");
+		status = 408;
+		goto done;
+	}
 	if (r == -E2BIG) {
 		srv_send_text(conn, 413, "request body too large\n", true);
 		srv_count(s, e->name, "unknown", "unknown", "too_large");
@@ -317,6 +332,10 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	    maxreq,
 	    "enable_directory_listing",
 	    "no",
+	    /* Headers and body go out in separate writes: without this, Nagle
+	     * and delayed ACKs add ~40 ms to every keep-alive answer. */
+	    "tcp_nodelay",
+	    "1",
 	    NULL,
 	};
 	struct mg_context *ctx;

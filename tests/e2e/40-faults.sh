@@ -251,15 +251,21 @@ check "a scheduled AgentJob for the watch test gets its ConfigMap" wait_for 60 s
 relists() { cat "$RUNDIR"/logs/controller-flt-*.log 2>/dev/null | grep -c '"msg":"watch expired, relisting"'; }
 watch_failures() { cat "$RUNDIR"/logs/controller-flt-*.log 2>/dev/null | grep -c '"msg":"watch failed"'; }
 compact() {
-	local rev
+	local rev key
+	# A write outside the apiserver's prefix, then its deletion, move the
+	# revision past every resourceVersion the informers hold (one of them may
+	# hold the latest, from which resuming is still valid).
+	key=$(printf '/thurkube-e2e-faults/bump' | base64 -w0)
+	curl -sf -X POST -d "{\"key\":\"$key\",\"value\":\"eA==\"}" "$ETCD_ENDPOINT/v3/kv/put" >/dev/null || return 1
+	curl -sf -X POST -d "{\"key\":\"$key\"}" "$ETCD_ENDPOINT/v3/kv/deleterange" >/dev/null || return 1
 	rev=$(curl -sf -X POST -d '{"key":"AA=="}' "$ETCD_ENDPOINT/v3/kv/range" |
 		sed -n 's/.*"revision":"\{0,1\}\([0-9]*\).*/\1/p')
 	[ -n "$rev" ] || return 1
 	curl -sf -X POST -d "{\"revision\":\"$rev\",\"physical\":true}" "$ETCD_ENDPOINT/v3/kv/compaction" >/dev/null || return 1
 	echo "info: etcd compacted at revision $rev"
 }
-# Changes while the watches are down, so the resumed watches start from a
-# resourceVersion older than the compaction.
+# With the apiserver down, etcd moves on and is compacted: the resumed
+# watches start from a resourceVersion older than the compaction.
 relists_before=$(relists)
 failures_before=$(watch_failures)
 "$RESTART" "$RUNDIR" --stop >>"$FD/restart.log" 2>&1
