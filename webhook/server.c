@@ -104,14 +104,20 @@ static bool srv_is_json(const char *ct)
  * rest is left unread) or -EIO.
  */
 /*
- * Read the whole body. CivetWeb's request_timeout_ms bounds each read, not
- * the request, so a client trickling a byte a second would hold a worker
- * forever: the whole body must arrive within timeout_ms (-ETIMEDOUT).
+ * Read the whole body. CivetWeb's request_timeout_ms bounds each wait for
+ * data, not the request, and mg_read returns only once it has the length
+ * asked for: a client trickling a byte a second would hold a worker for as
+ * long as it likes. So the whole body must arrive within timeout_ms
+ * (-ETIMEDOUT), and the read size adapts: it starts at one byte and doubles
+ * while reads come back at once (a normal body reaches SRV_READ_CHUNK in a
+ * few reads), and falls back to one byte when a read had to wait, so a slow
+ * sender hands control back often enough for the deadline to be checked.
  */
 static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeout_ms)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = now_ms() + timeout_ms, t0;
+	size_t want = 1;
 	char *chunk;
 	int n, r = 0;
 
@@ -120,13 +126,23 @@ static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeo
 	chunk = malloc(SRV_READ_CHUNK);
 	if (!chunk)
 		return -ENOMEM;
-	while ((n = mg_read(conn, chunk, SRV_READ_CHUNK)) > 0) {
+	for (;;) {
+		t0 = now_ms();
+		n = mg_read(conn, chunk, want);
+		if (n <= 0)
+			break;
 		r = buf_append(body, chunk, (size_t)n);
-		if (r == 0 && now_ms() > deadline &&
-		    (ri->content_length < 0 || (long long)body->len < ri->content_length))
-			r = -ETIMEDOUT;
 		if (r < 0)
 			break;
+		if (now_ms() > deadline &&
+		    (ri->content_length < 0 || (long long)body->len < ri->content_length)) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (now_ms() - t0 <= 1)
+			want = want * 2 > SRV_READ_CHUNK ? SRV_READ_CHUNK : want * 2;
+		else
+			want = 1;
 	}
 	/* A short body (the peer went away, or CivetWeb is stopping) is not
 	 * a request to judge. */
