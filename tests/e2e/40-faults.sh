@@ -366,7 +366,10 @@ slow_closed() {
 	grep "^$1 " "$FD/slow.log"
 	awk -v kind="$1" '$1 != kind { next }
 		{ n++ }
-		$3 == 124 { print "still open when the client gave up after " $4 ": " $0; bad++ }
+		# openssl s_client -quiet ignores the server closing (it implies
+		# -ign_eof), so a request the webhook ended with a 4xx counts as
+		# ended even when the client itself ran to its own timeout.
+		$3 == 124 && $2 !~ /^HTTP\/1\.[01]_4[0-9][0-9]/ { print "still open when the client gave up after " $4 ": " $0; bad++ }
 		$2 != "none" && $2 !~ /^HTTP\/1\.[01]_4[0-9][0-9]/ { print "not a 4xx: " $0; bad++ }
 		END { if (n != count) { print n + 0 " results, expected " count; bad++ } exit bad > 0 }' count="$2" "$FD/slow.log"
 }
