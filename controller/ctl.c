@@ -9,6 +9,7 @@
 #include "queue.h"
 #include "refindex.h"
 #include "schema.h"
+#include "status.h"
 #include "store.h"
 
 static const struct ctl_res_info res_table[RES_COUNT] = {
@@ -38,6 +39,11 @@ const struct ctl_res_info *ctl_res_info(enum ctl_res r)
 	return &res_table[r];
 }
 
+struct store *ctl_store_new(enum ctl_res r)
+{
+	return store_new_indexed(res_table[r].child ? CTL_LABEL_AGENTJOB : NULL);
+}
+
 static bool ctl_reconciled(enum ctl_res r)
 {
 	return r == RES_AGENTJOB || r == RES_AGENTROLE || r == RES_CLUSTERACCESS;
@@ -58,6 +64,24 @@ int ctl_agentjobs_referencing(struct ctl *c, enum ctl_res r, const char *ns, con
 out:
 	buf_free(&key);
 	return ret;
+}
+
+struct uses {
+	const char *field, *name;
+};
+
+static bool agentjob_uses(json_object *aj, void *ud)
+{
+	const struct uses *u = ud;
+
+	return status_uses(aj, u->field, u->name);
+}
+
+int ctl_count_users(struct ctl *c, const char *ns, const char *field, const char *name)
+{
+	struct uses u = {field, name};
+
+	return (int)store_count(c->stores[RES_AGENTJOB], ns, agentjob_uses, &u);
 }
 
 int ctl_key_parse(char *key, enum ctl_res *kind, const char **ns, const char **name)

@@ -51,6 +51,11 @@ struct ctl_res_info {
 
 const struct ctl_res_info *ctl_res_info(enum ctl_res r);
 
+/* The empty store for resource r: children are indexed by the AgentJob
+ * label, so a reconcile lists its own children without a walk over all
+ * of them. NULL on allocation failure. */
+struct store *ctl_store_new(enum ctl_res r);
+
 /* A thread-safe cache of one resource, keyed by namespace/name. */
 struct store;
 
@@ -68,6 +73,13 @@ json_object *store_list(struct store *s, const char *ns);
  * AgentJob costs no copies of the others). NULL only on allocation failure. */
 json_object *store_list_label(struct store *s, const char *ns, const char *label,
                               const char *value);
+
+/* How many cached objects (in namespace ns, or all when ns is NULL) match
+ * says true for. match sees the shared cached object under the store's
+ * read lock: it may only read it (no json-c call that takes a reference)
+ * and must not keep it. Counting this way copies nothing. */
+size_t store_count(struct store *s, const char *ns, bool (*match)(json_object *obj, void *ud),
+                   void *ud);
 
 struct ctl_config {
 	const char *field_manager; /* "thurkube" */
@@ -124,6 +136,14 @@ int reconcile_agentrole(struct ctl *c, const char *ns, const char *name);
  */
 int ctl_agentjobs_referencing(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
                               struct strlist *out) TK_MUST_CHECK;
+
+/*
+ * How many cached AgentJobs in ns name name in spec.<field> ("roleRef",
+ * "clusterAccessRef"), as status_count_users counts them, without copying
+ * any (an AgentRole shared by thousands of AgentJobs is recounted on every
+ * change to one of them).
+ */
+int ctl_count_users(struct ctl *c, const char *ns, const char *field, const char *name);
 
 /* Labels tying children to their owners (set by the reconcilers, read by
  * the informers to route child events back). */

@@ -262,7 +262,7 @@ static int setup_informers(struct runtime *rt)
 	if (!rt->c.queue || !rt->c.refs)
 		return -ENOMEM;
 	for (i = 0; i < RES_COUNT; i++) {
-		rt->c.stores[i] = store_new();
+		rt->c.stores[i] = ctl_store_new((enum ctl_res)i);
 		if (!rt->c.stores[i])
 			return -ENOMEM;
 		r = informer_new(&rt->c, (enum ctl_res)i, &rt->informers[i]);

@@ -30,7 +30,7 @@ int reconcile_agentrole(struct ctl *c, const char *ns, const char *name)
 	struct fielderrs errs = {0};
 	struct buf msg = BUF_INIT(2048);
 	struct kube_status st = {0};
-	json_object *obj, *prev = NULL, *ajs = NULL, *next = NULL;
+	json_object *obj, *prev = NULL, *next = NULL;
 	bool valid = false, deleting = false, wrote = false;
 	int r, used;
 
@@ -55,8 +55,7 @@ int reconcile_agentrole(struct ctl *c, const char *ns, const char *name)
 	if (r)
 		goto out;
 	json_object_object_get_ex(obj, "status", &prev);
-	ajs = store_list(c->stores[RES_AGENTJOB], ns);
-	used = status_count_users(ajs, "roleRef", name);
+	used = ctl_count_users(c, ns, "roleRef", name);
 	next = status_simple(prev, generation_of(obj), valid, valid ? "Valid" : "Invalid",
 	                     msg.data ? msg.data : "", used, time(NULL));
 	if (!next) {
@@ -81,7 +80,6 @@ out:
 	if (valid)
 		tk_agentrole_free(&role);
 	json_object_put(next);
-	json_object_put(ajs);
 	json_object_put(obj);
 	fielderrs_free(&errs);
 	buf_free(&msg);

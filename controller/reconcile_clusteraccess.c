@@ -118,7 +118,7 @@ static int reconcile_live(struct ctl *c, const struct tk_clusteraccess *ca, json
 	struct buf msg = BUF_INIT(1024);
 	struct kube_status st = {0};
 	const char *reason = NULL;
-	json_object *ajs = NULL, *next = NULL;
+	json_object *next = NULL;
 	int r, used;
 
 	r = apply_finalizer(c, RES_CLUSTERACCESS, &ca->meta, true, &st);
@@ -128,8 +128,7 @@ static int reconcile_live(struct ctl *c, const struct tk_clusteraccess *ca, json
 	r = ensure_role(c, ca, cr_name, writes, &reason, &msg);
 	if (r == -ECANCELED)
 		goto out;
-	ajs = store_list(c->stores[RES_AGENTJOB], ca->meta.namespace);
-	used = status_count_users(ajs, "clusterAccessRef", ca->meta.name);
+	used = ctl_count_users(c, ca->meta.namespace, "clusterAccessRef", ca->meta.name);
 	if (!reason && buf_printf(&msg, "clusterrole %s", cr_name) < 0)
 		buf_reset(&msg);
 	next =
@@ -151,7 +150,6 @@ static int reconcile_live(struct ctl *c, const struct tk_clusteraccess *ca, json
 		r = -EAGAIN; /* a conflict or failed apply: retry with backoff */
 out:
 	json_object_put(next);
-	json_object_put(ajs);
 	buf_free(&msg);
 	return r;
 }

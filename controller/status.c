@@ -135,6 +135,11 @@ json_object *status_simple(json_object *prev, int64_t generation, bool ready, co
 	return s;
 }
 
+bool status_uses(json_object *agentjob, const char *fld, const char *name)
+{
+	return streq(status_str(field(agentjob, "spec"), fld), name);
+}
+
 int status_count_users(json_object *agentjobs, const char *fld, const char *name)
 {
 	size_t i, n;
@@ -143,11 +148,8 @@ int status_count_users(json_object *agentjobs, const char *fld, const char *name
 	if (!agentjobs || !json_object_is_type(agentjobs, json_type_array))
 		return 0;
 	n = json_object_array_length(agentjobs);
-	for (i = 0; i < n; i++) {
-		json_object *spec = field(json_object_array_get_idx(agentjobs, i), "spec");
-
-		count += streq(status_str(spec, fld), name);
-	}
+	for (i = 0; i < n; i++)
+		count += status_uses(json_object_array_get_idx(agentjobs, i), fld, name);
 	return count;
 }
 

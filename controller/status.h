@@ -145,9 +145,15 @@ json_object *status_simple(json_object *prev, int64_t generation, bool ready, co
                            const char *message, int used_by, time_t now);
 
 /*
+ * Whether the AgentJob agentjob (borrowed; only read) names name in
+ * spec.<field> ("roleRef", "clusterAccessRef").
+ */
+bool status_uses(json_object *agentjob, const char *field, const char *name);
+
+/*
  * How many AgentJobs in the JSON array agentjobs (borrowed) name name in
- * spec.<field> ("roleRef", "clusterAccessRef"). Objects being deleted
- * still count: they use it until they are gone.
+ * spec.<field>. Objects being deleted still count: they use it until they
+ * are gone.
  */
 int status_count_users(json_object *agentjobs, const char *field, const char *name);
 

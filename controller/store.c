@@ -13,26 +13,53 @@
 struct store {
 	pthread_rwlock_t lock;
 	struct kmap *objs; /* key -> json_object (one reference held) */
+	/*
+	 * Optional label index: value of metadata.labels[index_label] ->
+	 * set (a kmap whose values are &index_member) of the keys carrying
+	 * it. Kept in step with objs under the same lock, so listing the
+	 * children of one AgentJob does not walk every child of the cluster.
+	 */
+	char *index_label;
+	struct kmap *index;
 };
+
+static char index_member;
 
 static void store_put_obj(void *v)
 {
 	json_object_put(v);
 }
 
-struct store *store_new(void)
+static void index_free_set(void *v)
+{
+	kmap_free(v, NULL);
+}
+
+struct store *store_new_indexed(const char *label)
 {
 	struct store *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
 	s->objs = kmap_new();
-	if (!s->objs || pthread_rwlock_init(&s->lock, NULL) != 0) {
+	if (label) {
+		s->index_label = xstrdup(label);
+		s->index = kmap_new();
+	}
+	if (!s->objs || (label && (!s->index_label || !s->index)) ||
+	    pthread_rwlock_init(&s->lock, NULL) != 0) {
 		kmap_free(s->objs, NULL);
+		kmap_free(s->index, NULL);
+		free(s->index_label);
 		free(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct store *store_new(void)
+{
+	return store_new_indexed(NULL);
 }
 
 void store_free(struct store *s)
@@ -40,6 +67,8 @@ void store_free(struct store *s)
 	if (!s)
 		return;
 	kmap_free(s->objs, store_put_obj);
+	kmap_free(s->index, index_free_set);
+	free(s->index_label);
 	pthread_rwlock_destroy(&s->lock);
 	free(s);
 }
@@ -130,17 +159,68 @@ struct list_walk {
 	const char *label, *value; /* both NULL: no label filter */
 	json_object *arr;
 	int err;
+	const struct kmap *objs; /* walking an index set: where its keys point */
 };
 
-static bool has_label(json_object *obj, const char *label, const char *value)
+/* metadata.labels[label] of obj when it is a string, else NULL. */
+static const char *label_of(json_object *obj, const char *label)
 {
 	json_object *meta, *labels, *v;
 
-	return json_object_object_get_ex(obj, "metadata", &meta) &&
-	       json_object_object_get_ex(meta, "labels", &labels) &&
-	       json_object_object_get_ex(labels, label, &v) &&
-	       json_object_is_type(v, json_type_string) &&
-	       strcmp(json_object_get_string(v), value) == 0;
+	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
+	    !json_object_object_get_ex(meta, "labels", &labels) ||
+	    !json_object_object_get_ex(labels, label, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool has_label(json_object *obj, const char *label, const char *value)
+{
+	const char *v = label_of(obj, label);
+
+	return v && strcmp(v, value) == 0;
+}
+
+/* Put key in the set of value. 0 or -ENOMEM (the index is then unchanged). */
+static int index_add(struct kmap *ix, const char *value, const char *key)
+{
+	struct kmap *set = kmap_get(ix, value);
+	bool fresh = false;
+
+	if (!set) {
+		set = kmap_new();
+		if (!set || kmap_put(ix, value, set, NULL) < 0) {
+			kmap_free(set, NULL);
+			return -ENOMEM;
+		}
+		fresh = true;
+	}
+	if (kmap_put(set, key, &index_member, NULL) < 0) {
+		if (fresh)
+			kmap_free(kmap_del(ix, value), NULL);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Take key out of the set of value (a set left empty goes). Never fails. */
+static void index_remove(struct kmap *ix, const char *value, const char *key)
+{
+	struct kmap *set = kmap_get(ix, value);
+
+	if (!set)
+		return;
+	kmap_del(set, key);
+	if (kmap_len(set) == 0)
+		kmap_free(kmap_del(ix, value), NULL);
+}
+
+static bool index_has(struct kmap *ix, const char *value, const char *key)
+{
+	struct kmap *set = kmap_get(ix, value);
+
+	return set && kmap_get(set, key);
 }
 
 static int store_list_one(void *ud, const char *key, void *val)
@@ -162,15 +242,32 @@ static int store_list_one(void *ud, const char *key, void *val)
 	return 0;
 }
 
+static int store_list_indexed(void *ud, const char *key, void *member)
+{
+	struct list_walk *w = ud;
+	json_object *obj = kmap_get(w->objs, key);
+
+	(void)member;
+	return obj ? store_list_one(ud, key, obj) : 0;
+}
+
 static json_object *store_list_filtered(struct store *s, const char *ns, const char *label,
                                         const char *value)
 {
-	struct list_walk w = {ns, label, value, json_object_new_array(), 0};
+	struct list_walk w = {ns, label, value, json_object_new_array(), 0, NULL};
 
 	if (!w.arr)
 		return NULL;
 	pthread_rwlock_rdlock(&s->lock);
-	kmap_each(s->objs, store_list_one, &w);
+	if (label && s->index && strcmp(label, s->index_label) == 0) {
+		struct kmap *set = kmap_get(s->index, value);
+
+		w.objs = s->objs;
+		if (set)
+			kmap_each(set, store_list_indexed, &w);
+	} else {
+		kmap_each(s->objs, store_list_one, &w);
+	}
 	pthread_rwlock_unlock(&s->lock);
 	if (w.err) {
 		json_object_put(w.arr);
@@ -182,6 +279,35 @@ static json_object *store_list_filtered(struct store *s, const char *ns, const c
 json_object *store_list(struct store *s, const char *ns)
 {
 	return store_list_filtered(s, ns, NULL, NULL);
+}
+
+struct count_walk {
+	const char *ns;
+	bool (*match)(json_object *obj, void *ud);
+	void *ud;
+	size_t n;
+};
+
+static int store_count_one(void *ud, const char *key, void *val)
+{
+	struct count_walk *w = ud;
+
+	(void)key;
+	if (w->ns && strcmp(store_obj_namespace(val), w->ns) != 0)
+		return 0;
+	w->n += w->match(val, w->ud);
+	return 0;
+}
+
+size_t store_count(struct store *s, const char *ns, bool (*match)(json_object *obj, void *ud),
+                   void *ud)
+{
+	struct count_walk w = {ns, match, ud, 0};
+
+	pthread_rwlock_rdlock(&s->lock);
+	kmap_each(s->objs, store_count_one, &w);
+	pthread_rwlock_unlock(&s->lock);
+	return w.n;
 }
 
 json_object *store_list_label(struct store *s, const char *ns, const char *label, const char *value)
@@ -197,17 +323,32 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 	void *prev = NULL;
 	int r;
 
+	const char *nv = NULL, *pv;
+	bool had = false;
+
 	r = store_obj_key(&key, obj);
 	if (r < 0)
 		goto out;
 	strip_managed_fields(obj);
 	pthread_rwlock_wrlock(&s->lock);
-	r = kmap_put(s->objs, key.data, json_object_get(obj), &prev);
-	pthread_rwlock_unlock(&s->lock);
-	if (r < 0) {
-		json_object_put(obj);
-		goto out;
+	if (s->index && (nv = label_of(obj, s->index_label))) {
+		had = index_has(s->index, nv, key.data);
+		r = index_add(s->index, nv, key.data);
 	}
+	if (r == 0) {
+		r = kmap_put(s->objs, key.data, json_object_get(obj), &prev);
+		if (r < 0) {
+			json_object_put(obj);
+			if (nv && !had)
+				index_remove(s->index, nv, key.data);
+		}
+	}
+	if (r == 0 && prev && s->index && (pv = label_of(prev, s->index_label)) &&
+	    (!nv || strcmp(pv, nv) != 0))
+		index_remove(s->index, pv, key.data);
+	pthread_rwlock_unlock(&s->lock);
+	if (r < 0)
+		goto out;
 	if (old)
 		*old = prev;
 	else
@@ -226,6 +367,12 @@ json_object *store_delete(struct store *s, const char *ns, const char *name)
 		goto out;
 	pthread_rwlock_wrlock(&s->lock);
 	obj = kmap_del(s->objs, key.data);
+	if (obj && s->index) {
+		const char *v = label_of(obj, s->index_label);
+
+		if (v)
+			index_remove(s->index, v, key.data);
+	}
 	pthread_rwlock_unlock(&s->lock);
 out:
 	buf_free(&key);
@@ -237,6 +384,19 @@ struct removed_walk {
 	json_object *removed;
 	int err;
 };
+
+struct index_walk {
+	const char *label;
+	struct kmap *index;
+};
+
+static int store_index_one(void *ud, const char *key, void *val)
+{
+	struct index_walk *w = ud;
+	const char *v = label_of(val, w->label);
+
+	return v ? index_add(w->index, v, key) : 0;
+}
 
 static int store_collect_removed(void *ud, const char *key, void *val)
 {
@@ -281,7 +441,8 @@ static int store_build(json_object *items, struct kmap *next)
 int store_replace(struct store *s, json_object *items, json_object **removed)
 {
 	struct removed_walk w = {NULL, NULL, 0};
-	struct kmap *prev;
+	struct index_walk iw = {s->index_label, NULL};
+	struct kmap *prev, *prev_index;
 	int r;
 
 	if (!json_object_is_type(items, json_type_array))
@@ -292,6 +453,12 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 	r = store_build(items, w.next);
 	if (r < 0)
 		goto out;
+	if (s->index) {
+		iw.index = kmap_new();
+		r = iw.index ? kmap_each(w.next, store_index_one, &iw) : -ENOMEM;
+		if (r < 0)
+			goto out;
+	}
 	if (removed) {
 		w.removed = json_object_new_array();
 		if (!w.removed) {
@@ -310,8 +477,14 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 	prev = s->objs;
 	s->objs = w.next;
 	w.next = NULL;
+	prev_index = s->index;
+	if (s->index) {
+		s->index = iw.index;
+		iw.index = NULL;
+	}
 	pthread_rwlock_unlock(&s->lock);
 	kmap_free(prev, store_put_obj);
+	kmap_free(prev_index, index_free_set);
 	if (removed) {
 		*removed = w.removed;
 		w.removed = NULL;
@@ -319,6 +492,7 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 out:
 	json_object_put(w.removed);
 	kmap_free(w.next, store_put_obj);
+	kmap_free(iw.index, index_free_set);
 	return r;
 }
 

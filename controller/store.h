@@ -27,6 +27,12 @@ struct store;
 
 /* New empty store, or NULL on allocation failure. */
 struct store *store_new(void);
+/*
+ * The same, with an index on the value of metadata.labels[label]:
+ * store_list_label on that label then visits only the objects carrying
+ * the value instead of the whole store. Every other call behaves alike.
+ */
+struct store *store_new_indexed(const char *label);
 void store_free(struct store *s);
 
 /*

@@ -30,7 +30,7 @@ static void env_init(struct env *e)
 	e->cfg.identity = "test";
 	e->c.cfg = &e->cfg;
 	for (i = 0; i < RES_COUNT; i++) {
-		e->c.stores[i] = store_new();
+		e->c.stores[i] = ctl_store_new((enum ctl_res)i);
 		ck_assert_ptr_nonnull(e->c.stores[i]);
 	}
 }

@@ -8,6 +8,7 @@
 #include "../../controller/queue.h"
 #include "../../controller/refindex.h"
 #include "../../controller/store.h"
+#include "../../controller/status.h"
 
 static json_object *parse(const char *s)
 {
@@ -95,6 +96,19 @@ START_TEST(test_store_upsert_takes_ref)
 }
 END_TEST
 
+
+/* A store_count predicate: metadata.labels.o == "x". */
+static bool label_o_is_x(json_object *obj, void *ud)
+{
+	json_object *meta, *labels, *v;
+
+	(void)ud;
+	return json_object_object_get_ex(obj, "metadata", &meta) &&
+	       json_object_object_get_ex(meta, "labels", &labels) &&
+	       json_object_object_get_ex(labels, "o", &v) &&
+	       strcmp(json_object_get_string(v), "x") == 0;
+}
+
 START_TEST(test_store_replace)
 {
 	struct store *s = store_new();
@@ -138,6 +152,9 @@ START_TEST(test_store_replace)
 	list = store_list_label(s, NULL, "other", "x");
 	ck_assert_uint_eq(json_object_array_length(list), 0);
 	json_object_put(list);
+	ck_assert_uint_eq(store_count(s, "ns1", label_o_is_x, NULL), 1);
+	ck_assert_uint_eq(store_count(s, NULL, label_o_is_x, NULL), 2);
+	ck_assert_uint_eq(store_count(s, "ns3", label_o_is_x, NULL), 0);
 
 	/* Relist: b vanished, d appeared. */
 	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\"}},"
@@ -508,6 +525,169 @@ START_TEST(test_route_agentjob_change)
 }
 END_TEST
 
+/* An object ns/name with labels o=<o> (none when NULL) and p=<p>. */
+static json_object *labelled(const char *ns, const char *name, const char *o, const char *p)
+{
+	json_object *obj = json_object_new_object(), *meta = json_object_new_object();
+	json_object *labels = json_object_new_object();
+
+	json_object_object_add(meta, "namespace", json_object_new_string(ns));
+	json_object_object_add(meta, "name", json_object_new_string(name));
+	if (o)
+		json_object_object_add(labels, "o", json_object_new_string(o));
+	if (p)
+		json_object_object_add(labels, "p", json_object_new_string(p));
+	json_object_object_add(meta, "labels", labels);
+	json_object_object_add(obj, "metadata", meta);
+	return obj;
+}
+
+static size_t count_label(struct store *s, const char *ns, const char *label, const char *v)
+{
+	json_object *list = store_list_label(s, ns, label, v);
+	size_t n;
+
+	ck_assert_ptr_nonnull(list);
+	n = json_object_array_length(list);
+	json_object_put(list);
+	return n;
+}
+
+static void upsert_put(struct store *s, json_object *obj)
+{
+	ck_assert_int_eq(store_upsert(s, obj, NULL), 0);
+	json_object_put(obj);
+}
+
+/* The label index follows relabels, deletes and relists. */
+START_TEST(test_store_index)
+{
+	struct store *s = store_new_indexed("o");
+	json_object *items, *list;
+
+	ck_assert_ptr_nonnull(s);
+	upsert_put(s, labelled("ns1", "a", "x", NULL));
+	upsert_put(s, labelled("ns1", "b", "y", NULL));
+	upsert_put(s, labelled("ns2", "c", "x", NULL));
+	upsert_put(s, labelled("ns1", "d", NULL, "x"));
+	ck_assert_uint_eq(count_label(s, "ns1", "o", "x"), 1);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "x"), 2);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 1);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "z"), 0);
+	/* Another label: the walk, same answers. */
+	ck_assert_uint_eq(count_label(s, NULL, "p", "x"), 1);
+	list = store_list_label(s, "ns1", "o", "x");
+	ck_assert_str_eq(name_of(json_object_array_get_idx(list, 0)), "a");
+	json_object_put(list);
+
+	/* Relabel a: x -> y, then no label; same value again is idempotent. */
+	upsert_put(s, labelled("ns1", "a", "y", NULL));
+	ck_assert_uint_eq(count_label(s, NULL, "o", "x"), 1);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 2);
+	upsert_put(s, labelled("ns1", "a", "y", NULL));
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 2);
+	upsert_put(s, labelled("ns1", "a", NULL, NULL));
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 1);
+
+	/* Delete. */
+	json_object_put(store_delete(s, "ns1", "b"));
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 0);
+	json_object_put(store_delete(s, "ns1", "b"));
+
+	/* Relist: the index is rebuilt from the new contents. */
+	items = json_object_new_array();
+	json_object_array_add(items, labelled("ns3", "e", "x", NULL));
+	json_object_array_add(items, labelled("ns2", "c", "y", NULL));
+	ck_assert_int_eq(store_replace(s, items, NULL), 0);
+	json_object_put(items);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "x"), 1);
+	ck_assert_uint_eq(count_label(s, "ns3", "o", "x"), 1);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 1);
+	ck_assert_uint_eq(count_label(s, "ns1", "o", "y"), 0);
+	store_free(s);
+}
+END_TEST
+
+/* A long pseudo-random run of upserts, deletes and relists: the indexed
+ * store answers every label query exactly as a plain store's walk does. */
+START_TEST(test_store_index_matches_walk)
+{
+	static const char *const values[] = {"x", "y", "z", NULL};
+	static const char *const nss[] = {"ns1", "ns2"};
+	struct store *ix = store_new_indexed("o"), *plain = store_new();
+	uint32_t rnd = 12345;
+	char name[16];
+	int step, v, n;
+
+	ck_assert_ptr_nonnull(ix);
+	ck_assert_ptr_nonnull(plain);
+	for (step = 0; step < 3000; step++) {
+		rnd = rnd * 1103515245u + 12345u;
+		const char *ns = nss[(rnd >> 8) & 1];
+		const char *val = values[(rnd >> 10) % 4];
+		int op = (int)((rnd >> 16) % 20);
+
+		snprintf(name, sizeof(name), "k%u", (unsigned)((rnd >> 20) % 24));
+		if (op < 14) {
+			upsert_put(ix, labelled(ns, name, val, NULL));
+			upsert_put(plain, labelled(ns, name, val, NULL));
+		} else if (op < 19) {
+			json_object_put(store_delete(ix, ns, name));
+			json_object_put(store_delete(plain, ns, name));
+		} else {
+			json_object *items = json_object_new_array();
+
+			for (n = 0; n < (int)((rnd >> 4) % 6); n++) {
+				snprintf(name, sizeof(name), "r%d", n);
+				json_object_array_add(items, labelled(nss[n & 1], name, values[n % 4], NULL));
+			}
+			ck_assert_int_eq(store_replace(ix, items, NULL), 0);
+			ck_assert_int_eq(store_replace(plain, items, NULL), 0);
+			json_object_put(items);
+		}
+		for (v = 0; v < 3; v++) {
+			ck_assert_uint_eq(count_label(ix, NULL, "o", values[v]),
+			                  count_label(plain, NULL, "o", values[v]));
+			ck_assert_uint_eq(count_label(ix, ns, "o", values[v]),
+			                  count_label(plain, ns, "o", values[v]));
+		}
+		ck_assert_uint_eq(store_len(ix), store_len(plain));
+	}
+	store_free(ix);
+	store_free(plain);
+}
+END_TEST
+
+/* Users are counted in the AgentJob store, per namespace, by spec field. */
+START_TEST(test_count_users)
+{
+	struct ctl c;
+	json_object *items = parse(
+	    "[{\"metadata\":{\"namespace\":\"team\",\"name\":\"a\"},"
+	    "\"spec\":{\"roleRef\":\"ops\",\"clusterAccessRef\":\"reader\"}},"
+	    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"b\"},\"spec\":{\"roleRef\":\"ops\"}},"
+	    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"c\"},\"spec\":{\"roleRef\":7}},"
+	    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"d\"}},"
+	    "{\"metadata\":{\"namespace\":\"else\",\"name\":\"a\"},\"spec\":{\"roleRef\":\"ops\"}}]");
+
+	memset(&c, 0, sizeof(c));
+	c.stores[RES_AGENTJOB] = store_new();
+	ck_assert_ptr_nonnull(c.stores[RES_AGENTJOB]);
+	ck_assert_int_eq(store_replace(c.stores[RES_AGENTJOB], items, NULL), 0);
+	ck_assert_int_eq(ctl_count_users(&c, "team", "roleRef", "ops"), 2);
+	ck_assert_int_eq(ctl_count_users(&c, "else", "roleRef", "ops"), 1);
+	ck_assert_int_eq(ctl_count_users(&c, "team", "clusterAccessRef", "reader"), 1);
+	ck_assert_int_eq(ctl_count_users(&c, "team", "clusterAccessRef", "ops"), 0);
+	ck_assert_int_eq(ctl_count_users(&c, "none", "roleRef", "ops"), 0);
+	/* The same figure the pure counter gives on a copy of the list. */
+	json_object *list = store_list(c.stores[RES_AGENTJOB], "team");
+	ck_assert_int_eq(status_count_users(list, "roleRef", "ops"), 2);
+	json_object_put(list);
+	json_object_put(items);
+	store_free(c.stores[RES_AGENTJOB]);
+}
+END_TEST
+
 START_TEST(test_handle_event_queues)
 {
 	struct ctl c;
@@ -545,6 +725,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_upsert_takes_ref);
 	tcase_add_test(tc, test_store_replace);
 	tcase_add_test(tc, test_store_many);
+	tcase_add_test(tc, test_store_index);
+	tcase_add_test(tc, test_store_index_matches_walk);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ti, test_refs_of);
 	tcase_add_test(ti, test_refindex);
@@ -553,6 +735,7 @@ static Suite *store_suite(void)
 	tcase_add_loop_test(ti, test_route, 0, (int)TK_ARRAY_LEN(route_table));
 	tcase_add_test(ti, test_route_agentjob_change);
 	tcase_add_test(ti, test_handle_event_queues);
+	tcase_add_test(ti, test_count_users);
 	suite_add_tcase(s, ti);
 	return s;
 }
