@@ -136,19 +136,6 @@ out:
 	return r;
 }
 
-/* A string label of obj, or NULL. */
-static const char *obj_label(json_object *obj, const char *label)
-{
-	json_object *meta, *labels, *v;
-
-	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
-	    !json_object_object_get_ex(meta, "labels", &labels) ||
-	    !json_object_object_get_ex(labels, label, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Keys "AgentRole/..." and "ClusterAccess/..." among the reference keys
  * of an AgentJob: those objects count their users. */
 static int add_counted_refs(struct strlist *keys, const struct strlist *refs)
@@ -216,10 +203,10 @@ out:
 
 static int route_child(enum ctl_res res, json_object *obj, struct strlist *keys)
 {
-	const char *aj = obj_label(obj, CTL_LABEL_AGENTJOB);
-	const char *aj_ns = obj_label(obj, CTL_LABEL_AGENTJOB_NS);
-	const char *ca = obj_label(obj, CTL_LABEL_CLUSTERACCESS);
-	const char *ca_ns = obj_label(obj, CTL_LABEL_CLUSTERACCESS_NS);
+	const char *aj = store_obj_label(obj, CTL_LABEL_AGENTJOB);
+	const char *aj_ns = store_obj_label(obj, CTL_LABEL_AGENTJOB_NS);
+	const char *ca = store_obj_label(obj, CTL_LABEL_CLUSTERACCESS);
+	const char *ca_ns = store_obj_label(obj, CTL_LABEL_CLUSTERACCESS_NS);
 	int r;
 
 	if (!aj_ns && res_table[res].namespaced)

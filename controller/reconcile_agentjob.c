@@ -212,9 +212,9 @@ static int collect(struct ctl *c, const struct tk_agentjob *aj, const char *crb_
 	for (k = 0; k < TK_ARRAY_LEN(kinds) && !r; k++) {
 		const struct ctl_res_info *ri = ctl_res_info(kinds[k]);
 		/* Filtered in the store, so only our children are copied. */
-		json_object *all =
-		    store_list_label(c->stores[kinds[k]], ri->namespaced ? aj->meta.namespace : NULL,
-		                     BUILD_LABEL_AGENTJOB, aj->meta.name);
+		json_object *all = store_list_label(c->stores[kinds[k]],
+		                                    ri->namespaced ? aj->meta.namespace : NULL,
+		                                    BUILD_LABEL_AGENTJOB, aj->meta.name);
 
 		if (!all)
 			return -ENOMEM;

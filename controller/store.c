@@ -162,8 +162,7 @@ struct list_walk {
 	const struct kmap *objs; /* walking an index set: where its keys point */
 };
 
-/* metadata.labels[label] of obj when it is a string, else NULL. */
-static const char *label_of(json_object *obj, const char *label)
+const char *store_obj_label(json_object *obj, const char *label)
 {
 	json_object *meta, *labels, *v;
 
@@ -177,7 +176,7 @@ static const char *label_of(json_object *obj, const char *label)
 
 static bool has_label(json_object *obj, const char *label, const char *value)
 {
-	const char *v = label_of(obj, label);
+	const char *v = store_obj_label(obj, label);
 
 	return v && strcmp(v, value) == 0;
 }
@@ -331,7 +330,7 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 		goto out;
 	strip_managed_fields(obj);
 	pthread_rwlock_wrlock(&s->lock);
-	if (s->index && (nv = label_of(obj, s->index_label))) {
+	if (s->index && (nv = store_obj_label(obj, s->index_label))) {
 		had = index_has(s->index, nv, key.data);
 		r = index_add(s->index, nv, key.data);
 	}
@@ -343,7 +342,7 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 				index_remove(s->index, nv, key.data);
 		}
 	}
-	if (r == 0 && prev && s->index && (pv = label_of(prev, s->index_label)) &&
+	if (r == 0 && prev && s->index && (pv = store_obj_label(prev, s->index_label)) &&
 	    (!nv || strcmp(pv, nv) != 0))
 		index_remove(s->index, pv, key.data);
 	pthread_rwlock_unlock(&s->lock);
@@ -368,7 +367,7 @@ json_object *store_delete(struct store *s, const char *ns, const char *name)
 	pthread_rwlock_wrlock(&s->lock);
 	obj = kmap_del(s->objs, key.data);
 	if (obj && s->index) {
-		const char *v = label_of(obj, s->index_label);
+		const char *v = store_obj_label(obj, s->index_label);
 
 		if (v)
 			index_remove(s->index, v, key.data);
@@ -393,7 +392,7 @@ struct index_walk {
 static int store_index_one(void *ud, const char *key, void *val)
 {
 	struct index_walk *w = ud;
-	const char *v = label_of(val, w->label);
+	const char *v = store_obj_label(val, w->label);
 
 	return v ? index_add(w->index, v, key) : 0;
 }

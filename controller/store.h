@@ -64,5 +64,7 @@ int store_keys(struct store *s, struct strlist *out) TK_MUST_CHECK;
 /* metadata.namespace / metadata.name of obj (borrowed), "" / NULL when absent. */
 const char *store_obj_namespace(json_object *obj);
 const char *store_obj_name(json_object *obj);
+/* metadata.labels[label] of obj (borrowed) when it is a string, else NULL. */
+const char *store_obj_label(json_object *obj, const char *label);
 
 #endif

@@ -96,7 +96,6 @@ START_TEST(test_store_upsert_takes_ref)
 }
 END_TEST
 
-
 /* A store_count predicate: metadata.labels.o == "x". */
 static bool label_o_is_x(json_object *obj, void *ud)
 {
@@ -639,7 +638,8 @@ START_TEST(test_store_index_matches_walk)
 
 			for (n = 0; n < (int)((rnd >> 4) % 6); n++) {
 				snprintf(name, sizeof(name), "r%d", n);
-				json_object_array_add(items, labelled(nss[n & 1], name, values[n % 4], NULL));
+				json_object_array_add(
+				    items, labelled(nss[n & 1], name, values[n % 4], NULL));
 			}
 			ck_assert_int_eq(store_replace(ix, items, NULL), 0);
 			ck_assert_int_eq(store_replace(plain, items, NULL), 0);
@@ -668,7 +668,8 @@ START_TEST(test_count_users)
 	    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"b\"},\"spec\":{\"roleRef\":\"ops\"}},"
 	    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"c\"},\"spec\":{\"roleRef\":7}},"
 	    "{\"metadata\":{\"namespace\":\"team\",\"name\":\"d\"}},"
-	    "{\"metadata\":{\"namespace\":\"else\",\"name\":\"a\"},\"spec\":{\"roleRef\":\"ops\"}}]");
+	    "{\"metadata\":{\"namespace\":\"else\",\"name\":\"a\"},\"spec\":{\"roleRef\":\"ops\"}}"
+	    "]");
 
 	memset(&c, 0, sizeof(c));
 	c.stores[RES_AGENTJOB] = store_new();
