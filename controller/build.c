@@ -347,17 +347,6 @@ json_object *build_labels(const struct tk_agentjob *aj)
 	return l;
 }
 
-const char *build_label(json_object *obj, const char *key)
-{
-	json_object *m, *l, *v;
-
-	if (!json_object_object_get_ex(obj, "metadata", &m) ||
-	    !json_object_object_get_ex(m, "labels", &l) || !json_object_object_get_ex(l, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static json_object *owner_refs(struct jb *b, const struct tk_agentjob *aj)
 {
 	json_object *a = json_object_new_array();

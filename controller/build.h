@@ -155,7 +155,4 @@ json_object *build_clusterrole(const struct tk_clusteraccess *ca);
  */
 bool build_subset(json_object *desired, json_object *observed);
 
-/* Value of label key on obj (borrowed string) or NULL. */
-const char *build_label(json_object *obj, const char *key);
-
 #endif

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "schema.h"
 #include "status.h"
+#include "store.h"
 #include "types.h"
 
 /* Decoded references; arrays sized by the spec's ref lists. */
@@ -190,8 +191,8 @@ static int observed_add(struct observed *o, const char *kind, json_object *obj)
 
 static bool labelled_for(json_object *obj, const struct tk_agentjob *aj)
 {
-	const char *n = build_label(obj, BUILD_LABEL_AGENTJOB);
-	const char *ns = build_label(obj, BUILD_LABEL_AGENTJOB_NS);
+	const char *n = store_obj_label(obj, BUILD_LABEL_AGENTJOB);
+	const char *ns = store_obj_label(obj, BUILD_LABEL_AGENTJOB_NS);
 
 	return n && ns && !strcmp(n, aj->meta.name) && !strcmp(ns, aj->meta.namespace);
 }

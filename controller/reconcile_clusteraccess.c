@@ -19,12 +19,13 @@
 #include "ctl.h"
 #include "log.h"
 #include "status.h"
+#include "store.h"
 #include "types.h"
 
 static bool is_ours(json_object *cr, const struct tk_clusteraccess *ca)
 {
-	const char *n = build_label(cr, BUILD_LABEL_CA);
-	const char *ns = build_label(cr, BUILD_LABEL_CA_NS);
+	const char *n = store_obj_label(cr, BUILD_LABEL_CA);
+	const char *ns = store_obj_label(cr, BUILD_LABEL_CA_NS);
 
 	return n && ns && !strcmp(n, ca->meta.name) && !strcmp(ns, ca->meta.namespace);
 }

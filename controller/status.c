@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include "jsonutil.h"
+#include "store.h"
 
 #include "status.h"
 
@@ -191,8 +192,8 @@ struct view {
 
 static bool ours(const struct view *v, json_object *obj)
 {
-	return streq(build_label(obj, BUILD_LABEL_AGENTJOB), v->name) &&
-	       streq(build_label(obj, BUILD_LABEL_AGENTJOB_NS), v->ns);
+	return streq(store_obj_label(obj, BUILD_LABEL_AGENTJOB), v->name) &&
+	       streq(store_obj_label(obj, BUILD_LABEL_AGENTJOB_NS), v->ns);
 }
 
 /* The observed child of kind/name, whoever owns it. */

@@ -320,10 +320,9 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 {
 	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
 	void *prev = NULL;
-	int r;
-
 	const char *nv = NULL, *pv;
 	bool had = false;
+	int r;
 
 	r = store_obj_key(&key, obj);
 	if (r < 0)
