@@ -371,7 +371,7 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	ed.text_buffer_size = sizeof(text);
 	ctx = mg_start2(&init, &ed);
 	if (!ctx)
-		srv_say(err, "cannot listen on %s: %s", ports,
+		srv_say(err, "cannot listen on %.*s: %s", (int)(strlen(ports) - tls), ports,
 		        *text ? text : "server start failed");
 	return ctx;
 }
