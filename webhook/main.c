@@ -49,6 +49,7 @@ struct wh_config {
 	int64_t threads;
 	int64_t request_timeout_ms;
 	int64_t keep_alive_timeout_ms;
+	int64_t max_connection_age_ms;
 	int64_t api_timeout_ms;
 	int no_cluster_checks;
 	enum log_level log_level;
@@ -83,6 +84,9 @@ static const struct config_opt wh_opts[] = {
      OFF(request_timeout_ms), "time allowed to receive a request and send the answer"},
     {"keep-alive-timeout-ms", CFG_INT, "THURKUBE_KEEP_ALIVE_TIMEOUT_MS", "5000", 0, 600000,
      OFF(keep_alive_timeout_ms), "idle time before a keep-alive connection is closed"},
+    {"max-connection-age-ms", CFG_INT, "THURKUBE_MAX_CONNECTION_AGE_MS", "1000", 0, 600000,
+     OFF(max_connection_age_ms),
+     "answer with Connection: close once a connection has held a worker this long (0: never)"},
     {"api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "2000", 100, 30000, OFF(api_timeout_ms),
      "budget of the cluster checks (SubjectAccessReviews) per request"},
     {"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
@@ -311,6 +315,7 @@ static int wh_serve(const struct wh_config *c)
 	so.threads = (int)c->threads;
 	so.request_timeout_ms = (int)c->request_timeout_ms;
 	so.keep_alive_timeout_ms = (int)c->keep_alive_timeout_ms;
+	so.max_connection_age_ms = c->max_connection_age_ms;
 	so.api_timeout_ms = c->api_timeout_ms;
 	so.tls = tls;
 	so.metrics = m;

@@ -49,6 +49,41 @@ struct server {
 
 static const char *const srv_ctype_json = "application/json";
 
+/*
+ * Connection age. CivetWeb gives each connection a worker of its own until
+ * the client closes it or it idles for keep_alive_timeout_ms, so clients
+ * that keep their connections busy would keep the other connections
+ * waiting for ever once there are more of them than workers. A connection
+ * that has held its worker for max_connection_age_ms gets Connection:
+ * close on its next answer, and the worker goes to the next one in line.
+ *
+ * CivetWeb calls init_connection when a worker takes a connection, and
+ * clears the user data for each new one; the time rides in that pointer.
+ * Nothing is allocated, because CivetWeb does not call connection_close
+ * for every connection it initialised (seen with clients that went away
+ * while waiting for a worker).
+ */
+static int srv_conn_init(const struct mg_connection *conn, void **data)
+{
+	(void)conn;
+	*data = (void *)(uintptr_t)now_ms();
+	return 0;
+}
+
+/* True once the connection should be given back; counted. */
+static bool srv_conn_expired(struct mg_connection *conn)
+{
+	const struct server *s = mg_get_user_data(mg_get_context(conn));
+	uintptr_t since = (uintptr_t)mg_get_user_connection_data(conn);
+
+	if (!s || !since || s->o.max_connection_age_ms <= 0 ||
+	    now_ms() - (int64_t)since < s->o.max_connection_age_ms)
+		return false;
+	metrics_counter_add(s->o.metrics, "thurkube_webhook_connections_released_total",
+	                    "Keep-alive connections closed after --max-connection-age-ms", NULL, 1);
+	return true;
+}
+
 static void srv_send(struct mg_connection *conn, int status, const char *ctype, const char *body,
                      size_t len, bool close)
 {
@@ -61,7 +96,7 @@ static void srv_send(struct mg_connection *conn, int status, const char *ctype, 
 	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
 	if (status == 405)
 		mg_response_header_add(conn, "Allow", "POST", -1);
-	if (close)
+	if (close || srv_conn_expired(conn))
 		mg_response_header_add(conn, "Connection", "close", -1);
 	mg_response_header_send(conn);
 	if (len)
@@ -361,8 +396,10 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	snprintf(kato, sizeof(kato), "%d", s->o.keep_alive_timeout_ms);
 	snprintf(maxreq, sizeof(maxreq), "%u", TK_MAX_HEADER_SIZE);
 	cb.log_message = srv_log_message;
-	if (tls)
+	if (tls) {
 		cb.external_ssl_ctx = srv_external_ssl_ctx;
+		cb.init_connection = srv_conn_init;
+	}
 	init.callbacks = &cb;
 	init.user_data = s;
 	init.configuration_options = opts;

@@ -6,7 +6,9 @@
  * any parsing: method POST (else 405), Content-Type application/json
  * (else 415), body at most TK_MAX_ADMISSION_BODY (else 413, read no
  * further), header block at most TK_MAX_HEADER_SIZE, JSON nesting at most
- * TK_MAX_JSON_DEPTH (else 400), and a fixed pool of worker threads.
+ * TK_MAX_JSON_DEPTH (else 400), and a fixed pool of worker threads, each
+ * serving one connection at a time; a connection that has held its worker
+ * for max_connection_age_ms is answered with Connection: close.
  *
  * Plain HTTP on address:health_port serves /healthz, /readyz (503 once
  * shutdown began) and /metrics (Prometheus text).
@@ -35,7 +37,8 @@ struct server_options {
 	int threads;         /* HTTPS workers (concurrent connections) */
 	int request_timeout_ms;
 	int keep_alive_timeout_ms;
-	int64_t api_timeout_ms; /* budget of the cluster checks per request */
+	int64_t max_connection_age_ms; /* then Connection: close; 0: never */
+	int64_t api_timeout_ms;        /* budget of the cluster checks per request */
 	struct tls *tls;
 	struct metrics *metrics;
 	const struct schema_config *schema;
