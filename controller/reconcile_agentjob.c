@@ -405,8 +405,9 @@ static int execute(struct ctl *c, const struct tk_agentjob *aj, struct status_pl
 	}
 	oc->err = r;
 	if (r && r != -ECANCELED) {
-		int m = status_mark_failed(p->status, aj->status.conditions, aj->meta.generation,
-		                           what.data ? what.data : "write", st.message, now);
+		int m = status_mark_failed(p->status, aj->status.conditions, aj->status.config_hash,
+		                           aj->meta.generation, what.data ? what.data : "write",
+		                           st.message, now);
 		if (m < 0)
 			r = m;
 	}

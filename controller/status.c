@@ -161,8 +161,8 @@ bool status_equal(json_object *a, json_object *b)
 	return json_object_equal(a, b) != 0;
 }
 
-int status_mark_failed(json_object *status, json_object *prev_conditions, int64_t generation,
-                       const char *what, const char *detail, time_t now)
+int status_mark_failed(json_object *status, json_object *prev_conditions, const char *prev_hash,
+                       int64_t generation, const char *what, const char *detail, time_t now)
 {
 	struct buf msg = BUF_INIT(1024);
 	json_object *conds = field(status, "conditions");
@@ -178,6 +178,9 @@ int status_mark_failed(json_object *status, json_object *prev_conditions, int64_
 		                         "ApplyFailed", msg.data, generation, now);
 	if (!r)
 		r = put_str(status, "message", msg.data);
+	json_object_object_del(status, "configHash");
+	if (!r)
+		r = put_str(status, "configHash", prev_hash);
 	buf_free(&msg);
 	return r;
 }

@@ -121,9 +121,17 @@ bool status_job_needs_confirm(const struct status_input *in);
  * server's Status message, which never holds a secret value: the
  * controller handles only secret references). prev_conditions (borrowed,
  * may be NULL) keeps lastTransitionTime when Ready was already False.
+ *
+ * configHash goes back to prev_hash (the AgentJob's status before this
+ * pass; NULL removes it). A write failed, so the Job of the new hash may
+ * not exist, and a status that named it would make the next pass take the
+ * missing Job for a lost one (JobLost, Failed) instead of creating it. The
+ * Job's name derives from the hash, so that retry applies the same object
+ * and cannot make a second one.
  */
-int status_mark_failed(json_object *status, json_object *prev_conditions, int64_t generation,
-                       const char *what, const char *detail, time_t now) TK_MUST_CHECK;
+int status_mark_failed(json_object *status, json_object *prev_conditions, const char *prev_hash,
+                       int64_t generation, const char *what, const char *detail,
+                       time_t now) TK_MUST_CHECK;
 
 /*
  * Set condition type in conds (a JSON array, modified in place) to the

@@ -750,14 +750,58 @@ START_TEST(apply_failure_in_status)
 
 	load(&a, aj, NULL);
 	run(&a, NULL, 0, false);
-	ck_assert_int_eq(status_mark_failed(a.p.status, NULL, 3, "apply Job pr-fixer-x",
+	ck_assert_int_eq(status_mark_failed(a.p.status, NULL, OLD_HASH, 3, "apply Job pr-fixer-x",
 	                                    "field is immutable", NOW),
 	                 0);
 	ck_assert_str_eq(cond(a.p.status, "Ready", "status"), "False");
 	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "ApplyFailed");
 	ck_assert_str_eq(fx_str(a.p.status, "message"), "apply Job pr-fixer-x: field is immutable");
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), OLD_HASH);
 	json_object_put(aj);
 	done(&a);
+}
+END_TEST
+
+/* The launch's Job apply failed (say the API server went away mid-request):
+ * the status must not name the new hash, or the next pass would find no
+ * Job and call it lost. It launches again instead, the same Job by name. */
+START_TEST(failed_launch_retried_not_lost)
+{
+	struct round a, b;
+	json_object *aj = oneshot_aj();
+	const struct status_action *job;
+	char *name;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	ck_assert(a.p.launch);
+	ck_assert_ptr_nonnull(fx_get(a.p.status, "configHash"));
+	job = find_action(a.p.applies, a.p.n_applies, "Job", NULL);
+	ck_assert_ptr_nonnull(job);
+	name = strdup(job->name);
+	ck_assert_ptr_nonnull(name);
+	ck_assert_int_eq(
+	    status_mark_failed(a.p.status, NULL, NULL, 1, "apply Job x", "connection refused", NOW),
+	    0);
+	ck_assert_ptr_null(fx_get(a.p.status, "configHash"));
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	ck_assert_int_eq(build_children(&b.f.aj, &b.f.refs, &b.d), 0);
+	b.built = true;
+	b.in.aj = &b.f.aj;
+	b.in.desired = &b.d;
+	ck_assert(!status_job_needs_confirm(&b.in));
+	run(&b, NULL, 0, false);
+	ck_assert(b.p.launch);
+	job = find_action(b.p.applies, b.p.n_applies, "Job", NULL);
+	ck_assert_ptr_nonnull(job);
+	ck_assert_str_eq(job->name, name);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Running");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "JobCreated");
+	free(name);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
 }
 END_TEST
 
@@ -819,6 +863,7 @@ static Suite *suite(void)
 	tcase_add_test(t, condition_transition_time);
 	tcase_add_test(t, simple_status_and_users);
 	tcase_add_test(t, apply_failure_in_status);
+	tcase_add_test(t, failed_launch_retried_not_lost);
 	tcase_add_test(t, event_shape);
 	suite_add_tcase(s, t);
 	return s;
