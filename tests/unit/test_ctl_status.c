@@ -51,6 +51,17 @@ static void run(struct round *rd, const struct status_child *obs, size_t n, bool
 	ck_assert_int_eq(status_plan(&rd->in, &rd->p), 0);
 }
 
+/* load, with the desired children built at once (for the checks that come
+ * before run). */
+static void load_built(struct round *rd, json_object *aj)
+{
+	load(rd, aj, NULL);
+	ck_assert_int_eq(build_children(&rd->f.aj, &rd->f.refs, &rd->d), 0);
+	rd->built = true;
+	rd->in.aj = &rd->f.aj;
+	rd->in.desired = &rd->d;
+}
+
 static void done(struct round *rd)
 {
 	status_plan_free(&rd->p);
@@ -133,9 +144,7 @@ START_TEST(pending_names_every_missing)
 	set_status_text(aj, ("{\"phase\":\"Scheduled\",\"configHash\":\"abcdabcdabcdabcd\","
 	                     "\"lastRunTime\":\"2025-12-31T00:00:00Z\","
 	                     "\"ownedResources\":[{\"kind\":\"CronJob\",\"name\":\"pr-fixer\"}]}"));
-	load(&rd, aj, NULL);
-	ck_assert_int_eq(build_children(&rd.f.aj, &rd.f.refs, &rd.d), 0);
-	rd.built = true;
+	load_built(&rd, aj);
 	cj = as_seen(rd.d.cronjob, NULL);
 	obs[0] = (struct status_child){BUILD_KIND_CRONJOB, cj};
 	ck_assert_int_eq(strlist_add(&missing, "AgentRuntime/claude-code"), 0);
@@ -308,11 +317,7 @@ START_TEST(oneshot_not_rerun_after_ttl)
 	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Succeeded");
 	set_status(aj, b.p.status);
 	/* TTL: the Job is gone from the store */
-	load(&c, aj, NULL);
-	c.in.aj = &c.f.aj;
-	ck_assert_int_eq(build_children(&c.f.aj, &c.f.refs, &c.d), 0);
-	c.built = true;
-	c.in.desired = &c.d;
+	load_built(&c, aj);
 	ck_assert(!status_job_needs_confirm(&c.in));
 	run(&c, NULL, 0, false);
 	ck_assert(!c.p.launch);
@@ -337,11 +342,7 @@ START_TEST(lost_job_not_rerun)
 	load(&a, aj, NULL);
 	run(&a, NULL, 0, false);
 	set_status(aj, a.p.status);
-	load(&b, aj, NULL);
-	ck_assert_int_eq(build_children(&b.f.aj, &b.f.refs, &b.d), 0);
-	b.built = true;
-	b.in.aj = &b.f.aj;
-	b.in.desired = &b.d;
+	load_built(&b, aj);
 	ck_assert(status_job_needs_confirm(&b.in));
 	run(&b, NULL, 0, false); /* not confirmed: the store may lag */
 	ck_assert(!b.p.launch);
@@ -354,11 +355,7 @@ START_TEST(lost_job_not_rerun)
 	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "JobLost");
 	ck_assert_str_eq(cond(b.p.status, "Complete", "status"), "True");
 	set_status(aj, b.p.status);
-	load(&c, aj, NULL);
-	ck_assert_int_eq(build_children(&c.f.aj, &c.f.refs, &c.d), 0);
-	c.built = true;
-	c.in.aj = &c.f.aj;
-	c.in.desired = &c.d;
+	load_built(&c, aj);
 	ck_assert(!status_job_needs_confirm(&c.in));
 	run(&c, NULL, 0, false);
 	ck_assert(!c.p.launch);
@@ -386,9 +383,7 @@ START_TEST(forbid_waits_then_runs)
 	json_object *aj = oneshot_aj(), *old;
 
 	set_status_text(aj, ("{\"phase\":\"Running\",\"configHash\":\"" OLD_HASH "\"}"));
-	load(&a, aj, NULL);
-	ck_assert_int_eq(build_children(&a.f.aj, &a.f.refs, &a.d), 0);
-	a.built = true;
+	load_built(&a, aj);
 	old = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
 	obs[0] = (struct status_child){"Job", old};
 	run(&a, obs, 1, false);
@@ -403,9 +398,7 @@ START_TEST(forbid_waits_then_runs)
 	json_object_put(old);
 
 	/* the old run finished: now the new one starts */
-	load(&b, aj, NULL);
-	ck_assert_int_eq(build_children(&b.f.aj, &b.f.refs, &b.d), 0);
-	b.built = true;
+	load_built(&b, aj);
 	old = old_active_job(&b, job_cases[3].job_status);
 	obs[0] = (struct status_child){"Job", old};
 	run(&b, obs, 1, false);
@@ -430,9 +423,7 @@ START_TEST(replace_deletes_active_run)
 
 	fx_set(aj, "spec.concurrencyPolicy", json_object_new_string("Replace"));
 	set_status_text(aj, ("{\"phase\":\"Running\",\"configHash\":\"" OLD_HASH "\"}"));
-	load(&a, aj, NULL);
-	ck_assert_int_eq(build_children(&a.f.aj, &a.f.refs, &a.d), 0);
-	a.built = true;
+	load_built(&a, aj);
 	old = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
 	obs[0] = (struct status_child){"Job", old};
 	run(&a, obs, 1, false);
@@ -785,11 +776,7 @@ START_TEST(failed_launch_retried_not_lost)
 	    0);
 	ck_assert_ptr_null(fx_get(a.p.status, "configHash"));
 	set_status(aj, a.p.status);
-	load(&b, aj, NULL);
-	ck_assert_int_eq(build_children(&b.f.aj, &b.f.refs, &b.d), 0);
-	b.built = true;
-	b.in.aj = &b.f.aj;
-	b.in.desired = &b.d;
+	load_built(&b, aj);
 	ck_assert(!status_job_needs_confirm(&b.in));
 	run(&b, NULL, 0, false);
 	ck_assert(b.p.launch);
