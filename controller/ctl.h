@@ -51,11 +51,6 @@ struct ctl_res_info {
 
 const struct ctl_res_info *ctl_res_info(enum ctl_res r);
 
-/* The empty store for resource r: children are indexed by the AgentJob
- * label, so a reconcile lists its own children without a walk over all
- * of them. NULL on allocation failure. */
-struct store *ctl_store_new(enum ctl_res r);
-
 /* A thread-safe cache of one resource, keyed by namespace/name. */
 struct store;
 
@@ -80,6 +75,11 @@ json_object *store_list_label(struct store *s, const char *ns, const char *label
  * and must not keep it. Counting this way copies nothing. */
 size_t store_count(struct store *s, const char *ns, bool (*match)(json_object *obj, void *ud),
                    void *ud);
+
+/* The empty store for resource r: children are indexed by the AgentJob
+ * label, so a reconcile lists its own children without a walk over all
+ * of them. NULL on allocation failure. */
+struct store *ctl_store_new(enum ctl_res r);
 
 struct ctl_config {
 	const char *field_manager; /* "thurkube" */
