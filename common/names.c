@@ -178,3 +178,32 @@ int names_label_value(const char *s, struct buf *why)
 		names_why(why, &first, NAMES_LABEL_VALUE_MSG);
 	return first;
 }
+
+static char *names_hashed(const char *prefix, const char *ns, const char *name)
+{
+	struct buf in = BUF_INIT(2 * TK_MAX_NAME + 2);
+	struct buf out = BUF_INIT(TK_MAX_NAME);
+	char hex[65];
+	char *res = NULL;
+
+	if (!ns || !name || buf_printf(&in, "%s/%s", ns, name) < 0)
+		goto out;
+	sha256_hex(in.data, in.len, hex);
+	if (buf_printf(&out, "%s%.*s", prefix, NAMES_HASH_LEN, hex) < 0)
+		goto out;
+	res = buf_steal(&out);
+out:
+	buf_free(&in);
+	buf_free(&out);
+	return res;
+}
+
+char *names_crb(const char *ns, const char *name)
+{
+	return names_hashed(NAMES_CRB_PREFIX, ns, name);
+}
+
+char *names_clusterrole(const char *ns, const char *name)
+{
+	return names_hashed(NAMES_CLUSTERROLE_PREFIX, ns, name);
+}

@@ -29,4 +29,28 @@ int names_c_identifier(const char *s, struct buf *why);
 /* Label value: empty or ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9], <= 63. */
 int names_label_value(const char *s, struct buf *why);
 
+/*
+ * The cluster-scoped objects thurkube makes carry hashed names, because
+ * "namespace/name" is unambiguous (a '/' fits in neither part) where
+ * thurkube's "thurkube-<ns>-<name>" is not: the ClusterRoleBinding of an
+ * AgentJob is NAMES_CRB_PREFIX + 16 hex of sha256(ns "/" name), the
+ * ClusterRole of a ClusterAccess NAMES_CLUSTERROLE_PREFIX + the same.
+ * Both services derive them (the controller to create, the webhook to see
+ * whether they exist). New string, NULL on allocation failure or NULL
+ * input.
+ */
+#define NAMES_CRB_PREFIX         "thurkube-aj-"
+#define NAMES_CLUSTERROLE_PREFIX "thurkube-ca-"
+#define NAMES_HASH_LEN           16
+char *names_crb(const char *ns, const char *name);
+char *names_clusterrole(const char *ns, const char *name);
+
+/* Labels and the finalizer of every object thurkube makes. */
+#define NAMES_LABEL_MANAGED_BY  "app.kubernetes.io/managed-by"
+#define NAMES_MANAGED_BY        "thurkube"
+#define NAMES_LABEL_AGENTJOB    "thurkube.thurbeen.eu/agentjob"
+#define NAMES_LABEL_AGENTJOB_NS "thurkube.thurbeen.eu/agentjob-namespace"
+#define NAMES_LABEL_OWNER_UID   "thurkube.thurbeen.eu/owner-uid"
+#define NAMES_FINALIZER         "thurkube.thurbeen.eu/finalizer"
+
 #endif

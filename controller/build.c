@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "limits.h"
+#include "names.h"
 #include "quantity.h"
 
 /*
@@ -291,33 +292,14 @@ int build_render_canonical(json_object *o, struct buf *out)
 
 /* ---- names, labels, metadata ----------------------------------------- */
 
-static char *hashed_name(const char *prefix, const char *ns, const char *name)
-{
-	struct buf in = BUF_INIT(2 * TK_MAX_NAME + 2);
-	struct buf out = BUF_INIT(TK_MAX_NAME);
-	char hex[65];
-	char *res = NULL;
-
-	if (!ns || !name || buf_printf(&in, "%s/%s", ns, name) < 0)
-		goto out;
-	sha256_hex(in.data, in.len, hex);
-	if (buf_printf(&out, "%s%.*s", prefix, BUILD_HASH_LEN, hex) < 0)
-		goto out;
-	res = buf_steal(&out);
-out:
-	buf_free(&in);
-	buf_free(&out);
-	return res;
-}
-
 char *build_crb_name(const char *ns, const char *name)
 {
-	return hashed_name("thurkube-aj-", ns, name);
+	return names_crb(ns, name);
 }
 
 char *build_clusterrole_name(const char *ns, const char *name)
 {
-	return hashed_name("thurkube-ca-", ns, name);
+	return names_clusterrole(ns, name);
 }
 
 static char *suffixed(const char *name, const char *suffix)

@@ -28,17 +28,18 @@
 
 #include <json-c/json.h>
 
+#include "names.h"
 #include "schema.h"
 #include "types.h"
 #include "util.h"
 
 #define BUILD_FIELD_MANAGER     "thurkube"
-#define BUILD_FINALIZER         TK_GROUP "/finalizer"
-#define BUILD_LABEL_MANAGED_BY  "app.kubernetes.io/managed-by"
-#define BUILD_MANAGED_BY        "thurkube"
-#define BUILD_LABEL_AGENTJOB    TK_GROUP "/agentjob"
-#define BUILD_LABEL_AGENTJOB_NS TK_GROUP "/agentjob-namespace"
-#define BUILD_LABEL_OWNER_UID   TK_GROUP "/owner-uid"
+#define BUILD_FINALIZER         NAMES_FINALIZER
+#define BUILD_LABEL_MANAGED_BY  NAMES_LABEL_MANAGED_BY
+#define BUILD_MANAGED_BY        NAMES_MANAGED_BY
+#define BUILD_LABEL_AGENTJOB    NAMES_LABEL_AGENTJOB
+#define BUILD_LABEL_AGENTJOB_NS NAMES_LABEL_AGENTJOB_NS
+#define BUILD_LABEL_OWNER_UID   NAMES_LABEL_OWNER_UID
 #define BUILD_LABEL_CA          TK_GROUP "/clusteraccess"
 #define BUILD_LABEL_CA_NS       TK_GROUP "/clusteraccess-namespace"
 #define BUILD_LABEL_CLUSTERROLE TK_GROUP "/clusterrole"
