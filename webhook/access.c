@@ -1,11 +1,14 @@
-/* access.c - SubjectAccessReview checks and reference warnings. */
+/* access.c - SubjectAccessReview checks, the finalizer guard and
+ * reference warnings: pure decisions first, then the API calls. */
 #include "compat.h"
 
 #include "access.h"
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 
+#include "names.h"
 #include "schema.h"
 
 /* Write a message line; on allocation failure the message is dropped, and
@@ -22,7 +25,8 @@ static void acc_say(struct buf *b, const char *fmt, ...)
 }
 
 struct access {
-	struct kube_client *kube;
+	struct kube_client *kube; /* NULL: --no-cluster-checks */
+	char *controller_user;    /* owned */
 };
 
 /* State of one request's checks. */
@@ -39,17 +43,26 @@ struct access_run {
 	struct strlist *warnings;
 };
 
-struct access *access_new(struct kube_client *kube)
+struct access *access_new(struct kube_client *kube, const char *controller_user)
 {
 	struct access *a = calloc(1, sizeof(*a));
 
-	if (a)
-		a->kube = kube;
+	if (!a)
+		return NULL;
+	a->kube = kube;
+	a->controller_user = xstrdup(controller_user ? controller_user : "");
+	if (!a->controller_user) {
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
 void access_free(struct access *a)
 {
+	if (!a)
+		return;
+	free(a->controller_user);
 	free(a);
 }
 
@@ -239,6 +252,322 @@ static const char *acc_idx_str(json_object *arr, size_t i)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+static json_object *acc_spec_field(json_object *obj, const char *key, json_type t)
+{
+	return acc_get(acc_get(obj, "spec", json_type_object), key, t);
+}
+
+/* A non-empty string member of spec, or NULL. */
+static const char *acc_spec_str(json_object *obj, const char *key)
+{
+	json_object *v = acc_spec_field(obj, key, json_type_string);
+
+	return v && *json_object_get_string(v) ? json_object_get_string(v) : NULL;
+}
+
+/* metadata.name of obj, or "" */
+static const char *acc_meta_name(json_object *obj)
+{
+	json_object *v =
+	    acc_get(acc_get(obj, "metadata", json_type_object), "name", json_type_string);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+bool access_spec_changed(const struct admission_request *req)
+{
+	if (req->op != ADM_OP_UPDATE)
+		return true;
+	return !json_object_equal(acc_get(req->object, "spec", json_type_object),
+	                          acc_get(req->old_object, "spec", json_type_object));
+}
+
+/* ---- Secret references ---- */
+
+/* Where a kind names a Secret: spec.<list>[i].<keys...> or spec.<keys...>. */
+static const struct acc_secret_field {
+	enum tk_kind kind;
+	const char *list; /* NULL: the reference is directly under spec */
+	const char *keys[3];
+} acc_secret_fields[] = {
+    {TK_AGENTJOB, "env", {"valueFrom", "secretKeyRef", "name"}},
+    {TK_AGENTJOB, "envFrom", {"secretRef", "name", NULL}},
+    {TK_AGENTJOB, "imagePullSecrets", {"name", NULL, NULL}},
+    {TK_MCPSERVER, "env", {"valueFrom", "secretKeyRef", "name"}},
+    {TK_MCPSERVER, "envFrom", {"secretRef", "name", NULL}},
+    {TK_AGENTAUTH, NULL, {"secretRef", "name", NULL}},
+    {TK_REPOSITORY, NULL, {"tokenSecretRef", "name", NULL}},
+};
+
+/* One reference: name borrowed from the object, path owned. */
+struct acc_secret {
+	const char *name;
+	char *path;
+	size_t order;
+};
+
+struct acc_secrets {
+	struct acc_secret *v;
+	size_t n, cap;
+};
+
+static void acc_secrets_free(struct acc_secrets *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].path);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static int acc_secrets_add(struct acc_secrets *s, const char *name, struct buf *path)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		struct acc_secret *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].name = name;
+	s->v[s->n].path = buf_steal(path);
+	if (!s->v[s->n].path)
+		return -ENOMEM;
+	s->v[s->n].order = s->n;
+	s->n++;
+	return 0;
+}
+
+/* Follow f's keys from o; add the name found there, with its path. */
+static int acc_secret_at(struct acc_secrets *s, const struct acc_secret_field *f, json_object *o,
+                         size_t idx)
+{
+	struct buf path = BUF_INIT(1024);
+	size_t k;
+	int r;
+
+	for (k = 0; o && k < TK_ARRAY_LEN(f->keys) && f->keys[k]; k++)
+		o = acc_get(o, f->keys[k],
+		            k + 1 < TK_ARRAY_LEN(f->keys) && f->keys[k + 1] ? json_type_object
+		                                                            : json_type_string);
+	if (!o || !*json_object_get_string(o))
+		return 0;
+	r = f->list ? buf_printf(&path, "spec.%s[%zu]", f->list, idx) : buf_puts(&path, "spec");
+	for (k = 0; r == 0 && k < TK_ARRAY_LEN(f->keys) && f->keys[k]; k++)
+		r = buf_printf(&path, ".%s", f->keys[k]);
+	if (r == 0)
+		r = acc_secrets_add(s, json_object_get_string(o), &path);
+	buf_free(&path);
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/* Every Secret reference of obj (a kind k object), in field order. */
+static int acc_secrets_of(enum tk_kind k, json_object *obj, struct acc_secrets *s)
+{
+	json_object *spec = acc_get(obj, "spec", json_type_object);
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; r == 0 && spec && i < TK_ARRAY_LEN(acc_secret_fields); i++) {
+		const struct acc_secret_field *f = &acc_secret_fields[i];
+		json_object *list;
+
+		if (f->kind != k)
+			continue;
+		if (!f->list) {
+			r = acc_secret_at(s, f, spec, 0);
+			continue;
+		}
+		list = acc_get(spec, f->list, json_type_array);
+		for (j = 0; r == 0 && list && j < json_object_array_length(list); j++)
+			r = acc_secret_at(s, f, json_object_array_get_idx(list, j), j);
+	}
+	return r;
+}
+
+static int acc_secret_cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const struct acc_secret *)a)->name, ((const struct acc_secret *)b)->name);
+}
+
+static int acc_secret_cmp_name_order(const void *a, const void *b)
+{
+	const struct acc_secret *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int acc_secret_cmp_order(const void *a, const void *b)
+{
+	const struct acc_secret *x = a, *y = b;
+
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Keep the first reference of each name (s sorted by name, then order). */
+static void acc_secrets_unique(struct acc_secrets *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (n && strcmp(s->v[n - 1].name, s->v[i].name) == 0) {
+			free(s->v[i].path);
+			continue;
+		}
+		s->v[n++] = s->v[i];
+	}
+	s->n = n;
+}
+
+int access_new_secrets(const struct admission_request *req, struct strlist *names,
+                       struct strlist *paths)
+{
+	struct acc_secrets now = {0}, old = {0};
+	size_t i;
+	int r;
+
+	r = acc_secrets_of(req->kind, req->object, &now);
+	if (r == 0 && req->op == ADM_OP_UPDATE)
+		r = acc_secrets_of(req->kind, req->old_object, &old);
+	if (r < 0)
+		goto out;
+	if (now.n)
+		qsort(now.v, now.n, sizeof(*now.v), acc_secret_cmp_name_order);
+	acc_secrets_unique(&now);
+	if (old.n)
+		qsort(old.v, old.n, sizeof(*old.v), acc_secret_cmp_name);
+	/* Back to the order of first reference, for a readable denial. */
+	if (now.n)
+		qsort(now.v, now.n, sizeof(*now.v), acc_secret_cmp_order);
+	for (i = 0; r == 0 && i < now.n; i++) {
+		if (old.n && bsearch(&now.v[i], old.v, old.n, sizeof(*old.v), acc_secret_cmp_name))
+			continue;
+		r = strlist_add(names, now.v[i].name);
+		if (r == 0)
+			r = strlist_add(paths, now.v[i].path);
+	}
+out:
+	acc_secrets_free(&now);
+	acc_secrets_free(&old);
+	return r;
+}
+
+/* ---- AgentJobs that run an object with a ClusterAccess ---- */
+
+/* The AgentJob fields that reference each kind. */
+static const struct {
+	enum tk_kind kind;
+	const char *field;
+	bool many;
+} acc_ref_fields[] = {
+    {TK_AGENTRUNTIME, "runtimeRef", false}, {TK_AGENTAUTH, "authRef", false},
+    {TK_AGENTROLE, "roleRef", false},       {TK_AGENTSKILL, "skillRef", false},
+    {TK_MCPSERVER, "mcpServerRefs", true},  {TK_REPOSITORY, "repositoryRefs", true},
+};
+
+/* An AgentJob that uses the object: both strings borrowed from items. */
+struct acc_user {
+	const char *ca, *job;
+};
+
+static int acc_user_cmp(const void *a, const void *b)
+{
+	const struct acc_user *x = a, *y = b;
+	int c = strcmp(x->ca, y->ca);
+
+	return c ? c : strcmp(x->job, y->job);
+}
+
+/* Whether AgentJob aj's field (one name or a list) names name. */
+static bool acc_names(json_object *aj, const char *field, bool many, const char *name)
+{
+	json_object *list;
+	size_t i;
+
+	if (!many) {
+		const char *v = acc_spec_str(aj, field);
+
+		return v && strcmp(v, name) == 0;
+	}
+	list = acc_spec_field(aj, field, json_type_array);
+	for (i = 0; list && i < json_object_array_length(list); i++) {
+		const char *v = acc_idx_str(list, i);
+
+		if (v && strcmp(v, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+int access_users_of(json_object *items, enum tk_kind k, const char *name, struct strlist *jobs,
+                    struct strlist *cas)
+{
+	struct acc_user *u = NULL;
+	size_t i, n = 0, len;
+	int f = -1, r = 0;
+
+	for (i = 0; i < TK_ARRAY_LEN(acc_ref_fields); i++)
+		if (acc_ref_fields[i].kind == k)
+			f = (int)i;
+	if (f < 0 || !name || !*name || !json_object_is_type(items, json_type_array))
+		return 0;
+	len = json_object_array_length(items);
+	u = calloc(len ? len : 1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		json_object *aj = json_object_array_get_idx(items, i);
+		const char *ca = acc_spec_str(aj, "clusterAccessRef");
+
+		if (!ca || !*acc_meta_name(aj) ||
+		    !acc_names(aj, acc_ref_fields[f].field, acc_ref_fields[f].many, name))
+			continue;
+		u[n].ca = ca;
+		u[n].job = acc_meta_name(aj);
+		n++;
+	}
+	if (n)
+		qsort(u, n, sizeof(*u), acc_user_cmp);
+	for (i = 0; r == 0 && i < n; i++) {
+		r = strlist_add(jobs, u[i].job);
+		if (r == 0)
+			r = strlist_add(cas, u[i].ca);
+	}
+	free(u);
+	return r;
+}
+
+/* ---- finalizer guard ---- */
+
+static bool acc_has_finalizer(json_object *obj)
+{
+	json_object *f =
+	    acc_get(acc_get(obj, "metadata", json_type_object), "finalizers", json_type_array);
+	size_t i;
+
+	for (i = 0; f && i < json_object_array_length(f); i++) {
+		const char *v = acc_idx_str(f, i);
+
+		if (v && strcmp(v, NAMES_FINALIZER) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool access_finalizer_guarded(const struct admission_request *req, const char *controller_user)
+{
+	if (req->op != ADM_OP_UPDATE || (req->kind != TK_AGENTJOB && req->kind != TK_CLUSTERACCESS))
+		return false;
+	if (!acc_has_finalizer(req->old_object) || acc_has_finalizer(req->object))
+		return false;
+	return !controller_user || strcmp(req->username, controller_user) != 0;
+}
+
 /* Ask about one resource permission of rule i; record a denial if refused. */
 static int acc_rule_resource(struct access_run *run, const char *path, const char *verb,
                              const char *group, const char *resource, const char *name)
@@ -333,11 +662,6 @@ static int acc_rule(struct access_run *run, json_object *rule, size_t i)
 	return r;
 }
 
-static json_object *acc_spec_field(json_object *obj, const char *key, json_type t)
-{
-	return acc_get(acc_get(obj, "spec", json_type_object), key, t);
-}
-
 static int acc_clusteraccess(struct access_run *run)
 {
 	const struct admission_request *req = run->req;
@@ -358,20 +682,18 @@ static int acc_clusteraccess(struct access_run *run)
 static int acc_use(struct access_run *run)
 {
 	const struct admission_request *req = run->req;
-	json_object *ref = acc_spec_field(req->object, "clusterAccessRef", json_type_string);
-	json_object *old = acc_spec_field(req->old_object, "clusterAccessRef", json_type_string);
+	const char *ref = acc_spec_str(req->object, "clusterAccessRef");
 	struct access_attrs at = {0};
 	int r;
 
-	if (!ref || !*json_object_get_string(ref))
-		return 0;
-	if (req->op == ADM_OP_UPDATE && old &&
-	    strcmp(json_object_get_string(ref), json_object_get_string(old)) == 0)
+	/* Everything in the spec reaches the pod that runs with the
+	 * ClusterAccess's rights, not only the reference itself. */
+	if (!ref || !access_spec_changed(req))
 		return 0;
 	at.verb = "use";
 	at.group = TK_GROUP;
 	at.resource = "clusteraccesses";
-	at.name = json_object_get_string(ref);
+	at.name = ref;
 	at.namespace = run->ns;
 	r = acc_ask(run, "spec.clusterAccessRef", &at);
 	if (r != 0)
@@ -380,6 +702,201 @@ static int acc_use(struct access_run *run)
 	              "user \"%s\" may not use ClusterAccess \"%s\" in namespace \"%s\"",
 	              req->username, at.name, run->ns);
 	return 0;
+}
+
+/* One SubjectAccessReview per Secret the object newly puts into a pod. */
+static int acc_secrets(struct access_run *run)
+{
+	struct strlist names = {0}, paths = {0};
+	struct access_attrs at = {0};
+	size_t i;
+	int r;
+
+	r = access_new_secrets(run->req, &names, &paths);
+	at.verb = "get";
+	at.resource = "secrets";
+	at.namespace = run->ns;
+	for (i = 0; r == 0 && i < names.n; i++) {
+		at.name = names.v[i];
+		r = acc_ask(run, paths.v[i], &at);
+		if (r == 0)
+			fielderrs_add(run->denials, FE_FORBIDDEN, paths.v[i], NULL,
+			              "user \"%s\" may not get secrets/%s in namespace \"%s\"",
+			              run->req->username, names.v[i], run->ns);
+		r = r == 1 ? 0 : r;
+	}
+	strlist_free(&names);
+	strlist_free(&paths);
+	return r == -EIO ? 0 : r; /* -EIO: the denial is recorded */
+}
+
+/* "AgentJob \"a\"" or "AgentJobs \"a\", \"b\" and 3 more": jobs[from, to). */
+static void acc_say_jobs(struct buf *b, const struct strlist *jobs, size_t from, size_t to)
+{
+	size_t i;
+
+	acc_say(b, "AgentJob%s", to - from > 1 ? "s" : "");
+	for (i = from; i < to && i - from < ACCESS_MAX_NAMED_JOBS; i++)
+		acc_say(b, "%s \"%s\"", i > from ? "," : "", jobs->v[i]);
+	if (to - from > ACCESS_MAX_NAMED_JOBS)
+		acc_say(b, " and %zu more", to - from - ACCESS_MAX_NAMED_JOBS);
+}
+
+/* Ask "use" on ClusterAccess cas[from] for the AgentJobs [from, to). */
+static int acc_users_run(struct access_run *run, const struct strlist *jobs,
+                         const struct strlist *cas, size_t from, size_t to)
+{
+	const struct admission_request *req = run->req;
+	struct access_attrs at = {0};
+	struct buf who = BUF_INIT(4096);
+	int r;
+
+	at.verb = "use";
+	at.group = TK_GROUP;
+	at.resource = "clusteraccesses";
+	at.name = cas->v[from];
+	at.namespace = run->ns;
+	r = acc_ask(run, "spec", &at);
+	if (r != 0)
+		return r < 0 && r != -EIO ? r : 0;
+	acc_say_jobs(&who, jobs, from, to);
+	fielderrs_add(
+	    run->denials, FE_FORBIDDEN, "spec", NULL,
+	    "user \"%s\" may not %s %s \"%s\": %s run%s it with ClusterAccess \"%s\", and "
+	    "the user may not \"use\" ClusterAccess \"%s\"",
+	    req->username, req->op == ADM_OP_CREATE ? "create" : "change", req->kind_name,
+	    acc_meta_name(req->object), who.data ? who.data : "AgentJobs", to - from > 1 ? "" : "s",
+	    at.name, at.name);
+	buf_free(&who);
+	return 0;
+}
+
+/* A referenced kind whose spec changes: "use" on the ClusterAccess of every
+ * AgentJob of the namespace that runs it. One LIST, one SAR per distinct
+ * ClusterAccess. */
+static int acc_users(struct access_run *run)
+{
+	const struct admission_request *req = run->req;
+	const char *name = acc_meta_name(req->object);
+	struct strlist jobs = {0}, cas = {0};
+	struct kube_status st = {0};
+	struct buf p = BUF_INIT(4096), why = BUF_INIT(2048);
+	json_object *items = NULL;
+	char *rv = NULL;
+	size_t i, from;
+	int r = 0;
+
+	if (!access_spec_changed(req) || !*name || req->kind == TK_AGENTJOB ||
+	    req->kind == TK_CLUSTERACCESS || run->failed)
+		return 0;
+	if (now_ms() >= run->deadline) {
+		acc_say(&why, "the API server did not answer within %lld ms",
+		        (long long)run->budget_ms);
+		acc_fail(run, "spec", why.data);
+		goto out;
+	}
+	r = kube_path(&p, TK_GROUP, TK_VERSION, run->ns, "agentjobs", NULL, NULL);
+	if (r == 0)
+		r = kube_list(run->a->kube, p.data, NULL, &items, &rv, &st);
+	if (r == -ENOMEM)
+		goto out;
+	if (r < 0) {
+		acc_say(&why,
+		        "cannot list the AgentJobs of namespace \"%s\" that may run %s \"%s\": %s",
+		        run->ns, req->kind_name, name, st.message[0] ? st.message : strerror(-r));
+		acc_fail(run, "spec", why.data);
+		r = 0;
+		goto out;
+	}
+	r = access_users_of(items, req->kind, name, &jobs, &cas);
+	for (from = 0; r == 0 && from < jobs.n; from = i) {
+		for (i = from + 1; i < jobs.n && strcmp(cas.v[i], cas.v[from]) == 0; i++)
+			;
+		r = acc_users_run(run, &jobs, &cas, from, i);
+	}
+out:
+	strlist_free(&jobs);
+	strlist_free(&cas);
+	json_object_put(items);
+	free(rv);
+	buf_free(&p);
+	buf_free(&why);
+	return r;
+}
+
+/* The finalizer may not go while the object's cluster-scoped child exists. */
+static int acc_finalizer(struct access_run *run)
+{
+	const struct admission_request *req = run->req;
+	bool aj = req->kind == TK_AGENTJOB;
+	const char *what = aj ? "ClusterRoleBinding" : "ClusterRole";
+	const char *name = *req->name ? req->name : acc_meta_name(req->old_object);
+	struct kube_status st = {0};
+	struct buf p = BUF_INIT(4096), why = BUF_INIT(2048);
+	json_object *got = NULL;
+	char *child = NULL;
+	int r = 0;
+
+	if (!access_finalizer_guarded(req, run->a->controller_user))
+		return 0;
+	child = aj ? names_crb(run->ns, name) : names_clusterrole(run->ns, name);
+	if (!child)
+		return -ENOMEM;
+	if (now_ms() >= run->deadline) {
+		acc_say(&why, "the API server did not answer within %lld ms",
+		        (long long)run->budget_ms);
+	} else {
+		r = buf_printf(&p, "/apis/rbac.authorization.k8s.io/v1/%s/%s",
+		               aj ? "clusterrolebindings" : "clusterroles", child);
+		if (r == 0)
+			r = kube_get(run->a->kube, p.data, &got, &st);
+		if (r == -ENOMEM)
+			goto out;
+		if (r == -ENOENT) {
+			r = 0;
+			goto out;
+		}
+		if (r < 0)
+			acc_say(&why, "%s", st.message[0] ? st.message : strerror(-r));
+	}
+	if (why.len)
+		fielderrs_add(run->denials, FE_FORBIDDEN, "metadata.finalizers", NULL,
+		              "the finalizer \"%s\" may only be removed by the controller while %s "
+		              "\"%s\" exists, and whether it exists cannot be verified: %s",
+		              NAMES_FINALIZER, what, child, why.data);
+	else
+		fielderrs_add(run->denials, FE_FORBIDDEN, "metadata.finalizers", NULL,
+		              "the finalizer \"%s\" may only be removed by the controller while %s "
+		              "\"%s\" exists: let the controller finish (it removes the finalizer "
+		              "once the %s is gone), or delete %s \"%s\" first",
+		              NAMES_FINALIZER, what, child, what, what, child);
+	r = 0;
+out:
+	json_object_put(got);
+	free(child);
+	buf_free(&p);
+	buf_free(&why);
+	return r;
+}
+
+/* --no-cluster-checks: nothing can be verified, so cluster access is
+ * refused; metadata-only updates pass (finalizers can go). */
+static void acc_disabled(const struct admission_request *req, struct fielderrs *denials)
+{
+	static const char why[] = "cluster access is disabled on this webhook "
+	                          "(--no-cluster-checks): nothing can verify";
+
+	if (!access_spec_changed(req))
+		return;
+	if (req->kind == TK_CLUSTERACCESS)
+		fielderrs_add(denials, FE_FORBIDDEN, "spec", NULL,
+		              "%s what a ClusterAccess grants, so none may be created or changed",
+		              why);
+	else if (req->kind == TK_AGENTJOB && acc_spec_str(req->object, "clusterAccessRef"))
+		fielderrs_add(denials, FE_FORBIDDEN, "spec.clusterAccessRef", NULL,
+		              "%s that the user may use a ClusterAccess, so no AgentJob with "
+		              "clusterAccessRef may be created or changed",
+		              why);
 }
 
 /* Warn when the object a reference names does not exist (404 only). */
@@ -454,6 +971,10 @@ int access_check(void *ud, const struct admission_request *req, int64_t budget_m
 	if (req->op != ADM_OP_CREATE && req->op != ADM_OP_UPDATE)
 		return 0;
 	run.a = ud;
+	if (!run.a->kube) {
+		acc_disabled(req, denials);
+		return 0;
+	}
 	run.req = req;
 	run.budget_ms = budget_ms;
 	run.deadline = now_ms() + budget_ms;
@@ -463,10 +984,16 @@ int access_check(void *ud, const struct admission_request *req, int64_t budget_m
 	meta = acc_get(req->object, "metadata", json_type_object);
 	if (!*run.ns && acc_get(meta, "namespace", json_type_string))
 		run.ns = json_object_get_string(acc_get(meta, "namespace", json_type_string));
-	if (req->kind == TK_CLUSTERACCESS)
+	if (req->kind == TK_CLUSTERACCESS || req->kind == TK_AGENTJOB)
+		r = acc_finalizer(&run);
+	if (r == 0 && req->kind == TK_CLUSTERACCESS)
 		r = acc_clusteraccess(&run);
 	if (r == 0 && req->kind == TK_AGENTJOB)
 		r = acc_use(&run);
+	if (r == 0)
+		r = acc_secrets(&run);
+	if (r == 0)
+		r = acc_users(&run);
 	if (r == 0 && req->kind == TK_AGENTJOB)
 		r = acc_refs(&run);
 	strlist_free(&run.asked);

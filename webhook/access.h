@@ -1,6 +1,8 @@
 /*
  * access.h - cluster-aware admission checks, made with the kube client.
  *
+ * Each check below runs for /validate on CREATE and UPDATE, after the
+ * schema accepted the object; its API cost is per request.
  * - Escalation guard: a ClusterAccess may only grant what its author
  *   already holds. On CREATE, and on UPDATE when spec.rules changed, one
  *   SubjectAccessReview is made per (verb, apiGroup, resource,
@@ -8,15 +10,51 @@
  *   (username, uid, groups, extra), cluster-wide; every permission the
  *   user lacks becomes a denial naming it. Wildcards are asked as "*",
  *   which the authorizer understands.
- * - `use`: an AgentJob whose clusterAccessRef is set on CREATE or changed
- *   on UPDATE needs verb "use" on that clusteraccesses object in its
- *   namespace.
+ * - `use` on the AgentJob: a CREATE of an AgentJob with a non-empty
+ *   spec.clusterAccessRef, or an UPDATE whose new object has one and whose
+ *   spec differs in any way from the old one, needs verb "use" on that
+ *   clusteraccesses object in the namespace, since everything in the spec
+ *   reaches the pod that runs with the ClusterAccess's rights. Cost: one
+ *   SAR. A metadata-only update (labels, finalizers) costs nothing.
+ * - `use` through a reference: a CREATE of an AgentRuntime, AgentAuth,
+ *   AgentRole, AgentSkill, McpServer or Repository, or an UPDATE of one
+ *   whose spec changed, needs "use" on the ClusterAccess of every AgentJob
+ *   of the namespace that references it and has a clusterAccessRef. Cost:
+ *   one LIST of the namespace's agentjobs plus one SAR per distinct
+ *   ClusterAccess among those AgentJobs (a metadata-only update costs
+ *   nothing; a kind no cluster-access AgentJob references, the LIST only).
+ *   The denial names the AgentJobs, the ClusterAccess and the verb.
+ * - Secrets: every Secret an object makes the controller put into a pod
+ *   (AgentJob env[].valueFrom.secretKeyRef, envFrom[].secretRef,
+ *   imagePullSecrets[]; McpServer env and envFrom likewise; AgentAuth
+ *   secretRef; Repository tokenSecretRef) needs "get" on that Secret, by
+ *   name, in the namespace: one SAR per distinct Secret name on CREATE,
+ *   and on UPDATE per name the old object did not reference. An AgentJob's
+ *   authRef/repositoryRefs do not count as references to their Secrets
+ *   (an AgentAuth is a shared credential by design).
+ * - Finalizer guard: an UPDATE of an AgentJob or ClusterAccess that drops
+ *   NAMES_FINALIZER (names.h), by anyone but the controller's user, is
+ *   denied while the object's cluster-scoped child exists (the
+ *   ClusterRoleBinding names_crb of an AgentJob, the ClusterRole
+ *   names_clusterrole of a ClusterAccess). Cost: one GET; 404 allows. Not
+ *   even a cluster admin may orphan that RBAC.
  * - References an AgentJob names that do not exist yet become warnings,
- *   never denials.
+ *   never denials: one GET per reference.
  * These checks fail closed: when the API server cannot answer within the
- * request's budget, the escalation and `use` checks deny with a clear
- * message; the reference warnings are simply skipped. Every call is a
- * read (SubjectAccessReview creates nothing), so dryRun needs no care.
+ * request's budget (a LIST, SAR or GET that fails or is not started in
+ * time), the request is denied with a message saying what could not be
+ * verified; only the reference warnings are simply skipped. Every call is
+ * a read (SubjectAccessReview creates nothing), so dryRun needs no care.
+ *
+ * Without an API client (--no-cluster-checks) nothing can be verified, so
+ * the checker fails closed too: it denies every ClusterAccess CREATE, every
+ * ClusterAccess UPDATE whose spec changed, and every AgentJob CREATE or
+ * spec-changing UPDATE with a non-empty clusterAccessRef; metadata-only
+ * updates pass, so finalizers can still be removed. It makes no call.
+ *
+ * The decisions (spec changed, which Secrets are new, which AgentJobs use
+ * an object, whether a finalizer is guarded) are pure functions below, so
+ * they are unit-tested without a server; access_check does the I/O.
  */
 #ifndef THURKUBE_ACCESS_H
 #define THURKUBE_ACCESS_H
@@ -37,8 +75,19 @@
 
 struct access;
 
-/* New checker over kube (borrowed for its lifetime). NULL on ENOMEM. */
-struct access *access_new(struct kube_client *kube);
+/* The controller's username by default (its ServiceAccount). */
+#define ACCESS_DEFAULT_CONTROLLER_USER "system:serviceaccount:thurkube-system:thurkube-controller"
+/* AgentJobs named in one denial; the rest are counted ("and 3 more"). */
+#define ACCESS_MAX_NAMED_JOBS 5
+
+/*
+ * New checker over kube (borrowed for its lifetime), or, when kube is
+ * NULL, the fail-closed checker of --no-cluster-checks (see above).
+ * controller_user (copied) is the only user who may drop thurkube's
+ * finalizer while the object's cluster-scoped child exists. NULL on
+ * ENOMEM.
+ */
+struct access *access_new(struct kube_client *kube, const char *controller_user);
 void access_free(struct access *a);
 
 /*
@@ -72,5 +121,47 @@ json_object *access_sar_new(const struct admission_request *req, const struct ac
  * answer has no status.
  */
 int access_sar_allowed(json_object *sar) TK_MUST_CHECK;
+
+/* The pure decisions of access_check. All inputs borrowed. */
+
+/*
+ * True when req changes the spec: every CREATE, and an UPDATE whose spec
+ * differs from oldObject's in any way (json_object_equal on the whole
+ * spec; a spec present on one side only is a change).
+ */
+bool access_spec_changed(const struct admission_request *req);
+
+/*
+ * The Secrets req's object makes the controller put into a pod (see the
+ * list above; kinds without such fields have none) that need a "get"
+ * check: all of them on CREATE, on UPDATE those the old object did not
+ * reference. Appends each distinct name once to names, in the order of
+ * its first reference, and that reference's field path to paths (e.g.
+ * "spec.envFrom[0].secretRef.name"). Empty names are skipped. Sorting,
+ * not nested loops, finds duplicates. 0 or -ENOMEM (the lists may then
+ * hold a prefix; the caller frees them either way).
+ */
+int access_new_secrets(const struct admission_request *req, struct strlist *names,
+                       struct strlist *paths) TK_MUST_CHECK;
+
+/*
+ * The AgentJobs among items (a LIST's items array) that reference the
+ * object of kind k named name (runtimeRef, authRef, roleRef, skillRef,
+ * mcpServerRefs[], repositoryRefs[]) and have a non-empty
+ * clusterAccessRef. Appends their names to jobs and their ClusterAccess to
+ * cas (jobs[i] runs with cas[i]), sorted by ClusterAccess then AgentJob,
+ * so each ClusterAccess forms one run. Kinds no AgentJob references
+ * (AgentJob, ClusterAccess) yield nothing. 0 or -ENOMEM, as above.
+ */
+int access_users_of(json_object *items, enum tk_kind k, const char *name, struct strlist *jobs,
+                    struct strlist *cas) TK_MUST_CHECK;
+
+/*
+ * True when req is an UPDATE of an AgentJob or ClusterAccess whose old
+ * object holds NAMES_FINALIZER and whose new object does not, made by a
+ * user other than controller_user: the finalizer guard must then ask
+ * whether the cluster-scoped child exists.
+ */
+bool access_finalizer_guarded(const struct admission_request *req, const char *controller_user);
 
 #endif

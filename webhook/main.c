@@ -52,6 +52,7 @@ struct wh_config {
 	int64_t max_connection_age_ms;
 	int64_t api_timeout_ms;
 	int no_cluster_checks;
+	char *controller_user;
 	enum log_level log_level;
 	char *default_cpu_request;
 	char *default_memory_request;
@@ -88,10 +89,15 @@ static const struct config_opt wh_opts[] = {
      OFF(max_connection_age_ms),
      "answer with Connection: close once a connection has held a worker this long (0: never)"},
     {"api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "2000", 100, 30000, OFF(api_timeout_ms),
-     "budget of the cluster checks (SubjectAccessReviews) per request"},
+     "budget of the cluster checks (SubjectAccessReviews, LIST, GET) per request"},
     {"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
      OFF(no_cluster_checks),
-     "skip the API server checks (escalation guard, use, reference warnings): dev only"},
+     "no API server checks; instead deny every ClusterAccess and clusterAccessRef (cluster "
+     "access disabled on this webhook); metadata-only updates pass"},
+    {"controller-user", CFG_STRING, "THURKUBE_CONTROLLER_USER", ACCESS_DEFAULT_CONTROLLER_USER, 0,
+     0, OFF(controller_user),
+     "the controller's username: the only user who may drop thurkube's finalizer while the "
+     "object's ClusterRole or ClusterRoleBinding exists"},
     {"shutdown-delay-seconds", CFG_INT, "THURKUBE_SHUTDOWN_DELAY_SECONDS", "5", 0, 300,
      OFF(shutdown_delay_seconds),
      "after SIGTERM, keep serving with /readyz failing this long before closing"},
@@ -181,6 +187,9 @@ static int wh_check_config(const struct wh_config *c, struct buf *err)
 		if (r < 0)
 			return r;
 	}
+	if (c->controller_user && !*c->controller_user)
+		return buf_puts(err, "--controller-user: must not be empty") < 0 ? -ENOMEM
+		                                                                 : -EINVAL;
 	if (c->address && !*c->address)
 		return buf_puts(err, "--address: must not be empty") < 0 ? -ENOMEM : -EINVAL;
 	if (c->port == c->health_port)
@@ -229,7 +238,7 @@ static int wh_cluster_open(const struct wh_config *c, struct metrics *m, struct 
 		return r;
 	}
 	kube_client_set_observer(cl->kube, wh_observe_api, m);
-	cl->access = access_new(cl->kube);
+	cl->access = access_new(cl->kube, c->controller_user);
 	if (!cl->access) {
 		wh_say(err, "out of memory");
 		return -ENOMEM;
@@ -302,7 +311,14 @@ static int wh_serve(const struct wh_config *c)
 		if (r < 0)
 			goto out;
 	} else {
-		log_warn("cluster checks disabled: no escalation guard, no reference warnings");
+		/* No API client: the checker fails closed on cluster access. */
+		cl.access = access_new(NULL, c->controller_user);
+		if (!cl.access) {
+			r = -ENOMEM;
+			goto out;
+		}
+		log_warn(
+		    "cluster checks disabled: every ClusterAccess and clusterAccessRef is denied");
 	}
 	sc.default_cpu_request = c->default_cpu_request;
 	sc.default_memory_request = c->default_memory_request;

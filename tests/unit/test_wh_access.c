@@ -1,5 +1,8 @@
-/* test_wh_access.c - SubjectAccessReview bodies and answers, and the
- * fail-closed behaviour when the API server cannot be reached. */
+/* test_wh_access.c - SubjectAccessReview bodies and answers, the pure
+ * decisions of the cluster checks (spec changed, new Secret references,
+ * AgentJobs that run an object with a ClusterAccess, the finalizer guard,
+ * the --no-cluster-checks verdicts), and the fail-closed behaviour when
+ * the API server cannot be reached. */
 #include "compat.h"
 
 #include <check.h>
@@ -10,6 +13,7 @@
 #include "../../webhook/access.h"
 #include "kube.h"
 #include "kubecfg.h"
+#include "names.h"
 #include "util.h"
 
 static struct admission_request parse_req(const char *body, struct fielderrs *errs)
@@ -138,21 +142,58 @@ static const struct {
     /* use: set on CREATE must be checked; fails closed. */
     {REVIEW("AgentJob", "CREATE", "\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\"}}"), 1000, 1,
      "spec.clusterAccessRef: Forbidden: cannot verify the permissions of user \"alice\": "},
-    /* use: unchanged on UPDATE is not asked again; reference lookups that
+    /* use: any spec change of a cluster-access AgentJob asks again. */
+    {REVIEW("AgentJob", "UPDATE",
+            "\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\",\"prompt\":\"evil\"}},"
+            "\"oldObject\":{\"spec\":{\"clusterAccessRef\":\"ca\",\"prompt\":\"p\"}}"),
+     1000, 1, "spec.clusterAccessRef: Forbidden: cannot verify the permissions of user "},
+    /* use: a metadata-only update asks nothing; reference lookups that
      * fail are no denial. */
     {REVIEW("AgentJob", "UPDATE",
-            "\"object\":{\"spec\":{\"clusterAccessRef\":\"ca\",\"runtimeRef\":\"r\"}},"
-            "\"oldObject\":{\"spec\":{\"clusterAccessRef\":\"ca\"}}"),
+            "\"object\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+            "\"clusterAccessRef\":\"ca\",\"runtimeRef\":\"r\"}},"
+            "\"oldObject\":{\"spec\":{\"clusterAccessRef\":\"ca\",\"runtimeRef\":\"r\"}}"),
      1000, 0, NULL},
-    /* Other kinds need no cluster check. */
-    {REVIEW("AgentRole", "CREATE", "\"object\":{\"spec\":{}}"), 1000, 0, NULL},
+    /* A referenced kind: the LIST of AgentJobs fails closed. */
+    {REVIEW("AgentRole", "CREATE", "\"object\":{\"metadata\":{\"name\":\"role\"},\"spec\":{}}"),
+     1000, 1,
+     "spec: Forbidden: cannot verify the permissions of user \"alice\": cannot list the "
+     "AgentJobs of namespace \"agents\" that may run AgentRole \"role\": "},
+    {REVIEW("AgentRuntime", "UPDATE",
+            "\"object\":{\"metadata\":{\"name\":\"rt\"},\"spec\":{\"image\":\"b\"}},"
+            "\"oldObject\":{\"metadata\":{\"name\":\"rt\"},\"spec\":{\"image\":\"a\"}}"),
+     0, 1,
+     "spec: Forbidden: cannot verify the permissions of user \"alice\": the API server did "
+     "not answer within 0 ms"},
+    /* ... a metadata-only update of one makes no call. */
+    {REVIEW("AgentRuntime", "UPDATE",
+            "\"object\":{\"metadata\":{\"name\":\"rt\",\"labels\":{\"a\":\"b\"}},"
+            "\"spec\":{\"image\":\"a\"}},"
+            "\"oldObject\":{\"metadata\":{\"name\":\"rt\"},\"spec\":{\"image\":\"a\"}}"),
+     1000, 0, NULL},
+    /* A Secret reference: the SAR fails closed at the reference's path. */
+    {REVIEW("AgentJob", "CREATE",
+            "\"object\":{\"spec\":{\"envFrom\":[{\"secretRef\":{\"name\":\"db\"}}]}}"),
+     1000, 1, "spec.envFrom[0].secretRef.name: Forbidden: cannot verify the permissions of "},
+    /* ... an UPDATE that keeps the same Secret asks nothing. */
+    {REVIEW("AgentAuth", "UPDATE",
+            "\"object\":{\"spec\":{\"secretRef\":{\"name\":\"s\",\"key\":\"k2\"}}},"
+            "\"oldObject\":{\"metadata\":{\"labels\":{}},\"spec\":{\"secretRef\":{"
+            "\"name\":\"s\",\"key\":\"k\"}}}"),
+     1000, 0, NULL},
+    /* Finalizer guard: the child cannot be looked up, so deny. */
+    {REVIEW("AgentJob", "UPDATE",
+            "\"name\":\"aj\",\"object\":{\"metadata\":{\"name\":\"aj\"},\"spec\":{}},"
+            "\"oldObject\":{\"metadata\":{\"name\":\"aj\",\"finalizers\":[\"" NAMES_FINALIZER
+            "\"]},\"spec\":{}}"),
+     1000, 1, "metadata.finalizers: Forbidden: the finalizer \"" NAMES_FINALIZER "\" may only"},
 };
 
 START_TEST(test_fail_closed)
 {
 	struct kube_config *cfg = NULL;
 	struct kube_client *kc = dead_client(&cfg);
-	struct access *a = access_new(kc);
+	struct access *a = access_new(kc, ACCESS_DEFAULT_CONTROLLER_USER);
 	struct fielderrs errs = {0}, denials = {0};
 	struct strlist warnings = {0};
 	struct admission_request req = parse_req(closed_cases[_i].body, &errs);
@@ -179,6 +220,304 @@ START_TEST(test_fail_closed)
 }
 END_TEST
 
+/* A review of kind with object and oldObject (UPDATE when old is set). */
+static struct admission_request review(const char *kind, const char *user, const char *obj,
+                                       const char *old)
+{
+	struct fielderrs errs = {0};
+	struct buf b = BUF_INIT(1u << 20);
+	struct admission_request req;
+
+	ck_assert_int_eq(
+	    buf_printf(&b,
+	               "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+	               "\"request\":{\"uid\":\"u\",\"kind\":{\"group\":\"thurkube.thurbeen.eu\","
+	               "\"version\":\"v1alpha1\",\"kind\":\"%s\"},\"operation\":\"%s\","
+	               "\"namespace\":\"sec\",\"userInfo\":{\"username\":\"%s\"},"
+	               "\"object\":%s%s%s}}",
+	               kind, old ? "UPDATE" : "CREATE", user, obj, old ? ",\"oldObject\":" : "",
+	               old ? old : ""),
+	    0);
+	req = parse_req(b.data, &errs);
+	ck_assert_int_eq(errs.n, 0);
+	fielderrs_free(&errs);
+	buf_free(&b);
+	return req;
+}
+
+/* Any difference in the spec is a change; metadata is not. */
+static const struct {
+	const char *obj, *old; /* old NULL: CREATE */
+	bool want;
+} changed_cases[] = {
+    {"{\"spec\":{\"prompt\":\"a\"}}", NULL, true},
+    {"{\"spec\":{\"prompt\":\"a\"}}", "{\"spec\":{\"prompt\":\"a\"}}", false},
+    {"{\"metadata\":{\"labels\":{\"t\":\"a\"},\"finalizers\":[]},\"spec\":{\"prompt\":\"a\"}}",
+     "{\"metadata\":{\"finalizers\":[\"f\"]},\"spec\":{\"prompt\":\"a\"}}", false},
+    {"{\"spec\":{\"prompt\":\"b\"}}", "{\"spec\":{\"prompt\":\"a\"}}", true},
+    {"{\"spec\":{\"prompt\":\"a\",\"env\":[{\"name\":\"X\",\"value\":\"1\"}]}}",
+     "{\"spec\":{\"prompt\":\"a\"}}", true},
+    {"{\"spec\":{\"env\":[{\"name\":\"X\",\"value\":\"2\"}]}}",
+     "{\"spec\":{\"env\":[{\"name\":\"X\",\"value\":\"1\"}]}}", true},
+    {"{\"spec\":{\"prompt\":\"a\",\"model\":\"m\"}}",
+     "{\"spec\":{\"model\":\"m\",\"prompt\":\"a\"}}", false},
+    {"{\"spec\":{}}", "{}", true},
+    {"{}", "{}", false},
+};
+
+START_TEST(test_spec_changed)
+{
+	struct admission_request req =
+	    review("AgentJob", "editor", changed_cases[_i].obj, changed_cases[_i].old);
+
+	ck_assert_int_eq(access_spec_changed(&req), changed_cases[_i].want);
+	admission_request_free(&req);
+}
+END_TEST
+
+/* Secret references needing "get": "name@path;..." in first-reference order. */
+static const struct {
+	const char *kind, *obj, *old;
+	const char *want;
+} secret_cases[] = {
+    {"AgentJob",
+     "{\"spec\":{\"env\":[{\"name\":\"A\",\"value\":\"x\"},{\"name\":\"B\",\"valueFrom\":{"
+     "\"secretKeyRef\":{\"name\":\"db\",\"key\":\"k\"}}},{\"name\":\"C\",\"valueFrom\":{"
+     "\"configMapKeyRef\":{\"name\":\"cm\",\"key\":\"k\"}}}],\"envFrom\":[{\"configMapRef\":{"
+     "\"name\":\"cm\"}},{\"secretRef\":{\"name\":\"gh\"}},{\"secretRef\":{\"name\":\"db\"}}],"
+     "\"imagePullSecrets\":[{\"name\":\"pull\"},{\"name\":\"gh\"}]}}",
+     NULL,
+     "db@spec.env[1].valueFrom.secretKeyRef.name;gh@spec.envFrom[1].secretRef.name;"
+     "pull@spec.imagePullSecrets[0].name;"},
+    /* UPDATE: only the names the old object did not reference. */
+    {"AgentJob",
+     "{\"spec\":{\"envFrom\":[{\"secretRef\":{\"name\":\"old\"}},{\"secretRef\":{\"name\":"
+     "\"new\"}}],\"imagePullSecrets\":[{\"name\":\"pull\"}]}}",
+     "{\"spec\":{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"old\","
+     "\"key\":\"k\"}}}],\"imagePullSecrets\":[{\"name\":\"pull\"}]}}",
+     "new@spec.envFrom[1].secretRef.name;"},
+    {"AgentJob", "{\"spec\":{\"envFrom\":[{\"secretRef\":{\"name\":\"s\"}}]}}",
+     "{\"spec\":{\"envFrom\":[{\"secretRef\":{\"name\":\"s\"}}]}}", ""},
+    {"AgentJob", "{\"spec\":{\"envFrom\":[{\"secretRef\":{\"name\":\"\"}}]}}", NULL, ""},
+    /* An AgentJob's authRef is not a Secret reference of its own. */
+    {"AgentJob", "{\"spec\":{\"authRef\":\"auth\",\"repositoryRefs\":[\"r\"]}}", NULL, ""},
+    {"AgentAuth", "{\"spec\":{\"secretRef\":{\"name\":\"db\",\"key\":\"k\"}}}", NULL,
+     "db@spec.secretRef.name;"},
+    {"AgentAuth", "{\"spec\":{\"secretRef\":{\"name\":\"db\",\"key\":\"k\"}}}",
+     "{\"spec\":{\"secretRef\":{\"name\":\"tok\",\"key\":\"k\"}}}", "db@spec.secretRef.name;"},
+    {"Repository",
+     "{\"spec\":{\"owner\":\"a\",\"name\":\"b\",\"tokenSecretRef\":{\"name\":\"db\",\"key\":"
+     "\"k\"}}}",
+     NULL, "db@spec.tokenSecretRef.name;"},
+    {"McpServer",
+     "{\"spec\":{\"command\":\"x\",\"env\":[{\"name\":\"P\",\"valueFrom\":{\"secretKeyRef\":{"
+     "\"name\":\"db\",\"key\":\"k\"}}}]}}",
+     NULL, "db@spec.env[0].valueFrom.secretKeyRef.name;"},
+    {"AgentRuntime",
+     "{\"spec\":{\"image\":\"i\",\"env\":[{\"valueFrom\":{\"secretKeyRef\":{"
+     "\"name\":\"db\"}}}]}}",
+     NULL, ""},
+};
+
+START_TEST(test_new_secrets)
+{
+	struct admission_request req =
+	    review(secret_cases[_i].kind, "editor", secret_cases[_i].obj, secret_cases[_i].old);
+	struct strlist names = {0}, paths = {0};
+	struct buf got = BUF_INIT(4096);
+	size_t i;
+
+	ck_assert_int_eq(access_new_secrets(&req, &names, &paths), 0);
+	ck_assert_int_eq(names.n, paths.n);
+	ck_assert_int_eq(buf_puts(&got, ""), 0);
+	for (i = 0; i < names.n; i++)
+		ck_assert_int_eq(buf_printf(&got, "%s@%s;", names.v[i], paths.v[i]), 0);
+	ck_assert_str_eq(got.data, secret_cases[_i].want);
+	buf_free(&got);
+	strlist_free(&names);
+	strlist_free(&paths);
+	admission_request_free(&req);
+}
+END_TEST
+
+/* Many references of one name: found once, at its first path. */
+START_TEST(test_new_secrets_many)
+{
+	struct buf obj = BUF_INIT(1u << 20);
+	struct admission_request req;
+	struct strlist names = {0}, paths = {0};
+	int i;
+
+	ck_assert_int_eq(buf_puts(&obj, "{\"spec\":{\"envFrom\":["), 0);
+	for (i = 0; i < 2000; i++)
+		ck_assert_int_eq(buf_printf(&obj, "%s{\"secretRef\":{\"name\":\"s%d\"}}",
+		                            i ? "," : "", i % 7 == 3 ? 3 : 1000 - i),
+		                 0);
+	ck_assert_int_eq(buf_puts(&obj, "]}}"), 0);
+	req = review("AgentJob", "editor", obj.data, NULL);
+	ck_assert_int_eq(access_new_secrets(&req, &names, &paths), 0);
+	/* 1000-i for the 1714 i != 3 mod 7 are distinct, plus s3. */
+	ck_assert_int_eq(names.n, 1715);
+	ck_assert_str_eq(names.v[0], "s1000");
+	ck_assert_str_eq(names.v[3], "s3");
+	ck_assert_str_eq(paths.v[3], "spec.envFrom[3].secretRef.name");
+	for (i = 1; i < (int)names.n; i++)
+		ck_assert_str_ne(names.v[i - 1], names.v[i]);
+	buf_free(&obj);
+	strlist_free(&names);
+	strlist_free(&paths);
+	admission_request_free(&req);
+}
+END_TEST
+
+/* The AgentJobs of a LIST that run an object with a ClusterAccess: the
+ * items of a LIST, the last two malformed. */
+static const char users_items[] =
+    "[{\"metadata\":{\"name\":\"victim\"},\"spec\":{\"runtimeRef\":\"rt\",\"authRef\":"
+    "\"auth\",\"roleRef\":\"role\",\"skillRef\":\"skill\",\"mcpServerRefs\":[\"m0\","
+    "\"mcp\"],\"repositoryRefs\":[\"repo\"],\"clusterAccessRef\":\"ops\"}},"
+    "{\"metadata\":{\"name\":\"free\"},\"spec\":{\"runtimeRef\":\"rt\",\"authRef\":"
+    "\"auth\",\"roleRef\":\"role\",\"mcpServerRefs\":[\"mcp\"]}},"
+    "{\"metadata\":{\"name\":\"empty\"},\"spec\":{\"runtimeRef\":\"rt\",\"authRef\":"
+    "\"auth\",\"clusterAccessRef\":\"\"}},"
+    "{\"metadata\":{\"name\":\"b2\"},\"spec\":{\"runtimeRef\":\"rt\",\"authRef\":"
+    "\"a2\",\"clusterAccessRef\":\"ops\"}},"
+    "{\"metadata\":{\"name\":\"a1\"},\"spec\":{\"runtimeRef\":\"rt\",\"roleRef\":"
+    "\"role\",\"clusterAccessRef\":\"admin\"}},"
+    "{\"spec\":{\"runtimeRef\":\"rt\",\"clusterAccessRef\":\"ops\"}},"
+    "42]";
+
+static const struct {
+	const char *kind, *name;
+	const char *want; /* "job@ca;..." */
+} users_cases[] = {
+    {"AgentRuntime", "rt", "a1@admin;b2@ops;victim@ops;"},
+    {"AgentRuntime", "rt-free", ""},
+    {"AgentAuth", "auth", "victim@ops;"},
+    {"AgentRole", "role", "a1@admin;victim@ops;"},
+    {"AgentSkill", "skill", "victim@ops;"},
+    {"McpServer", "mcp", "victim@ops;"},
+    {"McpServer", "m", ""},
+    {"Repository", "repo", "victim@ops;"},
+    {"AgentRuntime", "auth", ""},
+    {"ClusterAccess", "ops", ""},
+    {"AgentJob", "rt", ""},
+};
+
+START_TEST(test_users_of)
+{
+	json_object *items = json_tokener_parse(users_items);
+	struct strlist jobs = {0}, cas = {0};
+	struct buf got = BUF_INIT(4096);
+	enum tk_kind k = TK_KIND_COUNT;
+	size_t i;
+
+	ck_assert_ptr_nonnull(items);
+	for (i = 0; i < TK_KIND_COUNT; i++)
+		if (strcmp(schema_kind_info((enum tk_kind)i)->kind, users_cases[_i].kind) == 0)
+			k = (enum tk_kind)i;
+	ck_assert_int_ne(k, TK_KIND_COUNT);
+	ck_assert_int_eq(access_users_of(items, k, users_cases[_i].name, &jobs, &cas), 0);
+	ck_assert_int_eq(jobs.n, cas.n);
+	ck_assert_int_eq(buf_puts(&got, ""), 0);
+	for (i = 0; i < jobs.n; i++)
+		ck_assert_int_eq(buf_printf(&got, "%s@%s;", jobs.v[i], cas.v[i]), 0);
+	ck_assert_str_eq(got.data, users_cases[_i].want);
+	buf_free(&got);
+	strlist_free(&jobs);
+	strlist_free(&cas);
+	json_object_put(items);
+}
+END_TEST
+
+#define CTL     ACCESS_DEFAULT_CONTROLLER_USER
+#define WITH_F  "{\"metadata\":{\"finalizers\":[\"x\",\"" NAMES_FINALIZER "\"]},\"spec\":{}}"
+#define WITHOUT "{\"metadata\":{\"finalizers\":[\"x\"]},\"spec\":{}}"
+
+static const struct {
+	const char *kind, *user, *obj, *old;
+	bool want;
+} fin_cases[] = {
+    {"AgentJob", "owner", WITHOUT, WITH_F, true},
+    {"ClusterAccess", "system:admin", "{\"metadata\":{},\"spec\":{}}", WITH_F, true},
+    {"AgentJob", CTL, WITHOUT, WITH_F, false},
+    {"AgentJob", "owner", WITH_F, WITH_F, false},
+    {"AgentJob", "owner", WITH_F, WITHOUT, false},
+    {"AgentJob", "owner", WITHOUT, NULL, false},
+    {"AgentRuntime", "owner", WITHOUT, WITH_F, false},
+};
+
+START_TEST(test_finalizer_guarded)
+{
+	struct admission_request req =
+	    review(fin_cases[_i].kind, fin_cases[_i].user, fin_cases[_i].obj, fin_cases[_i].old);
+
+	ck_assert_int_eq(access_finalizer_guarded(&req, CTL), fin_cases[_i].want);
+	admission_request_free(&req);
+}
+END_TEST
+
+/* --no-cluster-checks: no client, cluster access denied, the rest passes. */
+static const struct {
+	const char *kind, *obj, *old;
+	const char *first; /* NULL: allowed */
+} nochecks_cases[] = {
+    {"ClusterAccess", "{\"spec\":{\"rules\":[]}}", NULL,
+     "spec: Forbidden: cluster access is "
+     "disabled on this webhook "
+     "(--no-cluster-checks)"},
+    {"ClusterAccess", "{\"spec\":{\"rules\":[1]}}", "{\"spec\":{\"rules\":[]}}",
+     "spec: Forbidden: cluster access is disabled on this webhook (--no-cluster-checks)"},
+    {"ClusterAccess", "{\"metadata\":{\"finalizers\":[]},\"spec\":{\"rules\":[]}}",
+     "{\"metadata\":{\"finalizers\":[\"" NAMES_FINALIZER "\"]},\"spec\":{\"rules\":[]}}", NULL},
+    {"AgentJob", "{\"spec\":{\"clusterAccessRef\":\"ops\"}}", NULL,
+     "spec.clusterAccessRef: Forbidden: cluster access is disabled on this webhook "
+     "(--no-cluster-checks)"},
+    {"AgentJob", "{\"spec\":{\"clusterAccessRef\":\"ops\",\"prompt\":\"b\"}}",
+     "{\"spec\":{\"clusterAccessRef\":\"ops\",\"prompt\":\"a\"}}",
+     "spec.clusterAccessRef: Forbidden: cluster access is disabled"},
+    {"AgentJob", "{\"metadata\":{\"finalizers\":[]},\"spec\":{\"clusterAccessRef\":\"ops\"}}",
+     "{\"metadata\":{\"finalizers\":[\"" NAMES_FINALIZER "\"]},\"spec\":{\"clusterAccessRef\":"
+     "\"ops\"}}",
+     NULL},
+    {"AgentJob", "{\"spec\":{\"prompt\":\"b\"}}",
+     "{\"spec\":{\"clusterAccessRef\":\"ops\",\"prompt\":\"a\"}}", NULL},
+    {"AgentJob",
+     "{\"spec\":{\"clusterAccessRef\":\"\",\"envFrom\":[{\"secretRef\":{\"name\":"
+     "\"s\"}}]}}",
+     NULL, NULL},
+    {"AgentRuntime", "{\"spec\":{\"image\":\"i\"}}", NULL, NULL},
+};
+
+START_TEST(test_nochecks)
+{
+	struct access *a = access_new(NULL, CTL);
+	struct admission_request req = review(nochecks_cases[_i].kind, "editor",
+	                                      nochecks_cases[_i].obj, nochecks_cases[_i].old);
+	struct fielderrs denials = {0};
+	struct strlist warnings = {0};
+	struct buf line = BUF_INIT(4096);
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(access_check(a, &req, 1000, &denials, &warnings), 0);
+	ck_assert_int_eq(warnings.n, 0);
+	if (!nochecks_cases[_i].first) {
+		ck_assert_int_eq(denials.n, 0);
+	} else {
+		ck_assert_int_eq(denials.n, 1);
+		ck_assert_int_eq(fielderr_render(&denials.v[0], &line), 0);
+		ck_assert_msg(strncmp(line.data, nochecks_cases[_i].first,
+		                      strlen(nochecks_cases[_i].first)) == 0,
+		              "got %s", line.data);
+	}
+	buf_free(&line);
+	strlist_free(&warnings);
+	fielderrs_free(&denials);
+	admission_request_free(&req);
+	access_free(a);
+}
+END_TEST
+
 static Suite *access_suite(void)
 {
 	Suite *s = suite_create("wh_access");
@@ -187,6 +526,12 @@ static Suite *access_suite(void)
 	tcase_add_loop_test(tc, test_sar_body, 0, (int)TK_ARRAY_LEN(sar_cases));
 	tcase_add_loop_test(tc, test_sar_allowed, 0, 7);
 	tcase_add_loop_test(tc, test_fail_closed, 0, (int)TK_ARRAY_LEN(closed_cases));
+	tcase_add_loop_test(tc, test_spec_changed, 0, (int)TK_ARRAY_LEN(changed_cases));
+	tcase_add_loop_test(tc, test_new_secrets, 0, (int)TK_ARRAY_LEN(secret_cases));
+	tcase_add_test(tc, test_new_secrets_many);
+	tcase_add_loop_test(tc, test_users_of, 0, (int)TK_ARRAY_LEN(users_cases));
+	tcase_add_loop_test(tc, test_finalizer_guarded, 0, (int)TK_ARRAY_LEN(fin_cases));
+	tcase_add_loop_test(tc, test_nochecks, 0, (int)TK_ARRAY_LEN(nochecks_cases));
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
