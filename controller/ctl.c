@@ -201,6 +201,69 @@ out:
 	return r;
 }
 
+/* The controller ownerReference of obj, or NULL. The API server allows
+ * at most one reference with controller: true. */
+static json_object *controller_ref(json_object *obj)
+{
+	json_object *meta, *refs, *c;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
+	    !json_object_object_get_ex(meta, "ownerReferences", &refs) ||
+	    !json_object_is_type(refs, json_type_array))
+		return NULL;
+	n = json_object_array_length(refs);
+	for (i = 0; i < n; i++) {
+		json_object *ref = json_object_array_get_idx(refs, i);
+
+		if (json_object_object_get_ex(ref, "controller", &c) &&
+		    json_object_is_type(c, json_type_boolean) && json_object_get_boolean(c))
+			return ref;
+	}
+	return NULL;
+}
+
+static const char *ref_str(json_object *ref, const char *field)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(ref, field, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Whether ref is of kind in API group group (apiVersion "group/version"). */
+static bool ref_is(json_object *ref, const char *group, const char *kind)
+{
+	const char *k = ref_str(ref, "kind"), *av = ref_str(ref, "apiVersion");
+	size_t gl = strlen(group);
+
+	return k && av && strcmp(k, kind) == 0 && strncmp(av, group, gl) == 0 && av[gl] == '/';
+}
+
+const char *ctl_child_owner(enum ctl_res r, json_object *obj)
+{
+	json_object *ref;
+	const char *name, *managed;
+
+	if ((int)r < 0 || r >= RES_COUNT || !res_table[r].child || !res_table[r].namespaced)
+		return NULL;
+	ref = controller_ref(obj);
+	if (!ref)
+		return NULL;
+	if (ref_is(ref, TK_GROUP, res_table[RES_AGENTJOB].kind)) {
+		name = ref_str(ref, "name");
+		return name && *name ? name : NULL;
+	}
+	if (r != RES_JOB || !ref_is(ref, res_table[RES_CRONJOB].group, res_table[RES_CRONJOB].kind))
+		return NULL;
+	managed = store_obj_label(obj, CTL_LABEL_MANAGED_BY);
+	name = store_obj_label(obj, CTL_LABEL_AGENTJOB);
+	if (!managed || strcmp(managed, CTL_MANAGED_BY) != 0 || !name || !*name)
+		return NULL;
+	return name;
+}
+
 static int route_child(enum ctl_res res, json_object *obj, struct strlist *keys)
 {
 	const char *aj = store_obj_label(obj, CTL_LABEL_AGENTJOB);
@@ -209,10 +272,13 @@ static int route_child(enum ctl_res res, json_object *obj, struct strlist *keys)
 	const char *ca_ns = store_obj_label(obj, CTL_LABEL_CLUSTERACCESS_NS);
 	int r;
 
-	if (!aj_ns && res_table[res].namespaced)
-		aj_ns = store_obj_namespace(obj);
+	/* Namespaced children by their controller, never by their labels. */
+	if (res_table[res].namespaced)
+		return add_key(keys, RES_AGENTJOB, store_obj_namespace(obj),
+		               ctl_child_owner(res, obj));
+	/* Only cluster admins create cluster-scoped objects: labels will do. */
 	r = add_key(keys, RES_AGENTJOB, aj_ns, aj);
-	if (r < 0 || res_table[res].namespaced)
+	if (r < 0)
 		return r;
 	return add_key(keys, RES_CLUSTERACCESS, ca_ns, ca);
 }

@@ -29,7 +29,8 @@ enum ctl_res {
 	RES_MCPSERVER,
 	RES_REPOSITORY,
 	RES_CLUSTERACCESS,
-	/* children, watched with app.kubernetes.io/managed-by=thurkube */
+	/* children, watched with app.kubernetes.io/managed-by=thurkube; the
+	 * namespaced ones are cached only when ctl_child_owner names an owner */
 	RES_JOB,
 	RES_CRONJOB,
 	RES_CONFIGMAP,
@@ -86,6 +87,7 @@ struct ctl_config {
 	const char *namespace;     /* controller's own namespace */
 	int workers;
 	int resync_seconds;
+	int sweep_seconds; /* period of the orphaned cluster RBAC sweep (sweep.h) */
 	/* Filled by the runtime (main.c); read-only for everyone. */
 	const char *identity; /* lease holder identity: POD_NAME or hostname */
 	int lease_duration_s; /* 15 */
@@ -98,6 +100,7 @@ struct ctl_config {
 
 struct queue;    /* queue.h */
 struct refindex; /* refindex.h */
+struct sweep;    /* sweep.h */
 
 struct ctl {
 	struct kube_client *kube;
@@ -109,6 +112,9 @@ struct ctl {
 	/* Owned by the runtime; NULL in reconciler unit tests that need none. */
 	struct queue *queue;   /* keys "Kind/ns/name" */
 	struct refindex *refs; /* AgentJob references (ctl_agentjobs_referencing) */
+	/* The orphan sweep the informers wake (relists, RBAC events); set
+	 * before they start and never changed; NULL in unit tests. */
+	struct sweep *sweep;
 };
 
 static inline bool ctl_may_write(const struct ctl *c)
@@ -179,13 +185,30 @@ int ctl_enqueue(struct ctl *c, enum ctl_res kind, const char *ns, const char *na
  *                          names now or named before (their usedBy count)
  *   other thurkube kinds -> the AgentJobs naming it; AgentRole and
  *                          ClusterAccess also -> themselves
- *   namespaced children  -> the AgentJob of CTL_LABEL_AGENTJOB(_NS)
+ *   namespaced children  -> the AgentJob ctl_child_owner names, in the
+ *                          child's namespace (nothing when it names none,
+ *                          whatever the labels say)
  *   ClusterRole(Binding) -> the ClusterAccess of CTL_LABEL_CLUSTERACCESS(_NS),
  *                          and the AgentJob of its labels if any
  * 0 or -ENOMEM.
  */
 int ctl_route(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted,
               struct strlist *keys) TK_MUST_CHECK;
+
+/*
+ * The AgentJob (in obj's own namespace) that the namespaced child obj of
+ * kind r (Job, CronJob, ConfigMap, ServiceAccount, PVC) belongs to:
+ *  - the name in its controller ownerReference (controller: true) of kind
+ *    AgentJob in group TK_GROUP, or
+ *  - for a Job whose controller ownerReference is a batch CronJob, its
+ *    CTL_LABEL_AGENTJOB label when it also carries managed-by=thurkube
+ *    (a run the CronJob started; the reconciler checks that CronJob's UID).
+ * NULL otherwise, and for every other kind: labels alone are no claim,
+ * since anyone who may create a ConfigMap may label it. Such an object is
+ * neither cached nor routed (the informer's store filter). The name is
+ * borrowed from obj. Pure.
+ */
+const char *ctl_child_owner(enum ctl_res r, json_object *obj);
 
 /* ctl_route, then queue every key. 0 or a negative errno. */
 int ctl_handle_event(struct ctl *c, enum ctl_res r, json_object *obj, bool deleted) TK_MUST_CHECK;

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "sweep.h"
 #include "util.h"
 
 struct informer {
@@ -36,6 +37,12 @@ int64_t informer_next_backoff(int64_t cur_ms)
 	return cur_ms * 2;
 }
 
+/* The store filter of namespaced children: only what thurkube controls. */
+static bool informer_keeps(json_object *obj, void *ud)
+{
+	return ctl_child_owner((enum ctl_res)(intptr_t)ud, obj) != NULL;
+}
+
 int informer_new(struct ctl *c, enum ctl_res r, struct informer **out)
 {
 	struct buf b = BUF_INIT(1024);
@@ -59,6 +66,8 @@ int informer_new(struct ctl *c, enum ctl_res r, struct informer **out)
 		free(inf);
 		return ret < 0 ? ret : -ENOMEM;
 	}
+	if (inf->ri->child && inf->ri->namespaced)
+		store_set_filter(inf->store, informer_keeps, (void *)(intptr_t)r);
 	*out = inf;
 	return 0;
 }
@@ -134,14 +143,24 @@ static int informer_on_event(void *ud, const char *type, json_object *obj)
 	json_object *old = NULL;
 
 	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-		if (store_upsert(inf->store, obj, &old) < 0)
+		int r = store_upsert(inf->store, obj, &old);
+
+		if (r < 0)
 			return 0; /* no name: nothing to cache */
+		if (r == STORE_REFUSED) {
+			/* Not (or no longer) ours: what was cached goes as deleted. */
+			if (old)
+				informer_route(inf, old, true);
+		} else {
+			informer_route(inf, obj, false);
+			sweep_notify(inf->c->sweep, inf->res, obj, false);
+		}
 		json_object_put(old);
-		informer_route(inf, obj, false);
 	} else if (strcmp(type, "DELETED") == 0) {
 		json_object_put(
 		    store_delete(inf->store, store_obj_namespace(obj), store_obj_name(obj)));
 		informer_route(inf, obj, true);
+		sweep_notify(inf->c->sweep, inf->res, obj, true);
 	} else {
 		return 0; /* BOOKMARK: the client already advanced the resourceVersion */
 	}
@@ -168,10 +187,18 @@ static int informer_list(struct informer *inf, char **rv)
 		log_warn("cannot cache list", "resource", inf->ri->plural, "error", strerror(-r));
 		goto out;
 	}
-	for (i = 0; i < json_object_array_length(items); i++)
-		informer_route(inf, json_object_array_get_idx(items, i), false);
+	for (i = 0; i < json_object_array_length(items); i++) {
+		json_object *obj = json_object_array_get_idx(items, i);
+
+		if (!inf->ri->child || !inf->ri->namespaced || ctl_child_owner(inf->res, obj))
+			informer_route(inf, obj, false);
+	}
 	for (i = 0; i < json_object_array_length(removed); i++)
 		informer_route(inf, json_object_array_get_idx(removed, i), true);
+	/* A relist may have missed the deletes that made orphans. */
+	if (inf->res == RES_AGENTJOB || inf->res == RES_CLUSTERACCESS ||
+	    inf->res == RES_CLUSTERROLE || inf->res == RES_CLUSTERROLEBINDING)
+		sweep_request(inf->c->sweep);
 	if (!informer_synced(inf))
 		log_info("cache synced", "resource", inf->ri->plural);
 	__atomic_store_n(&inf->synced, 1, __ATOMIC_RELEASE);

@@ -12,6 +12,14 @@
  *    healthy minutes. A watch that ends within a second without an event
  *    counts as an error.
  *  - Children are listed and watched with app.kubernetes.io/managed-by=thurkube.
+ *    Namespaced children are cached and routed only when ctl_child_owner
+ *    names their AgentJob (a store filter): a labelled object someone else
+ *    made costs the parsing of its event, and a child that loses its
+ *    controller reference leaves the store as a delete. Cluster-scoped
+ *    children are all cached (only cluster admins can create them).
+ *  - The orphan sweep (c->sweep, sweep.h) is requested after each list of
+ *    AgentJobs, ClusterAccesses, ClusterRoles and ClusterRoleBindings and
+ *    told of every watch event (sweep_notify).
  */
 #ifndef THURKUBE_INFORMER_H
 #define THURKUBE_INFORMER_H

@@ -31,6 +31,7 @@
 #include "refindex.h"
 #include "schema.h"
 #include "store.h"
+#include "sweep.h"
 #include "util.h"
 
 #ifndef THURKUBE_VERSION
@@ -49,6 +50,7 @@ struct options {
 	int64_t retry_period;
 	int64_t workers;
 	int64_t resync_seconds;
+	int64_t sweep_seconds;
 	int64_t health_port;
 	int64_t api_timeout_ms;
 	int64_t shutdown_grace_seconds;
@@ -78,6 +80,9 @@ static const struct config_opt options_table[] = {
     OPT("workers", CFG_INT, "THURKUBE_WORKERS", "2", 1, 64, workers, "concurrent reconciles"),
     OPT("resync-seconds", CFG_INT, "THURKUBE_RESYNC_SECONDS", "600", 10, 604800, resync_seconds,
         "re-enqueue every AgentJob, AgentRole and ClusterAccess this often"),
+    OPT("sweep-seconds", CFG_INT, "THURKUBE_SWEEP_SECONDS", "60", 1, 86400, sweep_seconds,
+        "delete thurkube's ClusterRoles and ClusterRoleBindings whose owner is gone this often "
+        "(also at start-up, after relists and on events)"),
     OPT("health-port", CFG_INT, "THURKUBE_HEALTH_PORT", "8080", 1, 65535, health_port,
         "plain-HTTP port of /healthz, /readyz and /metrics"),
     OPT("log-level", CFG_LEVEL, "THURKUBE_LOG_LEVEL", "info", 0, 0, log_level,
@@ -238,6 +243,7 @@ static int setup_kube(struct runtime *rt)
 	rt->cfg.identity = first_set(rt->opt.identity, first_set(getenv("POD_NAME"), rt->host));
 	rt->cfg.workers = (int)rt->opt.workers;
 	rt->cfg.resync_seconds = (int)rt->opt.resync_seconds;
+	rt->cfg.sweep_seconds = (int)rt->opt.sweep_seconds;
 	rt->cfg.lease_duration_s = (int)rt->opt.lease_duration;
 	rt->cfg.renew_deadline_s = (int)rt->opt.renew_deadline;
 	rt->cfg.retry_period_s = (int)rt->opt.retry_period;
@@ -261,6 +267,10 @@ static int setup_informers(struct runtime *rt)
 	rt->c.refs = refindex_new();
 	if (!rt->c.queue || !rt->c.refs)
 		return -ENOMEM;
+	/* Before the informers, which wake it; it runs once started. */
+	r = sweep_new(&rt->c, &rt->c.sweep);
+	if (r < 0)
+		return r;
 	for (i = 0; i < RES_COUNT; i++) {
 		rt->c.stores[i] = ctl_store_new((enum ctl_res)i);
 		if (!rt->c.stores[i])
@@ -448,6 +458,8 @@ static int supervise(struct runtime *rt)
 			die_lost(rt, "renew deadline passed");
 		if (!working && ctl_may_write(&rt->c) && all_synced(rt)) {
 			r = start_workers(rt);
+			if (r == 0)
+				r = sweep_start(rt->c.sweep);
 			if (r < 0)
 				return r;
 			working = true;
@@ -471,8 +483,12 @@ static int shutdown_gracefully(struct runtime *rt)
 
 	log_info("shutting down", "identity", rt->cfg.identity);
 	queue_shutdown(rt->c.queue);
+	sweep_stop(rt->c.sweep);
 	while (__atomic_load_n(&rt->workers_running, __ATOMIC_ACQUIRE) > 0 && now_ms() < until)
 		sleep_ms(50);
+	/* A pass stops between two API calls; it must not write after the
+	 * lease is released. */
+	sweep_join(rt->c.sweep);
 	drained = __atomic_load_n(&rt->workers_running, __ATOMIC_ACQUIRE) == 0;
 	leader_stop(rt->leader);
 	__atomic_store_n(&rt->c.leading, 0, __ATOMIC_RELEASE);
@@ -511,6 +527,7 @@ static void teardown(struct runtime *rt)
 		store_free(rt->c.stores[i]);
 	}
 	free(rt->workers);
+	sweep_free(rt->c.sweep);
 	queue_free(rt->c.queue);
 	refindex_free(rt->c.refs);
 	kube_client_free(rt->c.kube);

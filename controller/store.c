@@ -21,6 +21,9 @@ struct store {
 	 */
 	char *index_label;
 	struct kmap *index;
+	/* Optional filter (store_set_filter): set before sharing, then read only. */
+	store_keep_fn keep;
+	void *keep_ud;
 };
 
 static char index_member;
@@ -73,7 +76,18 @@ void store_free(struct store *s)
 	free(s);
 }
 
-static const char *meta_str(json_object *obj, const char *field)
+void store_set_filter(struct store *s, store_keep_fn keep, void *ud)
+{
+	s->keep = keep;
+	s->keep_ud = ud;
+}
+
+static bool store_keeps(const struct store *s, json_object *obj)
+{
+	return !s->keep || s->keep(obj, s->keep_ud);
+}
+
+const char *store_obj_meta(json_object *obj, const char *field)
 {
 	json_object *meta, *v;
 
@@ -86,14 +100,14 @@ static const char *meta_str(json_object *obj, const char *field)
 
 const char *store_obj_namespace(json_object *obj)
 {
-	const char *ns = meta_str(obj, "namespace");
+	const char *ns = store_obj_meta(obj, "namespace");
 
 	return ns ? ns : "";
 }
 
 const char *store_obj_name(json_object *obj)
 {
-	return meta_str(obj, "name");
+	return store_obj_meta(obj, "name");
 }
 
 /* Key into buf: "ns/name", or "name" when ns is NULL or "". */
@@ -327,6 +341,11 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 	r = store_obj_key(&key, obj);
 	if (r < 0)
 		goto out;
+	if (!store_keeps(s, obj)) {
+		prev = store_delete(s, store_obj_namespace(obj), store_obj_name(obj));
+		r = STORE_REFUSED;
+		goto refused;
+	}
 	strip_managed_fields(obj);
 	pthread_rwlock_wrlock(&s->lock);
 	if (s->index && (nv = store_obj_label(obj, s->index_label))) {
@@ -347,6 +366,7 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 	pthread_rwlock_unlock(&s->lock);
 	if (r < 0)
 		goto out;
+refused:
 	if (old)
 		*old = prev;
 	else
@@ -410,8 +430,8 @@ static int store_collect_removed(void *ud, const char *key, void *val)
 	return 0;
 }
 
-/* Build the new map outside the lock, then swap it in. */
-static int store_build(json_object *items, struct kmap *next)
+/* Build the new map of the kept items outside the lock, then swap it in. */
+static int store_build(const struct store *s, json_object *items, struct kmap *next)
 {
 	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
 	size_t i, n = json_object_array_length(items);
@@ -424,6 +444,8 @@ static int store_build(json_object *items, struct kmap *next)
 		r = store_obj_key(&key, obj);
 		if (r < 0)
 			break;
+		if (!store_keeps(s, obj))
+			continue;
 		strip_managed_fields(obj);
 		r = kmap_put(next, key.data, json_object_get(obj), &prev);
 		if (r < 0) {
@@ -448,7 +470,7 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 	w.next = kmap_new();
 	if (!w.next)
 		return -ENOMEM;
-	r = store_build(items, w.next);
+	r = store_build(s, items, w.next);
 	if (r < 0)
 		goto out;
 	if (s->index) {

@@ -7,7 +7,9 @@
  * replace an entry with another object, they never modify one in place, so
  * a reader's reference stays valid and consistent after the lock is gone.
  * metadata.managedFields is dropped on the way in (30-50% of each object,
- * and nothing in the controller reads it).
+ * and nothing in the controller reads it). A store may have a filter
+ * (store_set_filter): what it refuses is never cached, so objects that
+ * only look like ours cost the parsing of one event, not memory.
  *
  * Every function is safe to call from several threads at once.
  */
@@ -35,11 +37,23 @@ struct store *store_new(void);
 struct store *store_new_indexed(const char *label);
 void store_free(struct store *s);
 
+/* Whether obj (borrowed, read only, not kept) may be cached. Pure. */
+typedef bool (*store_keep_fn)(json_object *obj, void *ud);
+/*
+ * From now on cache only the objects keep accepts (ud is passed back).
+ * Call before the store is shared (not synchronised) and on an empty store.
+ */
+void store_set_filter(struct store *s, store_keep_fn keep, void *ud);
+
+/* store_upsert's answer when the filter refused the object. */
+#define STORE_REFUSED 1
+
 /*
  * Replace the whole contents with the objects of the JSON array items
- * (borrowed; the store takes its own reference to each element, and strips
- * managedFields from them). Objects that were cached but are absent from
- * items are appended to the JSON array *removed (a new reference, possibly
+ * that the filter accepts (borrowed; the store takes its own reference to
+ * each kept element, and strips managedFields from them). Objects that
+ * were cached but are absent from the new contents (gone, or now refused)
+ * are appended to the JSON array *removed (a new reference, possibly
  * empty) so the caller can treat them as deleted; removed may be NULL.
  * 0, -EINVAL (items is not an array of objects with metadata.name) or
  * -ENOMEM; the store is unchanged on failure.
@@ -49,7 +63,10 @@ int store_replace(struct store *s, json_object *items, json_object **removed) TK
 /*
  * Insert or replace one object (the store takes a reference). *old, when
  * non-NULL, receives the previous object (a new reference) or NULL.
- * 0, -EINVAL (no metadata.name) or -ENOMEM.
+ * 0, -EINVAL (no metadata.name) or -ENOMEM. When the filter refuses obj,
+ * obj is not taken, the object cached under its key (if any) is removed
+ * as by store_delete and handed over in *old (released when old is NULL),
+ * and the answer is STORE_REFUSED.
  */
 int store_upsert(struct store *s, json_object *obj, json_object **old) TK_MUST_CHECK;
 
@@ -61,6 +78,8 @@ size_t store_len(struct store *s);
 /* Append the key "ns/name" (or "name") of every object to out. 0 or -ENOMEM. */
 int store_keys(struct store *s, struct strlist *out) TK_MUST_CHECK;
 
+/* metadata.<field> of obj (borrowed) when it is a string, else NULL. */
+const char *store_obj_meta(json_object *obj, const char *field);
 /* metadata.namespace / metadata.name of obj (borrowed), "" / NULL when absent. */
 const char *store_obj_namespace(json_object *obj);
 const char *store_obj_name(json_object *obj);

@@ -425,19 +425,33 @@ static const struct {
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"reader\"}}",
      true,
      {"ClusterAccess/team/reader", "AgentJob/team/nightly"}},
-    {"job with owner labels",
+    {"job with owner labels only: labels are no claim",
      RES_JOB,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly-abc\",\"labels\":{"
+     "\"app.kubernetes.io/managed-by\":\"thurkube\","
      "\"thurkube.thurbeen.eu/agentjob\":\"nightly\","
      "\"thurkube.thurbeen.eu/agentjob-namespace\":\"team\"}}}",
      false,
-     {"AgentJob/team/nightly"}},
-    {"configmap without namespace label",
+     {NULL}},
+    {"configmap routed by its controller reference, not its labels",
      RES_CONFIGMAP,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"n-config\",\"labels\":{"
-     "\"thurkube.thurbeen.eu/agentjob\":\"n\"}}}",
+     "\"thurkube.thurbeen.eu/agentjob\":\"bait\","
+     "\"thurkube.thurbeen.eu/agentjob-namespace\":\"decoy\"},"
+     "\"ownerReferences\":[{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\","
+     "\"kind\":\"AgentJob\",\"name\":\"n\",\"uid\":\"u1\",\"controller\":true}]}}",
      true,
      {"AgentJob/team/n"}},
+    {"job of a thurkube CronJob, by its labels in its own namespace",
+     RES_JOB,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly-29\",\"labels\":{"
+     "\"app.kubernetes.io/managed-by\":\"thurkube\","
+     "\"thurkube.thurbeen.eu/agentjob\":\"nightly\","
+     "\"thurkube.thurbeen.eu/agentjob-namespace\":\"other\"},"
+     "\"ownerReferences\":[{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\","
+     "\"name\":\"nightly\",\"uid\":\"u2\",\"controller\":true}]}}",
+     false,
+     {"AgentJob/team/nightly"}},
     {"child without labels",
      RES_PVC,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
@@ -716,6 +730,168 @@ START_TEST(test_handle_event_queues)
 }
 END_TEST
 
+#define AJ_REF(ctl)                                                                                \
+	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\",\"name\":\"aj\"," \
+	"\"uid\":\"u1\",\"controller\":" ctl "}"
+#define CRON_REF                                                                                   \
+	"{\"apiVersion\":\"batch/"                                                                 \
+	"v1\",\"kind\":\"CronJob\",\"name\":\"aj\",\"uid\":\"u2\",\"controller\":true}"
+#define TK_LABELS                                                                                  \
+	"\"labels\":{\"app.kubernetes.io/managed-by\":\"thurkube\","                               \
+	"\"thurkube.thurbeen.eu/agentjob\":\"bait\",\"thurkube.thurbeen.eu/"                       \
+	"agentjob-namespace\":\"ns\"}"
+
+/* Who owns a namespaced child: the controller reference decides. */
+static const struct {
+	const char *what;
+	enum ctl_res res;
+	const char *meta; /* inside "metadata":{"namespace":"ns","name":"x", ...} */
+	const char *want; /* NULL: not ours */
+} owner_table[] = {
+    {"labels alone", RES_CONFIGMAP, TK_LABELS, NULL},
+    {"no metadata extras", RES_PVC, "\"x\":1", NULL},
+    {"AgentJob controller", RES_CONFIGMAP, "\"ownerReferences\":[" AJ_REF("true") "]", "aj"},
+    {"AgentJob controller, foreign labels", RES_SERVICEACCOUNT,
+     TK_LABELS ",\"ownerReferences\":[" AJ_REF("true") "]", "aj"},
+    {"AgentJob controller of a PVC", RES_PVC, "\"ownerReferences\":[" AJ_REF("true") "]", "aj"},
+    {"AgentJob controller of a CronJob", RES_CRONJOB, "\"ownerReferences\":[" AJ_REF("true") "]",
+     "aj"},
+    {"AgentJob reference, not controller", RES_CONFIGMAP,
+     TK_LABELS ",\"ownerReferences\":[" AJ_REF("false") "]", NULL},
+    {"controller as a string", RES_CONFIGMAP, "\"ownerReferences\":[" AJ_REF("\"true\"") "]", NULL},
+    {"second reference is the controller", RES_JOB,
+     "\"ownerReferences\":[" AJ_REF("false") "," AJ_REF("true") "]", "aj"},
+    {"AgentJob of another group", RES_CONFIGMAP,
+     "\"ownerReferences\":[{\"apiVersion\":\"thurkube.thurbeen.eu.evil/v1\","
+     "\"kind\":\"AgentJob\",\"name\":\"aj\",\"controller\":true}]",
+     NULL},
+    {"AgentJob without a group", RES_CONFIGMAP,
+     "\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"AgentJob\",\"name\":\"aj\","
+     "\"controller\":true}]",
+     NULL},
+    {"AgentJob reference without a name", RES_CONFIGMAP,
+     "\"ownerReferences\":[{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\","
+     "\"kind\":\"AgentJob\",\"controller\":true}]",
+     NULL},
+    {"Job of a CronJob with thurkube's labels", RES_JOB,
+     TK_LABELS ",\"ownerReferences\":[" CRON_REF "]", "bait"},
+    {"Job of a CronJob without labels", RES_JOB, "\"ownerReferences\":[" CRON_REF "]", NULL},
+    {"Job of a CronJob, managed by someone else", RES_JOB,
+     "\"labels\":{\"app.kubernetes.io/managed-by\":\"helm\","
+     "\"thurkube.thurbeen.eu/agentjob\":\"bait\"},\"ownerReferences\":[" CRON_REF "]",
+     NULL},
+    {"ConfigMap 'of a CronJob'", RES_CONFIGMAP, TK_LABELS ",\"ownerReferences\":[" CRON_REF "]",
+     NULL},
+    {"Job of a Deployment", RES_JOB,
+     TK_LABELS ",\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"CronJob\","
+               "\"name\":\"aj\",\"controller\":true}]",
+     NULL},
+    {"not a namespaced child", RES_AGENTRUNTIME, "\"ownerReferences\":[" AJ_REF("true") "]", NULL},
+    {"cluster-scoped child", RES_CLUSTERROLEBINDING, "\"ownerReferences\":[" AJ_REF("true") "]",
+     NULL},
+};
+
+START_TEST(test_child_owner)
+{
+	char text[2048];
+	json_object *obj;
+	const char *got;
+
+	snprintf(text, sizeof(text), "{\"metadata\":{\"namespace\":\"ns\",\"name\":\"x\",%s}}",
+	         owner_table[_i].meta);
+	obj = parse(text);
+	got = ctl_child_owner(owner_table[_i].res, obj);
+	if (owner_table[_i].want)
+		ck_assert_msg(got && strcmp(got, owner_table[_i].want) == 0, "%s: got %s",
+		              owner_table[_i].what, got ? got : "NULL");
+	else
+		ck_assert_msg(!got, "%s: got %s", owner_table[_i].what, got);
+	json_object_put(obj);
+}
+END_TEST
+
+/* The informer's filter of namespaced children (informer.c). */
+static bool keeps_configmap(json_object *obj, void *ud)
+{
+	(void)ud;
+	return ctl_child_owner(RES_CONFIGMAP, obj) != NULL;
+}
+
+static const char *owned_cm = "{\"metadata\":{\"namespace\":\"ns\",\"name\":\"cm\"," TK_LABELS
+                              ",\"ownerReferences\":[" AJ_REF("true") "]}}";
+static const char *foreign_cm =
+    "{\"metadata\":{\"namespace\":\"ns\",\"name\":\"cm\"," TK_LABELS "}}";
+
+START_TEST(test_store_filter_upsert)
+{
+	struct store *s = ctl_store_new(RES_CONFIGMAP);
+	json_object *owned = parse(owned_cm), *foreign = parse(foreign_cm), *old = NULL, *l;
+
+	store_set_filter(s, keeps_configmap, NULL);
+	/* A labelled object someone else made is not cached. */
+	ck_assert_int_eq(store_upsert(s, foreign, &old), STORE_REFUSED);
+	ck_assert_ptr_null(old);
+	ck_assert_uint_eq(store_len(s), 0);
+	/* Ours is. */
+	ck_assert_int_eq(store_upsert(s, owned, &old), 0);
+	ck_assert_ptr_null(old);
+	ck_assert_uint_eq(store_len(s), 1);
+	/* It loses its controller reference: it leaves the store, and the
+	 * caller gets the last cached state to route as a delete. */
+	ck_assert_int_eq(store_upsert(s, foreign, &old), STORE_REFUSED);
+	ck_assert_ptr_nonnull(old);
+	ck_assert_ptr_nonnull(ctl_child_owner(RES_CONFIGMAP, old));
+	json_object_put(old);
+	ck_assert_uint_eq(store_len(s), 0);
+	ck_assert_ptr_null(store_get(s, "ns", "cm"));
+	/* and from the label index too. */
+	l = store_list_label(s, "ns", CTL_LABEL_AGENTJOB, "bait");
+	ck_assert_uint_eq(json_object_array_length(l), 0);
+	json_object_put(l);
+	/* Without old, the removed object is released. */
+	ck_assert_int_eq(store_upsert(s, owned, NULL), 0);
+	ck_assert_int_eq(store_upsert(s, foreign, NULL), STORE_REFUSED);
+	ck_assert_uint_eq(store_len(s), 0);
+	/* The store holds no reference to either any more (1: freed). */
+	ck_assert_int_eq(json_object_put(owned), 1);
+	ck_assert_int_eq(json_object_put(foreign), 1);
+	store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_filter_replace)
+{
+	struct store *s = ctl_store_new(RES_CONFIGMAP);
+	json_object *items, *removed = NULL, *l;
+	char text[4096];
+
+	store_set_filter(s, keeps_configmap, NULL);
+	snprintf(text, sizeof(text),
+	         "[%s,{\"metadata\":{\"namespace\":\"ns\",\"name\":\"f\"," TK_LABELS "}}]",
+	         owned_cm);
+	items = parse(text);
+	ck_assert_int_eq(store_replace(s, items, &removed), 0);
+	json_object_put(items);
+	ck_assert_uint_eq(json_object_array_length(removed), 0);
+	json_object_put(removed);
+	ck_assert_uint_eq(store_len(s), 1);
+	ck_assert_ptr_null(store_get(s, "ns", "f"));
+	/* Relist: cm lost its controller reference, so it counts as removed. */
+	snprintf(text, sizeof(text), "[%s]", foreign_cm);
+	items = parse(text);
+	ck_assert_int_eq(store_replace(s, items, &removed), 0);
+	json_object_put(items);
+	ck_assert_uint_eq(json_object_array_length(removed), 1);
+	ck_assert_str_eq(name_of(json_object_array_get_idx(removed, 0)), "cm");
+	json_object_put(removed);
+	ck_assert_uint_eq(store_len(s), 0);
+	l = store_list_label(s, NULL, CTL_LABEL_AGENTJOB, "bait");
+	ck_assert_uint_eq(json_object_array_length(l), 0);
+	json_object_put(l);
+	store_free(s);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("ctl_store");
@@ -728,6 +904,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_store_many);
 	tcase_add_test(tc, test_store_index);
 	tcase_add_test(tc, test_store_index_matches_walk);
+	tcase_add_test(tc, test_store_filter_upsert);
+	tcase_add_test(tc, test_store_filter_replace);
 	suite_add_tcase(s, tc);
 	tcase_add_test(ti, test_refs_of);
 	tcase_add_test(ti, test_refindex);
@@ -735,6 +913,7 @@ static Suite *store_suite(void)
 	tcase_add_test(ti, test_res_info);
 	tcase_add_loop_test(ti, test_route, 0, (int)TK_ARRAY_LEN(route_table));
 	tcase_add_test(ti, test_route_agentjob_change);
+	tcase_add_loop_test(ti, test_child_owner, 0, (int)TK_ARRAY_LEN(owner_table));
 	tcase_add_test(ti, test_handle_event_queues);
 	tcase_add_test(ti, test_count_users);
 	suite_add_tcase(s, ti);
