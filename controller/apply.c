@@ -54,8 +54,8 @@ int apply_object(struct ctl *c, enum ctl_res r, const char *ns, const char *name
 	return ret;
 }
 
-int apply_delete(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
-                 const char *propagation, struct kube_status *st)
+int apply_delete_uid(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
+                     const char *propagation, const char *uid, struct kube_status *st)
 {
 	struct buf path = BUF_INIT(2048);
 	int ret;
@@ -64,9 +64,30 @@ int apply_delete(struct ctl *c, enum ctl_res r, const char *ns, const char *name
 		return -ECANCELED;
 	ret = object_path(r, ns, name, NULL, &path);
 	if (!ret)
-		ret = kube_delete(c->kube, path.data, propagation, NULL, NULL, st);
+		ret = kube_delete(c->kube, path.data, propagation, uid, NULL, st);
 	buf_free(&path);
 	return ret == -ENOENT ? 0 : ret;
+}
+
+int apply_delete(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
+                 const char *propagation, struct kube_status *st)
+{
+	return apply_delete_uid(c, r, ns, name, propagation, NULL, st);
+}
+
+int apply_patch(struct ctl *c, enum ctl_res r, const char *ns, const char *name, json_object *patch,
+                struct kube_status *st)
+{
+	struct buf path = BUF_INIT(2048);
+	int ret;
+
+	if (!ctl_may_write(c))
+		return -ECANCELED;
+	ret = object_path(r, ns, name, NULL, &path);
+	if (!ret)
+		ret = kube_patch_merge(c->kube, path.data, patch, NULL, st);
+	buf_free(&path);
+	return ret;
 }
 
 int apply_status(struct ctl *c, enum ctl_res r, const char *ns, const char *name,

@@ -31,6 +31,20 @@ int apply_object(struct ctl *c, enum ctl_res r, const char *ns, const char *name
 int apply_delete(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
                  const char *propagation, struct kube_status *st) TK_MUST_CHECK;
 
+/* apply_delete with preconditions.uid = uid (NULL: none): an object of
+ * that name with another uid is left alone, and the API server answers 409
+ * (-EBUSY). */
+int apply_delete_uid(struct ctl *c, enum ctl_res r, const char *ns, const char *name,
+                     const char *propagation, const char *uid,
+                     struct kube_status *st) TK_MUST_CHECK;
+
+/* JSON merge patch (application/merge-patch+json) of ns/name of r with
+ * patch (borrowed): only the fields it names change, unlike a
+ * server-side apply of a partial object, which drops the manager's other
+ * fields. A missing object is -ENOENT. */
+int apply_patch(struct ctl *c, enum ctl_res r, const char *ns, const char *name, json_object *patch,
+                struct kube_status *st) TK_MUST_CHECK;
+
 /* Server-side apply of status (borrowed) to the status subresource of the
  * thurkube object ns/name of r. */
 int apply_status(struct ctl *c, enum ctl_res r, const char *ns, const char *name,

@@ -6,10 +6,25 @@
  * only while it has a ClusterRoleBinding (desired or still present),
  * because that binding is cluster-scoped and cannot be garbage-collected
  * through an ownerReference. The finalizer is added before the binding
- * is created; on deletion the binding(s) labelled for the AgentJob are
- * deleted and then the finalizer is removed. Namespaced children go with
- * the ownerReference GC. When the binding is no longer wanted it is
- * pruned at once and the finalizer is removed on the next pass.
+ * is created; on deletion the binding(s) labelled for the AgentJob and
+ * carrying its uid in the owner-uid label are deleted and then the
+ * finalizer is removed. Namespaced children go with the ownerReference
+ * GC. When the binding is no longer wanted it is pruned at once and the
+ * finalizer is removed on the next pass.
+ *
+ * Name lookups: the stores hold the children found by label (and, once
+ * the informers filter them, only objects some AgentJob controls), so a
+ * foreign object holding a desired child's name may be in no store. Before
+ * applying a name nobody was seen holding, the name is looked up in its
+ * store and then with one live GET; what is found joins the observed
+ * children and the plan is made again (status.h decides what is ours).
+ * The GETs happen only for names the plan would apply: on creation, and
+ * each pass while a conflict holds. A process that does not lead makes
+ * none (it could not apply anyway) and returns -ECANCELED.
+ *
+ * Execution order: deletes (revocations, prunes, replaced runs), then
+ * merge patches (suspend), each tried even when another failed; then the
+ * finalizer and the applies, only when every delete and patch succeeded.
  */
 #include "compat.h"
 
@@ -249,6 +264,140 @@ static void observed_free(struct observed *o)
 	free(o->v);
 }
 
+static const char *obj_uid(json_object *obj)
+{
+	json_object *m = NULL;
+
+	json_object_object_get_ex(obj, "metadata", &m);
+	return status_str(m, "uid");
+}
+
+/* A binding is ours by its owner-uid label (it cannot carry an
+ * ownerReference to a namespaced AgentJob). */
+static bool owner_uid_is(json_object *obj, const struct tk_agentjob *aj)
+{
+	const char *uid = store_obj_label(obj, BUILD_LABEL_OWNER_UID);
+
+	return uid && aj->meta.uid && !strcmp(uid, aj->meta.uid);
+}
+
+/* ---- name lookups ------------------------------------------------------ */
+
+/* A lookup that failed: reported as a failed apply, retried later. */
+struct lookup_fail {
+	int err;
+	struct buf what;
+	struct kube_status st;
+};
+
+/*
+ * Look up the name of the unseen apply a: its store first, then one live
+ * GET. Whatever holds the name joins o (*found true). 0 when found or
+ * free (404), else the store's or the kube client's errno.
+ */
+static int lookup(struct ctl *c, const struct tk_agentjob *aj, const struct status_action *a,
+                  struct observed *o, bool *found, struct kube_status *st)
+{
+	enum ctl_res res = apply_res_of_kind(a->kind);
+	const struct ctl_res_info *ri = res < RES_COUNT ? ctl_res_info(res) : NULL;
+	const char *ns = ri && ri->namespaced ? aj->meta.namespace : NULL;
+	struct buf path = BUF_INIT(2048);
+	json_object *obj = NULL;
+	int r = 0;
+
+	if (!ri)
+		return -EINVAL;
+	obj = store_get(c->stores[res], ns, a->name);
+	if (!obj) {
+		r = kube_path(&path, ri->group, ri->version, ns, ri->plural, a->name, NULL);
+		if (!r)
+			r = kube_get(c->kube, path.data, &obj, st);
+	}
+	buf_free(&path);
+	if (r == -ENOENT)
+		return 0;
+	if (r)
+		return r;
+	r = observed_add(o, ri->kind, obj);
+	json_object_put(obj);
+	*found = !r;
+	return r;
+}
+
+/* Look up every unseen apply of p not looked up before (seen). *again is
+ * set when the plan must be made again: something was found, or a lookup
+ * failed (then in->unverified and lf are set). */
+static int lookup_unseen(struct ctl *c, struct status_input *in, const struct status_plan *p,
+                         struct observed *o, struct strlist *seen, struct lookup_fail *lf,
+                         bool *again)
+{
+	size_t i;
+	int r = 0;
+
+	*again = false;
+	for (i = 0; i < p->n_applies && !r; i++) {
+		const struct status_action *a = &p->applies[i];
+		struct buf key = BUF_INIT(1024);
+		bool found = false;
+
+		if (!a->unseen)
+			continue;
+		r = buf_printf(&key, "%s/%s", a->kind, a->name);
+		if (!r && strlist_contains(seen, key.data)) {
+			buf_free(&key);
+			continue;
+		}
+		if (!r)
+			r = strlist_add(seen, key.data);
+		buf_free(&key);
+		if (r)
+			break;
+		/* Nothing can be applied without leading: no GET either. */
+		if (!ctl_may_write(c))
+			return -ECANCELED;
+		r = lookup(c, in->aj, a, o, &found, &lf->st);
+		*again = *again || found;
+		if (r && r != -ENOMEM) {
+			lf->err = r;
+			if (buf_printf(&lf->what, "get %s %s", a->kind, a->name) < 0)
+				buf_reset(&lf->what);
+			in->unverified = true;
+			*again = true;
+			r = 0;
+			break;
+		}
+	}
+	in->observed = o->v;
+	in->n_observed = o->n;
+	return r;
+}
+
+/*
+ * Plan, look up the names the plan would apply that nobody was seen
+ * holding, and plan again while that found something. Each name is
+ * looked up once, so the rounds end: a round either looks up a new name
+ * or stops.
+ */
+static int plan_checked(struct ctl *c, struct status_input *in, struct observed *o,
+                        struct status_plan *plan, struct lookup_fail *lf)
+{
+	struct strlist seen = {0};
+	bool again = false;
+	int r;
+
+	for (;;) {
+		r = status_plan(in, plan);
+		if (r || in->unverified)
+			break;
+		r = lookup_unseen(c, in, plan, o, &seen, lf, &again);
+		if (r || !again)
+			break;
+		status_plan_free(plan);
+	}
+	strlist_free(&seen);
+	return r;
+}
+
 /* ---- deletion --------------------------------------------------------- */
 
 static int finalize(struct ctl *c, const struct tk_agentjob *aj, int *writes)
@@ -265,10 +414,11 @@ static int finalize(struct ctl *c, const struct tk_agentjob *aj, int *writes)
 	}
 	r = crb ? collect(c, aj, crb, &o) : -ENOMEM;
 	for (i = 0; !r && i < o.n; i++) {
-		if (strcmp(o.v[i].kind, BUILD_KIND_CRB) || !labelled_for(o.v[i].obj, aj))
+		if (strcmp(o.v[i].kind, BUILD_KIND_CRB) || !labelled_for(o.v[i].obj, aj) ||
+		    !owner_uid_is(o.v[i].obj, aj))
 			continue;
-		r = apply_delete(c, RES_CLUSTERROLEBINDING, NULL, apply_obj_name(o.v[i].obj),
-		                 "Background", &st);
+		r = apply_delete_uid(c, RES_CLUSTERROLEBINDING, NULL, apply_obj_name(o.v[i].obj),
+		                     "Background", obj_uid(o.v[i].obj), &st);
 		*writes += !r;
 	}
 	if (!r) {
@@ -326,14 +476,14 @@ static void transition_events(struct ctl *c, const struct tk_agentjob *aj, json_
 
 	if (!np || status_equal(prev, next))
 		return;
-	if (!strcmp(np, STATUS_PENDING)) {
-		if (differs(pp, np) || differs(status_str(prev, "message"), note))
-			emit(c, aj, EVENTS_WARNING, "ResolveFailed", "Resolve", note);
-		return;
-	}
 	if (nr && (!strcmp(nr, "ApplyFailed") || !strcmp(nr, "NameConflict"))) {
 		if (differs(pr, nr) || differs(status_str(prev, "message"), note))
 			emit(c, aj, EVENTS_WARNING, nr, "Apply", note);
+		return;
+	}
+	if (!strcmp(np, STATUS_PENDING)) {
+		if (differs(pp, np) || differs(status_str(prev, "message"), note))
+			emit(c, aj, EVENTS_WARNING, "ResolveFailed", "Resolve", note);
 		return;
 	}
 	if (!strcmp(np, STATUS_SUSPENDED) && differs(pp, np))
@@ -352,47 +502,87 @@ static void transition_events(struct ctl *c, const struct tk_agentjob *aj, json_
 
 struct outcome {
 	int writes;
-	int err;
-	const char *failed_kind;
-	const char *failed_name;
+	int err;               /* the first failed write (or lookup) */
+	struct buf what;       /* "apply ConfigMap x" */
+	struct kube_status st; /* the API server's answer to it */
 };
 
-static int execute(struct ctl *c, const struct tk_agentjob *aj, struct status_plan *p, time_t now,
-                   struct outcome *oc)
+/* Remember the first failure: what was written, and the server's answer. */
+static void failed(struct outcome *oc, int r, const char *verb, const struct status_action *a,
+                   const struct kube_status *st)
 {
-	const char *ns = aj->meta.namespace;
+	if (oc->err)
+		return;
+	oc->err = r;
+	oc->st = *st;
+	if (buf_printf(&oc->what, "%s %s %s", verb, a->kind, a->name) < 0)
+		buf_reset(&oc->what);
+}
+
+/* Deletes and merge patches: each one tried, whatever another did, so a
+ * revocation never waits for an unrelated failure. */
+static void execute_revocations(struct ctl *c, const struct tk_agentjob *aj,
+                                const struct status_plan *p, struct outcome *oc)
+{
 	struct kube_status st = {0};
-	struct buf what = BUF_INIT(600);
+	char note[600];
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->n_deletes && oc->err != -ECANCELED; i++) {
+		const struct status_action *a = &p->deletes[i];
+
+		r = apply_delete_uid(c, apply_res_of_kind(a->kind), aj->meta.namespace, a->name,
+		                     a->propagation, a->uid, &st);
+		if (r) {
+			failed(oc, r, "delete", a, &st);
+			continue;
+		}
+		oc->writes++;
+		snprintf(note, sizeof(note), "deleted %s %s (%s)", a->kind, a->name, a->why);
+		emit(c, aj, EVENTS_NORMAL,
+		     !strcmp(a->why, "replace")  ? "Replaced"
+		     : !strcmp(a->why, "revoke") ? "Revoked"
+		                                 : "Pruned",
+		     "Delete", note);
+	}
+	for (i = 0; i < p->n_patches && oc->err != -ECANCELED; i++) {
+		const struct status_action *a = &p->patches[i];
+
+		r = apply_patch(c, apply_res_of_kind(a->kind), aj->meta.namespace, a->name, a->obj,
+		                &st);
+		if (r && r != -ENOENT)
+			failed(oc, r, "patch", a, &st);
+		else
+			oc->writes += !r;
+	}
+}
+
+static int execute(struct ctl *c, const struct tk_agentjob *aj, struct status_plan *p, time_t now,
+                   const struct lookup_fail *lf, struct outcome *oc)
+{
+	struct kube_status st = {0};
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < p->n_deletes && !r; i++) {
-		const struct status_action *a = &p->deletes[i];
-		char note[600];
+	execute_revocations(c, aj, p, oc);
+	/* The finalizer goes on before a cluster-scoped binding exists. */
+	if (!oc->err && p->needs_binding) {
+		r = apply_finalizer(c, RES_AGENTJOB, &aj->meta, true, &st);
+		if (r) {
+			const struct status_action fin = {.kind = "finalizer",
+			                                  .name = BUILD_FINALIZER};
 
-		r = apply_delete(c, apply_res_of_kind(a->kind), ns, a->name, a->propagation, &st);
-		if (r)
-			break;
-		oc->writes++;
-		snprintf(note, sizeof(note), "deleted %s %s (%s)", a->kind, a->name, a->why);
-		emit(c, aj, EVENTS_NORMAL, strcmp(a->why, "replace") ? "Pruned" : "Replaced",
-		     "Delete", note);
+			failed(oc, r, "add", &fin, &st);
+		}
 	}
-	if (r) {
-		oc->failed_kind = p->deletes[i].kind;
-		oc->failed_name = p->deletes[i].name;
-		if (buf_printf(&what, "delete %s %s", oc->failed_kind, oc->failed_name) < 0)
-			buf_reset(&what);
-	}
-	for (i = 0; i < p->n_applies && !r; i++) {
+	for (i = 0; i < p->n_applies && !oc->err; i++) {
 		const struct status_action *a = &p->applies[i];
 
-		r = apply_object(c, apply_res_of_kind(a->kind), ns, a->name, a->obj, &st);
+		r = apply_object(c, apply_res_of_kind(a->kind), aj->meta.namespace, a->name, a->obj,
+		                 &st);
 		if (r) {
-			oc->failed_kind = a->kind;
-			oc->failed_name = a->name;
-			if (buf_printf(&what, "apply %s %s", a->kind, a->name) < 0)
-				buf_reset(&what);
+			failed(oc, r, "apply", a, &st);
 			break;
 		}
 		oc->writes++;
@@ -403,15 +593,20 @@ static int execute(struct ctl *c, const struct tk_agentjob *aj, struct status_pl
 			emit(c, aj, EVENTS_NORMAL, "JobCreated", "Create", note);
 		}
 	}
-	oc->err = r;
+	if (!oc->err && lf->err) {
+		oc->err = lf->err;
+		oc->st = lf->st;
+		if (buf_puts(&oc->what, lf->what.data ? lf->what.data : "get") < 0)
+			buf_reset(&oc->what);
+	}
+	r = oc->err;
 	if (r && r != -ECANCELED) {
-		int m = status_mark_failed(p->status, aj->status.conditions, aj->status.config_hash,
-		                           aj->meta.generation, what.data ? what.data : "write",
-		                           st.message, now);
+		int m = status_mark_failed(
+		    p->status, aj->status.conditions, aj->status.config_hash, aj->meta.generation,
+		    oc->what.data ? oc->what.data : "write", oc->st.message, now);
 		if (m < 0)
 			r = m;
 	}
-	buf_free(&what);
 	return r;
 }
 
@@ -482,6 +677,7 @@ static int reconcile_live(struct ctl *c, const struct tk_agentjob *aj, struct ou
 	struct status_plan plan = {0};
 	struct status_input in = {0};
 	struct kube_status st = {0};
+	struct lookup_fail lf = {.what = BUF_INIT(600)};
 	bool built = false;
 	char *crb = build_crb_name(aj->meta.namespace, aj->meta.name);
 	int r, w;
@@ -514,16 +710,10 @@ static int reconcile_live(struct ctl *c, const struct tk_agentjob *aj, struct ou
 	in.now = time(NULL);
 	r = confirm_job(c, &in, &o);
 	if (!r)
-		r = status_plan(&in, &plan);
+		r = plan_checked(c, &in, &o, &plan, &lf);
 	if (r)
 		goto out;
-	/* The finalizer goes on before a cluster-scoped binding exists. */
-	if (plan.needs_binding) {
-		r = apply_finalizer(c, RES_AGENTJOB, &aj->meta, true, &st);
-		if (r)
-			goto out;
-	}
-	r = execute(c, aj, &plan, in.now, oc);
+	r = execute(c, aj, &plan, in.now, &lf, oc);
 	if (r == -ECANCELED)
 		goto out;
 	w = write_status(c, aj, plan.status, oc);
@@ -533,6 +723,7 @@ static int reconcile_live(struct ctl *c, const struct tk_agentjob *aj, struct ou
 		r = apply_finalizer(c, RES_AGENTJOB, &aj->meta, false, &st);
 	*phase = static_phase(status_str(plan.status, "phase"));
 out:
+	buf_free(&lf.what);
 	status_plan_free(&plan);
 	observed_free(&o);
 	if (built)
@@ -546,7 +737,7 @@ int reconcile_agentjob(struct ctl *c, const char *ns, const char *name)
 {
 	struct tk_agentjob aj = {0};
 	struct fielderrs errs = {0};
-	struct outcome oc = {0};
+	struct outcome oc = {.what = BUF_INIT(600)};
 	const char *phase = NULL;
 	json_object *obj;
 	char writes[16];
@@ -581,6 +772,7 @@ int reconcile_agentjob(struct ctl *c, const char *ns, const char *name)
 		         "outcome", aj.meta.deleting ? "finalized" : phase);
 	else
 		log_debug("agentjob unchanged", "namespace", ns, "name", name);
+	buf_free(&oc.what);
 	tk_agentjob_free(&aj);
 	return r;
 }

@@ -191,12 +191,43 @@ struct view {
 	const struct status_input *in;
 	const char *name;
 	const char *ns;
+	const char *uid;
 };
 
-static bool ours(const struct view *v, json_object *obj)
+/* The controller ownerReference of obj (borrowed), or NULL. */
+static json_object *controller_ref(json_object *obj)
 {
-	return streq(store_obj_label(obj, BUILD_LABEL_AGENTJOB), v->name) &&
-	       streq(store_obj_label(obj, BUILD_LABEL_AGENTJOB_NS), v->ns);
+	json_object *refs = field(field(obj, "metadata"), "ownerReferences");
+	size_t i, n;
+
+	if (!refs || !json_object_is_type(refs, json_type_array))
+		return NULL;
+	n = json_object_array_length(refs);
+	for (i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(refs, i);
+		json_object *ctl = field(r, "controller");
+
+		if (ctl && json_object_get_boolean(ctl))
+			return r;
+	}
+	return NULL;
+}
+
+static const char *controller_kind(json_object *obj)
+{
+	return status_str(controller_ref(obj), "kind");
+}
+
+static bool controlled_by(json_object *obj, const char *kind, const char *uid)
+{
+	json_object *r = controller_ref(obj);
+
+	return uid && streq(status_str(r, "kind"), kind) && streq(status_str(r, "uid"), uid);
+}
+
+static const char *obj_uid(json_object *obj)
+{
+	return status_str(field(obj, "metadata"), "uid");
 }
 
 /* The observed child of kind/name, whoever owns it. */
@@ -213,29 +244,39 @@ static json_object *find_any(const struct view *v, const char *kind, const char 
 	return NULL;
 }
 
+/* The CronJob that is ours: named like the AgentJob and controlled by it. */
+static json_object *own_cronjob(const struct view *v)
+{
+	json_object *cj = find_any(v, BUILD_KIND_CRONJOB, v->name);
+
+	return controlled_by(cj, "AgentJob", v->uid) ? cj : NULL;
+}
+
+/*
+ * Whether the observed child obj of kind is ours, by UID (see the header):
+ * the binding by its owner-uid label, a Job also through our CronJob.
+ */
+static bool ours(const struct view *v, const char *kind, json_object *obj)
+{
+	json_object *cj;
+
+	if (!v->uid || !obj)
+		return false;
+	if (streq(kind, BUILD_KIND_CRB))
+		return streq(store_obj_label(obj, BUILD_LABEL_OWNER_UID), v->uid);
+	if (controlled_by(obj, "AgentJob", v->uid))
+		return true;
+	if (!streq(kind, BUILD_KIND_JOB))
+		return false;
+	cj = own_cronjob(v);
+	return cj && controlled_by(obj, BUILD_KIND_CRONJOB, obj_uid(cj));
+}
+
 static json_object *find_ours(const struct view *v, const char *kind, const char *name)
 {
 	json_object *o = find_any(v, kind, name);
 
-	return o && ours(v, o) ? o : NULL;
-}
-
-static const char *controller_kind(json_object *obj)
-{
-	json_object *refs = field(field(obj, "metadata"), "ownerReferences");
-	size_t i, n;
-
-	if (!refs || !json_object_is_type(refs, json_type_array))
-		return NULL;
-	n = json_object_array_length(refs);
-	for (i = 0; i < n; i++) {
-		json_object *r = json_object_array_get_idx(refs, i);
-		json_object *ctl = field(r, "controller");
-
-		if (ctl && json_object_get_boolean(ctl))
-			return status_str(r, "kind");
-	}
-	return NULL;
+	return o && ours(v, kind, o) ? o : NULL;
 }
 
 /*
@@ -305,17 +346,63 @@ static int add_action(struct status_action *arr, size_t *n, const char *kind, co
 	return 0;
 }
 
+/* Delete the observed child obj (ours), its uid as the precondition. */
+static int add_delete(struct status_plan *p, const char *kind, json_object *obj,
+                      const char *propagation, const char *why)
+{
+	int r = add_action(p->deletes, &p->n_deletes, kind, obj_name(obj),
+	                   !streq(kind, BUILD_KIND_CRB), NULL, propagation, why);
+
+	if (!r)
+		p->deletes[p->n_deletes - 1].uid = obj_uid(obj);
+	return r;
+}
+
+/* Apply desired (kind/name); unseen when nothing holds the name. */
+static int add_apply(const struct view *v, struct status_plan *p, const char *kind,
+                     const char *name, bool namespaced, json_object *desired)
+{
+	int r = add_action(p->applies, &p->n_applies, kind, name, namespaced, desired, NULL, NULL);
+
+	if (!r)
+		p->applies[p->n_applies - 1].unseen = !find_any(v, kind, name);
+	return r;
+}
+
+/* Merge-patch our CronJob cj to spec.suspend=true unless it is already. */
+static int add_suspend(struct status_plan *p, json_object *cj)
+{
+	json_object *sus = field(field(cj, "spec"), "suspend");
+	json_object *patch;
+	int r;
+
+	if (!cj || (sus && json_object_get_boolean(sus)))
+		return 0;
+	patch = json_tokener_parse("{\"spec\":{\"suspend\":true}}");
+	if (!patch)
+		return -ENOMEM;
+	r = add_action(p->patches, &p->n_patches, BUILD_KIND_CRONJOB, obj_name(cj), true, patch,
+	               NULL, "suspend");
+	json_object_put(patch);
+	return r;
+}
+
 void status_plan_free(struct status_plan *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_deletes; i++)
 		free(p->deletes[i].name);
+	for (i = 0; i < p->n_patches; i++) {
+		free(p->patches[i].name);
+		json_object_put(p->patches[i].obj);
+	}
 	for (i = 0; i < p->n_applies; i++) {
 		free(p->applies[i].name);
 		json_object_put(p->applies[i].obj);
 	}
 	free(p->deletes);
+	free(p->patches);
 	free(p->applies);
 	json_object_put(p->status);
 	memset(p, 0, sizeof(*p));
@@ -341,7 +428,7 @@ static bool stale_active(const struct view *v, json_object *job)
 {
 	const struct build_out *d = v->in->desired;
 
-	if (!ours(v, job) || job_outcome(job, NULL, NULL) != 0)
+	if (!ours(v, BUILD_KIND_JOB, job) || job_outcome(job, NULL, NULL) != 0)
 		return false;
 	if (d->job_name && streq(obj_name(job), d->job_name))
 		return false;
@@ -364,9 +451,7 @@ static int delete_stale(const struct view *v, struct status_plan *p, const char 
 			continue;
 		if (!*first)
 			*first = obj_name(c->obj);
-		if (p &&
-		    (r = add_action(p->deletes, &p->n_deletes, BUILD_KIND_JOB, obj_name(c->obj),
-		                    true, NULL, "Background", "replace")) < 0)
+		if (p && (r = add_delete(p, BUILD_KIND_JOB, c->obj, "Background", "replace")) < 0)
 			return r;
 	}
 	return 0;
@@ -422,8 +507,7 @@ static int plan_oneshot(const struct view *v, struct status_plan *p, struct run 
 		if (stale && (r = delete_stale(v, p, &stale)) < 0)
 			return r;
 		p->launch = true;
-		r = add_action(p->applies, &p->n_applies, BUILD_KIND_JOB, d->job_name, true, d->job,
-		               NULL, NULL);
+		r = add_apply(v, p, BUILD_KIND_JOB, d->job_name, true, d->job);
 		if (r < 0)
 			return r;
 		run->phase = STATUS_RUNNING;
@@ -500,7 +584,7 @@ static const char *cron_last_done(const struct view *v, json_object *cj)
 		const struct status_child *c = &v->in->observed[i];
 		const char *when = NULL;
 
-		if (streq(c->kind, BUILD_KIND_JOB) && ours(v, c->obj) &&
+		if (streq(c->kind, BUILD_KIND_JOB) && ours(v, c->kind, c->obj) &&
 		    streq(controller_kind(c->obj), BUILD_KIND_CRONJOB) &&
 		    job_outcome(c->obj, &when, NULL) != 0)
 			t = later(t, when);
@@ -539,8 +623,7 @@ static int plan_cron(const struct view *v, struct status_plan *p, struct run *ru
 	if (stale && replace_policy(aj) && (r = delete_stale(v, p, &stale)) < 0)
 		return r;
 	if (!cj || !build_subset(d->cronjob, cj)) {
-		r = add_action(p->applies, &p->n_applies, BUILD_KIND_CRONJOB, aj->meta.name, true,
-		               d->cronjob, NULL, NULL);
+		r = add_apply(v, p, BUILD_KIND_CRONJOB, aj->meta.name, true, d->cronjob);
 		if (r < 0)
 			return r;
 	}
@@ -586,28 +669,21 @@ static int plan_fixed(const struct view *v, struct status_plan *p)
 
 		if (!fixed[i].obj)
 			continue;
+		/* A foreign holder of the name is a conflict, found before. */
 		name = obj_name(fixed[i].obj);
-		o = find_any(v, fixed[i].kind, name);
-		if (o && !ours(v, o)) {
-			/* Only cluster-scoped names can collide (64-bit hash);
-			 * never take over another object. */
-			p->conflict = true;
-			continue;
-		}
+		o = find_ours(v, fixed[i].kind, name);
 		if (o && streq(fixed[i].kind, BUILD_KIND_CRB) &&
 		    !streq(status_str(field(o, "roleRef"), "name"),
 		           status_str(field(fixed[i].obj, "roleRef"), "name"))) {
 			/* roleRef is immutable: replace the binding. */
-			r = add_action(p->deletes, &p->n_deletes, BUILD_KIND_CRB, name, false, NULL,
-			               "Background", "roleRef changed");
+			r = add_delete(p, BUILD_KIND_CRB, o, "Background", "roleRef changed");
 			if (r < 0)
 				return r;
 			o = NULL;
 		}
 		if (o && build_subset(fixed[i].obj, o))
 			continue;
-		r = add_action(p->applies, &p->n_applies, fixed[i].kind, name, fixed[i].namespaced,
-		               fixed[i].obj, NULL, NULL);
+		r = add_apply(v, p, fixed[i].kind, name, fixed[i].namespaced, fixed[i].obj);
 		if (r < 0)
 			return r;
 	}
@@ -636,16 +712,20 @@ static int plan_prune(const struct view *v, struct status_plan *p)
 	for (i = 0; i < v->in->n_observed; i++) {
 		const struct status_child *c = &v->in->observed[i];
 		const char *name = obj_name(c->obj);
-		const char *prop = "Background";
 
-		if (!ours(v, c->obj) || !name || streq(c->kind, BUILD_KIND_PVC) ||
+		if (!ours(v, c->kind, c->obj) || !name || streq(c->kind, BUILD_KIND_PVC) ||
 		    streq(c->kind, BUILD_KIND_JOB) || desired_has(v->in->desired, c->kind, name))
 			continue;
 		if (streq(c->kind, BUILD_KIND_CRONJOB) && !replace_policy(aj) &&
-		    cron_active(c->obj))
-			prop = "Orphan";
-		r = add_action(p->deletes, &p->n_deletes, c->kind, name,
-		               !streq(c->kind, BUILD_KIND_CRB), NULL, prop, "prune");
+		    cron_active(c->obj)) {
+			/* Orphan would strip the run's ownerReference and with
+			 * it our claim on the run: stop the CronJob instead and
+			 * delete it once the run finished. */
+			if ((r = add_suspend(p, c->obj)) < 0)
+				return r;
+			continue;
+		}
+		r = add_delete(p, c->kind, c->obj, "Background", "prune");
 		if (r < 0)
 			return r;
 	}
@@ -668,8 +748,7 @@ static int owned_add(json_object *arr, const char *kind, const char *name)
 	return r;
 }
 
-static json_object *owned_list(const struct view *v, const struct status_plan *p,
-                               const struct run *run)
+static json_object *owned_list(const struct view *v, const struct run *run)
 {
 	const struct build_out *d = v->in->desired;
 	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb};
@@ -678,7 +757,7 @@ static json_object *owned_list(const struct view *v, const struct status_plan *p
 	int r = a ? 0 : -ENOMEM;
 
 	for (i = 0; i < TK_ARRAY_LEN(objs) && !r; i++) {
-		if (!objs[i] || (objs[i] == d->crb && p->conflict))
+		if (!objs[i])
 			continue;
 		r = owned_add(a, status_str(objs[i], "kind"), obj_name(objs[i]));
 	}
@@ -717,7 +796,46 @@ static int carry_condition(json_object *conds, json_object *prev, const char *ty
 	return 0;
 }
 
-/* The status when references are missing: everything else carried over. */
+/*
+ * The status while the applies are held: phase Pending, Ready False with
+ * reason and msg; ReferencesResolved False with the same when refs_ok is
+ * false, else True. Everything else is carried over.
+ */
+static int status_held(const struct view *v, json_object *s, json_object *conds, const char *reason,
+                       const char *msg, bool refs_ok)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	json_object *prev = aj->status.conditions;
+	int r;
+
+	r = put_str(s, "phase", STATUS_PENDING);
+	if (!r)
+		r = put_str(s, "message", msg);
+	if (!r)
+		r = jsonutil_add_int(s, "observedGeneration", aj->meta.generation);
+	if (!r)
+		r = put_str(s, "configHash", aj->status.config_hash);
+	if (!r)
+		r = put_str(s, "lastRunTime", aj->status.last_run_time);
+	if (!r)
+		r = put_str(s, "lastCompletionTime", aj->status.last_completion_time);
+	if (!r)
+		r = aj->status.owned_resources
+		        ? put_copy(s, "ownedResources", aj->status.owned_resources)
+		        : jsonutil_add(s, "ownedResources", json_object_new_array());
+	if (!r)
+		r = status_set_condition(conds, prev, STATUS_COND_READY, false, reason, msg,
+		                         aj->meta.generation, v->in->now);
+	if (!r)
+		r = status_set_condition(
+		    conds, prev, STATUS_COND_REFS, refs_ok, refs_ok ? "Resolved" : reason,
+		    refs_ok ? "all references resolved" : msg, aj->meta.generation, v->in->now);
+	if (!r)
+		r = carry_condition(conds, prev, STATUS_COND_COMPLETE);
+	return r;
+}
+
+/* The status when references are missing. */
 static int status_pending(const struct view *v, json_object *s, json_object *conds)
 {
 	const struct tk_agentjob *aj = v->in->aj;
@@ -736,35 +854,101 @@ static int status_pending(const struct view *v, json_object *s, json_object *con
 	if (r == -E2BIG)
 		r = 0; /* the list is long enough to be understood */
 	if (!r)
-		r = put_str(s, "phase", STATUS_PENDING);
-	if (!r)
-		r = put_str(s, "message", msg.data);
-	if (!r)
-		r = jsonutil_add_int(s, "observedGeneration", aj->meta.generation);
-	if (!r)
-		r = put_str(s, "configHash", aj->status.config_hash);
-	if (!r)
-		r = put_str(s, "lastRunTime", aj->status.last_run_time);
-	if (!r)
-		r = put_str(s, "lastCompletionTime", aj->status.last_completion_time);
-	if (!r)
-		r = aj->status.owned_resources
-		        ? put_copy(s, "ownedResources", aj->status.owned_resources)
-		        : jsonutil_add(s, "ownedResources", json_object_new_array());
-	if (!r)
-		r = status_set_condition(conds, aj->status.conditions, STATUS_COND_READY, false,
-		                         reason, msg.data, aj->meta.generation, v->in->now);
-	if (!r)
-		r = status_set_condition(conds, aj->status.conditions, STATUS_COND_REFS, false,
-		                         reason, msg.data, aj->meta.generation, v->in->now);
-	if (!r)
-		r = carry_condition(conds, aj->status.conditions, STATUS_COND_COMPLETE);
+		r = status_held(v, s, conds, reason, msg.data, false);
 	buf_free(&msg);
 	return r;
 }
 
-static int status_resolved(const struct view *v, const struct status_plan *p, struct run *run,
-                           json_object *s, json_object *conds)
+/* ---- conflicts and revocations ----------------------------------------- */
+
+/*
+ * Name every desired child whose name an object not ours holds, into msg
+ * ("; " between them). Returns the count, or a negative errno.
+ */
+static int find_conflicts(const struct view *v, struct buf *msg)
+{
+	const struct build_out *d = v->in->desired;
+	json_object *objs[] = {d->configmap, d->pvc,     d->service_account,
+	                       d->crb,       d->cronjob, d->job};
+	size_t i;
+	int n = 0, r;
+
+	for (i = 0; i < TK_ARRAY_LEN(objs); i++) {
+		const char *kind = status_str(objs[i], "kind");
+		const char *name = obj_name(objs[i]);
+		json_object *o = find_any(v, kind, name);
+
+		if (!objs[i] || !o || ours(v, kind, o))
+			continue;
+		r = buf_printf(msg, "%s%s \"%s\" exists and is not controlled by this AgentJob",
+		               n ? "; " : "", kind, name);
+		if (r < 0 && r != -E2BIG)
+			return r;
+		n++;
+	}
+	return n;
+}
+
+/* spec.clusterAccessRef names nothing usable: empty, or its ClusterAccess
+ * missing (being deleted counts) or invalid. */
+static bool access_revoked(const struct view *v)
+{
+	const char *ref = v->in->aj->spec.cluster_access_ref;
+	const struct strlist *lists[] = {v->in->missing, v->in->invalid};
+	size_t i, j;
+
+	if (!ref || !*ref)
+		return true;
+	for (i = 0; i < TK_ARRAY_LEN(lists); i++) {
+		for (j = 0; lists[i] && j < lists[i]->n; j++) {
+			const char *e = lists[i]->v[j];
+
+			if (!strncmp(e, "ClusterAccess/", 14) && streq(e + 14, ref))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The ServiceAccount the binding names is held by a foreign object. */
+static bool runner_foreign(const struct view *v)
+{
+	const struct build_out *d = v->in->desired;
+	json_object *o;
+
+	if (!d || !d->service_account)
+		return false;
+	o = find_any(v, BUILD_KIND_SA, obj_name(d->service_account));
+	return o && !ours(v, BUILD_KIND_SA, o);
+}
+
+/*
+ * What runs even while the applies are held: delete our bindings when the
+ * access is revoked (or would bind a foreign ServiceAccount), suspend our
+ * CronJob when spec.suspend is true.
+ */
+static int plan_revoke(const struct view *v, struct status_plan *p)
+{
+	size_t i;
+	int r;
+
+	if (access_revoked(v) || runner_foreign(v)) {
+		for (i = 0; i < v->in->n_observed; i++) {
+			const struct status_child *c = &v->in->observed[i];
+
+			if (!streq(c->kind, BUILD_KIND_CRB) || !ours(v, c->kind, c->obj))
+				continue;
+			if ((r = add_delete(p, c->kind, c->obj, "Background", "revoke")) < 0)
+				return r;
+		}
+	}
+	if (v->in->aj->spec.suspend)
+		return add_suspend(p, own_cronjob(v));
+	return 0;
+}
+
+static int status_resolved(const struct view *v, struct run *run, json_object *s,
+                           json_object *conds)
 {
 	const struct tk_agentjob *aj = v->in->aj;
 	const int64_t gen = aj->meta.generation;
@@ -772,15 +956,6 @@ static int status_resolved(const struct view *v, const struct status_plan *p, st
 	json_object *prev = aj->status.conditions;
 	int r;
 
-	if (p->conflict) {
-		run->ready = false;
-		run->ready_reason = "NameConflict";
-		buf_reset(&run->msg);
-		r = buf_printf(&run->msg, "clusterrolebinding %s belongs to another object",
-		               v->in->desired->crb_name);
-		if (r)
-			return r;
-	}
 	r = put_str(s, "phase", run->phase);
 	if (!r)
 		r = put_str(s, "message", run->msg.data);
@@ -793,7 +968,7 @@ static int status_resolved(const struct view *v, const struct status_plan *p, st
 	if (!r)
 		r = put_str(s, "lastCompletionTime", run->last_done);
 	if (!r)
-		r = jsonutil_add(s, "ownedResources", owned_list(v, p, run));
+		r = jsonutil_add(s, "ownedResources", owned_list(v, run));
 	if (!r)
 		r = status_set_condition(conds, prev, STATUS_COND_READY, run->ready,
 		                         run->ready_reason, run->msg.data, gen, now);
@@ -817,43 +992,72 @@ static bool binding_present(const struct view *v)
 
 	for (i = 0; i < v->in->n_observed; i++)
 		if (streq(v->in->observed[i].kind, BUILD_KIND_CRB) &&
-		    ours(v, v->in->observed[i].obj))
+		    ours(v, BUILD_KIND_CRB, v->in->observed[i].obj))
 			return true;
 	return false;
+}
+
+/* A conflict or a failed lookup: only the revocations, and say why. */
+static int plan_held(const struct view *v, struct status_plan *p, json_object *conds,
+                     struct buf *conflicts, int n_conflicts)
+{
+	int r = plan_revoke(v, p);
+
+	if (r)
+		return r;
+	p->conflict = n_conflicts > 0;
+	if (p->conflict)
+		return status_held(v, p->status, conds, "NameConflict", conflicts->data, true);
+	return status_held(v, p->status, conds, "ApplyFailed",
+	                   "a child's name could not be looked up", true);
 }
 
 int status_plan(const struct status_input *in, struct status_plan *out)
 {
 	struct status_plan p = {0};
 	struct run run = {.msg = BUF_INIT(4096), .complete_msg = BUF_INIT(4096)};
-	struct view v = {in, NULL, NULL};
+	struct buf conflicts = BUF_INIT(4096);
+	struct view v = {in, NULL, NULL, NULL};
 	json_object *conds = NULL;
-	int r;
+	int r, n = 0;
 
 	if (!in || !in->aj || !in->aj->meta.name || !in->aj->meta.namespace)
 		return -EINVAL;
 	v.name = in->aj->meta.name;
 	v.ns = in->aj->meta.namespace;
+	v.uid = in->aj->meta.uid;
 	p.deletes = calloc(in->n_observed + 2, sizeof(*p.deletes));
+	p.patches = calloc(in->n_observed + 1, sizeof(*p.patches));
 	p.applies = calloc(MAX_APPLIES, sizeof(*p.applies));
 	p.status = json_object_new_object();
 	conds = json_object_new_array();
-	if (!p.deletes || !p.applies || !p.status || !conds) {
+	if (!p.deletes || !p.patches || !p.applies || !p.status || !conds) {
 		r = -ENOMEM;
 		goto out;
 	}
-	p.needs_binding = binding_present(&v) || (in->desired && in->desired->crb);
+	if (in->desired && (n = find_conflicts(&v, &conflicts)) < 0) {
+		r = n;
+		goto out;
+	}
+	p.needs_binding = binding_present(&v);
 	if (!in->desired) {
-		r = status_pending(&v, p.status, conds);
+		r = plan_revoke(&v, &p);
+		if (!r)
+			r = status_pending(&v, p.status, conds);
 		goto done;
 	}
+	if (n || in->unverified) {
+		r = plan_held(&v, &p, conds, &conflicts, n);
+		goto done;
+	}
+	p.needs_binding = p.needs_binding || in->desired->crb;
 	r = plan_fixed(&v, &p);
 	if (!r)
 		r = plan_prune(&v, &p);
 	if (!r)
 		r = in->desired->cronjob ? plan_cron(&v, &p, &run) : plan_oneshot(&v, &p, &run);
 	if (!r)
-		r = status_resolved(&v, &p, &run, p.status, conds);
+		r = status_resolved(&v, &run, p.status, conds);
 done:
 	if (!r) {
 		r = jsonutil_add(p.status, "conditions", conds);
@@ -861,6 +1065,7 @@ done:
 	}
 out:
 	json_object_put(conds);
+	buf_free(&conflicts);
 	buf_free(&run.msg);
 	buf_free(&run.complete_msg);
 	if (r) {
@@ -876,7 +1081,7 @@ bool status_job_needs_confirm(const struct status_input *in)
 	const struct tk_agentjob *aj = in->aj;
 	const struct build_out *d = in->desired;
 	json_object *pc;
-	struct view v = {in, aj->meta.name, aj->meta.namespace};
+	struct view v = {in, aj->meta.name, aj->meta.namespace, aj->meta.uid};
 
 	if (!d || !d->job_name || !streq(aj->status.config_hash, d->config_hash))
 		return false;

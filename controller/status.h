@@ -5,7 +5,39 @@
  * status. Plus the condition helpers shared by every reconciler. Nothing
  * here logs or touches the network.
  *
- * Decisions recorded here (SPEC 3.2):
+ * Decisions recorded here (SPEC 3.2, issue 11):
+ * - Ownership is decided by UID, never by labels. A namespaced child
+ *   (ConfigMap, PVC, ServiceAccount, CronJob, Job) is this AgentJob's when
+ *   its controller ownerReference has the AgentJob's metadata.uid; a Job
+ *   also when its controller ownerReference is a CronJob whose uid is that
+ *   of the AgentJob's own CronJob (observed, named like the AgentJob and
+ *   itself controlled by it). The ClusterRoleBinding cannot point at a
+ *   namespaced owner: it is ours when its owner-uid label is the
+ *   AgentJob's uid (only cluster admins can create bindings). Objects
+ *   that merely carry thurkube's name labels are ignored: never pruned,
+ *   never replaced, never taken for the current run.
+ * - Name conflicts: an observed object holding the name of a desired child
+ *   that is not ours (see above) is a conflict. Then nothing of the
+ *   AgentJob is applied (no child, no binding), only the revocations
+ *   below run; phase Pending, Ready False with reason NameConflict and a
+ *   message naming each object ('ConfigMap "x" exists and is not
+ *   controlled by this AgentJob'); ReferencesResolved True; configHash,
+ *   times, ownedResources and Complete are carried over. The object
+ *   itself is never written. An apply of a name absent from observed is
+ *   marked unseen: the I/O layer looks the name up (store, then one live
+ *   GET) and plans again with what it found, and when that GET fails it
+ *   plans with unverified set, which holds the applies the same way (the
+ *   I/O layer then reports ApplyFailed and retries).
+ * - Revocation and suspend never wait. Whenever the applies are held
+ *   (references missing, a conflict, unverified), the plan still deletes
+ *   our ClusterRoleBinding when spec.clusterAccessRef is empty, the
+ *   ClusterAccess it names is missing, invalid or being deleted (the I/O
+ *   layer lists it as missing), or the ServiceAccount name is held by a
+ *   foreign object; and when spec.suspend is true it patches our CronJob
+ *   with the merge patch {"spec":{"suspend":true}} (no server-side apply
+ *   of a partial object, which would drop the fields it omits). Deletes
+ *   and patches are executed before the applies and each one is tried even
+ *   when another failed.
  * - One-shot runs once per configHash. status.configHash is the hash of
  *   the latest launched run; once it equals the desired hash the Job is
  *   never applied again. The outcome is kept in the condition "Complete"
@@ -14,24 +46,27 @@
  *   A launched Job that disappears before its outcome was seen (confirmed
  *   by a live GET, see status_job_needs_confirm) is reported Failed with
  *   reason JobLost, and is not re-run either.
- * - Config change while a run is active (a Job carrying our labels, not
- *   finished, other than the desired one, and not run by the desired
- *   CronJob): Forbid holds the new Job (or a new CronJob) back until it
- *   finishes; Replace deletes it (propagation Background) and creates the
- *   new one in the same pass.
+ * - Config change while a run is active (a Job of ours, not finished,
+ *   other than the desired one, and not run by the desired CronJob):
+ *   Forbid holds the new Job (or a new CronJob) back until it finishes;
+ *   Replace deletes it (propagation Background) and creates the new one
+ *   in the same pass.
  * - Suspend: the CronJob gets spec.suspend=true and every child is kept;
  *   phase Suspended. A one-shot whose run was not launched yet is held
  *   (phase Suspended); one already launched keeps reporting its run,
  *   because suspend only stops future runs.
- * - Pruning: children carrying the AgentJob's labels whose kind/name is
- *   no longer desired are deleted (ServiceAccount, ClusterRoleBinding,
- *   CronJob, ConfigMap). PVCs are never pruned while the AgentJob exists.
- *   Finished Jobs are left to their TTL (their logs are the run's
- *   record). A CronJob pruned under Forbid while it has an active run is
- *   deleted with propagation Orphan, so the run finishes.
+ * - Pruning: children of ours whose kind/name is no longer desired are
+ *   deleted (ServiceAccount, ClusterRoleBinding, CronJob, ConfigMap), with
+ *   the observed uid as a precondition so a foreign object that took the
+ *   name since is not deleted. PVCs are never pruned while the AgentJob
+ *   exists. Finished Jobs are left to their TTL (their logs are the run's
+ *   record). A CronJob no longer desired that has an active run under
+ *   Forbid is suspended (merge patch) instead, and deleted once the run
+ *   finished: deleting it with propagation Orphan would strip the run's
+ *   ownerReference, and the run would no longer count as ours.
  * - Missing references: phase Pending, Ready and ReferencesResolved False
- *   naming every missing object, no change to any child; configHash,
- *   times, ownedResources and Complete are carried over.
+ *   naming every missing object, no apply (only the revocations above);
+ *   configHash, times, ownedResources and Complete are carried over.
  */
 #ifndef THURKUBE_STATUS_H
 #define THURKUBE_STATUS_H
@@ -69,11 +104,14 @@ struct status_input {
 	const struct build_out *desired;     /* NULL when references are unresolved */
 	const struct strlist *missing;       /* "Kind/name" not found (may be NULL) */
 	const struct strlist *invalid;       /* "Kind/name" that failed to decode (may be NULL) */
-	const struct status_child *observed; /* every child carrying the AgentJob's
-	                                       labels, plus any ClusterRoleBinding
-	                                       holding the desired CRB name */
+	const struct status_child *observed; /* every child in the stores carrying
+	                                       the AgentJob's labels, plus whatever
+	                                       holds the name of a desired child
+	                                       (found in a store or by a live GET),
+	                                       whoever owns it */
 	size_t n_observed;
-	bool job_gone; /* a live GET confirmed the desired Job is absent */
+	bool job_gone;   /* a live GET confirmed the desired Job is absent */
+	bool unverified; /* a live GET of an unseen name failed: apply nothing */
 	time_t now;
 };
 
@@ -82,27 +120,37 @@ struct status_action {
 	const char *kind; /* BUILD_KIND_* */
 	char *name;       /* owned */
 	bool namespaced;
-	json_object *obj;        /* apply: the desired object (new ref); delete: NULL */
-	const char *propagation; /* delete: "Background" or "Orphan" */
-	const char *why;         /* static: "prune", "replace", "roleRef changed" */
+	json_object *obj;        /* apply: the desired object; patch: the JSON merge
+	                            patch; delete: NULL (new ref) */
+	const char *uid;         /* delete: the observed metadata.uid, a precondition
+	                            (borrowed from in->observed; may be NULL) */
+	const char *propagation; /* delete: "Background" */
+	const char *why;         /* static: "prune", "replace", "revoke",
+	                            "roleRef changed", "suspend" */
+	bool unseen;             /* apply: no object of that name was observed */
 };
 
 struct status_plan {
-	struct status_action *deletes; /* executed first, in order */
+	struct status_action *deletes; /* executed first, each tried */
 	size_t n_deletes;
-	struct status_action *applies; /* then these, in order */
+	struct status_action *patches; /* merge patches, then, each tried */
+	size_t n_patches;
+	struct status_action *applies; /* then these, in order, when every
+	                                  delete and patch succeeded */
 	size_t n_applies;
 	json_object *status; /* new ref: the status to report */
 	bool launch;         /* applies include a new run Job */
 	bool waiting;        /* Forbid holds a new run back */
-	bool conflict;       /* a cluster-scoped name is someone else's */
-	bool needs_binding;  /* a ClusterRoleBinding is desired or present */
+	bool conflict;       /* a desired name is held by a foreign object */
+	bool needs_binding;  /* a ClusterRoleBinding of ours is present, or one
+	                        is desired and the applies are not held */
 };
 
 /*
- * Compute the plan. in is borrowed. Returns 0 and fills *out (release
- * with status_plan_free), or -ENOMEM / -EINVAL (no aj); *out is zeroed
- * on failure.
+ * Compute the plan. in is borrowed and must outlive *out (delete actions
+ * borrow uids from in->observed). Returns 0 and fills *out (release with
+ * status_plan_free), or -ENOMEM / -EINVAL (no aj); *out is zeroed on
+ * failure.
  */
 int status_plan(const struct status_input *in, struct status_plan *out) TK_MUST_CHECK;
 void status_plan_free(struct status_plan *p);

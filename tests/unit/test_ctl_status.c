@@ -12,6 +12,10 @@
 
 #define NOW      1767225600 /* 2026-01-01T00:00:00Z */
 #define OLD_HASH "0000000000000000"
+#define OTHER_OWNER                                                                                \
+	"[{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\","                \
+	"\"name\":\"pr-fixer\",\"uid\":\"99999999-0000-0000-0000-000000000000\","                  \
+	"\"controller\":true}]"
 
 /* One reconcile round: the AgentJob (JSON, borrowed) and what the stores hold. */
 struct round {
@@ -461,12 +465,9 @@ START_TEST(prune_sets)
 	seen[2] = as_seen(ref.d.crb, NULL);
 	seen[3] = as_seen(ref.d.pvc, NULL);
 	seen[4] = as_seen(ref.d.configmap, NULL);
-	seen[5] = as_seen(ref.d.cronjob, NULL); /* someone else's CronJob */
+	seen[5] = as_seen(ref.d.cronjob, NULL); /* labelled for us, controlled by another */
 	fx_set(seen[5], "metadata.name", json_object_new_string("other"));
-	fx_set(seen[5], "metadata.labels",
-	       fx_json("{\"app.kubernetes.io/managed-by\":\"thurkube\","
-	               "\"thurkube.thurbeen.eu/agentjob\":\"x\","
-	               "\"thurkube.thurbeen.eu/agentjob-namespace\":\"agents\"}"));
+	fx_set(seen[5], "metadata.ownerReferences", fx_json(OTHER_OWNER));
 	seen[6] = as_seen(ref.d.cronjob, job_cases[2].job_status); /* a finished old Job */
 	fx_set(seen[6], "metadata.name", json_object_new_string("pr-fixer-" OLD_HASH));
 	obs[0] = (struct status_child){"CronJob", seen[0]};
@@ -502,7 +503,9 @@ START_TEST(prune_sets)
 }
 END_TEST
 
-/* Switching to one-shot under Forbid while the CronJob runs: orphan its run and wait. */
+/* Switching to one-shot under Forbid while the CronJob runs: the CronJob is
+ * suspended, not deleted (an Orphan delete would strip the run's
+ * ownerReference, and with it our claim on the run), and the one-shot waits. */
 START_TEST(cron_pruned_orphans_active_run)
 {
 	struct round ref, a;
@@ -519,12 +522,15 @@ START_TEST(cron_pruned_orphans_active_run)
 	fx_set(run_job, "metadata.name", json_object_new_string("pr-fixer-29000000"));
 	fx_set(run_job, "metadata.ownerReferences",
 	       fx_json("[{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"name\":\"pr-fixer\","
-	               "\"uid\":\"cj\",\"controller\":true}]"));
+	               "\"uid\":\"child-uid\",\"controller\":true}]"));
 	obs[0] = (struct status_child){"CronJob", cj};
 	obs[1] = (struct status_child){"Job", run_job};
 	run(&a, obs, 2, false);
-	ck_assert_str_eq(
-	    find_action(a.p.deletes, a.p.n_deletes, "CronJob", "pr-fixer")->propagation, "Orphan");
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "CronJob", NULL));
+	ck_assert_int_eq(a.p.n_patches, 1);
+	ck_assert_str_eq(a.p.patches[0].name, "pr-fixer");
+	ck_assert_str_eq(json_object_to_json_string(a.p.patches[0].obj),
+	                 "{ \"spec\": { \"suspend\": true } }");
 	ck_assert(a.p.waiting);
 	ck_assert(!a.p.launch);
 	json_object_put(cj);
@@ -654,7 +660,9 @@ START_TEST(crb_name_conflict_not_taken)
 	ck_assert_ptr_null(find_action(a.p.applies, a.p.n_applies, "ClusterRoleBinding", NULL));
 	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "ClusterRoleBinding", NULL));
 	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "NameConflict");
-	ck_assert(a.p.needs_binding);
+	ck_assert_int_eq(a.p.n_applies, 0);
+	/* nothing of ours to guard: no finalizer for a binding never made */
+	ck_assert(!a.p.needs_binding);
 	json_object_put(crb);
 	json_object_put(aj);
 	json_object_put(ca);
@@ -827,6 +835,448 @@ START_TEST(event_shape)
 }
 END_TEST
 
+/* ---- issue 11: ownership by UID, name conflicts, revocations that never wait ---- */
+
+#define OTHER_UID "99999999-0000-0000-0000-000000000000"
+
+/* The desired child of kind in d (borrowed). */
+static json_object *desired_of(const struct build_out *d, const char *kind)
+{
+	json_object *objs[] = {d->configmap, d->pvc,     d->service_account,
+	                       d->crb,       d->cronjob, d->job};
+	size_t i;
+
+	for (i = 0; i < TK_ARRAY_LEN(objs); i++)
+		if (objs[i] && !strcmp(fx_str(objs[i], "kind"), kind))
+			return objs[i];
+	ck_abort_msg("no desired %s", kind);
+	return NULL;
+}
+
+/* How a foreign object holding a desired name looks. */
+enum foreign_shape {
+	OTHER_CONTROLLER, /* controlled by another AgentJob (a binding: another owner-uid) */
+	LABELS_ONLY,      /* carries our name labels, no ownerReference (no owner-uid) */
+	BARE,             /* as a live GET reports one no store holds: no labels, no owner */
+	N_SHAPES
+};
+
+/* A foreign copy of desired (new reference). */
+static json_object *foreign(json_object *desired, enum foreign_shape shape)
+{
+	json_object *o = as_seen(desired, NULL);
+	bool crb = !strcmp(fx_str(desired, "kind"), "ClusterRoleBinding");
+
+	fx_set(o, "metadata.ownerReferences", NULL);
+	if (shape == OTHER_CONTROLLER && crb)
+		fx_set(o, "metadata.labels",
+		       fx_json("{\"app.kubernetes.io/managed-by\":\"thurkube\","
+		               "\"thurkube.thurbeen.eu/agentjob\":\"pr-fixer\","
+		               "\"thurkube.thurbeen.eu/agentjob-namespace\":\"agents\","
+		               "\"thurkube.thurbeen.eu/owner-uid\":\"" OTHER_UID "\"}"));
+	else if (shape == OTHER_CONTROLLER)
+		fx_set(o, "metadata.ownerReferences", fx_json(OTHER_OWNER));
+	if (shape == LABELS_ONLY)
+		fx_set(o, "metadata.labels",
+		       fx_json("{\"app.kubernetes.io/managed-by\":\"thurkube\","
+		               "\"thurkube.thurbeen.eu/agentjob\":\"pr-fixer\","
+		               "\"thurkube.thurbeen.eu/agentjob-namespace\":\"agents\"}"));
+	if (shape == BARE)
+		fx_set(o, "metadata.labels", NULL);
+	fx_set(o, "metadata.uid", json_object_new_string("foreign-uid"));
+	return o;
+}
+
+/* A cron (or one-shot) AgentJob with persist and clusterAccessRef, so every
+ * kind of child is desired. */
+static void all_kinds_round(struct round *rd, json_object **aj, json_object **ca, bool oneshot)
+{
+	*aj = oneshot ? oneshot_aj() : fx_json(FX_AGENTJOB);
+	*ca = fx_json(FX_CA);
+	fx_set(*aj, "spec.clusterAccessRef", json_object_new_string("reader"));
+	load(rd, *aj, *ca);
+	ck_assert_int_eq(build_children(&rd->f.aj, &rd->f.refs, &rd->d), 0);
+	rd->built = true;
+}
+
+static const struct {
+	const char *kind;
+	bool oneshot;
+} conflict_kinds[] = {
+    {"ConfigMap", false},      {"PersistentVolumeClaim", false},
+    {"ServiceAccount", false}, {"ClusterRoleBinding", false},
+    {"CronJob", false},        {"Job", true},
+};
+
+START_TEST(conflict_per_kind)
+{
+	const char *kind = conflict_kinds[_i / N_SHAPES].kind;
+	enum foreign_shape shape = (enum foreign_shape)(_i % N_SHAPES);
+	struct round a;
+	struct status_child obs[1];
+	json_object *aj, *ca, *victim;
+	struct buf want = BUF_INIT(1024);
+	const char *name;
+
+	all_kinds_round(&a, &aj, &ca, conflict_kinds[_i / N_SHAPES].oneshot);
+	victim = foreign(desired_of(&a.d, kind), shape);
+	name = fx_str(victim, "metadata.name");
+	obs[0] = (struct status_child){kind, victim};
+	run(&a, obs, 1, false);
+	ck_assert_msg(a.p.conflict, "%s shape %d not a conflict", kind, shape);
+	ck_assert_int_eq(a.p.n_applies, 0);
+	ck_assert_int_eq(a.p.n_deletes, 0);
+	ck_assert_int_eq(a.p.n_patches, 0);
+	ck_assert(!a.p.launch);
+	ck_assert(!a.p.needs_binding);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Pending");
+	ck_assert_str_eq(cond(a.p.status, "Ready", "status"), "False");
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "NameConflict");
+	ck_assert_str_eq(cond(a.p.status, "ReferencesResolved", "status"), "True");
+	ck_assert_int_eq(buf_printf(&want,
+	                            "%s \"%s\" exists and is not controlled by this AgentJob", kind,
+	                            name),
+	                 0);
+	ck_assert_ptr_nonnull(strstr(cond(a.p.status, "Ready", "message"), want.data));
+	ck_assert_ptr_nonnull(strstr(fx_str(a.p.status, "message"), want.data));
+	ck_assert_ptr_null(fx_get(a.p.status, "configHash"));
+	buf_free(&want);
+	json_object_put(victim);
+	json_object_put(aj);
+	json_object_put(ca);
+	done(&a);
+}
+END_TEST
+
+/* Our own child, found by a live GET before the store saw it: no conflict. */
+START_TEST(own_child_found_by_get_is_no_conflict)
+{
+	struct round a;
+	size_t i;
+	struct status_child obs[1];
+	json_object *aj, *ca, *cm;
+
+	all_kinds_round(&a, &aj, &ca, false);
+	cm = as_seen(a.d.configmap, NULL);
+	fx_set(cm, "metadata.labels", NULL); /* labels play no part */
+	obs[0] = (struct status_child){"ConfigMap", cm};
+	run(&a, obs, 1, false);
+	ck_assert(!a.p.conflict);
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "Scheduled");
+	/* the ConfigMap gets its labels back; the others were never seen */
+	ck_assert_int_eq(a.p.n_applies, 5);
+	for (i = 0; i < a.p.n_applies; i++)
+		ck_assert_int_eq(a.p.applies[i].unseen,
+		                 strcmp(a.p.applies[i].kind, "ConfigMap") != 0);
+	json_object_put(cm);
+	json_object_put(aj);
+	json_object_put(ca);
+	done(&a);
+}
+END_TEST
+
+/* A conflict holds every apply, not the revocations. */
+static const struct {
+	bool with_ref;        /* spec.clusterAccessRef still set */
+	const char *conflict; /* kind held by a foreign object */
+	bool suspend;         /* spec.suspend */
+	bool unverified;      /* a lookup failed instead of a conflict */
+	bool want_crb_delete;
+	bool want_patch;
+} held_cases[] = {
+    {false, "ConfigMap", false, false, true, false},     /* ref removed: revoke */
+    {true, "ServiceAccount", false, false, true, false}, /* would bind a foreign SA */
+    {true, "ConfigMap", false, false, false, false},     /* access stays */
+    {true, "ConfigMap", true, false, false, true},       /* suspend */
+    {false, NULL, true, true, true, true},               /* lookup failed */
+};
+
+START_TEST(held_applies_still_revoke)
+{
+	struct round ref, a;
+	struct status_child obs[3];
+	json_object *aj, *ca, *refaj, *seen[3];
+	const struct status_action *del;
+	size_t i, n = 2;
+
+	all_kinds_round(&ref, &refaj, &ca, false);
+	seen[0] = as_seen(ref.d.crb, NULL);
+	seen[1] = as_seen(ref.d.cronjob, "{}");
+	obs[0] = (struct status_child){"ClusterRoleBinding", seen[0]};
+	obs[1] = (struct status_child){"CronJob", seen[1]};
+	aj = fx_json(FX_AGENTJOB);
+	if (held_cases[_i].with_ref)
+		fx_set(aj, "spec.clusterAccessRef", json_object_new_string("reader"));
+	if (held_cases[_i].suspend)
+		fx_set(aj, "spec.suspend", json_object_new_boolean(1));
+	load(&a, aj, held_cases[_i].with_ref ? ca : NULL);
+	if (held_cases[_i].conflict) {
+		seen[2] = foreign(desired_of(&ref.d, held_cases[_i].conflict), BARE);
+		obs[n++] = (struct status_child){held_cases[_i].conflict, seen[2]};
+	}
+	a.in.unverified = held_cases[_i].unverified;
+	run(&a, obs, n, false);
+	ck_assert_int_eq(a.p.n_applies, 0);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Pending");
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"),
+	                 held_cases[_i].unverified ? "ApplyFailed" : "NameConflict");
+	del = find_action(a.p.deletes, a.p.n_deletes, "ClusterRoleBinding", ref.d.crb_name);
+	ck_assert_int_eq(del != NULL, held_cases[_i].want_crb_delete);
+	ck_assert_int_eq(a.p.n_deletes, held_cases[_i].want_crb_delete);
+	if (del) {
+		ck_assert_str_eq(del->why, "revoke");
+		ck_assert_str_eq(del->uid, "child-uid");
+		ck_assert(!del->namespaced);
+	}
+	ck_assert_int_eq(a.p.n_patches, held_cases[_i].want_patch);
+	if (held_cases[_i].want_patch) {
+		ck_assert_str_eq(a.p.patches[0].kind, "CronJob");
+		ck_assert_str_eq(a.p.patches[0].name, "pr-fixer");
+		ck_assert(json_object_get_boolean(fx_get(a.p.patches[0].obj, "spec.suspend")));
+		ck_assert_int_eq(json_object_object_length(a.p.patches[0].obj), 1);
+		ck_assert_int_eq(json_object_object_length(fx_get(a.p.patches[0].obj, "spec")), 1);
+	}
+	for (i = 0; i < n; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	json_object_put(refaj);
+	json_object_put(ca);
+	done(&a);
+	done(&ref);
+}
+END_TEST
+
+/* References missing (no desired children): revocation and suspend still go. */
+static const struct {
+	const char *ca_ref;  /* spec.clusterAccessRef, NULL: removed */
+	const char *missing; /* the missing reference */
+	bool invalid;        /* ... listed as invalid instead */
+	bool suspend;
+	bool cron_suspended; /* our CronJob already has spec.suspend true */
+	bool want_crb_delete;
+	bool want_patch;
+} missing_cases[] = {
+    {NULL, "AgentSkill/skill-rev", false, false, false, true, false},
+    {"reader", "ClusterAccess/reader", false, false, false, true, false},
+    {"reader", "ClusterAccess/reader", true, false, false, true, false},
+    {"reader", "AgentSkill/skill-rev", false, false, false, false, false},
+    {"reader", "AgentSkill/skill-rev", false, true, false, false, true},
+    {"reader", "AgentSkill/skill-rev", false, true, true, false, false},
+    {NULL, "AgentSkill/skill-rev", false, true, false, true, true},
+};
+
+START_TEST(missing_refs_still_revoke)
+{
+	struct strlist missing = {0}, invalid = {0};
+	struct round ref, a;
+	struct status_child obs[4];
+	json_object *refaj, *ca, *aj, *seen[4];
+	size_t i;
+
+	all_kinds_round(&ref, &refaj, &ca, false);
+	seen[0] = as_seen(ref.d.crb, NULL);
+	seen[1] = as_seen(ref.d.cronjob, "{}");
+	if (missing_cases[_i].cron_suspended)
+		fx_set(seen[1], "spec.suspend", json_object_new_boolean(1));
+	/* only labelled for us: neither revoked nor suspended */
+	seen[2] = foreign(ref.d.crb, LABELS_ONLY);
+	fx_set(seen[2], "metadata.name", json_object_new_string("thurkube-aj-0000000000000000"));
+	seen[3] = foreign(ref.d.cronjob, LABELS_ONLY);
+	fx_set(seen[3], "metadata.name", json_object_new_string("pr-fixer-x"));
+	obs[0] = (struct status_child){"ClusterRoleBinding", seen[0]};
+	obs[1] = (struct status_child){"CronJob", seen[1]};
+	obs[2] = (struct status_child){"ClusterRoleBinding", seen[2]};
+	obs[3] = (struct status_child){"CronJob", seen[3]};
+	aj = fx_json(FX_AGENTJOB);
+	if (missing_cases[_i].ca_ref)
+		fx_set(aj, "spec.clusterAccessRef",
+		       json_object_new_string(missing_cases[_i].ca_ref));
+	if (missing_cases[_i].suspend)
+		fx_set(aj, "spec.suspend", json_object_new_boolean(1));
+	load(&a, aj, NULL);
+	ck_assert_int_eq(
+	    strlist_add(missing_cases[_i].invalid ? &invalid : &missing, missing_cases[_i].missing),
+	    0);
+	a.in = (struct status_input){.aj = &a.f.aj,
+	                             .missing = &missing,
+	                             .invalid = &invalid,
+	                             .observed = obs,
+	                             .n_observed = 4,
+	                             .now = NOW};
+	ck_assert_int_eq(status_plan(&a.in, &a.p), 0);
+	ck_assert_int_eq(a.p.n_applies, 0);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Pending");
+	ck_assert_int_eq(a.p.n_deletes, missing_cases[_i].want_crb_delete);
+	if (missing_cases[_i].want_crb_delete) {
+		ck_assert_str_eq(a.p.deletes[0].kind, "ClusterRoleBinding");
+		ck_assert_str_eq(a.p.deletes[0].name, ref.d.crb_name);
+		ck_assert_str_eq(a.p.deletes[0].why, "revoke");
+	}
+	ck_assert_int_eq(a.p.n_patches, missing_cases[_i].want_patch);
+	if (missing_cases[_i].want_patch) {
+		ck_assert_str_eq(a.p.patches[0].name, "pr-fixer");
+		ck_assert_str_eq(json_object_to_json_string(a.p.patches[0].obj),
+		                 "{ \"spec\": { \"suspend\": true } }");
+	}
+	/* the binding is there until the delete is seen: the finalizer stays */
+	ck_assert(a.p.needs_binding);
+	strlist_free(&missing);
+	strlist_free(&invalid);
+	for (i = 0; i < 4; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	json_object_put(refaj);
+	json_object_put(ca);
+	done(&a);
+	done(&ref);
+}
+END_TEST
+
+/* A Job that only carries our labels is not our run: under Forbid nothing
+ * waits for it, under Replace nothing deletes it, and it is not the
+ * desired Job either. Labelled children without our UID are not pruned. */
+START_TEST(labelled_job_not_our_run)
+{
+	struct round a;
+	struct status_child obs[4];
+	json_object *aj = oneshot_aj(), *seen[4];
+	size_t i;
+
+	if (_i)
+		fx_set(aj, "spec.concurrencyPolicy", json_object_new_string("Replace"));
+	fx_set(aj, "spec.persist", json_object_new_boolean(0));
+	set_status_text(aj, ("{\"phase\":\"Running\",\"configHash\":\"" OLD_HASH "\"}"));
+	load_built(&a, aj);
+	seen[0] = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
+	fx_set(seen[0], "metadata.ownerReferences", NULL);
+	seen[1] = foreign(a.d.configmap, LABELS_ONLY);
+	fx_set(seen[1], "metadata.name", json_object_new_string("pr-fixer-old-config"));
+	seen[2] = foreign(a.d.configmap, LABELS_ONLY);
+	fx_set(seen[2], "metadata.name", json_object_new_string("pr-fixer-runner"));
+	seen[3] = as_seen(a.d.configmap, NULL); /* ours */
+	obs[0] = (struct status_child){"Job", seen[0]};
+	obs[1] = (struct status_child){"ConfigMap", seen[1]};
+	obs[2] = (struct status_child){"ServiceAccount", seen[2]};
+	obs[3] = (struct status_child){"ConfigMap", seen[3]};
+	run(&a, obs, 4, false);
+	ck_assert(!a.p.conflict);
+	ck_assert(!a.p.waiting);
+	ck_assert(a.p.launch);
+	ck_assert_int_eq(a.p.n_deletes, 0);
+	ck_assert_int_eq(a.p.n_patches, 0);
+	ck_assert_ptr_nonnull(find_action(a.p.applies, a.p.n_applies, "Job", a.d.job_name));
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), a.d.config_hash);
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), "JobCreated");
+	for (i = 0; i < 4; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+}
+END_TEST
+
+/* A labelled Job holding the desired Job's name is no outcome of ours. */
+START_TEST(labelled_job_not_the_launched_one)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	set_status(aj, a.p.status);
+	load_built(&b, aj);
+	job = foreign(a.d.job, LABELS_ONLY);
+	fx_set(job, "status", fx_json(job_cases[2].job_status));
+	obs[0] = (struct status_child){"Job", job};
+	b.in.observed = obs;
+	b.in.n_observed = 1;
+	ck_assert(status_job_needs_confirm(&b.in));
+	run(&b, obs, 1, false);
+	ck_assert(b.p.conflict);
+	ck_assert_str_ne(fx_str(b.p.status, "phase"), "Succeeded");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "NameConflict");
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+/* A Job run by a CronJob is ours only through our own CronJob's UID. */
+static const struct {
+	const char *job_owner_uid; /* the Job's controller CronJob uid */
+	bool cron_ours;            /* the CronJob pr-fixer is controlled by us */
+	bool want_wait;            /* Forbid waits for the Job */
+	size_t want_deletes;       /* the CronJob, pruned */
+} cronrun_cases[] = {
+    {"child-uid", true, true, 1},
+    {"other-cronjob-uid", true, false, 1},
+    {"child-uid", false, false, 0},
+};
+
+START_TEST(cron_run_ours_by_cronjob_uid)
+{
+	struct round ref, a;
+	struct status_child obs[2];
+	json_object *cronaj = fx_json(FX_AGENTJOB), *aj = oneshot_aj(), *cj, *job;
+
+	load(&ref, cronaj, NULL);
+	run(&ref, NULL, 0, false);
+	cj = as_seen(ref.d.cronjob, "{}");
+	if (!cronrun_cases[_i].cron_ours)
+		fx_set(cj, "metadata.ownerReferences", fx_json(OTHER_OWNER));
+	load_built(&a, aj);
+	job = old_active_job(&a, "{\"startTime\":\"2026-01-01T00:00:01Z\",\"active\":1}");
+	fx_set(job, "metadata.name", json_object_new_string("pr-fixer-29000000"));
+	fx_set(job, "metadata.ownerReferences",
+	       fx_json("[{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"name\":\"pr-fixer\","
+	               "\"controller\":true}]"));
+	fx_set(fx_get(job, "metadata.ownerReferences.0"), "uid",
+	       json_object_new_string(cronrun_cases[_i].job_owner_uid));
+	obs[0] = (struct status_child){"CronJob", cj};
+	obs[1] = (struct status_child){"Job", job};
+	run(&a, obs, 2, false);
+	ck_assert_int_eq(a.p.waiting, cronrun_cases[_i].want_wait);
+	ck_assert_int_eq(a.p.launch, !cronrun_cases[_i].want_wait);
+	ck_assert_int_eq(a.p.n_deletes, cronrun_cases[_i].want_deletes);
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "Job", NULL));
+	json_object_put(cj);
+	json_object_put(job);
+	json_object_put(cronaj);
+	json_object_put(aj);
+	done(&ref);
+	done(&a);
+}
+END_TEST
+
+/* A binding is ours by its owner-uid label, not by the name labels. */
+START_TEST(crb_pruned_only_with_our_uid)
+{
+	struct round ref, a;
+	struct status_child obs[2];
+	json_object *refaj, *ca, *aj = fx_json(FX_AGENTJOB), *seen[2];
+
+	all_kinds_round(&ref, &refaj, &ca, false);
+	seen[0] = foreign(ref.d.crb, LABELS_ONLY);
+	seen[1] = foreign(ref.d.crb, OTHER_CONTROLLER);
+	fx_set(seen[1], "metadata.name", json_object_new_string("thurkube-aj-1111111111111111"));
+	obs[0] = (struct status_child){"ClusterRoleBinding", seen[0]};
+	obs[1] = (struct status_child){"ClusterRoleBinding", seen[1]};
+	load(&a, aj, NULL);
+	run(&a, obs, 2, false);
+	ck_assert_int_eq(a.p.n_deletes, 0);
+	ck_assert(!a.p.needs_binding);
+	ck_assert(!a.p.conflict);
+	json_object_put(seen[0]);
+	json_object_put(seen[1]);
+	json_object_put(aj);
+	json_object_put(refaj);
+	json_object_put(ca);
+	done(&a);
+	done(&ref);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl_status");
@@ -852,6 +1302,15 @@ static Suite *suite(void)
 	tcase_add_test(t, apply_failure_in_status);
 	tcase_add_test(t, failed_launch_retried_not_lost);
 	tcase_add_test(t, event_shape);
+	tcase_add_loop_test(t, conflict_per_kind, 0,
+	                    (int)(TK_ARRAY_LEN(conflict_kinds) * N_SHAPES));
+	tcase_add_test(t, own_child_found_by_get_is_no_conflict);
+	tcase_add_loop_test(t, held_applies_still_revoke, 0, (int)TK_ARRAY_LEN(held_cases));
+	tcase_add_loop_test(t, missing_refs_still_revoke, 0, (int)TK_ARRAY_LEN(missing_cases));
+	tcase_add_loop_test(t, labelled_job_not_our_run, 0, 2);
+	tcase_add_test(t, labelled_job_not_the_launched_one);
+	tcase_add_loop_test(t, cron_run_ours_by_cronjob_uid, 0, (int)TK_ARRAY_LEN(cronrun_cases));
+	tcase_add_test(t, crb_pruned_only_with_our_uid);
 	suite_add_tcase(s, t);
 	return s;
 }
