@@ -8,6 +8,13 @@
 
 #include <json-c/json.h>
 
+#include "limits.h"
+#include "url.h"
+
+/* A quoted value as JSON text: JSON escaping writes at most 6 bytes per
+ * byte ("\u001f"), plus the quotes and the ellipsis. */
+#define FE_VALUE_TEXT_MAX (6u * TK_MAX_ERROR_VALUE + 8u)
+
 static const char *const fe_words[] = {
     [FE_REQUIRED] = "Required value",
     [FE_INVALID] = "Invalid value",
@@ -19,12 +26,55 @@ static const char *const fe_words[] = {
     [FE_TYPE] = "Invalid value",
 };
 
+/* Where to cut s so that at most max bytes remain, at a UTF-8 boundary. */
+static size_t fe_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* A copy of (s, len), cut past max bytes and then ending in "..."; NULL on ENOMEM. */
+static char *fe_bounded(const char *s, size_t len, size_t max)
+{
+	size_t n = fe_cut(s, len, max);
+	char *out = malloc(n + 4);
+
+	if (!out)
+		return NULL;
+	memcpy(out, s, n);
+	memcpy(out + n, n < len ? "..." : "", n < len ? 4 : 1);
+	return out;
+}
+
+/* The detail text, formatted and bounded; NULL on ENOMEM. */
+static char *fe_detail(const char *fmt, va_list ap)
+{
+	/* One byte past the bound, so fe_cut sees whether the cut splits a character. */
+	char *d = malloc(TK_MAX_ERROR_DETAIL + 2), *out;
+	int n;
+
+	if (!d)
+		return NULL;
+	n = vsnprintf(d, TK_MAX_ERROR_DETAIL + 2, fmt, ap);
+	if (n < 0)
+		d[0] = '\0';
+	out = fe_bounded(d, strlen(d), TK_MAX_ERROR_DETAIL);
+	free(d);
+	return out;
+}
+
 static void fielderrs_vadd(struct fielderrs *errs, enum fielderr_type type, const char *path,
                            const char *value_json, const char *fmt, va_list ap)
 {
 	struct fielderr *e;
-	struct buf d = BUF_INIT(64 * 1024);
 
+	if (errs->n >= TK_MAX_FIELD_ERRORS) {
+		errs->omitted++;
+		return;
+	}
 	if (errs->n == errs->cap) {
 		size_t cap = errs->cap ? errs->cap * 2 : 8;
 		struct fielderr *v = realloc(errs->v, cap * sizeof(*v));
@@ -36,14 +86,13 @@ static void fielderrs_vadd(struct fielderrs *errs, enum fielderr_type type, cons
 		errs->v = v;
 		errs->cap = cap;
 	}
+	path = path ? path : "";
 	e = &errs->v[errs->n];
 	e->type = type;
-	e->path = strdup(path ? path : "");
-	e->value = value_json ? strdup(value_json) : NULL;
-	e->detail = NULL;
-	if (fmt && buf_vprintf(&d, fmt, ap) == 0)
-		e->detail = buf_steal(&d);
-	buf_free(&d);
+	e->path = fe_bounded(path, strlen(path), TK_MAX_ERROR_PATH);
+	e->value =
+	    value_json ? fe_bounded(value_json, strlen(value_json), FE_VALUE_TEXT_MAX) : NULL;
+	e->detail = fmt ? fe_detail(fmt, ap) : NULL;
 	if (!e->path || (value_json && !e->value) || (fmt && !e->detail)) {
 		free(e->path);
 		free(e->value);
@@ -64,24 +113,68 @@ void fielderrs_add(struct fielderrs *errs, enum fielderr_type type, const char *
 	va_end(ap);
 }
 
-void fielderrs_add_str(struct fielderrs *errs, enum fielderr_type type, const char *path,
-                       const char *value, const char *detail_fmt, ...)
+/* (value, len) quoted as JSON, cut past TK_MAX_ERROR_VALUE with "..." inside the quotes. */
+static char *fe_quote(const char *value, size_t len)
 {
-	json_object *s = json_object_new_string(value ? value : "");
+	size_t n = fe_cut(value, len, TK_MAX_ERROR_VALUE);
+	json_object *s = json_object_new_string_len(value, (int)n);
 	const char *q = s ? json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
 	                                                          JSON_C_TO_STRING_NOSLASHESCAPE)
 	                  : NULL;
-	va_list ap;
+	struct buf b = BUF_INIT(FE_VALUE_TEXT_MAX);
+	char *out = NULL;
 
-	if (!q) {
+	/* q ends in '"': put the ellipsis before it. */
+	if (q && buf_append(&b, q, strlen(q) - 1) == 0 &&
+	    buf_puts(&b, n < len ? "...\"" : "\"") == 0)
+		out = buf_steal(&b);
+	buf_free(&b);
+	json_object_put(s);
+	return out;
+}
+
+static void fielderrs_vadd_quoted(struct fielderrs *errs, enum fielderr_type type, const char *path,
+                                  char *quoted, const char *fmt, va_list ap)
+{
+	if (!quoted) {
 		errs->oom = 1;
-		json_object_put(s);
 		return;
 	}
+	fielderrs_vadd(errs, type, path, quoted, fmt, ap);
+	free(quoted);
+}
+
+void fielderrs_add_str(struct fielderrs *errs, enum fielderr_type type, const char *path,
+                       const char *value, const char *detail_fmt, ...)
+{
+	va_list ap;
+
+	value = value ? value : "";
 	va_start(ap, detail_fmt);
-	fielderrs_vadd(errs, type, path, q, detail_fmt, ap);
+	fielderrs_vadd_quoted(errs, type, path, fe_quote(value, strlen(value)), detail_fmt, ap);
 	va_end(ap);
-	json_object_put(s);
+}
+
+void fielderrs_add_url(struct fielderrs *errs, enum fielderr_type type, const char *path,
+                       const char *url, const char *detail_fmt, ...)
+{
+	/* Redaction only shortens a URL, but for "***@", "?***" and "#***". */
+	struct buf b = BUF_INIT(strlen(url ? url : "") + 16);
+	char *q = NULL;
+	va_list ap;
+
+	url = url ? url : "";
+	if (url_redact(url, strlen(url), &b) == 0)
+		q = fe_quote(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	va_start(ap, detail_fmt);
+	fielderrs_vadd_quoted(errs, type, path, q, detail_fmt, ap);
+	va_end(ap);
+}
+
+size_t fielderrs_count(const struct fielderrs *errs)
+{
+	return errs->n + errs->omitted;
 }
 
 int fielderr_render(const struct fielderr *e, struct buf *out)
@@ -113,6 +206,9 @@ int fielderrs_render(const struct fielderrs *errs, struct buf *out)
 		if (r == 0)
 			r = fielderr_render(&errs->v[i], out);
 	}
+	if (r == 0 && errs->omitted)
+		r = buf_printf(out, ", and %zu more error%s", errs->omitted,
+		               errs->omitted == 1 ? "" : "s");
 	if (r == 0 && errs->n > 1)
 		r = buf_puts(out, "]");
 	return r;
@@ -129,6 +225,6 @@ void fielderrs_free(struct fielderrs *errs)
 	}
 	free(errs->v);
 	errs->v = NULL;
-	errs->n = errs->cap = 0;
+	errs->n = errs->cap = errs->omitted = 0;
 	errs->oom = 0;
 }

@@ -9,6 +9,11 @@
  *   spec.mcpServerRefs[1]: Duplicate value: "github"
  *   metadata.name: Too long: may not be more than 46 bytes
  *   spec.rules[0]: Forbidden: resources and nonResourceURLs cannot be mixed
+ *
+ * Recording an error never fails for its size: a path, quoted value or
+ * detail past TK_MAX_ERROR_PATH/VALUE/DETAIL (limits.h) is cut at a UTF-8
+ * boundary and ends in "...", and errors past TK_MAX_FIELD_ERRORS are only
+ * counted, so no input can turn a denial into an internal error.
  */
 #ifndef THURKUBE_FIELDERR_H
 #define THURKUBE_FIELDERR_H
@@ -42,7 +47,8 @@ struct fielderrs {
 	struct fielderr *v;
 	size_t n;
 	size_t cap;
-	int oom; /* set when an error could not be recorded */
+	size_t omitted; /* errors past TK_MAX_FIELD_ERRORS, counted, not kept */
+	int oom;        /* set when an error could not be recorded */
 };
 
 /*
@@ -55,11 +61,20 @@ void fielderrs_add(struct fielderrs *errs, enum fielderr_type type, const char *
 /* Same with a string value, quoted and escaped as JSON. */
 void fielderrs_add_str(struct fielderrs *errs, enum fielderr_type type, const char *path,
                        const char *value, const char *detail_fmt, ...) TK_PRINTF(5, 6);
+/* Same with a URL value, quoted redacted (url_redact): the user
+ * information, query and fragment never reach the message. */
+void fielderrs_add_url(struct fielderrs *errs, enum fielderr_type type, const char *path,
+                       const char *url, const char *detail_fmt, ...) TK_PRINTF(5, 6);
+/* Errors recorded so far, kept or only counted (n + omitted): what a
+ * caller compares to learn whether a check added one. */
+size_t fielderrs_count(const struct fielderrs *errs);
 /* Render one error as a single line (no newline) into out. */
 int fielderr_render(const struct fielderr *e, struct buf *out) TK_MUST_CHECK;
 /*
  * Render the whole list the way the API server aggregates field errors:
- * one error as is, several as "[e1, e2, ...]". 0 or -ENOMEM/-E2BIG.
+ * one error as is, several as "[e1, e2, ...]"; omitted errors are
+ * counted at the end ("[e1, ..., e128, and 3 more errors]").
+ * 0 or -ENOMEM/-E2BIG.
  */
 int fielderrs_render(const struct fielderrs *errs, struct buf *out) TK_MUST_CHECK;
 void fielderrs_free(struct fielderrs *errs);

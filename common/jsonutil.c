@@ -44,3 +44,48 @@ const char *jsonutil_type_word(json_object *v)
 	}
 	return "unknown";
 }
+
+size_t jsonutil_nul_escapes(const char *text, size_t len)
+{
+	size_t i = 0, n = 0;
+	const char *p;
+
+	while (i < len && (p = memchr(text + i, '\\', len - i)) != NULL) {
+		i = (size_t)(p - text);
+		if (len - i >= 6 && memcmp(p, "\\u0000", 6) == 0)
+			n++;
+		/* Skip the escaped character: the second backslash of "\\" starts nothing. */
+		i += 2;
+	}
+	return n;
+}
+
+size_t jsonutil_nul_chars(json_object *v)
+{
+	size_t n = 0, i, len;
+	const char *s;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		for (i = 0; i < len; i++)
+			n += s[i] == '\0';
+		return n;
+	case json_type_array:
+		len = json_object_array_length(v);
+		for (i = 0; i < len; i++)
+			n += jsonutil_nul_chars(json_object_array_get_idx(v, i));
+		return n;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			(void)key;
+			n += jsonutil_nul_chars(val);
+		}
+		return n;
+	}
+	default:
+		return 0;
+	}
+}

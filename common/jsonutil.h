@@ -1,12 +1,14 @@
 /*
  * jsonutil.h - the few json-c helpers every module needs: adding members
- * without leaking on failure, and naming a value's JSON type.
+ * without leaking on failure, naming a value's JSON type, and counting
+ * the NUL characters json-c's C strings would hide.
  */
 #ifndef THURKUBE_JSONUTIL_H
 #define THURKUBE_JSONUTIL_H
 
 #include "compat.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -21,5 +23,19 @@ int jsonutil_add_int(json_object *o, const char *key, int64_t val) TK_MUST_CHECK
 /* "null", "boolean", "number", "integer", "object", "array" or "string"
  * (static string), as the API server names JSON types in errors. */
 const char *jsonutil_type_word(json_object *v);
+
+/*
+ * NUL characters: json-c keeps them inside string values (the JSON length
+ * then differs from strlen) but cuts object keys at the first one, so a
+ * key "a\u0000b" silently becomes "a". Comparing the two counts below
+ * tells whether some key held one.
+ *
+ * jsonutil_nul_escapes: the \u0000 escapes in JSON text (text, len),
+ * counting only real escapes ("\\u0000" is a backslash then "u0000").
+ * jsonutil_nul_chars: the NUL bytes in every string value of v, at any
+ * depth (v borrowed; NULL counts 0). Neither fails.
+ */
+size_t jsonutil_nul_escapes(const char *text, size_t len);
+size_t jsonutil_nul_chars(json_object *v);
 
 #endif

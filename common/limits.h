@@ -38,4 +38,55 @@
 /* Longest prompt or instructions text (bytes). */
 #define TK_MAX_PROMPT (512u * 1024u)
 
+/*
+ * String fields of the thurkube kinds. Every string the schema describes
+ * has one of these as its maximum length (schema.c); longer is 422
+ * "Too long" with the field path, checked before any rule that would quote
+ * the value. The CRDs do not carry them (see emit_node in schema.c).
+ */
+/* Free-form text without a tighter rule: env values, command, args,
+ * descriptions of nothing in particular. Kubernetes has no per-field bound
+ * (only the object size); 64 KiB holds a PEM bundle or a JSON config. */
+#define TK_MAX_STRING (64u * 1024u)
+/* A label or annotation key, a resource name key of requests/limits, a
+ * toleration key: a qualified name, 253-byte DNS prefix, '/', 63-byte name. */
+#define TK_MAX_QUALIFIED_NAME 317
+/* An entry of a PolicyRule list (apiGroups, resources, verbs,
+ * resourceNames, nonResourceURLs). RBAC accepts any string, but none
+ * matches an object longer than a 253-byte name plus a subresource, and
+ * five of them plus a namespace must fit the webhook's 8 KiB
+ * SubjectAccessReview key (webhook/access.c). */
+#define TK_MAX_RBAC_STRING 1024
+/* A URL (McpServer url). RFC 9110 section 4.1 asks every recipient to
+ * support at least 8000 octets. */
+#define TK_MAX_URL 8000
+/* A container image reference: a 253-byte registry host and port, a
+ * 255-byte repository path (distribution's limit) and a tag or digest. */
+#define TK_MAX_IMAGE 1024
+/* An absolute directory in the container (configPath, persistPath): PATH_MAX. */
+#define TK_MAX_PATH 4096
+/* An allowedTools entry (a tool name or glob such as mcp__gmail__*). */
+#define TK_MAX_TOOL_NAME 256
+/* Any object key anywhere in an admitted object: map keys the user writes
+ * (nodeSelector, requests/limits have the tighter TK_MAX_QUALIFIED_NAME),
+ * unknown fields, metadata.managedFields ("f:" plus an annotation key). */
+#define TK_MAX_JSON_KEY 1024
+
+/*
+ * Field errors (fielderr.h). A denial never fails for being too large:
+ * past these bounds the text is cut and ends in "...". Together they keep
+ * the worst denial (every error at every bound, escaped for JSON) far
+ * below the webhook's response limit.
+ */
+/* Longest offending value quoted in one error (bytes before JSON quoting). */
+#define TK_MAX_ERROR_VALUE 1024
+/* Longest detail text of one error. */
+#define TK_MAX_ERROR_DETAIL 4096
+/* Longest field path of one error. */
+#define TK_MAX_ERROR_PATH 2048
+/* Errors listed in one denial; the rest are counted ("and N more errors"). */
+#define TK_MAX_FIELD_ERRORS 128
+/* Warnings sent with one admission response (unknown fields). */
+#define TK_MAX_WARNINGS 64
+
 #endif

@@ -43,27 +43,32 @@
 #define ARR(d, it, ...)      NODE(SN_ARRAY, d, .items = (it), __VA_ARGS__)
 #define MAP(d, it, ...)      NODE(SN_MAP, d, .items = (it), __VA_ARGS__)
 #define ENUM(...)            ((const char *const[]){__VA_ARGS__, NULL})
-#define STRLIST(d, ...)      ARR(d, STR(NULL), __VA_ARGS__)
+/* A []string whose entries are at most m bytes. */
+#define STRLIST(d, m, ...) ARR(d, STR(NULL, .max_len = (m)), __VA_ARGS__)
 
 /* ---- core/v1 and rbac/v1 shapes (as the Kubernetes OpenAPI describes them) ---- */
 
 static const struct snode n_key_selector_cm = OBJ_INIT(
     "Selects a key of a ConfigMap.",
-    FIELDS(FR("key", STR("The key to select.", .check = schema_check_config_key)),
-           FR("name", STR("Name of the referent.", .check = schema_check_ref)),
-           F("optional", BOOL("Specify whether the ConfigMap or its key must be defined."))));
+    FIELDS(
+        FR("key",
+           STR("The key to select.", .max_len = TK_MAX_NAME, .check = schema_check_config_key)),
+        FR("name", STR("Name of the referent.", .max_len = TK_MAX_NAME, .check = schema_check_ref)),
+        F("optional", BOOL("Specify whether the ConfigMap or its key must be defined."))));
 
 static const struct snode n_key_selector_secret = OBJ_INIT(
     "Selects a key of a Secret in the pod's namespace.",
-    FIELDS(FR("key", STR("The key of the secret to select from. Must be a valid secret key.",
-                         .check = schema_check_config_key)),
-           FR("name", STR("Name of the referent.", .check = schema_check_ref)),
-           F("optional", BOOL("Specify whether the Secret or its key must be defined."))));
+    FIELDS(
+        FR("key", STR("The key of the secret to select from. Must be a valid secret key.",
+                      .max_len = TK_MAX_NAME, .check = schema_check_config_key)),
+        FR("name", STR("Name of the referent.", .max_len = TK_MAX_NAME, .check = schema_check_ref)),
+        F("optional", BOOL("Specify whether the Secret or its key must be defined."))));
 
 static const struct snode n_env_var = OBJ_INIT(
     "EnvVar represents an environment variable present in a Container.",
-    FIELDS(FR("name", STR("Name of the environment variable.")),
-           F("value", STR("Variable value; may not be used together with valueFrom.")),
+    FIELDS(FR("name", STR("Name of the environment variable.", .max_len = TK_MAX_NAME)),
+           F("value", STR("Variable value; may not be used together with valueFrom.",
+                          .max_len = TK_MAX_STRING)),
            F("valueFrom",
              OBJ("Source for the environment variable's value. Cannot be used if value is not "
                  "empty.",
@@ -71,15 +76,19 @@ static const struct snode n_env_var = OBJ_INIT(
                         F("fieldRef",
                           OBJ("Selects a field of the pod.",
                               FIELDS(F("apiVersion", STR("Version of the schema the FieldPath is "
-                                                         "written in terms of.")),
-                                     FR("fieldPath", STR("Path of the field to select.",
-                                                         .flags = SN_NONEMPTY))))),
+                                                         "written in terms of.",
+                                                         .max_len = TK_MAX_NAME)),
+                                     FR("fieldPath",
+                                        STR("Path of the field to select.", .flags = SN_NONEMPTY,
+                                            .max_len = TK_MAX_STRING))))),
                         F("resourceFieldRef",
                           OBJ("Selects a resource of the container.",
-                              FIELDS(F("containerName", STR("Container name.")),
+                              FIELDS(F("containerName",
+                                       STR("Container name.", .max_len = TK_MAX_LABEL)),
                                      F("divisor", QTY("Output format of the exposed resources.")),
-                                     FR("resource", STR("Required: resource to select.",
-                                                        .flags = SN_NONEMPTY))))),
+                                     FR("resource",
+                                        STR("Required: resource to select.", .flags = SN_NONEMPTY,
+                                            .max_len = TK_MAX_QUALIFIED_NAME))))),
                         F("secretKeyRef", &n_key_selector_secret)),
                  .check = schema_check_env_source))));
 
@@ -93,12 +102,15 @@ static const struct snode n_env_from = ARR_INIT(
         FIELDS(
             F("configMapRef",
               OBJ("The ConfigMap to select from.",
-                  FIELDS(FR("name", STR("Name of the referent.", .check = schema_check_ref)),
+                  FIELDS(FR("name", STR("Name of the referent.", .max_len = TK_MAX_NAME,
+                                        .check = schema_check_ref)),
                          F("optional", BOOL("Specify whether the ConfigMap must be defined."))))),
-            F("prefix", STR("An optional identifier to prepend to each key.")),
+            F("prefix",
+              STR("An optional identifier to prepend to each key.", .max_len = TK_MAX_NAME)),
             F("secretRef",
               OBJ("The Secret to select from.",
-                  FIELDS(FR("name", STR("Name of the referent.", .check = schema_check_ref)),
+                  FIELDS(FR("name", STR("Name of the referent.", .max_len = TK_MAX_NAME,
+                                        .check = schema_check_ref)),
                          F("optional", BOOL("Specify whether the Secret must be defined.")))))),
         .check = schema_check_env_from));
 
@@ -107,44 +119,51 @@ static const struct snode n_resources = OBJ_INIT(
     FIELDS(F("claims",
              ARR("Names of resources, defined in spec.resourceClaims, used by this container.",
                  OBJ("ResourceClaim references one entry in PodSpec.ResourceClaims.",
-                     FIELDS(FR("name", STR("Name of the resource claim.", .flags = SN_NONEMPTY)),
-                            F("request", STR("Name of the request in the claim.")))))),
-           F("limits",
-             MAP("Maximum amount of compute resources allowed.", QTY("A resource quantity."))),
-           F("requests",
-             MAP("Minimum amount of compute resources required.", QTY("A resource quantity.")))),
+                     FIELDS(FR("name", STR("Name of the resource claim.", .flags = SN_NONEMPTY,
+                                           .max_len = TK_MAX_LABEL)),
+                            F("request", STR("Name of the request in the claim.",
+                                             .max_len = TK_MAX_LABEL)))))),
+           F("limits", MAP("Maximum amount of compute resources allowed.",
+                           QTY("A resource quantity."), .max_len = TK_MAX_QUALIFIED_NAME)),
+           F("requests", MAP("Minimum amount of compute resources required.",
+                             QTY("A resource quantity."), .max_len = TK_MAX_QUALIFIED_NAME))),
     .flags = SN_NULLABLE, .check = schema_check_resources);
 
 static const struct snode n_toleration = OBJ_INIT(
     "The pod this Toleration is attached to tolerates any taint that matches the triple "
     "<key,value,effect> using the matching operator.",
     FIELDS(F("effect", STR("Taint effect to match. Empty matches all effects.",
-                           .enums = ENUM("NoSchedule", "PreferNoSchedule", "NoExecute"))),
+                           .enums = ENUM("NoSchedule", "PreferNoSchedule", "NoExecute"),
+                           .max_len = TK_MAX_LABEL)),
            F("key", STR("Taint key the toleration applies to. Empty matches all keys (operator "
-                        "must then be Exists).")),
-           F("operator",
-             STR("Relationship of the key to the value.", .enums = ENUM("Exists", "Equal"))),
+                        "must then be Exists).",
+                        .max_len = TK_MAX_QUALIFIED_NAME)),
+           F("operator", STR("Relationship of the key to the value.",
+                             .enums = ENUM("Exists", "Equal"), .max_len = TK_MAX_LABEL)),
            F("tolerationSeconds", INT64("How long a NoExecute taint is tolerated.")),
-           F("value", STR("Taint value the toleration matches to."))),
+           F("value", STR("Taint value the toleration matches to.", .max_len = TK_MAX_LABEL))),
     .check = schema_check_toleration);
 
-static const struct snode n_secret_key_ref = OBJ_INIT(
-    "A key of a Secret in the same namespace.",
-    FIELDS(
-        FR("key",
-           STR("Key within the Secret.", .flags = SN_NONEMPTY, .check = schema_check_config_key)),
-        FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY, .check = schema_check_ref))));
+static const struct snode n_secret_key_ref =
+    OBJ_INIT("A key of a Secret in the same namespace.",
+             FIELDS(FR("key", STR("Key within the Secret.", .flags = SN_NONEMPTY,
+                                  .max_len = TK_MAX_NAME, .check = schema_check_config_key)),
+                    FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
+                                   .max_len = TK_MAX_NAME, .check = schema_check_ref))));
 
 static const struct snode n_policy_rule = OBJ_INIT(
     "PolicyRule holds information that describes a policy rule (rbac/v1).",
-    FIELDS(
-        F("apiGroups", STRLIST("API groups that contain the resources; \"\" is the core group.")),
-        F("nonResourceURLs", STRLIST("Partial URLs a user may access, e.g. /healthz; not to "
-                                     "be mixed with resources.")),
-        F("resourceNames", STRLIST("Optional allow-list of names the rule applies to.")),
-        F("resources", STRLIST("Resources this rule applies to; '*' means all.")),
-        FR("verbs", STRLIST("Verbs that apply to all the resources of this rule; '*' means all.",
-                            .min_items = 1))),
+    FIELDS(F("apiGroups", STRLIST("API groups that contain the resources; \"\" is the core group.",
+                                  TK_MAX_RBAC_STRING)),
+           F("nonResourceURLs", STRLIST("Partial URLs a user may access, e.g. /healthz; not to "
+                                        "be mixed with resources.",
+                                        TK_MAX_RBAC_STRING)),
+           F("resourceNames",
+             STRLIST("Optional allow-list of names the rule applies to.", TK_MAX_RBAC_STRING)),
+           F("resources",
+             STRLIST("Resources this rule applies to; '*' means all.", TK_MAX_RBAC_STRING)),
+           FR("verbs", STRLIST("Verbs that apply to all the resources of this rule; '*' means all.",
+                               TK_MAX_RBAC_STRING, .min_items = 1))),
     .check = schema_check_policy_rule);
 
 static const struct snode n_condition = OBJ_INIT(
@@ -168,32 +187,39 @@ static const struct snode n_conditions =
 static const struct snode n_agentjob_spec = OBJ_INIT(
     "Desired state of an AgentJob: what the agent runs, with which building blocks, and when.",
     FIELDS(
-        F("schedule", STR("Cron schedule (5 fields, or a macro such as @daily). Set: a CronJob "
-                          "runs the agent on this schedule; unset: a one-shot Job runs it once.",
-                          .flags = SN_NULLABLE, .check = schema_check_schedule)),
+        F("schedule",
+          STR("Cron schedule (5 fields, or a macro such as @daily). Set: a CronJob "
+              "runs the agent on this schedule; unset: a one-shot Job runs it once.",
+              .flags = SN_NULLABLE, .max_len = TK_MAX_CRON_LEN, .check = schema_check_schedule)),
         F("timezone", STR("IANA time zone the schedule is evaluated in.", .def = "\"Etc/UTC\"",
-                          .check = schema_check_timezone)),
+                          .max_len = TK_MAX_NAME, .check = schema_check_timezone)),
         F("suspend", BOOL("Suspend future runs; a running run finishes.", .def = "false")),
-        FR("runtimeRef", STR("Name of the AgentRuntime in the same namespace.",
-                             .flags = SN_NONEMPTY, .check = schema_check_ref)),
+        FR("runtimeRef",
+           STR("Name of the AgentRuntime in the same namespace.", .flags = SN_NONEMPTY,
+               .max_len = TK_MAX_NAME, .check = schema_check_ref)),
         FR("authRef", STR("Name of the AgentAuth in the same namespace.", .flags = SN_NONEMPTY,
-                          .check = schema_check_ref)),
+                          .max_len = TK_MAX_NAME, .check = schema_check_ref)),
         FR("roleRef", STR("Name of the AgentRole in the same namespace.", .flags = SN_NONEMPTY,
-                          .check = schema_check_ref)),
+                          .max_len = TK_MAX_NAME, .check = schema_check_ref)),
         F("skillRef", STR("Name of an AgentSkill in the same namespace.", .flags = SN_NULLABLE,
-                          .check = schema_check_ref)),
-        F("clusterAccessRef", STR("Name of a ClusterAccess in the same namespace; grants the run "
-                                  "its cluster permissions.",
-                                  .flags = SN_NULLABLE, .check = schema_check_ref)),
-        F("mcpServerRefs", STRLIST("Names of McpServers in the same namespace, in order.",
-                                   .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
-        F("repositoryRefs", STRLIST("Names of Repositories in the same namespace, in order.",
-                                    .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
+                          .max_len = TK_MAX_NAME, .check = schema_check_ref)),
+        F("clusterAccessRef",
+          STR("Name of a ClusterAccess in the same namespace; grants the run "
+              "its cluster permissions.",
+              .flags = SN_NULLABLE, .max_len = TK_MAX_NAME, .check = schema_check_ref)),
+        F("mcpServerRefs",
+          STRLIST("Names of McpServers in the same namespace, in order.", TK_MAX_NAME,
+                  .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
+        F("repositoryRefs",
+          STRLIST("Names of Repositories in the same namespace, in order.", TK_MAX_NAME,
+                  .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
         FR("prompt", STR("The prompt given to the agent.", .flags = SN_NONEMPTY,
-                         .check = schema_check_prompt)),
-        F("instructions", STR("Extra project context for the agent (CLAUDE.md content).",
-                              .flags = SN_NULLABLE, .check = schema_check_text)),
-        F("model", STR("Model override, e.g. sonnet or opus.", .flags = SN_NULLABLE)),
+                         .max_len = TK_MAX_PROMPT, .check = schema_check_prompt)),
+        F("instructions",
+          STR("Extra project context for the agent (CLAUDE.md content).", .flags = SN_NULLABLE,
+              .max_len = TK_MAX_PROMPT, .check = schema_check_text)),
+        F("model", STR("Model override, e.g. sonnet or opus.", .flags = SN_NULLABLE,
+                       .max_len = TK_MAX_NAME)),
         F("resources", &n_resources),
         F("timeoutSeconds", INT64("Maximum run time in seconds (the pod's activeDeadlineSeconds).",
                                   .def = "3600", .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1,
@@ -205,24 +231,28 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
         F("imagePullSecrets",
           ARR("Secrets used to pull the agent image.",
               OBJ("A reference to a Secret in the same namespace.",
-                  FIELDS(FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY)))),
+                  FIELDS(FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
+                                        .max_len = TK_MAX_NAME)))),
               .check = schema_check_local_refs)),
-        F("nodeSelector", MAP("Node labels the agent pod must be scheduled on.", STR(NULL),
-                              .check = schema_check_label_values)),
+        F("nodeSelector",
+          MAP("Node labels the agent pod must be scheduled on.", STR(NULL, .max_len = TK_MAX_LABEL),
+              .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_label_values)),
         F("tolerations", ARR("Tolerations of the agent pod.", &n_toleration)),
         F("ttlSecondsAfterFinished",
           INT64("Seconds a finished Job is kept before deletion.", .def = "86400",
                 .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = 2147483647)),
         F("persistentVolume",
           OBJ("The PersistentVolumeClaim used when persist is true.",
-              FIELDS(F("size", NODE(SN_QUANTITY, "Requested storage.", .def = "\"1Gi\"",
-                                    .check = schema_check_pv_size)),
-                     F("storageClassName", STR("StorageClass of the claim; the cluster "
-                                               "default when unset.",
-                                               .check = schema_check_ref))))),
-        F("concurrencyPolicy", STR("What a new run does while one is active: Forbid skips it, "
-                                   "Replace stops the active run.",
-                                   .def = "\"Forbid\"", .enums = ENUM("Forbid", "Replace"))),
+              FIELDS(
+                  F("size", NODE(SN_QUANTITY, "Requested storage.", .def = "\"1Gi\"",
+                                 .check = schema_check_pv_size)),
+                  F("storageClassName", STR("StorageClass of the claim; the cluster "
+                                            "default when unset.",
+                                            .max_len = TK_MAX_NAME, .check = schema_check_ref))))),
+        F("concurrencyPolicy",
+          STR("What a new run does while one is active: Forbid skips it, "
+              "Replace stops the active run.",
+              .def = "\"Forbid\"", .enums = ENUM("Forbid", "Replace"), .max_len = TK_MAX_LABEL)),
         F("startingDeadlineSeconds", INT64("Deadline in seconds for starting a scheduled run "
                                            "that missed its time.",
                                            .flags = SN_HAS_MIN, .min = 0))));
@@ -258,61 +288,67 @@ static const struct snode n_usage_status =
 static const struct snode n_runtime_spec = OBJ_INIT(
     "The container that runs the agent and where it expects its files.",
     FIELDS(FR("image", STR("Container image of the agent.", .flags = SN_NONEMPTY,
-                           .check = schema_check_image)),
-           F("command", STRLIST("Entrypoint override; the image's ENTRYPOINT when empty.")),
-           F("args", STRLIST("Arguments to the entrypoint.")),
-           FR("authEnvVar", STR("Name of the environment variable that receives the auth token, "
-                                "e.g. CLAUDE_CODE_OAUTH_TOKEN.",
-                                .flags = SN_NONEMPTY, .check = schema_check_auth_env)),
-           FR("configPath", STR("Absolute directory where agent.json is mounted (read-only); "
-                                "also given as CONFIG_DIR.",
-                                .flags = SN_NONEMPTY, .check = schema_check_mount_path)),
-           FR("persistPath", STR("Absolute directory where the persistent volume is mounted; also "
-                                 "given as PERSIST_DIR.",
-                                 .flags = SN_NONEMPTY, .check = schema_check_mount_path)),
-           F("imagePullPolicy", STR("Image pull policy of the agent container.",
-                                    .enums = ENUM("Always", "IfNotPresent", "Never")))));
+                           .max_len = TK_MAX_IMAGE, .check = schema_check_image)),
+           F("command",
+             STRLIST("Entrypoint override; the image's ENTRYPOINT when empty.", TK_MAX_STRING)),
+           F("args", STRLIST("Arguments to the entrypoint.", TK_MAX_STRING)),
+           FR("authEnvVar",
+              STR("Name of the environment variable that receives the auth token, "
+                  "e.g. CLAUDE_CODE_OAUTH_TOKEN.",
+                  .flags = SN_NONEMPTY, .max_len = TK_MAX_NAME, .check = schema_check_auth_env)),
+           FR("configPath",
+              STR("Absolute directory where agent.json is mounted (read-only); "
+                  "also given as CONFIG_DIR.",
+                  .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
+           FR("persistPath",
+              STR("Absolute directory where the persistent volume is mounted; also "
+                  "given as PERSIST_DIR.",
+                  .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
+           F("imagePullPolicy",
+             STR("Image pull policy of the agent container.",
+                 .enums = ENUM("Always", "IfNotPresent", "Never"), .max_len = TK_MAX_LABEL))));
 
 static const struct snode n_auth_spec =
     OBJ_INIT("Where the agent's auth token is stored.", FIELDS(FR("secretRef", &n_secret_key_ref)));
 
 static const struct snode n_role_spec = OBJ_INIT(
     "What the agent may do.",
-    FIELDS(FR("allowedTools",
-              STRLIST("Tool names or globs the agent may use, e.g. Bash, Read, "
-                      "mcp__gmail__*.",
-                      .flags = SN_NORMALIZE, .min_items = 1, .check = schema_check_tools))));
+    FIELDS(FR("allowedTools", STRLIST("Tool names or globs the agent may use, e.g. Bash, Read, "
+                                      "mcp__gmail__*.",
+                                      TK_MAX_TOOL_NAME, .flags = SN_NORMALIZE, .min_items = 1,
+                                      .check = schema_check_tools))));
 
-static const struct snode n_skill_spec =
-    OBJ_INIT("A reusable skill kept in a GitHub repository.",
-             FIELDS(FR("repo", STR("GitHub repository as owner/repo.", .flags = SN_NONEMPTY,
-                                   .check = schema_check_github_repo)),
-                    FR("name", STR("Skill directory name within the repository.",
-                                   .flags = SN_NONEMPTY, .check = schema_check_skill_name)),
-                    F("ref", STR("Branch, tag or commit.", .def = "\"main\"",
-                                 .check = schema_check_git_ref))));
+static const struct snode n_skill_spec = OBJ_INIT(
+    "A reusable skill kept in a GitHub repository.",
+    FIELDS(FR("repo", STR("GitHub repository as owner/repo.", .flags = SN_NONEMPTY,
+                          .max_len = TK_MAX_NAME, .check = schema_check_github_repo)),
+           FR("name", STR("Skill directory name within the repository.", .flags = SN_NONEMPTY,
+                          .max_len = TK_MAX_NAME, .check = schema_check_skill_name)),
+           F("ref", STR("Branch, tag or commit.", .def = "\"main\"", .max_len = TK_MAX_NAME,
+                        .check = schema_check_git_ref))));
 
-static const struct snode n_mcp_spec =
-    OBJ_INIT("A Model Context Protocol server: a local command or a remote URL (exactly one).",
-             FIELDS(F("command", STR("Command of a local stdio MCP server, e.g. npx.",
-                                     .flags = SN_NULLABLE, .check = schema_check_command)),
-                    F("args", STRLIST("Arguments of command.")),
-                    F("url", STR("URL of a remote MCP server (http or https).",
-                                 .flags = SN_NULLABLE, .check = schema_check_url)),
-                    F("env", &n_env_list)));
+static const struct snode n_mcp_spec = OBJ_INIT(
+    "A Model Context Protocol server: a local command or a remote URL (exactly one).",
+    FIELDS(F("command", STR("Command of a local stdio MCP server, e.g. npx.", .flags = SN_NULLABLE,
+                            .max_len = TK_MAX_PATH, .check = schema_check_command)),
+           F("args", STRLIST("Arguments of command.", TK_MAX_STRING)),
+           F("url", STR("URL of a remote MCP server (http or https).", .flags = SN_NULLABLE,
+                        .max_len = TK_MAX_URL, .check = schema_check_url)),
+           F("env", &n_env_list)));
 
 static const struct snode n_repo_spec = OBJ_INIT(
     "A GitHub repository the agent works on.",
     FIELDS(FR("owner", STR("GitHub organisation or user.", .flags = SN_NONEMPTY,
-                           .check = schema_check_github_owner)),
-           FR("name",
-              STR("Repository name.", .flags = SN_NONEMPTY, .check = schema_check_github_name)),
+                           .max_len = TK_MAX_NAME, .check = schema_check_github_owner)),
+           FR("name", STR("Repository name.", .flags = SN_NONEMPTY, .max_len = TK_MAX_NAME,
+                          .check = schema_check_github_name)),
            F("tokenSecretRef",
              NODE(SN_OBJECT, "Secret key holding a token for this repository.",
-                  .fields = FIELDS(FR("key", STR("Key within the Secret.", .flags = SN_NONEMPTY,
-                                                 .check = schema_check_config_key)),
-                                   FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
-                                                  .check = schema_check_ref))),
+                  .fields = FIELDS(
+                      FR("key", STR("Key within the Secret.", .flags = SN_NONEMPTY,
+                                    .max_len = TK_MAX_NAME, .check = schema_check_config_key)),
+                      FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
+                                     .max_len = TK_MAX_NAME, .check = schema_check_ref))),
                   .flags = SN_NULLABLE))));
 
 static const struct snode n_access_spec =
@@ -609,8 +645,8 @@ static void emit_node(struct emit *em, const struct snode *n)
 	if (n->desc)
 		emit_kv(em, "description", n->desc);
 	/*
-	 * Value constraints (enum, bounds, minItems) are the webhook's, not the
-	 * CRD's: the apiserver checks the CRD schema before validating webhooks
+	 * Value constraints (enum, bounds, minItems, string and key lengths)
+	 * are the webhook's, not the CRD's: the apiserver checks the CRD schema before validating webhooks
 	 * run, so a constraint here would hide every other problem of the
 	 * object behind one schema error. The webhook (failurePolicy Fail)
 	 * checks them all from this same table and reports them together.

@@ -58,10 +58,14 @@ struct snode {
 	enum snode_type type;
 	unsigned flags;
 	const char *desc;
-	const char *format;          /* "int64", "int32", "date-time" */
-	const char *def;             /* default, as JSON text */
-	const char *const *enums;    /* NULL-terminated */
-	int64_t min, max;            /* with SN_HAS_MIN / SN_HAS_MAX */
+	const char *format;       /* "int64", "int32", "date-time" */
+	const char *def;          /* default, as JSON text */
+	const char *const *enums; /* NULL-terminated */
+	int64_t min, max;         /* with SN_HAS_MIN / SN_HAS_MAX */
+	/* SN_STRING: longest value in bytes (0: TK_MAX_STRING); SN_MAP:
+	 * longest key (0: TK_MAX_JSON_KEY). Checked before any rule that
+	 * quotes the value; not emitted into the CRDs. */
+	size_t max_len;
 	int min_items;               /* minItems (0: none) */
 	const char *list_key;        /* with SN_LIST_MAP */
 	const struct sfield *fields; /* SN_OBJECT, terminated by {NULL} */

@@ -4,6 +4,13 @@
  * then the semantic checks the tables name, then the rules that span
  * several fields of a kind. Every problem is recorded; nothing stops at
  * the first one.
+ *
+ * Exact, bounded strings: every string the walk meets, in spec by the
+ * schema (its max_len) and everywhere else (apiVersion, kind, metadata,
+ * unknown fields) by a plain walk, must hold no NUL character (json-c
+ * keeps it, C strings would stop at it) and every object key must fit
+ * TK_MAX_JSON_KEY; such a string is reported before any rule reads or
+ * quotes it.
  */
 #include "compat.h"
 
@@ -20,11 +27,7 @@
 #include "schema.h"
 #include "schema_int.h"
 #include "tz.h"
-
-/* Longest allowedTools entry. TODO(limits.h): TK_MAX_TOOL_NAME. */
-#define SCHEMA_MAX_TOOL 256
-/* Longest path kept for an error (deeper paths are cut only in text, never skipped). */
-#define PATH_MAX_LEN 4096
+#include "url.h"
 
 /* ---- paths and error helpers ---- */
 
@@ -32,7 +35,9 @@ static char *path_join(struct schema_vctx *c, const char *fmt, ...) TK_PRINTF(2,
 
 static char *path_join(struct schema_vctx *c, const char *fmt, ...)
 {
-	struct buf b = BUF_INIT(PATH_MAX_LEN + 1024);
+	/* Paths are bounded by the input (keys by TK_MAX_JSON_KEY, depth by
+	 * TK_MAX_JSON_DEPTH); fielderr cuts what it keeps to TK_MAX_ERROR_PATH. */
+	struct buf b = BUF_INIT(TK_MAX_INPUT_FILE);
 	va_list ap;
 	char *s = NULL;
 	int r;
@@ -109,6 +114,145 @@ static bool has_space_or_ctl(const char *s)
 		if ((unsigned char)*s <= ' ' || *s == 0x7f)
 			return true;
 	return false;
+}
+
+/* ---- exact, bounded strings ---- */
+
+static void warn(struct schema_vctx *c, const char *fmt, ...) TK_PRINTF(2, 3);
+
+/* A warning, up to TK_MAX_WARNINGS; the last slot says more were dropped. */
+static void warn(struct schema_vctx *c, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT(TK_MAX_INPUT_FILE);
+	va_list ap;
+	int r;
+
+	if (c->warnings->n >= TK_MAX_WARNINGS)
+		return;
+	if (c->warnings->n == TK_MAX_WARNINGS - 1) {
+		if (strlist_add(c->warnings, "more warnings not shown") < 0)
+			c->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	r = buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (r < 0 || strlist_add(c->warnings, b.data) < 0)
+		c->oom = 1;
+	buf_free(&b);
+}
+
+static void add_nul(struct schema_vctx *c, const char *path)
+{
+	fielderrs_add(c->errs, FE_INVALID, path, NULL,
+	              "must not contain a NUL character (\\u0000)");
+}
+
+static void add_long_key(struct schema_vctx *c, const char *path, size_t max)
+{
+	fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "keys may not be more than %zu bytes", max);
+}
+
+/* 1 when the string v holds a NUL or passes max bytes (reported), else 0. */
+static int bad_string(struct schema_vctx *c, json_object *v, size_t max, const char *path)
+{
+	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
+
+	if (strlen(s) != len) {
+		add_nul(c, path);
+		return 1;
+	}
+	if (len > max) {
+		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL, "may not be more than %zu bytes",
+		              max);
+		return 1;
+	}
+	return 0;
+}
+
+/* One step of a path the plain walk renders only when it reports. */
+struct pseg {
+	const struct pseg *up;
+	const char *key; /* NULL: array index idx */
+	size_t idx;
+};
+
+static bool plain_key(const char *k)
+{
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+		      (*k >= '0' && *k <= '9') || *k == '_' || *k == '-'))
+			return false;
+	return true;
+}
+
+static int pseg_render(const struct pseg *g, struct buf *b)
+{
+	int r = g->up ? pseg_render(g->up, b) : 0;
+
+	if (r < 0)
+		return r;
+	if (!g->up)
+		return buf_puts(b, g->key);
+	if (!g->key)
+		return buf_printf(b, "[%zu]", g->idx);
+	return plain_key(g->key) ? buf_printf(b, ".%s", g->key) : buf_printf(b, "[%s]", g->key);
+}
+
+static void plain_report(struct schema_vctx *c, const struct pseg *g, size_t long_key)
+{
+	struct buf b = BUF_INIT(TK_MAX_INPUT_FILE);
+
+	if (pseg_render(g, &b) < 0)
+		c->oom = 1;
+	else if (long_key)
+		add_long_key(c, b.data, long_key);
+	else
+		add_nul(c, b.data);
+	buf_free(&b);
+}
+
+/* Every string and key under v, whatever the schema says of it. */
+static void plain_strings(struct schema_vctx *c, json_object *v, const struct pseg *g)
+{
+	size_t i, len;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+			plain_report(c, g, 0);
+		break;
+	case json_type_array:
+		len = json_object_array_length(v);
+		for (i = 0; i < len; i++) {
+			struct pseg s = {g, NULL, i};
+
+			plain_strings(c, json_object_array_get_idx(v, i), &s);
+		}
+		break;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val)
+		{
+			struct pseg s = {g, key, 0};
+
+			if (strlen(key) > TK_MAX_JSON_KEY)
+				plain_report(c, g, TK_MAX_JSON_KEY);
+			else
+				plain_strings(c, val, &s);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void plain_strings_at(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct pseg g = {NULL, path, 0};
+
+	plain_strings(c, v, &g);
 }
 
 /* ---- structural walk ---- */
@@ -212,17 +356,23 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 	json_object_object_foreach(v, key, val)
 	{
 		bool known = false;
+		char *p;
 
-		(void)val;
 		for (f = n->fields; f->name && !known; f++)
 			known = strcmp(f->name, key) == 0;
-		if (!known) {
-			char *p = path_field(c, path, key);
-
-			if (p && strlist_addf(c->warnings, "unknown field \"%s\"", p) < 0)
-				c->oom = 1;
-			free(p);
+		if (known)
+			continue;
+		if (strlen(key) > TK_MAX_JSON_KEY) {
+			add_long_key(c, path, TK_MAX_JSON_KEY);
+			continue;
 		}
+		p = path_field(c, path, key);
+		if (p) {
+			warn(c, "unknown field \"%s\"", p);
+			/* Pruned by the API server, but the offline validator sees it. */
+			plain_strings_at(c, val, p);
+		}
+		free(p);
 	}
 }
 
@@ -280,10 +430,21 @@ static void walk_array(struct schema_vctx *c, const struct snode *n, json_object
 
 static void walk_map(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
 {
+	size_t max = n->max_len ? n->max_len : TK_MAX_JSON_KEY;
+	bool too_long = false;
+
 	json_object_object_foreach(v, key, val)
 	{
-		char *p = path_key(c, path, key);
+		char *p;
 
+		if (strlen(key) > max) {
+			/* One error per map: the key itself is not worth quoting. */
+			if (!too_long)
+				add_long_key(c, path, max);
+			too_long = true;
+			continue;
+		}
+		p = path_key(c, path, key);
 		if (!p)
 			return;
 		if (val)
@@ -294,7 +455,7 @@ static void walk_map(struct schema_vctx *c, const struct snode *n, json_object *
 
 static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
 {
-	size_t nerr = c->errs->n;
+	size_t nerr = fielderrs_count(c->errs);
 
 	if (!type_ok(n, v)) {
 		const char *w = jsonutil_type_word(v);
@@ -305,6 +466,9 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 		              path, expected_words[n->type], w);
 		return;
 	}
+	if (json_object_is_type(v, json_type_string) &&
+	    bad_string(c, v, n->max_len ? n->max_len : TK_MAX_STRING, path))
+		return;
 	if (n->enums && n->type == SN_STRING)
 		check_enum(c, n, v, path);
 	if (n->type == SN_INT)
@@ -316,7 +480,7 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 	else if (n->type == SN_MAP)
 		walk_map(c, n, v, path);
 	/* Semantic checks see only values whose own shape is right. */
-	if (n->check && c->errs->n == nerr)
+	if (n->check && fielderrs_count(c->errs) == nerr)
 		n->check(c, v, path);
 	else if (n->check && (n->type == SN_OBJECT || n->type == SN_ARRAY || n->type == SN_MAP))
 		n->check(c, v, path);
@@ -841,9 +1005,9 @@ void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 			return;
 		if (!*s)
 			fielderrs_add_str(c->errs, FE_INVALID, p, s, "must not be empty");
-		else if (strlen(s) > SCHEMA_MAX_TOOL)
+		else if (strlen(s) > TK_MAX_TOOL_NAME)
 			fielderrs_add(c->errs, FE_TOO_LONG, p, NULL,
-			              "may not be more than %d bytes", SCHEMA_MAX_TOOL);
+			              "may not be more than %d bytes", TK_MAX_TOOL_NAME);
 		else if (has_space_or_ctl(s))
 			fielderrs_add_str(c->errs, FE_INVALID, p, s,
 			                  "must not contain whitespace or control characters");
@@ -973,27 +1137,28 @@ void schema_check_command(struct schema_vctx *c, json_object *v, const char *pat
 		fielderrs_add_str(c->errs, FE_INVALID, path, "", "must not be empty");
 }
 
+/*
+ * An http(s) URL with a host and no user information: a token in
+ * "https://user:token@host" would land in agent.json, a ConfigMap anyone
+ * with read access to the namespace sees. The value is quoted redacted,
+ * since it may hold exactly such a secret.
+ */
 void schema_check_url(struct schema_vctx *c, json_object *v, const char *path)
 {
-	const char *s = json_object_get_string(v), *host, *end, *at;
-	bool ok;
+	const char *s = json_object_get_string(v);
+	size_t len = strlen(s);
+	struct url_parts u;
+	bool web;
 
-	if (strncasecmp(s, "https://", 8) == 0)
-		host = s + 8;
-	else if (strncasecmp(s, "http://", 7) == 0)
-		host = s + 7;
-	else
-		host = NULL;
-	ok = host && !has_space_or_ctl(s);
-	if (ok) {
-		end = host + strcspn(host, "/?#");
-		at = memchr(host, '@', (size_t)(end - host));
-		if (at)
-			host = at + 1;
-		ok = end > host && *host != ':';
-	}
-	if (!ok)
-		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+	url_split(s, len, &u);
+	web = (u.scheme_len == 5 && strncasecmp(s, "https", 5) == 0) ||
+	      (u.scheme_len == 4 && strncasecmp(s, "http", 4) == 0);
+	if (u.userinfo)
+		fielderrs_add_url(c->errs, FE_INVALID, path, s,
+		                  "must not contain credentials (user information); put the token "
+		                  "in a Secret and reference it from env");
+	else if (!web || has_space_or_ctl(s) || u.host_len == 0 || s[u.host_off] == ':')
+		fielderrs_add_url(c->errs, FE_INVALID, path, s,
 		                  "must be an http or https URL with a host");
 }
 
@@ -1171,11 +1336,19 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
 	check_type_meta(&c, obj);
 	json_object_object_foreach(obj, key, val)
 	{
-		(void)val;
-		if (strcmp(key, "apiVersion") && strcmp(key, "kind") && strcmp(key, "metadata") &&
-		    strcmp(key, "spec") && strcmp(key, "status") &&
-		    strlist_addf(warnings, "unknown field \"%s\"", key) < 0)
-			c.oom = 1;
+		bool known = !strcmp(key, "apiVersion") || !strcmp(key, "kind") ||
+		             !strcmp(key, "metadata") || !strcmp(key, "spec") ||
+		             !strcmp(key, "status");
+
+		if (strlen(key) > TK_MAX_JSON_KEY) {
+			add_long_key(&c, "<root>", TK_MAX_JSON_KEY);
+			continue;
+		}
+		if (!known)
+			warn(&c, "unknown field \"%s\"", key);
+		/* spec is the schema walk's; status is not validated. */
+		if (strcmp(key, "spec") != 0 && strcmp(key, "status") != 0)
+			plain_strings_at(&c, val, key);
 	}
 	spec = get(obj, "spec");
 	if (!spec)

@@ -562,8 +562,23 @@ static void adm_check_created_by(const struct admission_request *req, struct fie
 		fielderrs_add_str(errs, FE_INVALID, path, now, "field is immutable");
 }
 
-static int adm_validate(const struct admission_request *req, const struct admission_env *env,
-                        struct admission_outcome *out)
+/*
+ * json-c cuts an object key at a NUL character, so a key "a\u0000b"
+ * arrives as "a" and can stand in for another key. The schema reports
+ * every NUL inside a string value; a \u0000 escape of the body that no
+ * value accounts for sat in a key.
+ */
+static void adm_check_nul_keys(const char *body, size_t len, const struct admission_request *req,
+                               struct fielderrs *errs)
+{
+	if (jsonutil_nul_escapes(body, len) > jsonutil_nul_chars(req->root))
+		fielderrs_add(errs, FE_INVALID, "request.object", NULL,
+		              "an object key contains a NUL character (\\u0000); no key or value "
+		              "may contain one");
+}
+
+static int adm_validate(const struct admission_request *req, const char *body, size_t len,
+                        const struct admission_env *env, struct admission_outcome *out)
 {
 	struct fielderrs errs = {0}, denials = {0};
 	struct strlist warnings = {0};
@@ -574,6 +589,7 @@ static int adm_validate(const struct admission_request *req, const struct admiss
 	                     req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema, &errs,
 	                     &warnings);
 	adm_check_created_by(req, &errs);
+	adm_check_nul_keys(body, len, req, &errs);
 	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
 		rc = env->check(env->check_ud, req, env->budget_ms, &denials, &warnings);
 	if (rc < 0 || errs.oom || denials.oom) {
@@ -674,7 +690,7 @@ int admission_handle(enum admission_endpoint ep, const char *body, size_t len,
 		out->result = "allowed";
 		r = adm_answer(out, &v);
 	} else if (ep == ADM_VALIDATE) {
-		r = adm_validate(&req, env, out);
+		r = adm_validate(&req, body, len, env, out);
 	} else {
 		r = adm_mutate(&req, env, out);
 	}

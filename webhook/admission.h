@@ -137,7 +137,10 @@ struct admission_outcome {
 /*
  * Handle one request body for endpoint ep end to end: parse, validate or
  * default, build the answer into out (zero-initialise it; release with
- * admission_outcome_free). Never allows a malformed review. Returns 0, or
+ * admission_outcome_free). Never allows a malformed review. /validate
+ * denies (422) a NUL character in any string value (the schema names the
+ * field) or object key (json-c cuts a key at it; found by comparing the
+ * body's \u0000 escapes with the NULs of the parsed values). Returns 0, or
  * -ENOMEM when not even an answer could be built (the server then sends a
  * plain 500).
  */

@@ -137,6 +137,9 @@ static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
 				ret = -ENOMEM;
 			buf_free(&line_buf);
 		}
+		if (errs->omitted)
+			printf("%s: and %zu more errors\n", ref.data ? ref.data : "",
+			       errs->omitted);
 		if (!errs->n)
 			printf("%s valid\n", ref.data ? ref.data : "");
 		buf_free(&ref);
@@ -163,6 +166,9 @@ static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
 		buf_free(&msg);
 	}
 	json_object_object_add(r, "errors", a);
+	if (errs->omitted)
+		json_object_object_add(r, "omittedErrors",
+		                       json_object_new_int64((int64_t)errs->omitted));
 	a = json_object_new_array();
 	for (i = 0; a && i < warnings->n; i++)
 		json_object_array_add(a, json_object_new_string(warnings->v[i]));
