@@ -646,10 +646,12 @@ static void emit_node(struct emit *em, const struct snode *n)
 		emit_kv(em, "description", n->desc);
 	/*
 	 * Value constraints (enum, bounds, minItems, string and key lengths)
-	 * are the webhook's, not the CRD's: the apiserver checks the CRD schema before validating webhooks
-	 * run, so a constraint here would hide every other problem of the
-	 * object behind one schema error. The webhook (failurePolicy Fail)
-	 * checks them all from this same table and reports them together.
+	 * are the webhook's, not the CRD's: the apiserver checks the CRD
+	 * schema before validating webhooks run, so a constraint here would
+	 * hide every other problem of the object behind one schema error (and
+	 * be reported as the apiserver's error, not the webhook's denial).
+	 * The webhook (failurePolicy Fail) checks them all from this same
+	 * table and reports them together.
 	 */
 	if (n->format)
 		emit_kv(em, "format", n->format);

@@ -5,34 +5,35 @@
 
 #include <errno.h>
 
-/* Length of "scheme" when s starts with "scheme://", else 0 (RFC 3986 3.1). */
-static size_t url_scheme_len(const char *s, size_t len)
+/*
+ * Where the authority starts: after "scheme://" (any text before the first
+ * ':', '/', '?' or '#', valid scheme or not, so odd text cannot hide user
+ * information from redaction), after a leading "//", else at 0.
+ */
+static size_t url_auth_off(const char *s, size_t len, size_t *scheme_len)
 {
-	size_t i;
+	size_t i = 0;
 
-	if (len == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
-		return 0;
-	for (i = 1; i < len; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '-' || ch == '.'))
-			break;
+	while (i < len && s[i] != ':' && s[i] != '/' && s[i] != '?' && s[i] != '#')
+		i++;
+	*scheme_len = 0;
+	if (len - i >= 3 && memcmp(s + i, "://", 3) == 0) {
+		*scheme_len = i;
+		return i + 3;
 	}
-	return len - i >= 3 && memcmp(s + i, "://", 3) == 0 ? i : 0;
+	return len >= 2 && s[0] == '/' && s[1] == '/' ? 2 : 0;
 }
 
 void url_split(const char *s, size_t len, struct url_parts *out)
 {
 	struct url_parts u = {0};
-	size_t auth, end, i;
+	size_t end, i;
 
-	u.scheme_len = url_scheme_len(s, len);
-	auth = u.scheme_len ? u.scheme_len + 3 : 0;
-	for (end = auth; end < len && s[end] != '/' && s[end] != '?' && s[end] != '#'; end++)
+	u.auth_off = url_auth_off(s, len, &u.scheme_len);
+	for (end = u.auth_off; end < len && s[end] != '/' && s[end] != '?' && s[end] != '#'; end++)
 		;
-	u.host_off = auth;
-	for (i = auth; i < end; i++) {
+	u.host_off = u.auth_off;
+	for (i = u.auth_off; i < end; i++) {
 		if (s[i] == '@') {
 			u.userinfo = true;
 			u.host_off = i + 1;
@@ -57,8 +58,7 @@ int url_redact(const char *s, size_t len, struct buf *out)
 	int r = 0;
 
 	url_split(s, len, &u);
-	if (u.scheme_len)
-		r = buf_append(out, s, u.scheme_len + 3);
+	r = buf_append(out, s, u.auth_off);
 	if (r == 0 && u.userinfo)
 		r = buf_puts(out, "***@");
 	if (r == 0)

@@ -3,9 +3,11 @@
  *
  * RFC 3986 generic syntax: "scheme://authority/path?query#fragment"; the
  * authority ends at the first '/', '?' or '#', and its user information
- * is everything before its last '@'. Text without "scheme://" is read as
+ * is everything before its last '@'. Any text before "://" counts as a
+ * scheme; text with neither "scheme://" nor a leading "//" is read as
  * starting with an authority, so "bot:token@host/x" still counts as
- * carrying user information. Pure: no allocation except into out.
+ * carrying user information (reading too much as a secret is the safe
+ * error). Pure: no allocation except into out.
  */
 #ifndef THURKUBE_URL_H
 #define THURKUBE_URL_H
@@ -20,6 +22,7 @@
 /* Offsets into the text given to url_split; every part may be empty. */
 struct url_parts {
 	size_t scheme_len; /* "https" (0: no "scheme://") */
+	size_t auth_off;   /* start of the authority: after "scheme://" or "//" */
 	size_t host_off;   /* host[:port], after any "userinfo@" */
 	size_t host_len;
 	size_t path_off; /* "/sse" up to '?', '#' or the end */

@@ -43,6 +43,18 @@
 
 #define ALLOW_U1 "{" HDR ",\"response\":{\"uid\":\"u-1\",\"allowed\":true}}"
 
+/* Exact strings: a ClusterAccess whose rule names resources. */
+#define CA_RES(res)                                                                                \
+	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"ClusterAccess\"," META(      \
+	    "ca") ",\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" res                \
+	          "],\"verbs\":[\"get\"]}]}}"
+#define ROLE_LABELS(labels)                                                                        \
+	ROLE_HEAD "\"metadata\":{\"name\":\"r\",\"namespace\":\"agents\",\"labels\":{" labels      \
+	          "}}" ROLE_SPEC
+#define MCP_URL(url)                                                                               \
+	"{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"McpServer\"," META(          \
+	    "leak") ",\"spec\":{\"url\":\"" url "\"}}"
+
 static const struct {
 	const char *name;
 	enum admission_endpoint ep;
@@ -162,6 +174,28 @@ static const struct {
                          ",\"oldObject\":" ROLE("bob")),
      200, 0, 422, "Invalid",
      "metadata.annotations[thurkube.thurbeen.eu/created-by]: Forbidden: field is immutable"},
+    /* Exact strings: a NUL in a value names the field; in a key, json-c
+     * would cut the key ("a\u0000b" becomes "a"), so the body is refused. */
+    {"nul in a value", ADM_VALIDATE, CREATE("ClusterAccess", CA_RES("\"pods\\u0000secrets\"")), 200,
+     0, 422, "Invalid",
+     "spec.rules[0].resources[0]: Invalid value: must not contain a NUL character (\\u0000)"},
+    {"nul in a key", ADM_VALIDATE,
+     CREATE("AgentRole", ROLE_LABELS("\"a\\u0000b\":\"x\",\"a\":\"y\"")), 200, 0, 422, "Invalid",
+     "request.object: Invalid value: an object key contains a NUL character (\\u0000); no key "
+     "or value may contain one"},
+    {"nul in a key of the old object only", ADM_VALIDATE,
+     RQ(GVK("AgentRole") ",\"operation\":\"UPDATE\"," USER ",\"object\":" ROLE_PLAIN
+                         ",\"oldObject\":" ROLE_LABELS("\"a\\u0000\":\"x\"")),
+     200, 0, 422, "Invalid",
+     "request.object: Invalid value: an object key contains a NUL character (\\u0000); no key "
+     "or value may contain one"},
+    {"escaped backslash is no NUL", ADM_VALIDATE,
+     CREATE("AgentRole", ROLE_LABELS("\"a\":\"x\\\\u0000\"")), 200, 1, 0, NULL, NULL},
+    {"url with user information", ADM_VALIDATE,
+     CREATE("McpServer", MCP_URL("https://bot:hunter2-token@mcp.example/sse?key=q-secret")), 200, 0,
+     422, "Invalid",
+     "spec.url: Invalid value: \"https://***@mcp.example/sse?***\": must not contain credentials "
+     "(user information); put the token in a Secret and reference it from env"},
 };
 
 static json_object *resp_of(json_object *root)
@@ -444,6 +478,114 @@ START_TEST(test_check_callback)
 }
 END_TEST
 
+/*
+ * Bounded strings: inputs up to the body limit that once made a 500 (a
+ * 9,000-byte resourceNames entry overflowed the cluster check's 8 KiB
+ * key) or that could (a million field errors, a 6 MiB key, a hundred
+ * thousand unknown fields) get a 4xx or an allow, never an error.
+ */
+static char *review_of(int i)
+{
+	struct buf b = BUF_INIT(TK_MAX_ADMISSION_BODY);
+	size_t j, k;
+	int r;
+
+	r = buf_puts(
+	    &b,
+	    "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
+	        "ClusterAccess") ",\"operation\":\"CREATE\"," USER ",\"object\":{\"apiVersion\":"
+	                         "\"thurkube.thurbeen.eu/"
+	                         "v1alpha1\",\"kind\":\"ClusterAccess\"," META("ca") ",\"spec\":{");
+	if (i == 0) {
+		r = r ? r
+		      : buf_puts(&b, "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+		                     "\"verbs\":[\"get\"],\"resourceNames\":[\"");
+		for (j = 0; r == 0 && j < 9000; j++)
+			r = buf_puts(&b, "a");
+		r = r ? r : buf_puts(&b, "\"]}]");
+	} else if (i == 1) {
+		r = r ? r : buf_puts(&b, "\"rules\":[");
+		for (j = 0; r == 0 && j < TK_MAX_LIST_ITEMS; j++) {
+			r = buf_puts(&b, j ? ",{" : "{");
+			r = r ? r
+			      : buf_puts(
+			            &b, "\"apiGroups\":[\"\"],\"verbs\":[\"get\"],\"resources\":[");
+			for (k = 0; r == 0 && k < TK_MAX_LIST_ITEMS; k++)
+				r = buf_puts(&b, k ? ",\"\"" : "\"\"");
+			r = r ? r : buf_puts(&b, "]}");
+		}
+		r = r ? r : buf_puts(&b, "]");
+	} else if (i == 2) {
+		r = r ? r : buf_puts(&b, "\"");
+		for (j = 0; r == 0 && j < (6u << 20); j++)
+			r = buf_puts(&b, "k");
+		r = r ? r
+		      : buf_puts(&b,
+		                 "\":1,\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+		                 "\"verbs\":[\"get\"]}]");
+	} else {
+		for (j = 0; r == 0 && j < 100000; j++)
+			r = buf_printf(&b, "\"u%zu\":1,", j);
+		r = r ? r
+		      : buf_puts(&b, "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],"
+		                     "\"verbs\":[\"get\"]}]");
+	}
+	r = r ? r : buf_puts(&b, "}}}}");
+	ck_assert_int_eq(r, 0);
+	return buf_steal(&b);
+}
+
+static int must_not_run(void *ud, const struct admission_request *req, int64_t budget_ms,
+                        struct fielderrs *denials, struct strlist *warnings)
+{
+	(void)ud, (void)req, (void)budget_ms, (void)denials, (void)warnings;
+	return -E2BIG;
+}
+
+static int allow_all(void *ud, const struct admission_request *req, int64_t budget_ms,
+                     struct fielderrs *denials, struct strlist *warnings)
+{
+	(void)ud, (void)req, (void)budget_ms, (void)denials, (void)warnings;
+	return 0;
+}
+
+START_TEST(test_bounded_denials)
+{
+	static const char *const want[] = {
+	    "spec.rules[0].resourceNames[0]: Too long: may not be more than 1024 bytes",
+	    ", and 1048448 more errors]",
+	    "spec: Too long: keys may not be more than 1024 bytes",
+	    NULL,
+	};
+	struct admission_env env = {NULL, _i == 3 ? allow_all : must_not_run, NULL, 1000};
+	struct admission_outcome out = {0};
+	char *body = review_of(_i);
+	json_object *root, *resp, *w;
+	const char *msg;
+
+	ck_assert_int_eq(admission_handle(ADM_VALIDATE, body, strlen(body), &env, &out), 0);
+	ck_assert_int_eq(out.http_status, 200);
+	root = json_tokener_parse(out.body.data);
+	ck_assert_ptr_nonnull(root);
+	resp = resp_of(root);
+	if (!want[_i]) {
+		ck_assert_str_eq(out.result, "allowed");
+		ck_assert(json_object_object_get_ex(resp, "warnings", &w));
+		ck_assert_uint_eq(json_object_array_length(w), TK_MAX_WARNINGS);
+	} else {
+		ck_assert_str_eq(out.result, "denied");
+		ck_assert_int_eq(json_object_get_int(json_object_object_get(
+		                     json_object_object_get(resp, "status"), "code")),
+		                 422);
+		msg = str_at(resp, "status", "message");
+		ck_assert_msg(strstr(msg, want[_i]) != NULL, "%.300s", msg);
+	}
+	json_object_put(root);
+	admission_outcome_free(&out);
+	free(body);
+}
+END_TEST
+
 /* Nesting beyond TK_MAX_JSON_DEPTH is refused before any decision. */
 START_TEST(test_depth)
 {
@@ -535,6 +677,7 @@ static Suite *admission_suite(void)
 	tcase_add_test(tc, test_mutate_roundtrip);
 	tcase_add_loop_test(tc, test_check_callback, 0, 5);
 	tcase_add_loop_test(tc, test_depth, 0, 2);
+	tcase_add_loop_test(tc, test_bounded_denials, 0, 4);
 	tcase_add_loop_test(tc, test_cause_reasons, 0, 8);
 	tcase_add_test(tc, test_parse_fields);
 	suite_add_tcase(s, tc);
