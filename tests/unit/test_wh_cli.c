@@ -74,6 +74,27 @@ static const struct {
      "text or json"},
     {{"validate", "-f", "-"}, "tests/data/invalid/mcp-both.yaml", 1, {"<stdin>:1: skipped"}, NULL},
     {{"validate", "--help"}, NULL, 0, {"usage: thurkube-webhook validate"}, NULL},
+    /* Exact and bounded strings: the webhook's verdicts, offline. */
+    {{"validate", "-f", "tests/data/strings/clusteraccess-nul.json"},
+     NULL,
+     1,
+     {"clusteraccess.thurkube.thurbeen.eu/nul: spec.rules[0].resources[0]: Invalid value: must "
+      "not contain a NUL character (\\u0000)\n"},
+     NULL},
+    {{"validate", "-f", "tests/data/strings/clusteraccess-long.json"},
+     NULL,
+     1,
+     {"clusteraccess.thurkube.thurbeen.eu/long: spec.rules[0].resourceNames[0]: Too long: may "
+      "not be more than 1024 bytes\n"},
+     NULL},
+    {{"validate", "-f", "tests/data/strings/mcp-userinfo.yaml"},
+     NULL,
+     1,
+     {"mcpserver.thurkube.thurbeen.eu/leak: spec.url: Invalid value: "
+      "\"https://***@mcp.example/sse?***\": must not contain credentials"},
+     NULL},
+    /* json-c and C strings would cut the key: the YAML reader refuses it. */
+    {{"validate", "-f", "tests/data/strings/nul-key.json"}, NULL, 2, {NULL}, "contains a NUL byte"},
 };
 
 /* Run the CLI with stdout/stderr (and optionally stdin) redirected to files. */
@@ -126,6 +147,9 @@ START_TEST(test_cli)
 	if (cases[_i].err)
 		ck_assert_msg(strstr(err, cases[_i].err), "case %d: no \"%s\" in stderr\n%s", _i,
 		              cases[_i].err, err);
+	/* The credentials of tests/data/strings/mcp-userinfo.yaml are never printed. */
+	ck_assert(!strstr(out, "hunter2") && !strstr(err, "hunter2"));
+	ck_assert(!strstr(out, "q-secret") && !strstr(err, "q-secret"));
 	free(out);
 	free(err);
 }
