@@ -291,12 +291,14 @@ struct lookup_fail {
 };
 
 /*
- * Look up the name of the unseen apply a: its store first, then one live
- * GET. Whatever holds the name joins o (*found true). 0 when found or
- * free (404), else the store's or the kube client's errno.
+ * Look up the name of the unseen apply a: in its store, and unless
+ * store_only, when the store lacks it, with one live GET. Whatever holds
+ * the name joins o (*found true). 0 when found or free (404); -ECANCELED,
+ * with no GET, when this process does not lead; else the kube client's
+ * errno.
  */
 static int lookup(struct ctl *c, const struct tk_agentjob *aj, const struct status_action *a,
-                  struct observed *o, bool *found, struct kube_status *st)
+                  bool store_only, struct observed *o, bool *found, struct kube_status *st)
 {
 	enum ctl_res res = apply_res_of_kind(a->kind);
 	const struct ctl_res_info *ri = res < RES_COUNT ? ctl_res_info(res) : NULL;
@@ -308,7 +310,12 @@ static int lookup(struct ctl *c, const struct tk_agentjob *aj, const struct stat
 	if (!ri)
 		return -EINVAL;
 	obj = store_get(c->stores[res], ns, a->name);
+	if (!obj && store_only)
+		return 0;
 	if (!obj) {
+		/* Nothing can be applied without leading: no GET either. */
+		if (!ctl_may_write(c))
+			return -ECANCELED;
 		r = kube_path(&path, ri->group, ri->version, ns, ri->plural, a->name, NULL);
 		if (!r)
 			r = kube_get(c->kube, path.data, &obj, st);
@@ -324,9 +331,10 @@ static int lookup(struct ctl *c, const struct tk_agentjob *aj, const struct stat
 	return r;
 }
 
-/* Look up every unseen apply of p not looked up before (seen). *again is
- * set when the plan must be made again: something was found, or a lookup
- * failed (then in->unverified and lf are set). */
+/* Look up every unseen apply of p: in the stores only when seen is NULL,
+ * else also with a GET, once per name (seen). *again is set when the plan
+ * must be made again: something was found, or a GET failed (then
+ * in->unverified and lf are set). */
 static int lookup_unseen(struct ctl *c, struct status_input *in, const struct status_plan *p,
                          struct observed *o, struct strlist *seen, struct lookup_fail *lf,
                          bool *again)
@@ -342,6 +350,11 @@ static int lookup_unseen(struct ctl *c, struct status_input *in, const struct st
 
 		if (!a->unseen)
 			continue;
+		if (!seen) {
+			r = lookup(c, in->aj, a, true, o, &found, &lf->st);
+			*again = *again || found;
+			continue;
+		}
 		r = buf_printf(&key, "%s/%s", a->kind, a->name);
 		if (!r && strlist_contains(seen, key.data)) {
 			buf_free(&key);
@@ -352,12 +365,9 @@ static int lookup_unseen(struct ctl *c, struct status_input *in, const struct st
 		buf_free(&key);
 		if (r)
 			break;
-		/* Nothing can be applied without leading: no GET either. */
-		if (!ctl_may_write(c))
-			return -ECANCELED;
-		r = lookup(c, in->aj, a, o, &found, &lf->st);
+		r = lookup(c, in->aj, a, false, o, &found, &lf->st);
 		*again = *again || found;
-		if (r && r != -ENOMEM) {
+		if (r && r != -ENOMEM && r != -ECANCELED) {
 			lf->err = r;
 			if (buf_printf(&lf->what, "get %s %s", a->kind, a->name) < 0)
 				buf_reset(&lf->what);
@@ -374,9 +384,10 @@ static int lookup_unseen(struct ctl *c, struct status_input *in, const struct st
 
 /*
  * Plan, look up the names the plan would apply that nobody was seen
- * holding, and plan again while that found something. Each name is
- * looked up once, so the rounds end: a round either looks up a new name
- * or stops.
+ * holding, and plan again while that found something: first in the
+ * stores (free), then with GETs. The rounds end: a store round that finds
+ * something makes a name observed, and a GET round looks each name up
+ * once.
  */
 static int plan_checked(struct ctl *c, struct status_input *in, struct observed *o,
                         struct status_plan *plan, struct lookup_fail *lf)
@@ -389,7 +400,9 @@ static int plan_checked(struct ctl *c, struct status_input *in, struct observed 
 		r = status_plan(in, plan);
 		if (r || in->unverified)
 			break;
-		r = lookup_unseen(c, in, plan, o, &seen, lf, &again);
+		r = lookup_unseen(c, in, plan, o, NULL, lf, &again);
+		if (!r && !again)
+			r = lookup_unseen(c, in, plan, o, &seen, lf, &again);
 		if (r || !again)
 			break;
 		status_plan_free(plan);

@@ -199,6 +199,108 @@ START_TEST(clusteraccess_steady)
 }
 END_TEST
 
+/* The status status_plan computes for f with what the stores hold (obs);
+ * new reference. */
+static json_object *planned_status(struct fx *f, const struct build_out *d,
+                                   const struct strlist *missing, const struct status_child *obs,
+                                   size_t n)
+{
+	struct status_input in = {0};
+	struct status_plan p = {0};
+	json_object *st;
+
+	in.aj = &f->aj;
+	in.desired = d;
+	in.missing = missing;
+	in.observed = obs;
+	in.n_observed = n;
+	in.now = time(NULL);
+	ck_assert_int_eq(status_plan(&in, &p), 0);
+	st = json_object_get(p.status);
+	status_plan_free(&p);
+	return st;
+}
+
+/* A foreign ConfigMap holds the name: once NameConflict is reported, a
+ * pass writes nothing at all (no apply over the foreign object). */
+START_TEST(conflict_steady_zero_writes)
+{
+	struct status_child obs[1];
+	struct build_out d;
+	struct env e;
+	struct fx f;
+	json_object *aj = fx_json(FX_AGENTJOB), *cm;
+
+	env_init(&e);
+	put_refs(&e);
+	fx_load(&f, NULL);
+	ck_assert_int_eq(build_children(&f.aj, &f.refs, &d), 0);
+	cm = fx_json("{\"metadata\":{\"name\":\"pr-fixer-config\",\"namespace\":\"agents\","
+	             "\"uid\":\"foreign\",\"resourceVersion\":\"7\"},\"data\":{\"a\":\"b\"}}");
+	obs[0] = (struct status_child){"ConfigMap", cm};
+	fx_set(aj, "status", planned_status(&f, &d, NULL, obs, 1));
+	ck_assert_str_eq(fx_str(aj, "status.phase"), "Pending");
+	put(&e, RES_CONFIGMAP, cm);
+	put(&e, RES_AGENTJOB, aj);
+	ck_assert_int_eq(reconcile_agentjob(&e.c, "agents", "pr-fixer"), 0);
+	build_out_free(&d);
+	fx_free(&f);
+	env_free(&e);
+}
+END_TEST
+
+/* References missing and clusterAccessRef removed: the status is current,
+ * yet the pass needs a write, the binding's delete. */
+START_TEST(missing_refs_revoke_needs_write)
+{
+	struct strlist missing = {0};
+	struct build_out d;
+	struct env e;
+	struct fx f, fca;
+	struct fx_src src = {0};
+	json_object *aj = fx_json(FX_AGENTJOB), *ca = fx_json(FX_CA), *ajca = fx_json(FX_AGENTJOB);
+	json_object *crb = NULL, *repo = fx_json(FX_REPO);
+
+	env_init(&e);
+	fx_set(ajca, "spec.clusterAccessRef", json_object_new_string("reader"));
+	src.aj = ajca;
+	src.ca = ca;
+	src.repos[0] = repo;
+	src.n_repos = 1;
+	fx_load(&fca, &src);
+	ck_assert_int_eq(build_children(&fca.aj, &fca.refs, &d), 0);
+	ck_assert_int_eq(json_object_deep_copy(d.crb, &crb, NULL), 0);
+	fx_set(crb, "metadata.uid", json_object_new_string("crb-uid"));
+	fx_set(aj, "metadata.finalizers", fx_json("[\"thurkube.thurbeen.eu/finalizer\"]"));
+	fx_load(&f, NULL);
+	ck_assert_int_eq(strlist_add(&missing, "AgentRuntime/claude-code"), 0);
+	fx_set(aj, "status", planned_status(&f, NULL, &missing, NULL, 0));
+	put(&e, RES_AGENTAUTH, fx_json(FX_AUTH));
+	put(&e, RES_AGENTROLE, fx_json(FX_ROLE));
+	put(&e, RES_REPOSITORY, fx_json(FX_REPO));
+	put(&e, RES_AGENTJOB, copy_of(aj));
+	/* the runtime missing, the binding of an earlier spec present */
+	put(&e, RES_CLUSTERROLEBINDING, crb);
+	ck_assert_int_eq(reconcile_agentjob(&e.c, "agents", "pr-fixer"), -ECANCELED);
+	/* with the binding and the finalizer gone: nothing to do */
+	store_free(e.c.stores[RES_CLUSTERROLEBINDING]);
+	e.c.stores[RES_CLUSTERROLEBINDING] = ctl_store_new(RES_CLUSTERROLEBINDING);
+	ck_assert_ptr_nonnull(e.c.stores[RES_CLUSTERROLEBINDING]);
+	fx_set(aj, "metadata.finalizers", NULL);
+	put(&e, RES_AGENTJOB, copy_of(aj));
+	ck_assert_int_eq(reconcile_agentjob(&e.c, "agents", "pr-fixer"), 0);
+	strlist_free(&missing);
+	json_object_put(aj);
+	json_object_put(ca);
+	json_object_put(ajca);
+	json_object_put(repo);
+	build_out_free(&d);
+	fx_free(&f);
+	fx_free(&fca);
+	env_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl_reconcile");
@@ -210,6 +312,8 @@ static Suite *suite(void)
 	tcase_add_test(t, steady_agentjob_zero_writes);
 	tcase_add_test(t, agentrole_status);
 	tcase_add_test(t, clusteraccess_steady);
+	tcase_add_test(t, conflict_steady_zero_writes);
+	tcase_add_test(t, missing_refs_revoke_needs_write);
 	suite_add_tcase(s, t);
 	return s;
 }
