@@ -84,12 +84,17 @@ struct schema_config {
  * old_obj is the stored object on UPDATE, NULL otherwise. cfg may be NULL.
  * Every problem is appended to errs (the object is valid when errs->n == 0
  * afterwards); unknown fields are appended to warnings as
- * `unknown field "spec.foo"`. Returns 0, or -ENOMEM when the lists could
- * not be filled (then the verdict must be treated as a denial), or -EINVAL
- * for an unknown k. obj is borrowed and not modified. old_obj is accepted
- * for UPDATE-only rules; no rule uses it yet. status is not validated (the
- * main resource endpoint ignores it). JSON null counts as absent, as the
- * API server prunes nulls before validation.
+ * `unknown field "spec.foo"` (at most TK_MAX_WARNINGS). Strings are exact
+ * and bounded: a NUL character in any string value (spec, metadata,
+ * unknown fields; status aside) is "Invalid value" at its path, a string
+ * longer than its field's limit or a key longer than TK_MAX_JSON_KEY
+ * (limits.h) is "Too long", and such a value is never quoted.
+ * Returns 0, or -ENOMEM when the lists could not be filled (then the
+ * verdict must be treated as a denial), or -EINVAL for an unknown k. obj
+ * is borrowed and not modified. old_obj is accepted for UPDATE-only rules;
+ * no rule uses it yet. status is not validated (the main resource
+ * endpoint ignores it). JSON null counts as absent, as the API server
+ * prunes nulls before validation.
  */
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     const struct schema_config *cfg, struct fielderrs *errs,
