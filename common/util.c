@@ -26,7 +26,8 @@ static int buf_grow(struct buf *b, size_t need)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need + 1)
 		cap = cap > SIZE_MAX / 2 ? need + 1 : cap * 2;
-	if (cap > b->max + 1)
+	/* max may be SIZE_MAX (unbounded): max + 1 would wrap to 0. */
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	p = realloc(b->data, cap);
 	if (!p)

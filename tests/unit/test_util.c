@@ -10,6 +10,25 @@
 #include "fielderr.h"
 #include "util.h"
 
+/* A buffer without a limit (max SIZE_MAX) grows like any other: max + 1
+ * must not wrap to a 0-byte allocation. */
+START_TEST(test_buf_unbounded)
+{
+	struct buf b = BUF_INIT(SIZE_MAX);
+	char big[1000];
+	int i;
+
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(buf_append(&b, big, sizeof(big)), 0);
+	ck_assert_uint_eq(b.len, 10000);
+	ck_assert_uint_ge(b.cap, 10001);
+	ck_assert_int_eq(b.data[9999], 'x');
+	ck_assert_int_eq(b.data[10000], 0);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_buf_limits)
 {
 	struct buf b = BUF_INIT(8);
@@ -400,6 +419,7 @@ static Suite *util_suite(void)
 	TCase *tc = tcase_create("util");
 
 	tcase_add_test(tc, test_buf_limits);
+	tcase_add_test(tc, test_buf_unbounded);
 	tcase_add_loop_test(tc, test_parse_i64, 0, TK_ARRAY_LEN(i64_cases));
 	tcase_add_test(tc, test_parse_misc);
 	tcase_add_loop_test(tc, test_base64_vectors, 0, TK_ARRAY_LEN(b64_vectors));
