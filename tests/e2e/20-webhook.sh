@@ -137,7 +137,7 @@ rotation() {
 		n=0 f=0
 		while [ ! -e "$stop" ]; do
 			n=$((n + 1))
-			code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ca" \
+			code=$(webhook_curl -s -o /dev/null -w '%{http_code}' --cacert "$ca" \
 				-H 'Content-Type: application/json' --data-binary @"$ROOT/tests/e2e/review-agentjob.json" \
 				"https://127.0.0.1:$WEBHOOK_PORT/validate")
 			[ "$code" = 200 ] || f=$((f + 1))
@@ -164,7 +164,7 @@ rotation() {
 	sleep 5
 	touch "$stop"
 	wait $loader $kloader
-	served=$(echo | openssl s_client -connect "127.0.0.1:$WEBHOOK_PORT" 2>/dev/null | openssl x509 -noout -serial)
+	served=$(echo | webhook_s_client 2>/dev/null | openssl x509 -noout -serial)
 	read -r total fails <"$RUNDIR/rotation.counts"
 	read -r kt kf <"$RUNDIR/rotation.kubectl"
 	echo "info: direct: $total requests, $fails failed; via apiserver: $kt requests, $kf failed; served $served, newest $serial_new"
@@ -173,12 +173,12 @@ rotation() {
 check "two certificate rotations during a 20 s load loop: 0 failed, new certificate served" rotation
 corrupt() {
 	local before after
-	before=$(echo | openssl s_client -connect "127.0.0.1:$WEBHOOK_PORT" 2>/dev/null | openssl x509 -noout -serial)
+	before=$(echo | webhook_s_client 2>/dev/null | openssl x509 -noout -serial)
 	cp "$STACK_TLS/tls.crt" "$RUNDIR/tls.crt.good"
 	printf -- '-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n' >"$STACK_TLS/tls.crt.tmp"
 	mv "$STACK_TLS/tls.crt.tmp" "$STACK_TLS/tls.crt"
 	sleep 3
-	after=$(echo | openssl s_client -connect "127.0.0.1:$WEBHOOK_PORT" 2>/dev/null | openssl x509 -noout -serial)
+	after=$(echo | webhook_s_client 2>/dev/null | openssl x509 -noout -serial)
 	cp "$RUNDIR/tls.crt.good" "$STACK_TLS/tls.crt"
 	echo "info: served before $before, after corrupting $after"
 	[ -n "$before" ] && [ "$before" = "$after" ] &&

@@ -198,7 +198,7 @@ echo "  leader: $(stack_leader)"
 sed -e 's/"schedule":"0 \*\/6 \* \* \*"/"schedule":"61 * * * *"/' -e 's/"roleRef":"default"/"roleRef":"Not_A_Name"/' \
 	-e 's/"prompt":"[^"]*"/"prompt":""/' "$ROOT/tests/e2e/review-agentjob.json" >"$FD/invalid-review.json"
 webhook_post() { # FILE OUT: POST to /validate, print the HTTP code
-	curl -s -m 20 --cacert "$STACK_TLS/ca.crt" -H 'Content-Type: application/json' \
+	webhook_curl -s -m 20 -H 'Content-Type: application/json' \
 		--data-binary @"$1" -o "$2" -w '%{http_code}' "https://127.0.0.1:$WEBHOOK_PORT/validate"
 }
 webhook_judges() {

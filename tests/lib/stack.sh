@@ -4,12 +4,22 @@
 # configurations), each service authenticated with its own ServiceAccount
 # token, and the webhook configurations pointed at the local webhook by URL.
 # Sourced by tests/demo and the end-to-end scripts. Needs RUNDIR, ROOT, B.
+#
+# Authenticated callers: the API server presents pki/apiserver-webhook-client.crt
+# to every webhook (tests/controlplane/up, --admission-control-config-file),
+# and the webhook is started with --client-ca-file pki/webhook-client-ca.crt
+# when the binary has that flag, so only the API server and the tests' own
+# client (pki/webhook-test-client.crt, see tests/e2e/lib.sh webhook_curl)
+# are served.
 
 # shellcheck source=../controlplane/lib.sh
 . "$ROOT/tests/controlplane/lib.sh"
 STACK_NS=thurkube-system
 VWC_NAME=thurkube-validating
 MWC_NAME=thurkube-mutating
+STACK_CLIENT_CA=$RUNDIR/pki/webhook-client-ca.crt
+STACK_CLIENT_CERT=$RUNDIR/pki/webhook-test-client.crt
+STACK_CLIENT_KEY=$RUNDIR/pki/webhook-test-client.key
 
 stack_kubectl() { "$RUNDIR/bin/kubectl" --kubeconfig "$RUNDIR/admin.kubeconfig" "$@"; }
 
@@ -57,12 +67,33 @@ stack_install() {
 		"$RUNDIR/controller.kubeconfig" || return 1
 }
 
+# stack_client_verify [BIN]: true when the webhook binary has --client-ca-file
+# and the control plane issued the client CA, i.e. the stack's webhook
+# verifies its callers.
+stack_client_verify() {
+	local help
+	[ -f "$STACK_CLIENT_CA" ] || return 1
+	help=$("${1:-$ROOT/$B/thurkube-webhook}" --help 2>&1) || true
+	case "$help" in *--client-ca-file*) return 0 ;; esac
+	return 1
+}
+
+# stack_webhook_flags: the flags every stack webhook gets besides ports and
+# extra flags, one per line: serving certificate, ServiceAccount kubeconfig,
+# and --client-ca-file when stack_client_verify.
+stack_webhook_flags() {
+	printf '%s\n' --tls-cert-file "$STACK_TLS/tls.crt" --tls-private-key-file "$STACK_TLS/tls.key" \
+		--kubeconfig "$RUNDIR/webhook.kubeconfig"
+	if stack_client_verify; then printf '%s\n' --client-ca-file "$STACK_CLIENT_CA"; fi
+}
+
 # stack_start_webhook: starts the webhook on the port stack_install chose and
 # waits until the apiserver calls it.
 stack_start_webhook() {
+	local flags
+	mapfile -t flags < <(stack_webhook_flags)
 	"$ROOT/$B/thurkube-webhook" --port "$WEBHOOK_PORT" --health-port "$WEBHOOK_HEALTH_PORT" \
-		--tls-cert-file "$STACK_TLS/tls.crt" --tls-private-key-file "$STACK_TLS/tls.key" \
-		--kubeconfig "$RUNDIR/webhook.kubeconfig" "$@" >>"$RUNDIR/logs/webhook.log" 2>&1 &
+		"${flags[@]}" "$@" >>"$RUNDIR/logs/webhook.log" 2>&1 &
 	WEBHOOK_PID=$!
 	echo "webhook $WEBHOOK_PID" >>"$RUNDIR/pids"
 	local i
