@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <sys/inotify.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ static void tls_say(struct buf *b, const char *fmt, ...)
 
 struct tls {
 	char *cert_file, *key_file;
+	char *client_ca_file; /* NULL: clients are not asked for a certificate */
 	int reload_seconds;
 	struct metrics *metrics;
 	SSL_CTX *base; /* the context CivetWeb holds */
@@ -58,9 +60,9 @@ struct tls {
 	 */
 	SSL_CTX *current;
 	pthread_rwlock_t lock;
-	pthread_mutex_t reload_lock; /* one reload at a time */
-	char digest[131];            /* fingerprint of the current pair */
-	char failed_digest[131];     /* of the last pair that failed, "" none */
+	pthread_mutex_t reload_lock;         /* one reload at a time */
+	char digest[TLS_DIGEST_SIZE];        /* fingerprint of the current files */
+	char failed_digest[TLS_DIGEST_SIZE]; /* of the last files that failed, "" none */
 	pthread_t thread;
 	int thread_started;
 	int stop_pipe[2];
@@ -167,6 +169,86 @@ out:
 	return r;
 }
 
+/*
+ * Trust exactly the certificates of the client CA file (a bundle may hold
+ * the old and the new CA during a rotation; no system roots), and refuse
+ * at the handshake every client that presents no certificate or one they
+ * did not sign. OpenSSL checks the chain for the TLS client purpose, so
+ * the client certificate needs no extended key usage or clientAuth.
+ */
+static int tls_use_client_ca(SSL_CTX *ctx, const char *pem, size_t len, const char *file,
+                             struct buf *why)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+	X509_NAME *name = NULL;
+	X509 *x;
+	int n = 0, r = -ENOMEM;
+
+	if (!bio || !store || !names)
+		goto out;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		name = X509_NAME_dup(X509_get_subject_name(x));
+		if (!name || X509_STORE_add_cert(store, x) != 1 ||
+		    !sk_X509_NAME_push(names, name)) {
+			X509_free(x);
+			tls_say(why, "client CA \"%s\" cannot be used", file);
+			tls_openssl_error(why);
+			r = -EINVAL;
+			goto out;
+		}
+		name = NULL;
+		X509_free(x);
+		n++;
+	}
+	if (n == 0) {
+		tls_say(why, "client CA file \"%s\" holds no PEM certificate", file);
+		r = -EINVAL;
+		goto out;
+	}
+	SSL_CTX_set_cert_store(ctx, store);
+	SSL_CTX_set_client_CA_list(ctx, names);
+	store = NULL;
+	names = NULL;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	/*
+	 * No resumption: a resumed session skips the client's certificate, so
+	 * it would outlive a change of the CA, and sessions are kept by the
+	 * context CivetWeb holds, not by the newest one.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	r = 0;
+out:
+	ERR_clear_error();
+	X509_NAME_free(name);
+	sk_X509_NAME_pop_free(names, X509_NAME_free);
+	X509_STORE_free(store);
+	BIO_free(bio);
+	return r;
+}
+
+/* Read and apply the client CA file; its fingerprint goes to hca. */
+static int tls_load_client_ca(SSL_CTX *ctx, const char *file, char hca[65], struct buf *why)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	r = read_file(file, TLS_MAX_PEM, &pem, &len);
+	if (r < 0) {
+		tls_say(why, "cannot read client CA \"%s\": %s", file, strerror(-r));
+		return r;
+	}
+	sha256_hex(pem, len, hca);
+	if (ctx)
+		r = tls_use_client_ca(ctx, pem, len, file, why);
+	free(pem);
+	return r;
+}
+
 /* Free a key buffer, wiping it first. */
 static void tls_free_key(char *key, size_t klen)
 {
@@ -218,23 +300,18 @@ static int tls_read_pair(const char *cert_file, const char *key_file, char **cer
 	return 0;
 }
 
-int tls_load(const char *cert_file, const char *key_file, SSL_CTX **out, char digest[131],
-             struct buf *why)
+int tls_load(const char *cert_file, const char *key_file, const char *client_ca_file, SSL_CTX **out,
+             char digest[TLS_DIGEST_SIZE], struct buf *why)
 {
 	char *cert = NULL, *key = NULL;
 	size_t clen = 0, klen = 0;
-	char hc[65], hk[65];
+	char hc[65], hk[65], hca[65] = "";
 	SSL_CTX *ctx = NULL;
 	int r;
 
 	r = tls_read_pair(cert_file, key_file, &cert, &clen, &key, &klen, why);
 	if (r < 0)
 		goto out;
-	if (digest) {
-		sha256_hex(cert, clen, hc);
-		sha256_hex(key, klen, hk);
-		snprintf(digest, 131, "%s:%s", hc, hk);
-	}
 	r = -ENOMEM;
 	ctx = tls_ctx_policy(why);
 	if (!ctx)
@@ -242,6 +319,18 @@ int tls_load(const char *cert_file, const char *key_file, SSL_CTX **out, char di
 	r = tls_use_chain(ctx, cert, clen, cert_file, why);
 	if (r == 0)
 		r = tls_use_key(ctx, key, klen, key_file, cert_file, why);
+	/* Read even when the pair failed, for the fingerprint. */
+	if (client_ca_file) {
+		int rca = tls_load_client_ca(r == 0 ? ctx : NULL, client_ca_file, hca, why);
+
+		if (r == 0)
+			r = rca;
+	}
+	if (digest) {
+		sha256_hex(cert, clen, hc);
+		sha256_hex(key, klen, hk);
+		snprintf(digest, TLS_DIGEST_SIZE, "%s:%s%s%s", hc, hk, *hca ? ":" : "", hca);
+	}
 	if (r < 0)
 		goto out;
 	*out = ctx;
@@ -281,8 +370,15 @@ static int tls_cert_cb(SSL *ssl, void *arg)
 	int ok = 1;
 
 	pthread_rwlock_rdlock(&t->lock);
-	if (SSL_get_SSL_CTX(ssl) != t->current && !SSL_set_SSL_CTX(ssl, t->current))
-		ok = 0;
+	if (SSL_get_SSL_CTX(ssl) != t->current) {
+		if (SSL_set_SSL_CTX(ssl, t->current))
+			/* SSL_set_SSL_CTX keeps the verify mode of the
+			 * first context; the trust store and CA names come
+			 * from the new one. */
+			SSL_set_verify(ssl, SSL_CTX_get_verify_mode(t->current), NULL);
+		else
+			ok = 0;
+	}
 	pthread_rwlock_unlock(&t->lock);
 	return ok;
 }
@@ -313,12 +409,12 @@ static void tls_count(struct tls *t, const char *result)
 int tls_reload(struct tls *t, struct buf *why)
 {
 	SSL_CTX *ctx = NULL, *old;
-	char digest[131] = "";
+	char digest[TLS_DIGEST_SIZE] = "";
 	const char *key;
 	int r;
 
 	pthread_mutex_lock(&t->reload_lock);
-	r = tls_load(t->cert_file, t->key_file, &ctx, digest, why);
+	r = tls_load(t->cert_file, t->key_file, t->client_ca_file, &ctx, digest, why);
 	/* Files that cannot be read have no digest; they are one state. */
 	key = *digest ? digest : "unreadable";
 	if (strcmp(key, t->digest) == 0) {
@@ -381,11 +477,12 @@ int tls_new(const struct tls_options *o, struct tls **out, struct buf *err)
 	t->metrics = o->metrics;
 	t->cert_file = xstrdup(o->cert_file);
 	t->key_file = xstrdup(o->key_file);
-	if (!t->cert_file || !t->key_file)
+	t->client_ca_file = xstrdup(o->client_ca_file);
+	if (!t->cert_file || !t->key_file || (o->client_ca_file && !t->client_ca_file))
 		goto fail;
 	pthread_rwlock_init(&t->lock, NULL);
 	pthread_mutex_init(&t->reload_lock, NULL);
-	r = tls_load(t->cert_file, t->key_file, &t->base, t->digest, err);
+	r = tls_load(t->cert_file, t->key_file, t->client_ca_file, &t->base, t->digest, err);
 	if (r < 0)
 		goto fail_locks;
 	SSL_CTX_set_cert_cb(t->base, tls_cert_cb, t);
@@ -401,6 +498,7 @@ fail_locks:
 fail:
 	free(t->cert_file);
 	free(t->key_file);
+	free(t->client_ca_file);
 	free(t);
 fail_alloc:
 	if (r == -ENOMEM && err->len == 0)
@@ -408,19 +506,30 @@ fail_alloc:
 	return r;
 }
 
+/* Already in dirs[0..i-1]? */
+static bool tls_seen(char *const *dirs, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (dirs[j] && strcmp(dirs[j], dirs[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Watch the directories holding the files (deduplicated). */
 static int tls_add_watches(struct tls *t, int fd)
 {
-	const char *files[2] = {t->cert_file, t->key_file};
-	char *dirs[2] = {NULL, NULL};
+	const char *files[3] = {t->cert_file, t->key_file, t->client_ca_file};
+	char *dirs[3] = {NULL, NULL, NULL};
 	int i, n = 0;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3 && files[i]; i++) {
 		char *copy = xstrdup(files[i]);
 
 		dirs[i] = copy ? xstrdup(dirname(copy)) : NULL;
 		free(copy);
-		if (!dirs[i] || (i == 1 && dirs[0] && strcmp(dirs[0], dirs[1]) == 0))
+		if (!dirs[i] || tls_seen(dirs, i))
 			continue;
 		if (inotify_add_watch(fd, dirs[i],
 		                      IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
@@ -431,8 +540,8 @@ static int tls_add_watches(struct tls *t, int fd)
 			log_warn("cannot watch certificate directory", "dir", dirs[i], "error",
 			         strerror(errno));
 	}
-	free(dirs[0]);
-	free(dirs[1]);
+	for (i = 0; i < 3; i++)
+		free(dirs[i]);
 	return n;
 }
 
@@ -541,5 +650,6 @@ void tls_free(struct tls *t)
 	pthread_mutex_destroy(&t->reload_lock);
 	free(t->cert_file);
 	free(t->key_file);
+	free(t->client_ca_file);
 	free(t);
 }

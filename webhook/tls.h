@@ -16,6 +16,17 @@
  * directories holding the files (the kubelet and cert-manager swap a
  * `..data` symlink, which a watch on the file itself would miss) and by a
  * periodic check as a backstop.
+ *
+ * Client verification (client_ca_file set, --client-ca-file): every
+ * context asks the client for a certificate and completes the handshake
+ * only when the client presents one that chains to a certificate of that
+ * file, the only trust anchors (no system roots); a client without one, or
+ * with one from another CA, is refused at the handshake, before any HTTP.
+ * The CA file is part of what a reload reads and fingerprints, so a new CA
+ * bundle takes effect on the next handshake like a new serving pair, and a
+ * broken one is reported while the old context keeps serving. Sessions are
+ * not resumed then, so every connection shows its certificate. The health
+ * port is not TLS and not concerned.
  */
 #ifndef THURKUBE_TLS_H
 #define THURKUBE_TLS_H
@@ -29,11 +40,17 @@
 
 struct tls;
 
+/* Fingerprint of the files of one context: "<sha256>:<sha256>[:<sha256>]". */
+#define TLS_DIGEST_SIZE 196
+
 struct tls_options {
 	const char *cert_file;   /* PEM chain, leaf first (borrowed; copied) */
 	const char *key_file;    /* PEM private key (borrowed; copied) */
 	int reload_seconds;      /* periodic check interval, >= 1 */
 	struct metrics *metrics; /* borrowed, may be NULL */
+	/* PEM bundle of the CAs whose client certificates are served;
+	 * NULL: no client verification (borrowed; copied) */
+	const char *client_ca_file;
 };
 
 /*
@@ -68,12 +85,15 @@ SSL_CTX *tls_current(struct tls *t);
 
 /*
  * Build a serving context from PEM files, fully configured (protocols,
- * ciphers), without publishing it. Returns 0 and a new context in *out,
- * or a negative errno with one line in why. digest (may be NULL) receives
- * a fingerprint of both files' bytes, to tell whether they changed.
+ * ciphers, and client verification when client_ca_file is not NULL),
+ * without publishing it. Returns 0 and a new context in *out, or a
+ * negative errno with one line in why (e.g. `client CA file "ca.crt"
+ * holds no PEM certificate`). digest (may be NULL) receives a fingerprint
+ * of the files' bytes, to tell whether they changed; it is set whenever
+ * the serving pair could be read, even if the context failed.
  */
-int tls_load(const char *cert_file, const char *key_file, SSL_CTX **out, char digest[131],
-             struct buf *why) TK_MUST_CHECK;
+int tls_load(const char *cert_file, const char *key_file, const char *client_ca_file, SSL_CTX **out,
+             char digest[TLS_DIGEST_SIZE], struct buf *why) TK_MUST_CHECK;
 
 /* Hex serial number of ctx's certificate into out (replacing it). */
 int tls_ctx_serial(SSL_CTX *ctx, struct buf *out) TK_MUST_CHECK;
