@@ -184,7 +184,7 @@ int fielderr_render(const struct fielderr *e, struct buf *out)
 	r = buf_printf(out, "%s: %s", e->path, fe_words[e->type]);
 	if (r == 0 && e->value &&
 	    (e->type == FE_INVALID || e->type == FE_NOT_SUPPORTED || e->type == FE_DUPLICATE ||
-	     e->type == FE_TYPE))
+	     e->type == FE_TYPE || e->type == FE_TOO_MANY))
 		r = buf_printf(out, ": %s", e->value);
 	if (r == 0 && e->detail && *e->detail)
 		r = buf_printf(out, ": %s", e->detail);

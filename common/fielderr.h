@@ -8,6 +8,7 @@
  *   spec.concurrencyPolicy: Unsupported value: "Allow": supported values: "Forbid", "Replace"
  *   spec.mcpServerRefs[1]: Duplicate value: "github"
  *   metadata.name: Too long: may not be more than 46 bytes
+ *   spec.env: Too many: 5000: must have at most 1024 items
  *   spec.rules[0]: Forbidden: resources and nonResourceURLs cannot be mixed
  *
  * Recording an error never fails for its size: a path, quoted value or
@@ -30,7 +31,7 @@ enum fielderr_type {
 	FE_NOT_SUPPORTED, /* "Unsupported value: <v>" */
 	FE_DUPLICATE,     /* "Duplicate value: <v>" */
 	FE_TOO_LONG,      /* "Too long" */
-	FE_TOO_MANY,      /* "Too many" */
+	FE_TOO_MANY,      /* "Too many: <n>" (value: the actual count, or NULL) */
 	FE_FORBIDDEN,     /* "Forbidden" */
 	FE_TYPE,          /* "Invalid value: <v>" for a wrong JSON type */
 };

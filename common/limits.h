@@ -33,10 +33,64 @@
 #define TK_MAX_AGENTJOB_NAME_CRON 52
 /* Longest cron expression accepted. */
 #define TK_MAX_CRON_LEN 256
-/* Most items in any list field of a spec (refs, env, tools, rules). */
+/* Most items of a list that names no tighter limit (every list of the
+ * schema names its own below; the controller bounds what it reads by it). */
 #define TK_MAX_LIST_ITEMS 1024
 /* Longest prompt or instructions text (bytes). */
 #define TK_MAX_PROMPT (512u * 1024u)
+
+/*
+ * Items per list of the thurkube kinds (schema.c gives every list one).
+ * Past it the list is 422 "Too many: N: must have at most M items" at its
+ * path, and its items are not checked at all: the work a hostile list
+ * costs stops at its length. Kubernetes itself puts no count limit on the
+ * core/v1 and rbac/v1 lists these mirror (a pod's env, envFrom,
+ * tolerations, imagePullSecrets, command and args; a PolicyRule's lists):
+ * only the object's size bounds them, through etcd's 1.5 MiB request
+ * limit (some 100,000 one-letter env entries). So each value here is
+ * chosen: ten times and more what a real agent uses, yet small enough that
+ * the largest valid object is checked in milliseconds.
+ */
+/* env of an AgentJob or McpServer. Every entry reaches the agent's execve,
+ * whose arguments and environment Linux bounds to a quarter of the stack
+ * rlimit (2 MiB by default). */
+#define TK_MAX_ENV_ITEMS 1024
+/* envFrom: each entry imports a whole ConfigMap or Secret. */
+#define TK_MAX_ENV_FROM_ITEMS 256
+/* imagePullSecrets: one per registry the image could come from. */
+#define TK_MAX_PULL_SECRETS 128
+/* tolerations of the agent pod. */
+#define TK_MAX_TOLERATIONS 256
+/* resources.claims: each names an entry of the pod's resourceClaims. */
+#define TK_MAX_RESOURCE_CLAIMS 128
+/* mcpServerRefs and repositoryRefs: each is an MCP server in agent.json or
+ * a clone with its own token variable, and costs the webhook one GET. */
+#define TK_MAX_REFS 256
+/* allowedTools of an AgentRole (tool names and globs). */
+#define TK_MAX_TOOLS 1024
+/* command and args of an AgentRuntime, args of an McpServer. */
+#define TK_MAX_ARGS 1024
+/* rules of a ClusterAccess (the ClusterRole made for it). */
+#define TK_MAX_RULES 256
+/* Each list of one rule: verbs, apiGroups, resources, resourceNames,
+ * nonResourceURLs. */
+#define TK_MAX_RULE_ITEMS 256
+/* Entries of a map field (nodeSelector, requests, limits). */
+#define TK_MAX_MAP_ITEMS 256
+/*
+ * SubjectAccessReviews one ClusterAccess may need (webhook/access.c): per
+ * rule verbs x apiGroups x resources x max(1, resourceNames), plus verbs x
+ * nonResourceURLs, summed over the rules. Past it the object is 422 "Too
+ * many" at spec.rules before any question is asked. Each question is one
+ * API round trip (about a millisecond on a near API server), so this
+ * many still fit a cluster-check budget of a few seconds; an object that
+ * needs more is refused for its size, not for a timeout halfway.
+ */
+#define TK_MAX_ACCESS_QUESTIONS 1024
+/* Steps of validation or defaulting between two reads of the clock for
+ * the per-request deadline (admission.h): a read costs tens of
+ * nanoseconds, a step about a microsecond. */
+#define TK_DEADLINE_CHECK_EVERY 256
 
 /*
  * String fields of the thurkube kinds. Every string the schema describes

@@ -94,7 +94,7 @@ static const struct snode n_env_var = OBJ_INIT(
 
 static const struct snode n_env_list =
     ARR_INIT("List of environment variables to set in the agent container.", &n_env_var,
-             .check = schema_check_env_list);
+             .max_items = TK_MAX_ENV_ITEMS, .check = schema_check_env_list);
 
 static const struct snode n_env_from = ARR_INIT(
     "Sources to populate environment variables in the agent container.",
@@ -112,21 +112,25 @@ static const struct snode n_env_from = ARR_INIT(
                   FIELDS(FR("name", STR("Name of the referent.", .max_len = TK_MAX_NAME,
                                         .check = schema_check_ref)),
                          F("optional", BOOL("Specify whether the Secret must be defined.")))))),
-        .check = schema_check_env_from));
+        .check = schema_check_env_from),
+    .max_items = TK_MAX_ENV_FROM_ITEMS);
 
 static const struct snode n_resources = OBJ_INIT(
     "Compute resources of the agent container (core/v1 ResourceRequirements).",
-    FIELDS(F("claims",
-             ARR("Names of resources, defined in spec.resourceClaims, used by this container.",
-                 OBJ("ResourceClaim references one entry in PodSpec.ResourceClaims.",
-                     FIELDS(FR("name", STR("Name of the resource claim.", .flags = SN_NONEMPTY,
-                                           .max_len = TK_MAX_LABEL)),
-                            F("request", STR("Name of the request in the claim.",
-                                             .max_len = TK_MAX_LABEL)))))),
-           F("limits", MAP("Maximum amount of compute resources allowed.",
-                           QTY("A resource quantity."), .max_len = TK_MAX_QUALIFIED_NAME)),
-           F("requests", MAP("Minimum amount of compute resources required.",
-                             QTY("A resource quantity."), .max_len = TK_MAX_QUALIFIED_NAME))),
+    FIELDS(
+        F("claims",
+          ARR("Names of resources, defined in spec.resourceClaims, used by this container.",
+              OBJ("ResourceClaim references one entry in PodSpec.ResourceClaims.",
+                  FIELDS(FR("name", STR("Name of the resource claim.", .flags = SN_NONEMPTY,
+                                        .max_len = TK_MAX_LABEL)),
+                         F("request",
+                           STR("Name of the request in the claim.", .max_len = TK_MAX_LABEL)))),
+              .max_items = TK_MAX_RESOURCE_CLAIMS)),
+        F("limits", MAP("Maximum amount of compute resources allowed.", QTY("A resource quantity."),
+                        .max_len = TK_MAX_QUALIFIED_NAME, .max_items = TK_MAX_MAP_ITEMS)),
+        F("requests",
+          MAP("Minimum amount of compute resources required.", QTY("A resource quantity."),
+              .max_len = TK_MAX_QUALIFIED_NAME, .max_items = TK_MAX_MAP_ITEMS))),
     .flags = SN_NULLABLE, .check = schema_check_resources);
 
 static const struct snode n_toleration = OBJ_INIT(
@@ -153,17 +157,18 @@ static const struct snode n_secret_key_ref =
 
 static const struct snode n_policy_rule = OBJ_INIT(
     "PolicyRule holds information that describes a policy rule (rbac/v1).",
-    FIELDS(F("apiGroups", STRLIST("API groups that contain the resources; \"\" is the core group.",
-                                  TK_MAX_RBAC_STRING)),
-           F("nonResourceURLs", STRLIST("Partial URLs a user may access, e.g. /healthz; not to "
-                                        "be mixed with resources.",
-                                        TK_MAX_RBAC_STRING)),
-           F("resourceNames",
-             STRLIST("Optional allow-list of names the rule applies to.", TK_MAX_RBAC_STRING)),
-           F("resources",
-             STRLIST("Resources this rule applies to; '*' means all.", TK_MAX_RBAC_STRING)),
-           FR("verbs", STRLIST("Verbs that apply to all the resources of this rule; '*' means all.",
-                               TK_MAX_RBAC_STRING, .min_items = 1))),
+    FIELDS(
+        F("apiGroups", STRLIST("API groups that contain the resources; \"\" is the core group.",
+                               TK_MAX_RBAC_STRING, .max_items = TK_MAX_RULE_ITEMS)),
+        F("nonResourceURLs", STRLIST("Partial URLs a user may access, e.g. /healthz; not to "
+                                     "be mixed with resources.",
+                                     TK_MAX_RBAC_STRING, .max_items = TK_MAX_RULE_ITEMS)),
+        F("resourceNames", STRLIST("Optional allow-list of names the rule applies to.",
+                                   TK_MAX_RBAC_STRING, .max_items = TK_MAX_RULE_ITEMS)),
+        F("resources", STRLIST("Resources this rule applies to; '*' means all.", TK_MAX_RBAC_STRING,
+                               .max_items = TK_MAX_RULE_ITEMS)),
+        FR("verbs", STRLIST("Verbs that apply to all the resources of this rule; '*' means all.",
+                            TK_MAX_RBAC_STRING, .min_items = 1, .max_items = TK_MAX_RULE_ITEMS))),
     .check = schema_check_policy_rule);
 
 static const struct snode n_condition = OBJ_INIT(
@@ -209,10 +214,10 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
               .flags = SN_NULLABLE, .max_len = TK_MAX_NAME, .check = schema_check_ref)),
         F("mcpServerRefs",
           STRLIST("Names of McpServers in the same namespace, in order.", TK_MAX_NAME,
-                  .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
+                  .flags = SN_NORMALIZE, .max_items = TK_MAX_REFS, .check = schema_check_ref_list)),
         F("repositoryRefs",
           STRLIST("Names of Repositories in the same namespace, in order.", TK_MAX_NAME,
-                  .flags = SN_NORMALIZE, .check = schema_check_ref_list)),
+                  .flags = SN_NORMALIZE, .max_items = TK_MAX_REFS, .check = schema_check_ref_list)),
         FR("prompt", STR("The prompt given to the agent.", .flags = SN_NONEMPTY,
                          .max_len = TK_MAX_PROMPT, .check = schema_check_prompt)),
         F("instructions",
@@ -233,11 +238,12 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
               OBJ("A reference to a Secret in the same namespace.",
                   FIELDS(FR("name", STR("Name of the Secret.", .flags = SN_NONEMPTY,
                                         .max_len = TK_MAX_NAME)))),
-              .check = schema_check_local_refs)),
-        F("nodeSelector",
-          MAP("Node labels the agent pod must be scheduled on.", STR(NULL, .max_len = TK_MAX_LABEL),
-              .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_label_values)),
-        F("tolerations", ARR("Tolerations of the agent pod.", &n_toleration)),
+              .max_items = TK_MAX_PULL_SECRETS, .check = schema_check_local_refs)),
+        F("nodeSelector", MAP("Node labels the agent pod must be scheduled on.",
+                              STR(NULL, .max_len = TK_MAX_LABEL), .max_len = TK_MAX_QUALIFIED_NAME,
+                              .max_items = TK_MAX_MAP_ITEMS, .check = schema_check_label_values)),
+        F("tolerations",
+          ARR("Tolerations of the agent pod.", &n_toleration, .max_items = TK_MAX_TOLERATIONS)),
         F("ttlSecondsAfterFinished",
           INT64("Seconds a finished Job is kept before deletion.", .def = "86400",
                 .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = 2147483647)),
@@ -287,26 +293,27 @@ static const struct snode n_usage_status =
 
 static const struct snode n_runtime_spec = OBJ_INIT(
     "The container that runs the agent and where it expects its files.",
-    FIELDS(FR("image", STR("Container image of the agent.", .flags = SN_NONEMPTY,
-                           .max_len = TK_MAX_IMAGE, .check = schema_check_image)),
-           F("command",
-             STRLIST("Entrypoint override; the image's ENTRYPOINT when empty.", TK_MAX_STRING)),
-           F("args", STRLIST("Arguments to the entrypoint.", TK_MAX_STRING)),
-           FR("authEnvVar",
-              STR("Name of the environment variable that receives the auth token, "
-                  "e.g. CLAUDE_CODE_OAUTH_TOKEN.",
-                  .flags = SN_NONEMPTY, .max_len = TK_MAX_NAME, .check = schema_check_auth_env)),
-           FR("configPath",
-              STR("Absolute directory where agent.json is mounted (read-only); "
-                  "also given as CONFIG_DIR.",
-                  .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
-           FR("persistPath",
-              STR("Absolute directory where the persistent volume is mounted; also "
-                  "given as PERSIST_DIR.",
-                  .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
-           F("imagePullPolicy",
-             STR("Image pull policy of the agent container.",
-                 .enums = ENUM("Always", "IfNotPresent", "Never"), .max_len = TK_MAX_LABEL))));
+    FIELDS(
+        FR("image", STR("Container image of the agent.", .flags = SN_NONEMPTY,
+                        .max_len = TK_MAX_IMAGE, .check = schema_check_image)),
+        F("command", STRLIST("Entrypoint override; the image's ENTRYPOINT when empty.",
+                             TK_MAX_STRING, .max_items = TK_MAX_ARGS)),
+        F("args", STRLIST("Arguments to the entrypoint.", TK_MAX_STRING, .max_items = TK_MAX_ARGS)),
+        FR("authEnvVar",
+           STR("Name of the environment variable that receives the auth token, "
+               "e.g. CLAUDE_CODE_OAUTH_TOKEN.",
+               .flags = SN_NONEMPTY, .max_len = TK_MAX_NAME, .check = schema_check_auth_env)),
+        FR("configPath",
+           STR("Absolute directory where agent.json is mounted (read-only); "
+               "also given as CONFIG_DIR.",
+               .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
+        FR("persistPath",
+           STR("Absolute directory where the persistent volume is mounted; also "
+               "given as PERSIST_DIR.",
+               .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
+        F("imagePullPolicy",
+          STR("Image pull policy of the agent container.",
+              .enums = ENUM("Always", "IfNotPresent", "Never"), .max_len = TK_MAX_LABEL))));
 
 static const struct snode n_auth_spec =
     OBJ_INIT("Where the agent's auth token is stored.", FIELDS(FR("secretRef", &n_secret_key_ref)));
@@ -316,7 +323,7 @@ static const struct snode n_role_spec = OBJ_INIT(
     FIELDS(FR("allowedTools", STRLIST("Tool names or globs the agent may use, e.g. Bash, Read, "
                                       "mcp__gmail__*.",
                                       TK_MAX_TOOL_NAME, .flags = SN_NORMALIZE, .min_items = 1,
-                                      .check = schema_check_tools))));
+                                      .max_items = TK_MAX_TOOLS, .check = schema_check_tools))));
 
 static const struct snode n_skill_spec = OBJ_INIT(
     "A reusable skill kept in a GitHub repository.",
@@ -331,7 +338,7 @@ static const struct snode n_mcp_spec = OBJ_INIT(
     "A Model Context Protocol server: a local command or a remote URL (exactly one).",
     FIELDS(F("command", STR("Command of a local stdio MCP server, e.g. npx.", .flags = SN_NULLABLE,
                             .max_len = TK_MAX_PATH, .check = schema_check_command)),
-           F("args", STRLIST("Arguments of command.", TK_MAX_STRING)),
+           F("args", STRLIST("Arguments of command.", TK_MAX_STRING, .max_items = TK_MAX_ARGS)),
            F("url", STR("URL of a remote MCP server (http or https).", .flags = SN_NULLABLE,
                         .max_len = TK_MAX_URL, .check = schema_check_url)),
            F("env", &n_env_list)));
@@ -354,7 +361,8 @@ static const struct snode n_repo_spec = OBJ_INIT(
 static const struct snode n_access_spec =
     OBJ_INIT("Cluster permissions granted to the AgentJobs that reference this object.",
              FIELDS(FR("rules", ARR("RBAC rules of the ClusterRole made for this object.",
-                                    &n_policy_rule, .min_items = 1))));
+                                    &n_policy_rule, .min_items = 1, .max_items = TK_MAX_RULES,
+                                    .check = schema_check_rules))));
 
 static const struct schema_column agentjob_columns[] = {
     {"Schedule", "string", ".spec.schedule", "Cron schedule; empty for a one-shot run."},
@@ -395,6 +403,13 @@ static const struct schema_kind_info kind_infos[TK_KIND_COUNT] = {
     [TK_REPOSITORY] = {"Repository", "repositories", "repository", "repo", false},
     [TK_CLUSTERACCESS] = {"ClusterAccess", "clusteraccesses", "clusteraccess", "ca", true},
 };
+
+size_t schema_max_items(const struct snode *n)
+{
+	if (n->max_items)
+		return n->max_items;
+	return n->type == SN_MAP ? TK_MAX_MAP_ITEMS : TK_MAX_LIST_ITEMS;
+}
 
 const struct skind *schema_skind(enum tk_kind k)
 {

@@ -101,6 +101,35 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     struct strlist *warnings) TK_MUST_CHECK;
 
 /*
+ * Every list is bounded (limits.h, "Items per list"): a list longer than
+ * its limit is one "Too many: N: must have at most M items" error at its
+ * path, and none of its items is looked at, so the work is linear in the
+ * part of the object that is within its limits. Duplicates are found by
+ * sorting. A ClusterAccess whose rules need more than
+ * TK_MAX_ACCESS_QUESTIONS SubjectAccessReviews (schema_access_questions)
+ * is "Too many" at spec.rules.
+ *
+ * schema_validate_until is schema_validate with a deadline: deadline_ms is
+ * a now_ms() value (util.h) or 0 for none. The clock is read every
+ * TK_DEADLINE_CHECK_EVERY steps; once it has passed, checking stops and
+ * -ETIMEDOUT is returned (errs then holds what was found so far, and the
+ * object must be refused as too large or complex to check in time).
+ */
+int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj,
+                          const struct schema_config *cfg, int64_t deadline_ms,
+                          struct fielderrs *errs, struct strlist *warnings) TK_MUST_CHECK;
+
+/*
+ * The SubjectAccessReviews the cluster checks ask for rules (a
+ * ClusterAccess's spec.rules; borrowed, NULL or not an array: 0): for each
+ * rule, verbs x apiGroups x resources x max(1, resourceNames) when it has
+ * apiGroups and resources, plus verbs x nonResourceURLs. Repeated entries
+ * count every time (an upper bound on the distinct questions). Saturates
+ * at UINT64_MAX; never fails.
+ */
+uint64_t schema_access_questions(json_object *rules);
+
+/*
  * Compute the defaulting of obj as a minimal RFC 6902 JSON Patch: schema
  * defaults, normalisation (trimmed strings in lists, duplicate list
  * entries removed), contextual defaults from cfg, and, when created_by is
@@ -117,5 +146,12 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
  */
 int schema_default(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
                    const char *created_by, json_object **patch_out) TK_MUST_CHECK;
+/* schema_default with a deadline (a now_ms() value, 0: none), read every
+ * TK_DEADLINE_CHECK_EVERY steps: -ETIMEDOUT once it has passed, with
+ * *patch_out untouched. A list longer than its limit (schema_validate) is
+ * left as it is. */
+int schema_default_until(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
+                         const char *created_by, int64_t deadline_ms,
+                         json_object **patch_out) TK_MUST_CHECK;
 
 #endif

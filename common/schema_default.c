@@ -10,6 +10,10 @@
  * Normalised []string fields (the reference lists and allowedTools) get
  * their entries trimmed and repeats dropped, as one "replace" of the list.
  * The result is idempotent: defaulting a defaulted object gives [].
+ *
+ * Bounded work: a list over its limit (schema_max_items) is left alone
+ * (validation refuses it), repeats are found by sorting, and the clock is
+ * read every TK_DEADLINE_CHECK_EVERY steps against the caller's deadline.
  */
 #include "compat.h"
 
@@ -25,7 +29,22 @@
 struct dctx {
 	json_object *patch;
 	int err;
+	int64_t deadline; /* now_ms() value; 0: none */
+	unsigned steps;
 };
+
+/* One step of work; sets d->err to -ETIMEDOUT once the deadline has passed. */
+static bool dlate(struct dctx *d)
+{
+	if (d->err)
+		return true;
+	if (!d->deadline || ++d->steps < TK_DEADLINE_CHECK_EVERY)
+		return false;
+	d->steps = 0;
+	if (now_ms() >= d->deadline)
+		d->err = -ETIMEDOUT;
+	return d->err != 0;
+}
 
 static void op(struct dctx *d, const char *name, const char *ptr, json_object *value)
 {
@@ -71,45 +90,91 @@ static json_object *trimmed(const char *s, size_t len)
 	return json_object_new_string_len(s, (int)len);
 }
 
-/* Trim the strings of a []string and drop repeats; a replace op when that changes it. */
+/* A trimmed entry of a []string (borrowed) and its index, sorted to find repeats. */
+struct tkey {
+	json_object *t; /* NULL: the entry is not a string */
+	size_t i;
+};
+
+/* Whether two trimmed entries hold the same bytes. */
+static bool tkey_same(const struct tkey *x, const struct tkey *y)
+{
+	size_t n = (size_t)json_object_get_string_len(x->t);
+
+	return n == (size_t)json_object_get_string_len(y->t) &&
+	       memcmp(json_object_get_string(x->t), json_object_get_string(y->t), n) == 0;
+}
+
+static int tkey_cmp(const void *a, const void *b)
+{
+	const struct tkey *x = a, *y = b;
+	size_t xn = (size_t)json_object_get_string_len(x->t);
+	size_t yn = (size_t)json_object_get_string_len(y->t);
+	int r =
+	    memcmp(json_object_get_string(x->t), json_object_get_string(y->t), xn < yn ? xn : yn);
+
+	if (!r)
+		r = (xn > yn) - (xn < yn);
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Trim the strings of a []string and drop repeats (byte-exact, after
+ * trimming); a replace op when that changes it. One sort, O(n log n). */
 static void normalize_list(struct dctx *d, json_object *v, const char *ptr)
 {
-	json_object *out = json_object_new_array();
-	size_t i, j, len = json_object_array_length(v);
-	bool changed = false;
+	size_t i, n = 0, len = json_object_array_length(v);
+	struct tkey *k = calloc(len ? len : 1, sizeof(*k));
+	json_object **tr = calloc(len ? len : 1, sizeof(*tr)), *out = NULL;
+	bool changed = false, *drop = calloc(len ? len : 1, sizeof(*drop));
 
-	if (!out) {
+	if (!k || !tr || !drop) {
 		d->err = -ENOMEM;
-		return;
+		goto out;
 	}
-	for (i = 0; i < len && !d->err; i++) {
-		json_object *it = json_object_array_get_idx(v, i), *t, *dup = NULL;
+	for (i = 0; i < len && !dlate(d); i++) {
+		json_object *it = json_object_array_get_idx(v, i);
 
-		if (!json_object_is_type(it, json_type_string)) {
-			if (json_object_array_add(out, json_object_get(it)) < 0)
-				d->err = -ENOMEM;
+		if (!json_object_is_type(it, json_type_string))
 			continue;
-		}
-		t = trimmed(json_object_get_string(it), (size_t)json_object_get_string_len(it));
-		if (!t) {
+		tr[i] = trimmed(json_object_get_string(it), (size_t)json_object_get_string_len(it));
+		if (!tr[i]) {
 			d->err = -ENOMEM;
 			break;
 		}
-		for (j = 0; j < json_object_array_length(out) && !dup; j++)
-			if (json_object_equal(json_object_array_get_idx(out, j), t))
-				dup = t;
-		if (dup || json_object_get_string_len(t) != json_object_get_string_len(it))
+		k[n++] = (struct tkey){tr[i], i};
+		if (json_object_get_string_len(tr[i]) != json_object_get_string_len(it))
 			changed = true;
-		if (dup)
-			json_object_put(t);
-		else if (json_object_array_add(out, t) < 0)
+	}
+	if (d->err)
+		goto out;
+	if (n > 1)
+		qsort(k, n, sizeof(*k), tkey_cmp);
+	/* Within a run of equal strings, all but the first in list order go. */
+	for (i = 1; i < n; i++)
+		if (tkey_same(&k[i], &k[i - 1]))
+			drop[k[i].i] = changed = true;
+	if (!changed)
+		goto out;
+	out = json_object_new_array();
+	if (!out)
+		d->err = -ENOMEM;
+	for (i = 0; out && i < len && !d->err; i++) {
+		json_object *it = tr[i] ? tr[i] : json_object_array_get_idx(v, i);
+
+		if (!drop[i] && json_object_array_add(out, json_object_get(it)) < 0)
 			d->err = -ENOMEM;
 	}
-	if (changed && !d->err) {
+	if (!d->err) {
 		op(d, "replace", ptr, out);
-		return;
+		out = NULL;
 	}
+out:
 	json_object_put(out);
+	for (i = 0; tr && i < len; i++)
+		json_object_put(tr[i]);
+	free(tr);
+	free(k);
+	free(drop);
 }
 
 static json_object *default_value(struct dctx *d, const char *def)
@@ -154,13 +219,13 @@ static void dwalk(struct dctx *d, const struct snode *n, json_object *v, const c
 {
 	size_t i, len;
 
-	if (depth > TK_MAX_JSON_DEPTH)
+	if (depth > TK_MAX_JSON_DEPTH || dlate(d))
 		return;
 	if (n->type == SN_OBJECT && json_object_is_type(v, json_type_object)) {
 		dwalk_object(d, n, v, ptr, depth);
 	} else if (n->type == SN_ARRAY && json_object_is_type(v, json_type_array)) {
 		len = json_object_array_length(v);
-		if (len > TK_MAX_LIST_ITEMS)
+		if (len > schema_max_items(n))
 			return;
 		if (n->flags & SN_NORMALIZE) {
 			normalize_list(d, v, ptr);
@@ -301,8 +366,14 @@ static void add_created_by(struct dctx *d, json_object *obj, const char *user)
 int schema_default(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
                    const char *created_by, json_object **patch_out)
 {
+	return schema_default_until(k, obj, cfg, created_by, 0, patch_out);
+}
+
+int schema_default_until(enum tk_kind k, json_object *obj, const struct schema_config *cfg,
+                         const char *created_by, int64_t deadline_ms, json_object **patch_out)
+{
 	const struct skind *sk = schema_skind(k);
-	struct dctx d = {NULL, 0};
+	struct dctx d = {NULL, 0, deadline_ms, 0};
 	json_object *spec = NULL;
 
 	if (!sk || !json_object_is_type(obj, json_type_object))

@@ -66,7 +66,11 @@ struct snode {
 	 * longest key (0: TK_MAX_JSON_KEY). Checked before any rule that
 	 * quotes the value; not emitted into the CRDs. */
 	size_t max_len;
-	int min_items;               /* minItems (0: none) */
+	int min_items; /* minItems (0: none) */
+	/* SN_ARRAY, SN_MAP: most items (0: TK_MAX_LIST_ITEMS, or for a map
+	 * TK_MAX_MAP_ITEMS). Past it the value is "Too many" and nothing in it
+	 * is checked or defaulted. Not emitted into the CRDs. */
+	size_t max_items;
 	const char *list_key;        /* with SN_LIST_MAP */
 	const struct sfield *fields; /* SN_OBJECT, terminated by {NULL} */
 	const struct snode *items;   /* SN_ARRAY items, SN_MAP values */
@@ -100,7 +104,13 @@ struct schema_vctx {
 	json_object *obj;
 	json_object *spec; /* borrowed; NULL when absent or not an object */
 	int oom;
+	int64_t deadline; /* now_ms() value at which checking stops; 0: none */
+	unsigned steps;   /* steps since the clock was last read */
+	bool late;        /* the deadline passed: every check returns at once */
 };
+
+/* Most items of n (an SN_ARRAY or SN_MAP): its max_items or the default. */
+size_t schema_max_items(const struct snode *n);
 
 /* The tree of kind k (schema.c). */
 const struct skind *schema_skind(enum tk_kind k);
@@ -139,6 +149,7 @@ void schema_check_git_ref(struct schema_vctx *c, json_object *v, const char *pat
 void schema_check_url(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_command(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_policy_rule(struct schema_vctx *c, json_object *v, const char *path);
+void schema_check_rules(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_object *spec);
 void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_object *spec);
 void schema_check_kind_mcp(struct schema_vctx *c, json_object *obj, json_object *spec);

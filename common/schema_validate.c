@@ -11,6 +11,12 @@
  * keeps it, C strings would stop at it) and every object key must fit
  * TK_MAX_JSON_KEY; such a string is reported before any rule reads or
  * quotes it.
+ *
+ * Bounded work: a list or map longer than its limit (limits.h) is one
+ * "Too many" error and its items are never visited; repeats are found by
+ * sorting, never by comparing every pair; and the walk reads the clock
+ * every TK_DEADLINE_CHECK_EVERY steps, stopping everything once the
+ * caller's deadline has passed.
  */
 #include "compat.h"
 
@@ -116,6 +122,91 @@ static bool has_space_or_ctl(const char *s)
 	return false;
 }
 
+/* ---- bounded work ---- */
+
+/* One step of work; true once the deadline has passed (then every walk
+ * and check returns at once). */
+static bool late(struct schema_vctx *c)
+{
+	if (c->late)
+		return true;
+	if (!c->deadline || ++c->steps < TK_DEADLINE_CHECK_EVERY)
+		return false;
+	c->steps = 0;
+	c->late = now_ms() >= c->deadline;
+	return c->late;
+}
+
+/* "Too many: N: must have at most M items" when v (an array or object) is
+ * longer than n allows; true when it is (then nothing in it is checked). */
+static bool too_many(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
+{
+	size_t len = json_object_is_type(v, json_type_array) ? json_object_array_length(v)
+	                                                     : (size_t)json_object_object_length(v);
+	size_t max = schema_max_items(n);
+	char num[24];
+
+	if (len <= max)
+		return false;
+	snprintf(num, sizeof(num), "%zu", len);
+	fielderrs_add(c->errs, FE_TOO_MANY, path, num, "must have at most %zu items", max);
+	return true;
+}
+
+/* A key of a list entry and the entry's index, sorted to find repeats. */
+struct dkey {
+	const char *s;
+	size_t i;
+};
+
+static int dkey_cmp(const void *a, const void *b)
+{
+	const struct dkey *x = a, *y = b;
+	int r = strcmp(x->s, y->s);
+
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * For each entry of list v, whether an earlier entry has the same key: the
+ * entry itself when it is a string (member NULL), or its string member.
+ * Entries without one, and "" unless with_empty, take no part. A new
+ * array of array_len(v) flags (free it), or NULL (c->oom set) on ENOMEM
+ * or when the list is empty. O(n log n): one sort.
+ */
+static bool *repeats(struct schema_vctx *c, json_object *v, const char *member, bool with_empty)
+{
+	size_t i, n = 0, len = array_len(v);
+	struct dkey *k;
+	bool *rep;
+
+	if (!len)
+		return NULL;
+	k = malloc(len * sizeof(*k));
+	rep = calloc(len, sizeof(*rep));
+	if (!k || !rep) {
+		free(k);
+		free(rep);
+		c->oom = 1;
+		return NULL;
+	}
+	for (i = 0; i < len; i++) {
+		json_object *it = json_object_array_get_idx(v, i);
+		const char *s = member ? get_str(it, member) : str_of(it);
+
+		if (s && (with_empty || *s))
+			k[n++] = (struct dkey){s, i};
+	}
+	if (n > 1)
+		qsort(k, n, sizeof(*k), dkey_cmp);
+	/* Within a run of equal keys, all but the first in list order repeat. */
+	for (i = 1; i < n; i++)
+		if (strcmp(k[i].s, k[i - 1].s) == 0)
+			rep[k[i].i] = true;
+	free(k);
+	return rep;
+}
+
 /* ---- exact, bounded strings ---- */
 
 static void warn(struct schema_vctx *c, const char *fmt, ...) TK_PRINTF(2, 3);
@@ -218,6 +309,8 @@ static void plain_strings(struct schema_vctx *c, json_object *v, const struct ps
 {
 	size_t i, len;
 
+	if (late(c))
+		return;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		if (strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
@@ -337,7 +430,7 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 {
 	const struct sfield *f;
 
-	for (f = n->fields; f->name; f++) {
+	for (f = n->fields; f->name && !c->late; f++) {
 		json_object *m = get(v, f->name);
 		char *p = path_field(c, path, f->name);
 
@@ -358,6 +451,8 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 		bool known = false;
 		char *p;
 
+		if (c->late)
+			break;
 		for (f = n->fields; f->name && !known; f++)
 			known = strcmp(f->name, key) == 0;
 		if (known)
@@ -376,27 +471,26 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 	}
 }
 
-static void walk_array(struct schema_vctx *c, const struct snode *n, json_object *v,
+/* The items of list v; false when the list is over its limit (reported). */
+static bool walk_array(struct schema_vctx *c, const struct snode *n, json_object *v,
                        const char *path)
 {
 	size_t i, len = json_object_array_length(v);
+	bool *rep;
 
-	if (len > TK_MAX_LIST_ITEMS) {
-		fielderrs_add(c->errs, FE_TOO_MANY, path, NULL, "must have at most %d items",
-		              TK_MAX_LIST_ITEMS);
-		return;
-	}
+	if (too_many(c, n, v, path))
+		return false;
 	if ((int)len < n->min_items) {
 		fielderrs_add(c->errs, FE_REQUIRED, path, NULL, "must have at least %d item%s",
 		              n->min_items, n->min_items == 1 ? "" : "s");
-		return;
+		return true;
 	}
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len && !c->late; i++) {
 		json_object *it = json_object_array_get_idx(v, i);
 		char *p = path_index(c, path, i);
 
 		if (!p)
-			return;
+			return true;
 		if (it)
 			walk(c, n->items, it, p);
 		else
@@ -405,38 +499,39 @@ static void walk_array(struct schema_vctx *c, const struct snode *n, json_object
 			              expected_words[n->items->type]);
 		free(p);
 	}
-	if (n->flags & SN_LIST_MAP) {
-		for (i = 0; i < len; i++) {
-			const char *k = get_str(json_object_array_get_idx(v, i), n->list_key);
-			size_t j;
+	if (!(n->flags & SN_LIST_MAP) || c->late)
+		return true;
+	rep = repeats(c, v, n->list_key, true);
+	for (i = 0; rep && i < len; i++) {
+		char *p;
 
-			for (j = 0; k && j < i; j++) {
-				const char *o =
-				    get_str(json_object_array_get_idx(v, j), n->list_key);
-
-				if (o && strcmp(o, k) == 0) {
-					char *p = path_index(c, path, i);
-
-					if (p)
-						fielderrs_add_str(c->errs, FE_DUPLICATE, p, k,
-						                  NULL);
-					free(p);
-					break;
-				}
-			}
-		}
+		if (!rep[i])
+			continue;
+		p = path_index(c, path, i);
+		if (p)
+			fielderrs_add_str(c->errs, FE_DUPLICATE, p,
+			                  get_str(json_object_array_get_idx(v, i), n->list_key),
+			                  NULL);
+		free(p);
 	}
+	free(rep);
+	return true;
 }
 
-static void walk_map(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
+/* The entries of map v; false when the map is over its limit (reported). */
+static bool walk_map(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
 {
 	size_t max = n->max_len ? n->max_len : TK_MAX_JSON_KEY;
 	bool too_long = false;
 
+	if (too_many(c, n, v, path))
+		return false;
 	json_object_object_foreach(v, key, val)
 	{
 		char *p;
 
+		if (c->late)
+			break;
 		if (strlen(key) > max) {
 			/* One error per map: the key itself is not worth quoting. */
 			if (!too_long)
@@ -446,17 +541,20 @@ static void walk_map(struct schema_vctx *c, const struct snode *n, json_object *
 		}
 		p = path_key(c, path, key);
 		if (!p)
-			return;
+			return true;
 		if (val)
 			walk(c, n->items, val, p);
 		free(p);
 	}
+	return true;
 }
 
 static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
 {
 	size_t nerr = fielderrs_count(c->errs);
 
+	if (late(c))
+		return;
 	if (!type_ok(n, v)) {
 		const char *w = jsonutil_type_word(v);
 		char q[32];
@@ -475,10 +573,13 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 		check_bounds(c, n, v, path);
 	if (n->type == SN_OBJECT)
 		walk_object(c, n, v, path);
-	else if (n->type == SN_ARRAY)
-		walk_array(c, n, v, path);
-	else if (n->type == SN_MAP)
-		walk_map(c, n, v, path);
+	/* A list or map over its limit is not looked into, not even by its check. */
+	else if (n->type == SN_ARRAY && !walk_array(c, n, v, path))
+		return;
+	else if (n->type == SN_MAP && !walk_map(c, n, v, path))
+		return;
+	if (c->late)
+		return;
 	/* Semantic checks see only values whose own shape is right. */
 	if (n->check && fielderrs_count(c->errs) == nerr)
 		n->check(c, v, path);
@@ -585,9 +686,10 @@ void schema_check_ref(struct schema_vctx *c, json_object *v, const char *path)
 static void check_names_unique(struct schema_vctx *c, json_object *v, const char *path,
                                const char *member)
 {
-	size_t i, j, len = array_len(v);
+	size_t i, len = array_len(v);
+	bool *rep = repeats(c, v, member, true);
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; rep && i < len && !late(c); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
 		const char *s = member ? get_str(it, member) : str_of(it);
 		char *p;
@@ -596,20 +698,14 @@ static void check_names_unique(struct schema_vctx *c, json_object *v, const char
 			continue;
 		p = member ? path_join(c, "%s[%zu].%s", path, i, member) : path_index(c, path, i);
 		if (!p)
-			return;
+			break;
 		if (*s)
 			schema_check_ref(c, member ? get(it, member) : it, p);
-		for (j = 0; j < i; j++) {
-			json_object *o = json_object_array_get_idx(v, j);
-			const char *t = member ? get_str(o, member) : str_of(o);
-
-			if (t && strcmp(s, t) == 0) {
-				fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
-				break;
-			}
-		}
+		if (rep[i])
+			fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
 		free(p);
 	}
+	free(rep);
 }
 
 void schema_check_ref_list(struct schema_vctx *c, json_object *v, const char *path)
@@ -652,13 +748,12 @@ int schema_env_reserved(const char *name)
 	return 1;
 }
 
-static void check_env_item(struct schema_vctx *c, json_object *v, json_object *it, size_t i,
+static void check_env_item(struct schema_vctx *c, json_object *it, size_t i, bool repeat,
                            const char *path)
 {
 	struct buf why = BUF_INIT(1024);
 	const char *name = get_str(it, "name"), *value = get_str(it, "value");
 	char *p = path_join(c, "%s[%zu].name", path, i);
-	size_t j;
 
 	if (!p)
 		return;
@@ -667,14 +762,8 @@ static void check_env_item(struct schema_vctx *c, json_object *v, json_object *i
 	else if (name && schema_env_reserved(name))
 		fielderrs_add_str(c->errs, FE_INVALID, p, name,
 		                  "is reserved: thurkube sets it in the agent container");
-	for (j = 0; name && *name && j < i; j++) {
-		const char *o = get_str(json_object_array_get_idx(v, j), "name");
-
-		if (o && strcmp(o, name) == 0) {
-			fielderrs_add_str(c->errs, FE_DUPLICATE, p, name, NULL);
-			break;
-		}
-	}
+	if (repeat)
+		fielderrs_add_str(c->errs, FE_DUPLICATE, p, name, NULL);
 	free(p);
 	if (value && *value && get(it, "valueFrom")) {
 		p = path_join(c, "%s[%zu].valueFrom", path, i);
@@ -689,13 +778,15 @@ static void check_env_item(struct schema_vctx *c, json_object *v, json_object *i
 void schema_check_env_list(struct schema_vctx *c, json_object *v, const char *path)
 {
 	size_t i, len = array_len(v);
+	bool *rep = repeats(c, v, "name", false);
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; rep && i < len && !late(c); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
 
 		if (json_object_is_type(it, json_type_object))
-			check_env_item(c, v, it, i, path);
+			check_env_item(c, it, i, rep[i], path);
 	}
+	free(rep);
 }
 
 /* How many of the named members are present. */
@@ -992,9 +1083,10 @@ void schema_check_mount_path(struct schema_vctx *c, json_object *v, const char *
 
 void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 {
-	size_t i, j, len = array_len(v);
+	size_t i, len = array_len(v);
+	bool *rep = repeats(c, v, NULL, false);
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; rep && i < len && !late(c); i++) {
 		const char *s = str_of(json_object_array_get_idx(v, i));
 		char *p;
 
@@ -1002,7 +1094,7 @@ void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 			continue;
 		p = path_index(c, path, i);
 		if (!p)
-			return;
+			break;
 		if (!*s)
 			fielderrs_add_str(c->errs, FE_INVALID, p, s, "must not be empty");
 		else if (strlen(s) > TK_MAX_TOOL_NAME)
@@ -1011,16 +1103,11 @@ void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 		else if (has_space_or_ctl(s))
 			fielderrs_add_str(c->errs, FE_INVALID, p, s,
 			                  "must not contain whitespace or control characters");
-		for (j = 0; *s && j < i; j++) {
-			const char *o = str_of(json_object_array_get_idx(v, j));
-
-			if (o && strcmp(o, s) == 0) {
-				fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
-				break;
-			}
-		}
+		if (rep[i])
+			fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
 		free(p);
 	}
+	free(rep);
 }
 
 /* GitHub account names: letters, digits and inner '-', at most 39. */
@@ -1209,6 +1296,62 @@ void schema_check_policy_rule(struct schema_vctx *c, json_object *v, const char 
 	}
 }
 
+/* a * b, saturating at UINT64_MAX. */
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+uint64_t schema_access_questions(json_object *rules)
+{
+	size_t i, len = array_len(rules);
+	uint64_t total = 0;
+
+	for (i = 0; i < len; i++) {
+		json_object *r = json_object_array_get_idx(rules, i);
+		uint64_t verbs = array_len(get(r, "verbs")),
+		         names = array_len(get(r, "resourceNames"));
+		uint64_t res =
+		    mul_sat(array_len(get(r, "apiGroups")), array_len(get(r, "resources")));
+
+		res = mul_sat(mul_sat(verbs, res), names ? names : 1);
+		total = add_sat(total, res);
+		total = add_sat(total, mul_sat(verbs, array_len(get(r, "nonResourceURLs"))));
+	}
+	return total;
+}
+
+/* The questions the cluster checks would ask for these rules, bounded
+ * before any is asked (access.h). */
+void schema_check_rules(struct schema_vctx *c, json_object *v, const char *path)
+{
+	static const char *const lists[] = {"verbs", "apiGroups", "resources", "resourceNames",
+	                                    "nonResourceURLs"};
+	size_t i, j, len = array_len(v);
+	uint64_t n;
+	char num[24];
+
+	/* A rule list over its own limit is reported already; that is enough. */
+	for (i = 0; i < len; i++)
+		for (j = 0; j < TK_ARRAY_LEN(lists); j++)
+			if (array_len(get(json_object_array_get_idx(v, i), lists[j])) >
+			    TK_MAX_RULE_ITEMS)
+				return;
+	n = schema_access_questions(v);
+	if (n <= TK_MAX_ACCESS_QUESTIONS)
+		return;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
+	fielderrs_add(c->errs, FE_TOO_MANY, path, num,
+	              "must need at most %d access checks (SubjectAccessReviews: per rule verbs x "
+	              "apiGroups x resources x resourceNames, plus verbs x nonResourceURLs)",
+	              TK_MAX_ACCESS_QUESTIONS);
+}
+
 /* ---- rules that span fields ---- */
 
 static void check_name(struct schema_vctx *c, json_object *obj, int max, const char *why_max)
@@ -1320,8 +1463,15 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     const struct schema_config *cfg, struct fielderrs *errs,
                     struct strlist *warnings)
 {
+	return schema_validate_until(k, obj, old_obj, cfg, 0, errs, warnings);
+}
+
+int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj,
+                          const struct schema_config *cfg, int64_t deadline_ms,
+                          struct fielderrs *errs, struct strlist *warnings)
+{
 	const struct skind *sk = schema_skind(k);
-	struct schema_vctx c = {k, cfg, errs, warnings, obj, NULL, 0};
+	struct schema_vctx c = {k, cfg, errs, warnings, obj, NULL, 0, deadline_ms, 0, false};
 	json_object *spec;
 
 	/* No rule depends on the previous version yet (no immutable fields). */
@@ -1356,6 +1506,8 @@ int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
 	else
 		walk(&c, sk->spec, spec, "spec");
 	c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
+	if (c.late)
+		return -ETIMEDOUT;
 	if (sk->check)
 		sk->check(&c, obj, c.spec);
 	else

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "limits.h"
 #include "names.h"
 #include "schema.h"
 
@@ -29,6 +30,106 @@ struct access {
 	char *controller_user;    /* owned */
 };
 
+/*
+ * The questions one request has had answered: an open-addressing hash set
+ * of their keys, so asking again costs O(1) and a request's checks stay
+ * linear in the number of questions (bounded by TK_MAX_ACCESS_QUESTIONS
+ * for the rules, by the list limits for Secrets and references).
+ */
+struct acc_seen {
+	char **keys;   /* owned; NULL: free slot */
+	bool *refused; /* the answer for keys[i] */
+	size_t cap, n; /* cap is 0 or a power of two */
+};
+
+static size_t acc_hash(const char *s)
+{
+	size_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of key, or the free slot where it would go (cap > n). */
+static size_t acc_seen_slot(const struct acc_seen *t, const char *key)
+{
+	size_t i = acc_hash(key) & (t->cap - 1);
+
+	while (t->keys[i] && strcmp(t->keys[i], key) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+/* 1 refused, 0 allowed, -ENOENT not asked yet. */
+static int acc_seen_get(const struct acc_seen *t, const char *key)
+{
+	size_t i;
+
+	if (!t->n)
+		return -ENOENT;
+	i = acc_seen_slot(t, key);
+	return t->keys[i] ? t->refused[i] : -ENOENT;
+}
+
+static int acc_seen_grow(struct acc_seen *t)
+{
+	struct acc_seen g = {0};
+	size_t i;
+
+	g.cap = t->cap ? t->cap * 2 : 64;
+	g.keys = calloc(g.cap, sizeof(*g.keys));
+	g.refused = calloc(g.cap, sizeof(*g.refused));
+	if (!g.keys || !g.refused) {
+		free(g.keys);
+		free(g.refused);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (!t->keys[i])
+			continue;
+		j = acc_seen_slot(&g, t->keys[i]);
+		g.keys[j] = t->keys[i];
+		g.refused[j] = t->refused[i];
+	}
+	g.n = t->n;
+	free(t->keys);
+	free(t->refused);
+	*t = g;
+	return 0;
+}
+
+/* Record a new key's answer (the key is copied). 0 or -ENOMEM. */
+static int acc_seen_put(struct acc_seen *t, const char *key, bool refused)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->cap && acc_seen_grow(t) < 0)
+		return -ENOMEM;
+	i = acc_seen_slot(t, key);
+	if (!t->keys[i]) {
+		t->keys[i] = xstrdup(key);
+		if (!t->keys[i])
+			return -ENOMEM;
+		t->n++;
+	}
+	t->refused[i] = refused;
+	return 0;
+}
+
+static void acc_seen_free(struct acc_seen *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->keys[i]);
+	free(t->keys);
+	free(t->refused);
+	memset(t, 0, sizeof(*t));
+}
+
 /* State of one request's checks. */
 struct access_run {
 	struct access *a;
@@ -36,9 +137,8 @@ struct access_run {
 	const char *ns;
 	int64_t deadline; /* now_ms() value after which no call starts */
 	int64_t budget_ms;
-	bool failed;            /* the API could not answer; denial recorded */
-	struct strlist asked;   /* keys of questions already answered */
-	struct strlist refused; /* the subset that was refused */
+	bool failed;          /* the API could not answer; denial recorded */
+	struct acc_seen seen; /* questions already answered */
 	struct fielderrs *denials;
 	struct strlist *warnings;
 };
@@ -193,8 +293,9 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 	               at->path ? at->path : "");
 	if (r < 0)
 		goto out;
-	if (strlist_contains(&run->asked, key.data)) {
-		r = !strlist_contains(&run->refused, key.data);
+	r = acc_seen_get(&run->seen, key.data);
+	if (r >= 0) {
+		r = !r;
 		goto out;
 	}
 	if (run->failed) {
@@ -225,8 +326,7 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 		r = -EIO;
 		goto out;
 	}
-	if (strlist_add(&run->asked, key.data) < 0 ||
-	    (r == 0 && strlist_add(&run->refused, key.data) < 0))
+	if (acc_seen_put(&run->seen, key.data, r == 0) < 0)
 		r = -ENOMEM;
 out:
 	json_object_put(sar);
@@ -667,6 +767,8 @@ static int acc_clusteraccess(struct access_run *run)
 	const struct admission_request *req = run->req;
 	json_object *rules = acc_spec_field(req->object, "rules", json_type_array);
 	json_object *old = acc_spec_field(req->old_object, "rules", json_type_array);
+	uint64_t n;
+	char num[24];
 	size_t i;
 	int r = 0;
 
@@ -674,6 +776,15 @@ static int acc_clusteraccess(struct access_run *run)
 	 * controller adding its finalizer, a label change). */
 	if (!rules || (req->op == ADM_OP_UPDATE && old && json_object_equal(rules, old)))
 		return 0;
+	/* The schema refuses this first (422); a denial here keeps the bound
+	 * for any caller that skips it: nothing is asked. */
+	n = schema_access_questions(rules);
+	if (n > TK_MAX_ACCESS_QUESTIONS) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
+		fielderrs_add(run->denials, FE_TOO_MANY, "spec.rules", num,
+		              "must need at most %d access checks", TK_MAX_ACCESS_QUESTIONS);
+		return 0;
+	}
 	for (i = 0; r == 0 && i < json_object_array_length(rules); i++)
 		r = acc_rule(run, json_object_array_get_idx(rules, i), i);
 	return r;
@@ -996,7 +1107,6 @@ int access_check(void *ud, const struct admission_request *req, int64_t budget_m
 		r = acc_users(&run);
 	if (r == 0 && req->kind == TK_AGENTJOB)
 		r = acc_refs(&run);
-	strlist_free(&run.asked);
-	strlist_free(&run.refused);
+	acc_seen_free(&run.seen);
 	return r;
 }

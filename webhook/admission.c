@@ -577,22 +577,55 @@ static void adm_check_nul_keys(const char *body, size_t len, const struct admiss
 		              "may contain one");
 }
 
+/*
+ * Past the deadline: 422, since the verdict is about the object (it is
+ * too big or too intricate to check in the time a request may take), so
+ * that clients do not retry it as they would a 5xx; 413 is the API
+ * server's word for a body over its byte limit, which this one was not.
+ */
+static void adm_too_late(struct admission_verdict *v, struct buf *msg, int64_t ms)
+{
+	v->allowed = false;
+	v->code = 422;
+	v->reason = "Invalid";
+	adm_say(msg,
+	        "the object is too large or too complex to check in %lld ms: make its lists "
+	        "shorter",
+	        (long long)ms);
+	v->message = msg->data ? msg->data : "the object is too large or too complex to check";
+}
+
+/* The cluster checks' budget: env's, cut to the time the deadline leaves. */
+static int64_t adm_budget(const struct admission_env *env)
+{
+	int64_t left;
+
+	if (!env->deadline_ms)
+		return env->budget_ms;
+	left = env->deadline_ms - now_ms();
+	left = left > 0 ? left : 0;
+	return left < env->budget_ms ? left : env->budget_ms;
+}
+
 static int adm_validate(const struct admission_request *req, const char *body, size_t len,
-                        const struct admission_env *env, struct admission_outcome *out)
+                        const struct admission_env *env, int64_t ms, struct admission_outcome *out)
 {
 	struct fielderrs errs = {0}, denials = {0};
 	struct strlist warnings = {0};
 	struct admission_verdict v = adm_verdict(req);
+	struct buf msg = BUF_INIT(256);
 	int r, rc;
 
-	rc = schema_validate(req->kind, req->object,
-	                     req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema, &errs,
-	                     &warnings);
+	rc = schema_validate_until(req->kind, req->object,
+	                           req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema,
+	                           env->deadline_ms, &errs, &warnings);
 	adm_check_created_by(req, &errs);
 	adm_check_nul_keys(body, len, req, &errs);
 	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
-		rc = env->check(env->check_ud, req, env->budget_ms, &denials, &warnings);
-	if (rc < 0 || errs.oom || denials.oom) {
+		rc = env->check(env->check_ud, req, adm_budget(env), &denials, &warnings);
+	if (rc == -ETIMEDOUT) {
+		adm_too_late(&v, &msg, ms);
+	} else if (rc < 0 || errs.oom || denials.oom) {
 		v.allowed = false;
 		v.code = 500;
 		v.reason = "InternalError";
@@ -615,19 +648,23 @@ static int adm_validate(const struct admission_request *req, const char *body, s
 	fielderrs_free(&errs);
 	fielderrs_free(&denials);
 	strlist_free(&warnings);
+	buf_free(&msg);
 	return r;
 }
 
 static int adm_mutate(const struct admission_request *req, const struct admission_env *env,
-                      struct admission_outcome *out)
+                      int64_t ms, struct admission_outcome *out)
 {
 	struct admission_verdict v = adm_verdict(req);
 	json_object *patch = NULL;
 	const char *by = req->op == ADM_OP_CREATE && *req->username ? req->username : NULL;
+	struct buf msg = BUF_INIT(256);
 	int r;
 
-	r = schema_default(req->kind, req->object, env->schema, by, &patch);
-	if (r == -EINVAL) {
+	r = schema_default_until(req->kind, req->object, env->schema, by, env->deadline_ms, &patch);
+	if (r == -ETIMEDOUT) {
+		adm_too_late(&v, &msg, ms);
+	} else if (r == -EINVAL) {
 		v.allowed = false;
 		v.code = 400;
 		v.reason = "BadRequest";
@@ -642,6 +679,7 @@ static int adm_mutate(const struct admission_request *req, const struct admissio
 	out->result = v.allowed ? "allowed" : v.code == 500 ? "error" : "denied";
 	r = adm_answer(out, &v);
 	json_object_put(patch);
+	buf_free(&msg);
 	return r;
 }
 
@@ -651,6 +689,8 @@ int admission_handle(enum admission_endpoint ep, const char *body, size_t len,
 	struct admission_request req = {0};
 	struct fielderrs errs = {0};
 	struct buf why = BUF_INIT(4096);
+	/* The time left when checking starts, for the deadline's message. */
+	int64_t ms = env->deadline_ms ? env->deadline_ms - now_ms() : 0;
 	int r;
 
 	out->body.max = ADM_RESPONSE_MAX;
@@ -690,9 +730,9 @@ int admission_handle(enum admission_endpoint ep, const char *body, size_t len,
 		out->result = "allowed";
 		r = adm_answer(out, &v);
 	} else if (ep == ADM_VALIDATE) {
-		r = adm_validate(&req, body, len, env, out);
+		r = adm_validate(&req, body, len, env, ms > 0 ? ms : 0, out);
 	} else {
-		r = adm_mutate(&req, env, out);
+		r = adm_mutate(&req, env, ms > 0 ? ms : 0, out);
 	}
 out:
 	admission_request_free(&req);

@@ -115,6 +115,14 @@ struct admission_env {
 	admission_check_fn check;           /* NULL: no cluster checks */
 	void *check_ud;
 	int64_t budget_ms; /* time the cluster checks may take */
+	/*
+	 * The request's deadline, a now_ms() value (util.h); 0: none. Set it
+	 * to the request's arrival plus --request-timeout-ms. Validation and
+	 * defaulting stop once it has passed and the request is denied with
+	 * 422 "Invalid": the object is too large or complex to check in the
+	 * time left. The cluster checks get min(budget_ms, time left).
+	 */
+	int64_t deadline_ms;
 };
 
 /* What the server needs to answer, log and count a request. */
@@ -140,7 +148,10 @@ struct admission_outcome {
  * admission_outcome_free). Never allows a malformed review. /validate
  * denies (422) a NUL character in any string value (the schema names the
  * field) or object key (json-c cuts a key at it; found by comparing the
- * body's \u0000 escapes with the NULs of the parsed values). Returns 0, or
+ * body's \u0000 escapes with the NULs of the parsed values). A list over
+ * its limit is 422 "Too many" (schema.h); past env->deadline_ms the answer
+ * is a 422 denial saying the object could not be checked in time, never a
+ * 5xx and never an allow. Returns 0, or
  * -ENOMEM when not even an answer could be built (the server then sends a
  * plain 500).
  */

@@ -98,6 +98,12 @@ START_TEST(test_sar_allowed)
 }
 END_TEST
 
+/* Sixteen distinct JSON strings p0..p15. */
+#define SIXTEEN(p)                                                                                 \
+	"\"" p "0\",\"" p "1\",\"" p "2\",\"" p "3\",\"" p "4\",\"" p "5\",\"" p "6\",\"" p        \
+	"7\",\"" p "8\",\"" p "9\",\"" p "10\",\"" p "11\",\"" p "12\",\"" p "13\",\"" p           \
+	"14\",\"" p "15\""
+
 /* A client whose API server does not listen: every question fails. */
 static struct kube_client *dead_client(struct kube_config **cfg)
 {
@@ -132,6 +138,13 @@ static const struct {
      0, 1,
      "spec.rules[0]: Forbidden: cannot verify the permissions of user \"alice\": the API "
      "server did not answer within 0 ms"},
+    /* More questions than TK_MAX_ACCESS_QUESTIONS (4 x 16 x 16 + 1): none is asked. */
+    {REVIEW("ClusterAccess", "CREATE",
+            "\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\",\"list\",\"watch\","
+            "\"create\"],\"apiGroups\":[" SIXTEEN("g") "],\"resources\":[" SIXTEEN(
+                "r") "]},"
+                     "{\"verbs\":[\"get\"],\"nonResourceURLs\":[\"/x\"]}]}}"),
+     1000, 1, "spec.rules: Too many: 1025: must need at most 1024 access checks"},
     /* Unchanged rules on UPDATE ask nothing. */
     {REVIEW("ClusterAccess", "UPDATE",
             "\"object\":{\"spec\":{\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":[\"\"],"

@@ -464,7 +464,7 @@ START_TEST(test_check_callback)
 	    {1, RQ(GVK("AgentJob") ",\"operation\":\"DELETE\"," USER), 0, ALLOW_U1},
 	};
 	struct fake_check f = {0, t[_i].mode};
-	struct admission_env env = {NULL, fake_check, &f, 1234};
+	struct admission_env env = {NULL, fake_check, &f, 1234, 0};
 	struct admission_outcome out = {0};
 
 	ck_assert_int_eq(admission_handle(ADM_VALIDATE, t[_i].body, strlen(t[_i].body), &env, &out),
@@ -481,7 +481,7 @@ END_TEST
 /*
  * Bounded strings: inputs up to the body limit that once made a 500 (a
  * 9,000-byte resourceNames entry overflowed the cluster check's 8 KiB
- * key) or that could (a million field errors, a 6 MiB key, a hundred
+ * key) or that could (65,000 field errors, a key of nearly the body limit, a hundred
  * thousand unknown fields) get a 4xx or an allow, never an error.
  */
 static char *review_of(int i)
@@ -505,19 +505,19 @@ static char *review_of(int i)
 		r = r ? r : buf_puts(&b, "\"]}]");
 	} else if (i == 1) {
 		r = r ? r : buf_puts(&b, "\"rules\":[");
-		for (j = 0; r == 0 && j < TK_MAX_LIST_ITEMS; j++) {
+		for (j = 0; r == 0 && j < TK_MAX_RULES; j++) {
 			r = buf_puts(&b, j ? ",{" : "{");
 			r = r ? r
 			      : buf_puts(
 			            &b, "\"apiGroups\":[\"\"],\"verbs\":[\"get\"],\"resources\":[");
-			for (k = 0; r == 0 && k < TK_MAX_LIST_ITEMS; k++)
+			for (k = 0; r == 0 && k < TK_MAX_RULE_ITEMS; k++)
 				r = buf_puts(&b, k ? ",\"\"" : "\"\"");
 			r = r ? r : buf_puts(&b, "]}");
 		}
 		r = r ? r : buf_puts(&b, "]");
 	} else if (i == 2) {
 		r = r ? r : buf_puts(&b, "\"");
-		for (j = 0; r == 0 && j < (6u << 20); j++)
+		for (j = 0; r == 0 && j < TK_MAX_ADMISSION_BODY - (1u << 20); j++)
 			r = buf_puts(&b, "k");
 		r = r ? r
 		      : buf_puts(&b,
@@ -553,11 +553,12 @@ START_TEST(test_bounded_denials)
 {
 	static const char *const want[] = {
 	    "spec.rules[0].resourceNames[0]: Too long: may not be more than 1024 bytes",
-	    ", and 1048448 more errors]",
+	    /* 256 x 256 empty resources, and the access question bound: 65537 - 128 */
+	    ", and 65409 more errors]",
 	    "spec: Too long: keys may not be more than 1024 bytes",
 	    NULL,
 	};
-	struct admission_env env = {NULL, _i == 3 ? allow_all : must_not_run, NULL, 1000};
+	struct admission_env env = {NULL, _i == 3 ? allow_all : must_not_run, NULL, 1000, 0};
 	struct admission_outcome out = {0};
 	char *body = review_of(_i);
 	json_object *root, *resp, *w;
@@ -581,6 +582,84 @@ START_TEST(test_bounded_denials)
 		ck_assert_msg(strstr(msg, want[_i]) != NULL, "%.300s", msg);
 	}
 	json_object_put(root);
+	admission_outcome_free(&out);
+	free(body);
+}
+END_TEST
+
+/* An AgentJob review with n env entries (names V0.. or, same, all "SAME"). */
+static char *env_review(size_t n, bool same)
+{
+	struct buf b = BUF_INIT(64u << 20);
+	size_t j;
+	int r = buf_puts(
+	    &b, "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
+	            "AgentJob") ",\"operation\":\"CREATE\"," USER
+	                        ",\"object\":{\"apiVersion\":\"thurkube.thurbeen.eu/"
+	                        "v1alpha1\",\"kind\":\"AgentJob\"," META(
+	                            "j") ",\"spec\":{\"runtimeRef\":\"rt\",\"authRef\":"
+	                                 "\"a\",\"roleRef\":\"r\",\"prompt\":\"p\",\"env\":[");
+
+	for (j = 0; r == 0 && j < n; j++)
+		r = same ? buf_printf(&b, "%s{\"name\":\"SAME\"}", j ? "," : "")
+		         : buf_printf(&b, "%s{\"name\":\"V%zu\",\"value\":\"x\"}", j ? "," : "", j);
+	r = r ? r : buf_puts(&b, "]}}}}");
+	ck_assert_int_eq(r, 0);
+	return buf_steal(&b);
+}
+
+/*
+ * The per-request deadline: past it (1 ms after the clock's origin), a
+ * large valid AgentJob is a 422 saying it is too large or complex to
+ * check, on both endpoints, and the cluster checks never run; a generous
+ * deadline allows it.
+ */
+START_TEST(test_deadline)
+{
+	struct admission_env env = {NULL, _i & 2 ? allow_all : must_not_run, NULL, 1000, 0};
+	struct admission_outcome out = {0};
+	char *body = env_review(TK_MAX_ENV_ITEMS, false);
+	bool late = !(_i & 2);
+	json_object *root, *resp;
+
+	env.deadline_ms = late ? 1 : now_ms() + 600000;
+	ck_assert_int_eq(
+	    admission_handle(_i & 1 ? ADM_MUTATE : ADM_VALIDATE, body, strlen(body), &env, &out),
+	    0);
+	ck_assert_int_eq(out.http_status, 200);
+	ck_assert_str_eq(out.result, late ? "denied" : "allowed");
+	root = json_tokener_parse(out.body.data);
+	ck_assert_ptr_nonnull(root);
+	resp = resp_of(root);
+	if (late) {
+		ck_assert_int_eq(json_object_get_int(json_object_object_get(
+		                     json_object_object_get(resp, "status"), "code")),
+		                 422);
+		ck_assert_str_eq(str_at(resp, "status", "reason"), "Invalid");
+		ck_assert_msg(strstr(str_at(resp, "status", "message"),
+		                     "the object is too large or too complex to check in ") != NULL,
+		              "%s", str_at(resp, "status", "message"));
+	}
+	json_object_put(root);
+	admission_outcome_free(&out);
+	free(body);
+}
+END_TEST
+
+/*
+ * Linear work: a 200,000-entry env list, every entry a repeat, is one
+ * "Too many" denial without the cluster checks (the pairwise duplicate
+ * check once ran over all of it: Check's timeout fails that).
+ */
+START_TEST(test_huge_list)
+{
+	struct admission_env env = {NULL, must_not_run, NULL, 1000, 0};
+	struct admission_outcome out = {0};
+	char *body = env_review(200000, true);
+
+	ck_assert_int_eq(admission_handle(ADM_VALIDATE, body, strlen(body), &env, &out), 0);
+	ck_assert_str_eq(out.result, "denied");
+	ck_assert_str_eq(out.reasons, "spec.env: Too many: 200000: must have at most 1024 items");
 	admission_outcome_free(&out);
 	free(body);
 }
@@ -678,6 +757,8 @@ static Suite *admission_suite(void)
 	tcase_add_loop_test(tc, test_check_callback, 0, 5);
 	tcase_add_loop_test(tc, test_depth, 0, 2);
 	tcase_add_loop_test(tc, test_bounded_denials, 0, 4);
+	tcase_add_loop_test(tc, test_deadline, 0, 4);
+	tcase_add_test(tc, test_huge_list);
 	tcase_add_loop_test(tc, test_cause_reasons, 0, 8);
 	tcase_add_test(tc, test_parse_fields);
 	suite_add_tcase(s, tc);

@@ -93,6 +93,19 @@ static const struct {
      {"mcpserver.thurkube.thurbeen.eu/leak: spec.url: Invalid value: "
       "\"https://***@mcp.example/sse?***\": must not contain credentials"},
      NULL},
+    /* Bounded lists and access checks: the webhook's verdicts, offline. */
+    {{"validate", "-f", "tests/data/limits/agentjob-env-1025.json"},
+     NULL,
+     1,
+     {"agentjob.thurkube.thurbeen.eu/many-env: spec.env: Too many: 1025: must have at most 1024 "
+      "items\n"},
+     NULL},
+    {{"validate", "-f", "tests/data/limits/clusteraccess-questions.json"},
+     NULL,
+     1,
+     {"clusteraccess.thurkube.thurbeen.eu/wide: spec.rules: Too many: 1025: must need at most "
+      "1024 access checks"},
+     NULL},
     /* json-c and C strings would cut the key: the YAML reader refuses it. */
     {{"validate", "-f", "tests/data/strings/nul-key.json"}, NULL, 2, {NULL}, "contains a NUL byte"},
 };
