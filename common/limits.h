@@ -33,8 +33,8 @@
 #define TK_MAX_AGENTJOB_NAME_CRON 52
 /* Longest cron expression accepted. */
 #define TK_MAX_CRON_LEN 256
-/* Most items of a list that names no tighter limit (every list of the
- * schema names its own below; the controller bounds what it reads by it). */
+/* Most items of a list that names no tighter limit (every list of a spec
+ * names its own below; the controller bounds what it reads by it). */
 #define TK_MAX_LIST_ITEMS 1024
 /* Longest prompt or instructions text (bytes). */
 #define TK_MAX_PROMPT (512u * 1024u)

@@ -9,7 +9,11 @@
  *   resourceName) and per (verb, nonResourceURL) for the requesting user
  *   (username, uid, groups, extra), cluster-wide; every permission the
  *   user lacks becomes a denial naming it. Wildcards are asked as "*",
- *   which the authorizer understands.
+ *   which the authorizer understands. Rules that need more than
+ *   TK_MAX_ACCESS_QUESTIONS questions (schema_access_questions) are
+ *   denied at spec.rules before any is asked (the schema refuses them
+ *   first, with 422). A question asked twice in one request is answered
+ *   from a hash set of the answers, so the cost stays linear.
  * - `use` on the AgentJob: a CREATE of an AgentJob with a non-empty
  *   spec.clusterAccessRef, or an UPDATE whose new object has one and whose
  *   spec differs in any way from the old one, needs verb "use" on that
