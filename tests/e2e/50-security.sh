@@ -327,7 +327,12 @@ decoys() {
 	allowed=$(((SECONDS - t0) / 5 + 2))
 	echo "created $(grep -c '^201$' "$d/codes") of 10000 in $((SECONDS - t0 - 8)) s; RSS $before -> $after KiB; reconciles of bait $r0 -> $r1 (resyncs allow $allowed)"
 	echo "info: 10,000 foreign ConfigMaps (2 KiB each) labelled for AgentJob decoy/bait: controller RSS +$(((after - before) / 1024)) MiB; $((r1 - r0)) reconciles of bait in $((SECONDS - t0)) s (5 s resync)"
-	[ "$(grep -c '^201$' "$d/codes")" -eq 10000 ] && [ $((after - before)) -le $((20 * 1024)) ] &&
+	# Under ASan the allocator's quarantine holds every freed block (256 MiB
+	# by default), so RSS there measures churn, not what is kept: the bound
+	# is checked on the plain build, the reconcile count on both.
+	local rss_max=$((20 * 1024))
+	case $B in *san*) rss_max=$((1 << 30)); echo "info: RSS bound not applied under the sanitizers (allocator quarantine)" ;; esac
+	[ "$(grep -c '^201$' "$d/codes")" -eq 10000 ] && [ $((after - before)) -le "$rss_max" ] &&
 		[ $((r1 - r0)) -le "$allowed" ]
 }
 check "8: 10,000 foreign ConfigMaps with thurkube's labels raise the controller's RSS by at most 20 MiB" decoys
