@@ -18,6 +18,13 @@ port=$1 ca=$2 review=$3 dir=$4 count=${5:-200}
 url=https://127.0.0.1:$port
 mkdir -p "$dir"
 stop=$dir/stop
+# When the webhook verifies its callers (--client-ca-file), present the
+# test client certificate (tests/e2e/lib.sh exports it).
+ccert=() scert=()
+if [ -n "${WEBHOOK_CLIENT_CERT:-}" ]; then
+	ccert=(--cert "$WEBHOOK_CLIENT_CERT" --key "$WEBHOOK_CLIENT_KEY")
+	scert=(-cert "$WEBHOOK_CLIENT_CERT" -key "$WEBHOOK_CLIENT_KEY")
+fi
 rm -f "$stop" "$dir"/bad.log "$dir"/valid.log "$dir"/slow.log "$dir"/bad.*.log
 bg=()
 cleanup() {
@@ -54,7 +61,7 @@ verdict() {
 post() {
 	local out=$1
 	shift
-	timeout 60 curl -s -m 50 --cacert "$ca" -o "$out" -w '%{http_code}' "$@" 2>/dev/null || true
+	timeout 60 curl -s -m 50 --cacert "$ca" "${ccert[@]}" -o "$out" -w '%{http_code}' "$@" 2>/dev/null || true
 }
 json=(-H 'Content-Type: application/json')
 categories=(random-bytes garbage-text wrong-content-type no-content-type body-8mib
@@ -108,7 +115,7 @@ slowloris() {
 	{
 		printf 'POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\n'
 		for _ in $(seq 60); do printf 'X' || exit 0; sleep 1; done
-	} | timeout 70 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$ca" >"$out" 2>/dev/null
+	} | timeout 70 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$ca" "${scert[@]}" >"$out" 2>/dev/null
 	rc=${PIPESTATUS[1]}
 	# rc 124: still open when our own timeout ended it
 	echo "slowloris $(head -1 "$out" | tr -d '\r' | tr ' ' _ | grep . || echo none) $rc $((SECONDS - t0))s" >>"$dir/slow.log"
@@ -120,7 +127,7 @@ slow_body() {
 		printf 'POST /validate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"apiVersion":'
 		# a space a second: the body trickles but never reaches its length
 		for _ in $(seq 60); do sleep 1; printf ' ' || exit 0; done
-	} | timeout 70 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$ca" >"$out" 2>/dev/null
+	} | timeout 70 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "$ca" "${scert[@]}" >"$out" 2>/dev/null
 	rc=${PIPESTATUS[1]}
 	echo "slow-body $(head -1 "$out" | tr -d '\r' | tr ' ' _ | grep . || echo none) $rc $((SECONDS - t0))s" >>"$dir/slow.log"
 	rm -f "$out"
