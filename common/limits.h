@@ -7,8 +7,16 @@
 #ifndef THURKUBE_LIMITS_H
 #define THURKUBE_LIMITS_H
 
-/* Largest AdmissionReview body the webhook reads (controller-runtime uses 7 MiB). */
-#define TK_MAX_ADMISSION_BODY (7u * 1024u * 1024u)
+/*
+ * Largest AdmissionReview body the webhook reads: the largest review the
+ * API server can send. An UPDATE carries the new object, at most the API
+ * server's 3 MiB request body limit, and the stored old one, at most
+ * etcd's 1.5 MiB request limit; the envelope (uid, kinds, resource,
+ * userInfo with its groups and extra, options) stays far below 512 KiB.
+ * controller-runtime reads up to 7 MiB; nothing legitimate needs it, and
+ * every byte here is reserved from the memory budget (membudget.h).
+ */
+#define TK_MAX_ADMISSION_BODY (5u * 1024u * 1024u)
 /* Largest request header block the webhook accepts. */
 #define TK_MAX_HEADER_SIZE (16u * 1024u)
 /* Deepest JSON nesting accepted from any peer. */

@@ -4,6 +4,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <strings.h>
@@ -13,9 +14,17 @@
 #include "admission.h"
 #include "limits.h"
 #include "log.h"
+#include "membudget.h"
 
 /* Read the body in pieces of this size. */
 #define SRV_READ_CHUNK (64u * 1024u)
+/* Longest wait for the memory budget before answering 429: short, since
+ * the worker is held meanwhile, long enough for a request in flight to
+ * finish (typical answers take milliseconds). */
+#define SRV_BUDGET_WAIT_MS 250
+/* Reservations from this size up give their free pages back to the system
+ * when released (srv_unreserve). */
+#define SRV_TRIM_ABOVE (4u * 1024u * 1024u)
 
 /* Write a message line; on allocation failure the message is dropped, and
  * the caller's error code still says what happened. */
@@ -96,6 +105,8 @@ static void srv_send(struct mg_connection *conn, int status, const char *ctype, 
 	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
 	if (status == 405)
 		mg_response_header_add(conn, "Allow", "POST", -1);
+	if (status == 429)
+		mg_response_header_add(conn, "Retry-After", "1", -1);
 	if (close || srv_conn_expired(conn))
 		mg_response_header_add(conn, "Connection", "close", -1);
 	mg_response_header_send(conn);
@@ -240,6 +251,71 @@ static bool srv_precheck(struct mg_connection *conn, const struct srv_endpoint *
 	return false;
 }
 
+/*
+ * Memory budget (membudget.h). A request reserves what its Content-Length
+ * costs at the least before its body is read, and what json-c will hold
+ * for it once read, before parsing; want is the new total, *held what it
+ * holds. When it does not fit within SRV_BUDGET_WAIT_MS the answer is 429
+ * with Retry-After, and the body is not kept (or not parsed): the API
+ * server's webhook client retries a 429 with backoff (it counts it as
+ * transient, like a timeout; a 503 it does not retry), and the other
+ * replicas serve meanwhile. A request that could not fit even alone is
+ * 413. Returns 0, or the status sent.
+ */
+static int srv_reserve(struct server *s, struct mg_connection *conn, const struct srv_endpoint *e,
+                       uint64_t *held, uint64_t want)
+{
+	const char *why;
+	int r;
+
+	if (!s->o.budget)
+		return 0;
+	r = membudget_resize(s->o.budget, held, want, SRV_BUDGET_WAIT_MS);
+	if (r == 0)
+		return 0;
+	why = r == -E2BIG ? "too_large" : "busy";
+	metrics_counter_add(s->o.metrics, "thurkube_webhook_memory_refused_total",
+	                    "Admission requests refused by the memory budget by reason",
+	                    r == -E2BIG ? "reason=\"too_large\"" : "reason=\"busy\"", 1);
+	/* Not Connection: close: closing with a body still arriving resets the
+	 * connection, and the client would never see the 429. CivetWeb
+	 * discards the unread body through a small stack buffer, holding no
+	 * memory. */
+	if (r == -E2BIG)
+		srv_send_text(conn, 413, "request too large for the memory budget\n", false);
+	else
+		srv_send_text(conn, 429, "too many large requests in flight, retry\n", false);
+	srv_count(s, e->name, "unknown", "unknown", why);
+	return r == -E2BIG ? 413 : 429;
+}
+
+/*
+ * Give a reservation back once its memory is. glibc keeps what a thread
+ * frees in that thread's arena for its next allocations, so after large
+ * requests on many workers the process would hold the sum of the largest
+ * request each worker ever served, well above the budget (measured: 214
+ * MiB after 16 one-MiB requests of numbers, with a 160 MiB budget and
+ * never more than two in flight); malloc_trim returns the free pages of
+ * every arena first.
+ */
+static void srv_unreserve(struct server *s, uint64_t held)
+{
+	if (!s->o.budget)
+		return;
+	if (held >= SRV_TRIM_ABOVE)
+		malloc_trim(0);
+	membudget_release(s->o.budget, held);
+}
+
+/* What a request of this Content-Length reserves before its body is read;
+ * nothing when it is over the limit, which srv_read_body answers. */
+static uint64_t srv_body_cost(const struct mg_request_info *ri)
+{
+	if (ri->content_length > (long long)TK_MAX_ADMISSION_BODY)
+		return 0;
+	return membudget_body_cost(ri->content_length, TK_MAX_ADMISSION_BODY);
+}
+
 static int srv_admission(struct mg_connection *conn, void *cbdata)
 {
 	const struct srv_endpoint *e = cbdata;
@@ -249,11 +325,15 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	struct admission_outcome out = {0};
 	struct admission_env env = {0};
 	double t0 = now_mono();
+	uint64_t held = 0; /* bytes reserved from the memory budget */
 	int status = 0, r;
 
 	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
 	                  "Admission requests being served", NULL, 1);
 	if (!srv_precheck(conn, e))
+		goto done;
+	status = srv_reserve(s, conn, e, &held, srv_body_cost(ri));
+	if (status)
 		goto done;
 	r = srv_read_body(conn, &body, s->o.request_timeout_ms);
 	if (r == -ETIMEDOUT) {
@@ -275,6 +355,10 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 		srv_count(s, e->name, "unknown", "unknown", "error");
 		goto done;
 	}
+	status = srv_reserve(s, conn, e, &held,
+	                     membudget_json_cost(body.data ? body.data : "", body.len));
+	if (status)
+		goto done;
 	env.schema = s->o.schema;
 	env.check = s->o.access ? access_check : NULL;
 	env.check_ud = s->o.access;
@@ -304,6 +388,7 @@ done:
 	                  "Admission requests being served", NULL, -1);
 	admission_outcome_free(&out);
 	buf_free(&body);
+	srv_unreserve(s, held);
 	return status ? status : 1;
 }
 

@@ -10,6 +10,19 @@
  * serving one connection at a time; a connection that has held its worker
  * for max_connection_age_ms is answered with Connection: close.
  *
+ * Memory (budget set): each request reserves from the budget what it will
+ * hold (membudget.h) before reading its body and again, exactly priced,
+ * before parsing it, and gives it back once answered. A request that does
+ * not fit within 250 ms is answered 429 with Retry-After: 1 and its body
+ * is not kept (CivetWeb discards it through a small buffer, so the answer
+ * reaches the client) or not parsed; one that could not fit even alone,
+ * 413. Counted in thurkube_webhook_memory_refused_total{reason="busy" or
+ * "too_large"}; thurkube_webhook_memory_reserved_bytes is the gauge.
+ *
+ * Callers: with a client CA in tls (tls.h), only clients presenting a
+ * certificate it signed complete the handshake; the health port is plain
+ * HTTP and answers anyone.
+ *
  * Plain HTTP on address:health_port serves /healthz, /readyz (503 once
  * shutdown began) and /metrics (Prometheus text).
  */
@@ -22,6 +35,7 @@
 #include <stdint.h>
 
 #include "access.h"
+#include "membudget.h"
 #include "metrics.h"
 #include "schema.h"
 #include "tls.h"
@@ -43,6 +57,8 @@ struct server_options {
 	struct metrics *metrics;
 	const struct schema_config *schema;
 	struct access *access; /* NULL: no cluster checks */
+	/* Bytes of the requests in flight; NULL: unbounded. */
+	struct membudget *budget;
 };
 
 /*
