@@ -68,10 +68,10 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SSLSHIM): webhook/sslshim.c
+$(SSLSHIM): webhook/sslshim.c webhook/sslshim.h webhook/sslshim.map
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -Wl,-soname,libssl.so -o $@ $< \
-		-l:libssl.so.3 -l:libcrypto.so.3
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared -Wl,-soname,libssl.so \
+		-Wl,--version-script=webhook/sslshim.map -o $@ $< -l:libssl.so.3 -l:libcrypto.so.3 -ldl
 
 $(WEBHOOK_BIN): $(WEBHOOK_OBJ) $(LIBCOMMON) $(SSLSHIM)
 	$(CC) $(LDFLAGS) -o $@ $(WEBHOOK_OBJ) $(LIBCOMMON) $(WEBHOOK_LDLIBS)

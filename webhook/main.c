@@ -12,6 +12,7 @@
 #include "access.h"
 #include "cli.h"
 #include "config.h"
+#include "conn.h"
 #include "kube.h"
 #include "kubecfg.h"
 #include "limits.h"
@@ -53,6 +54,9 @@ struct wh_config {
 	int64_t request_timeout_ms;
 	int64_t keep_alive_timeout_ms;
 	int64_t max_connection_age_ms;
+	int64_t evict_grace_ms;
+	int64_t evict_idle_ms;
+	int64_t evict_slow_ms;
 	int64_t api_timeout_ms;
 	int no_cluster_checks;
 	char *controller_user;
@@ -66,6 +70,9 @@ struct wh_config {
 };
 
 #define OFF(f) offsetof(struct wh_config, f)
+/* A numeric default of a header as the table's default string. */
+#define WH_XSTR(x) #x
+#define WH_STR(x)  WH_XSTR(x)
 
 static const struct config_opt wh_opts[] = {
     {"address", CFG_STRING, "THURKUBE_ADDRESS", "0.0.0.0", 0, 0, OFF(address),
@@ -102,6 +109,21 @@ static const struct config_opt wh_opts[] = {
     {"max-connection-age-ms", CFG_INT, "THURKUBE_MAX_CONNECTION_AGE_MS", "1000", 0, 600000,
      OFF(max_connection_age_ms),
      "answer with Connection: close once a connection has held a worker this long (0: never)"},
+    {"evict-idle-ms", CFG_INT, "THURKUBE_EVICT_IDLE_MS", WH_STR(CONN_DEFAULT_IDLE_MS), 0, 60000,
+     OFF(evict_idle_ms),
+     "while every HTTPS worker holds a connection, close at once the connections that received "
+     "nothing for this long while their client had only to send: the rest of a ClientHello, "
+     "the request after the handshake, the rest of the request headers, a keep-alive request"},
+    {"evict-grace-ms", CFG_INT, "THURKUBE_EVICT_GRACE_MS", WH_STR(CONN_DEFAULT_GRACE_MS), 0, 60000,
+     OFF(evict_grace_ms),
+     "the same for a TLS handshake before the ClientHello's first byte and after our flight, "
+     "while the client computes its keys and verifies ours; 0 turns eviction off, so idle and "
+     "slow clients can hold every worker"},
+    {"evict-slow-ms", CFG_INT, "THURKUBE_EVICT_SLOW_MS", WH_STR(CONN_DEFAULT_SLOW_MS), 1, 600000,
+     OFF(evict_slow_ms),
+     "while every HTTPS worker holds a connection, also close a connection that stays this "
+     "long in one step of its TLS handshake or in its request headers, or whose body "
+     "receives nothing for this long"},
     {"api-timeout-ms", CFG_INT, "THURKUBE_API_TIMEOUT_MS", "2000", 100, 30000, OFF(api_timeout_ms),
      "budget of the cluster checks (SubjectAccessReviews, LIST, GET) per request"},
     {"no-cluster-checks", CFG_BOOL, "THURKUBE_NO_CLUSTER_CHECKS", "false", 0, 0,
@@ -297,6 +319,31 @@ static void wh_drain(struct server *srv, const sigset_t *set, int64_t delay)
 		;
 }
 
+/* The connection guard (conn.h) of the HTTPS workers. A binary without
+ * the libssl.so shim serves unguarded, and says so. */
+static int wh_guard_start(const struct wh_config *c, struct metrics *m, struct conn_guard **out,
+                          struct buf *err)
+{
+	struct conn_guard_options go = {0};
+	int r;
+
+	go.workers = (size_t)c->threads;
+	go.limits.grace_ms = c->evict_grace_ms;
+	go.limits.idle_ms = c->evict_idle_ms;
+	go.limits.slow_ms = c->evict_slow_ms;
+	go.metrics = m;
+	r = conn_guard_start(&go, out);
+	if (r == -ENOTSUP) {
+		log_warn("no libssl.so shim: idle and slow connections are not evicted");
+		return 0;
+	}
+	if (r < 0)
+		wh_say(err, "cannot start the connection guard: %s", strerror(-r));
+	else if (c->evict_grace_ms == 0)
+		log_warn("--evict-grace-ms 0: idle and slow connections may hold every worker");
+	return r;
+}
+
 static int wh_serve(const struct wh_config *c)
 {
 	struct schema_config sc = {0};
@@ -307,6 +354,7 @@ static int wh_serve(const struct wh_config *c)
 	struct tls *tls = NULL;
 	struct server *srv = NULL;
 	struct membudget *budget = NULL;
+	struct conn_guard *guard = NULL;
 	struct buf err = BUF_INIT(4096);
 	sigset_t set;
 	int sig = 0, r = -ENOMEM, code = 1;
@@ -359,6 +407,9 @@ static int wh_serve(const struct wh_config *c)
 		goto out;
 	}
 	so.budget = budget;
+	r = wh_guard_start(c, m, &guard, &err);
+	if (r < 0)
+		goto out;
 	r = server_start(&so, &srv, &err);
 	if (r < 0)
 		goto out;
@@ -388,6 +439,7 @@ out:
 		log_error("cannot start", "error", strerror(-r));
 	server_stop(srv);
 	membudget_free(budget);
+	conn_guard_stop(guard);
 	tls_free(tls);
 	wh_cluster_close(&cl);
 	metrics_free(m);

@@ -12,6 +12,7 @@
 #include <civetweb.h>
 
 #include "admission.h"
+#include "conn.h"
 #include "limits.h"
 #include "log.h"
 #include "membudget.h"
@@ -328,6 +329,9 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	uint64_t held = 0; /* bytes reserved from the memory budget */
 	int status = 0, r;
 
+	/* Ours from here: the connection guard (conn.h) leaves it alone,
+	 * except a body that stops arriving while the workers are contended. */
+	conn_set_phase(CONN_HANDLER);
 	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
 	                  "Admission requests being served", NULL, 1);
 	if (!srv_precheck(conn, e))
@@ -335,7 +339,9 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	status = srv_reserve(s, conn, e, &held, srv_body_cost(ri));
 	if (status)
 		goto done;
+	conn_set_phase(CONN_BODY);
 	r = srv_read_body(conn, &body, s->o.request_timeout_ms);
+	conn_set_phase(CONN_HANDLER);
 	if (r == -ETIMEDOUT) {
 		srv_send_text(conn, 408, "request body not received in time\n", true);
 		srv_count(s, e->name, "unknown", "unknown", "timeout");
@@ -389,6 +395,8 @@ done:
 	admission_outcome_free(&out);
 	buf_free(&body);
 	srv_unreserve(s, held);
+	/* Answered: until the next request arrives the connection is idle. */
+	conn_set_phase(CONN_IDLE);
 	return status ? status : 1;
 }
 
