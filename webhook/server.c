@@ -24,8 +24,11 @@
  * finish (typical answers take milliseconds). */
 #define SRV_BUDGET_WAIT_MS 250
 /* Reservations from this size up give their free pages back to the system
- * when released (srv_unreserve). */
-#define SRV_TRIM_ABOVE (4u * 1024u * 1024u)
+ * when released (srv_unreserve). Every reservation counts about 2 MiB for
+ * the answer, so this is a parse of about 1 MiB (a body of some 50 KiB of
+ * small objects, 300 KiB of strings); smaller requests leave at most that
+ * much to their arena, which the next request there reuses. */
+#define SRV_TRIM_ABOVE (3u * 1024u * 1024u)
 
 /* Write a message line; on allocation failure the message is dropped, and
  * the caller's error code still says what happened. */
