@@ -298,7 +298,6 @@ static void *conn_watch(void *arg)
 	while (!g->stop) {
 		for (i = 0; i < g->o.workers; i++) {
 			const struct conn_slot *s = &g->slots[i];
-
 			int unread = 0;
 
 			if (s->ssl && ioctl(s->fd, FIONREAD, &unread) < 0)
@@ -310,8 +309,16 @@ static void *conn_watch(void *arg)
 		}
 		k = conn_pick(g->views, g->o.workers, g->o.workers, now_ms(), &g->o.limits,
 		              g->victims, g->o.workers, &next);
-		for (i = 0; i < k; i++)
-			conn_evict(g, &g->victims[i]);
+		for (i = 0; i < k; i++) {
+			size_t v = g->victims[i].index;
+
+			/* Bytes read since the view was taken: not quiet after all
+			 * (phase changes wait for the mutex, reads do not). */
+			if (atomic_load(&g->slots[v].progress_ms) == g->views[v].progress_ms)
+				conn_evict(g, &g->victims[i]);
+			else if (next < 0 || next > now_ms() + g->o.limits.idle_ms)
+				next = now_ms() + g->o.limits.idle_ms;
+		}
 		if (next < 0) {
 			pthread_cond_wait(&g->cv, &g->mu);
 		} else {
