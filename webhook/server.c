@@ -329,6 +329,7 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	struct admission_outcome out = {0};
 	struct admission_env env = {0};
 	double t0 = now_mono();
+	int64_t arrived_ms = now_ms();
 	uint64_t held = 0; /* bytes reserved from the memory budget */
 	int status = 0, r;
 
@@ -372,6 +373,9 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	env.check = s->o.access ? access_check : NULL;
 	env.check_ud = s->o.access;
 	env.budget_ms = srv_budget(s, ri->query_string);
+	/* The whole request, body included, has --request-timeout-ms: checks
+	 * still running past it are answered with an error, not left running. */
+	env.deadline_ms = s->o.request_timeout_ms > 0 ? arrived_ms + s->o.request_timeout_ms : 0;
 	r = admission_handle(e->ep, body.data ? body.data : "", body.len, &env, &out);
 	if (r < 0) {
 		srv_send_text(conn, 500, "internal error\n", false);
