@@ -652,16 +652,61 @@ static int adm_validate(const struct admission_request *req, const char *body, s
 	return r;
 }
 
+/*
+ * The size errors of an object (lists past their item limit, strings past
+ * their length) into bounds. The API server calls the mutating webhook
+ * before it validates the object against the CRD schema, which for a
+ * list of 20,000 ClusterAccess rules takes it seconds; refusing such an
+ * object here ends the request before that work. Every other error is
+ * left to /validate. Returns 0, -ETIMEDOUT or -ENOMEM.
+ */
+static int adm_bounds(const struct admission_request *req, const struct admission_env *env,
+                      struct fielderrs *bounds)
+{
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+	size_t i;
+	int r;
+
+	r = schema_validate_until(req->kind, req->object, NULL, env->schema, env->deadline_ms,
+	                          &errs, &warnings);
+	for (i = 0; r == 0 && i < errs.n; i++) {
+		const struct fielderr *e = &errs.v[i];
+
+		if (e->type != FE_TOO_MANY && e->type != FE_TOO_LONG)
+			continue;
+		if (e->detail)
+			fielderrs_add(bounds, e->type, e->path, e->value, "%s", e->detail);
+		else
+			fielderrs_add(bounds, e->type, e->path, e->value, NULL);
+	}
+	if (r == 0 && (errs.oom || bounds->oom))
+		r = -ENOMEM;
+	fielderrs_free(&errs);
+	strlist_free(&warnings);
+	return r == -EINVAL ? 0 : r;
+}
+
 static int adm_mutate(const struct admission_request *req, const struct admission_env *env,
                       int64_t ms, struct admission_outcome *out)
 {
 	struct admission_verdict v = adm_verdict(req);
+	struct fielderrs bounds = {0};
 	json_object *patch = NULL;
 	const char *by = req->op == ADM_OP_CREATE && *req->username ? req->username : NULL;
 	struct buf msg = BUF_INIT(256);
 	int r;
 
-	r = schema_default_until(req->kind, req->object, env->schema, by, env->deadline_ms, &patch);
+	r = adm_bounds(req, env, &bounds);
+	if (r == 0 && bounds.n) {
+		v.allowed = false;
+		v.code = 422;
+		v.reason = "Invalid";
+		v.errs = &bounds;
+	} else if (r == 0) {
+		r = schema_default_until(req->kind, req->object, env->schema, by, env->deadline_ms,
+		                         &patch);
+	}
 	if (r == -ETIMEDOUT) {
 		adm_too_late(&v, &msg, ms);
 	} else if (r == -EINVAL) {
@@ -679,6 +724,7 @@ static int adm_mutate(const struct admission_request *req, const struct admissio
 	out->result = v.allowed ? "allowed" : v.code == 500 ? "error" : "denied";
 	r = adm_answer(out, &v);
 	json_object_put(patch);
+	fielderrs_free(&bounds);
 	buf_free(&msg);
 	return r;
 }
