@@ -42,6 +42,16 @@ case $MEM_LIMIT in
 *Mi) MEM_LIMIT_KIB=$((${MEM_LIMIT%Mi} * 1024)) ;;
 *) MEM_LIMIT_KIB=262144 MEM_LIMIT=256Mi ;;
 esac
+# The time and memory bounds are the product's, measured on the plain
+# build. Under ASan+UBSan (B=build/san) every check still runs and every
+# verdict is judged, but the webhook runs several times slower and the
+# allocator's quarantine keeps freed blocks, so the bounds are widened.
+case $B in
+*san*)
+	ANSWER_MAX_S=10 VALID_MAX_S=2 MEM_LIMIT_KIB=$((4 * 1024 * 1024)) MEM_LIMIT="4Gi (sanitizer build)"
+	echo "  sanitizer build: time and memory bounds widened (${ANSWER_MAX_S} s, ${VALID_MAX_S} s, $MEM_LIMIT)"
+	;;
+esac
 rm -rf "$HD"
 mkdir -p "$HD"
 k create namespace "$NS" >/dev/null 2>&1
@@ -293,7 +303,7 @@ valid_fast() {
 		$2 > max { print "slower than " max " s: " $0; bad++ }
 		END { exit bad > 0 }' "$HD/valid.log"
 }
-check "a second client's valid reviews meanwhile: every one 200 allowed within 100 ms" valid_fast
+check "a second client's valid reviews meanwhile: every one 200 allowed within $(awk -v s="$VALID_MAX_S" 'BEGIN { print s * 1000 }') ms" valid_fast
 rss_ok() {
 	local max
 	max=$(awk '$1 != "gone" && $1 > m { m = $1 } END { print m + 0 }' "$HD/sampler.log")
