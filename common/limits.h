@@ -27,8 +27,18 @@
 #define TK_MAX_API_BODY (64u * 1024u * 1024u)
 /* Items asked for per list page. */
 #define TK_LIST_PAGE_SIZE 500
-/* Concurrent admission requests served at once (CivetWeb worker threads). */
+/* Most admission checks running at once (--threads). */
 #define TK_MAX_CONCURRENT_REQUESTS 64
+/*
+ * HTTPS workers beyond --threads. CivetWeb gives each connection a worker
+ * thread from its TLS handshake to its close, and a check its slot only
+ * once the body is read (server.c): these workers carry the connections
+ * still in their handshake, headers or body, or idle between requests, so
+ * that slow and idle clients meet free workers, and the connection guard
+ * (conn.h) when they hold them all. An idle worker costs about 25 KiB of
+ * RSS, one holding a TLS connection about 100 KiB.
+ */
+#define TK_SPARE_WORKERS 32
 /* Largest YAML/JSON input file for the offline validator. */
 #define TK_MAX_INPUT_FILE (16u * 1024u * 1024u)
 /* Longest Kubernetes object name (DNS-1123 subdomain). */
@@ -41,9 +51,20 @@
 #define TK_MAX_AGENTJOB_NAME_CRON 52
 /* Longest cron expression accepted. */
 #define TK_MAX_CRON_LEN 256
+/*
+ * TK_LIMIT_SCALE divides every count limit below (items per list, access
+ * questions). It is 1 in every build but the libFuzzer build of
+ * fuzz_wh_biglists (tests/run-fuzz sets 64): there a list at and past each
+ * limit costs microseconds instead of milliseconds, so a run of ten
+ * million executions fits in an hour, and the code at each boundary is the
+ * same. The corpus replay of make check runs that target at scale 1.
+ */
+#ifndef TK_LIMIT_SCALE
+#define TK_LIMIT_SCALE 1
+#endif
 /* Most items of a list that names no tighter limit (every list of a spec
  * names its own below; the controller bounds what it reads by it). */
-#define TK_MAX_LIST_ITEMS 1024
+#define TK_MAX_LIST_ITEMS (1024 / TK_LIMIT_SCALE)
 /* Longest prompt or instructions text (bytes). */
 #define TK_MAX_PROMPT (512u * 1024u)
 
@@ -62,29 +83,29 @@
 /* env of an AgentJob or McpServer. Every entry reaches the agent's execve,
  * whose arguments and environment Linux bounds to a quarter of the stack
  * rlimit (2 MiB by default). */
-#define TK_MAX_ENV_ITEMS 1024
+#define TK_MAX_ENV_ITEMS (1024 / TK_LIMIT_SCALE)
 /* envFrom: each entry imports a whole ConfigMap or Secret. */
-#define TK_MAX_ENV_FROM_ITEMS 256
+#define TK_MAX_ENV_FROM_ITEMS (256 / TK_LIMIT_SCALE)
 /* imagePullSecrets: one per registry the image could come from. */
-#define TK_MAX_PULL_SECRETS 128
+#define TK_MAX_PULL_SECRETS (128 / TK_LIMIT_SCALE)
 /* tolerations of the agent pod. */
-#define TK_MAX_TOLERATIONS 256
+#define TK_MAX_TOLERATIONS (256 / TK_LIMIT_SCALE)
 /* resources.claims: each names an entry of the pod's resourceClaims. */
-#define TK_MAX_RESOURCE_CLAIMS 128
+#define TK_MAX_RESOURCE_CLAIMS (128 / TK_LIMIT_SCALE)
 /* mcpServerRefs and repositoryRefs: each is an MCP server in agent.json or
  * a clone with its own token variable, and costs the webhook one GET. */
-#define TK_MAX_REFS 256
+#define TK_MAX_REFS (256 / TK_LIMIT_SCALE)
 /* allowedTools of an AgentRole (tool names and globs). */
-#define TK_MAX_TOOLS 1024
+#define TK_MAX_TOOLS (1024 / TK_LIMIT_SCALE)
 /* command and args of an AgentRuntime, args of an McpServer. */
-#define TK_MAX_ARGS 1024
+#define TK_MAX_ARGS (1024 / TK_LIMIT_SCALE)
 /* rules of a ClusterAccess (the ClusterRole made for it). */
-#define TK_MAX_RULES 256
+#define TK_MAX_RULES (256 / TK_LIMIT_SCALE)
 /* Each list of one rule: verbs, apiGroups, resources, resourceNames,
  * nonResourceURLs. */
-#define TK_MAX_RULE_ITEMS 256
+#define TK_MAX_RULE_ITEMS (256 / TK_LIMIT_SCALE)
 /* Entries of a map field (nodeSelector, requests, limits). */
-#define TK_MAX_MAP_ITEMS 256
+#define TK_MAX_MAP_ITEMS (256 / TK_LIMIT_SCALE)
 /*
  * SubjectAccessReviews one ClusterAccess may need (webhook/access.c): per
  * rule verbs x apiGroups x resources x max(1, resourceNames), plus verbs x
@@ -94,7 +115,7 @@
  * many still fit a cluster-check budget of a few seconds; an object that
  * needs more is refused for its size, not for a timeout halfway.
  */
-#define TK_MAX_ACCESS_QUESTIONS 1024
+#define TK_MAX_ACCESS_QUESTIONS (1024 / TK_LIMIT_SCALE)
 /* Steps of validation or defaulting between two reads of the clock for
  * the per-request deadline (admission.h): a read costs tens of
  * nanoseconds, a step about a microsecond. */

@@ -4,7 +4,10 @@
  * one shape (env, envFrom, refs, tools, tolerations, nodeSelector,
  * ClusterAccess rules and each rule list...) holds from none to twice its
  * limit and one more entries, so the fuzzer explores lengths around every
- * limit of limits.h cheaply.
+ * limit of limits.h. tests/run-fuzz builds it with TK_LIMIT_SCALE 64
+ * (limits.h): every limit is then at most 16, and ten million executions
+ * fit in an hour; the corpus replay of make check runs it at the real
+ * limits.
  *
  * Input: byte 0 picks the shape, bytes 1-2 the entry count (little
  * endian, modulo 2 x limit + 2), byte 3 the mode (bit 0: /mutate, bit 1: every entry
