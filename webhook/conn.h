@@ -40,18 +40,20 @@
  * contention a connection is judged by what its client has to do. Where it
  * only has to send what it has (the rest of its ClientHello, its request
  * after the handshake, the rest of its headers, a next request), its bytes
- * follow each other within a round trip; 10 ms of silence (bytes waiting
+ * follow each other within a round trip; 25 ms of silence (bytes waiting
  * unread in the socket do not count as silence) catches clients that wait
  * on purpose, and only a client descheduled that long, or a lost segment,
  * besides. Before its ClientHello and after our handshake flight the
- * client computes keys and verifies our certificate: 20 ms. And 250 ms is
+ * client computes keys and verifies our certificate: 50 ms. And 250 ms is
  * ample for one step of a handshake or a header block, or a pause inside
- * a body. Shorter graces drain the queue faster (3 ms halves the wait
- * measured by tests/webhook/run-stall-test) but, on two loaded cores,
- * sometimes closed the well-formed client too.
+ * a body. Shorter graces drain the queue faster but close well-formed
+ * clients too when the CPUs are busy: with 10 and 20 ms, about one request
+ * in a hundred under tests/webhook/run-stall-test's attack, with both
+ * cores loaded by other work, was closed after its handshake before it
+ * could send (curl: empty reply); with 25 and 50 ms none of 160.
  */
-#define CONN_DEFAULT_IDLE_MS  10
-#define CONN_DEFAULT_GRACE_MS 20
+#define CONN_DEFAULT_IDLE_MS  25
+#define CONN_DEFAULT_GRACE_MS 50
 #define CONN_DEFAULT_SLOW_MS  250
 /* Contended: fewer free workers than this. */
 #define CONN_MIN_FREE_WORKERS 1

@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -102,7 +103,9 @@ static const struct config_opt wh_opts[] = {
     {"kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, OFF(kubeconfig),
      "kubeconfig for the cluster checks (default: $KUBECONFIG, in-cluster, ~/.kube/config)"},
     {"threads", CFG_INT, "THURKUBE_THREADS", "16", 1, TK_MAX_CONCURRENT_REQUESTS, OFF(threads),
-     "HTTPS worker threads: connections served at once"},
+     "admission requests checked at once (a request with its body read waits up to 250 ms for "
+     "a slot, then gets 429); the HTTPS server runs 32 more worker threads than this "
+     "(TK_SPARE_WORKERS) for connections still in their handshake, headers or body, or idle"},
     {"request-timeout-ms", CFG_INT, "THURKUBE_REQUEST_TIMEOUT_MS", "10000", 100, 600000,
      OFF(request_timeout_ms), "time allowed to receive a request and send the answer"},
     {"keep-alive-timeout-ms", CFG_INT, "THURKUBE_KEEP_ALIVE_TIMEOUT_MS", "5000", 0, 600000,
@@ -328,7 +331,7 @@ static int wh_guard_start(const struct wh_config *c, struct metrics *m, struct c
 	struct conn_guard_options go = {0};
 	int r;
 
-	go.workers = (size_t)c->threads;
+	go.workers = (size_t)c->threads + TK_SPARE_WORKERS;
 	go.limits.grace_ms = c->evict_grace_ms;
 	go.limits.idle_ms = c->evict_idle_ms;
 	go.limits.slow_ms = c->evict_slow_ms;
@@ -361,6 +364,14 @@ static int wh_serve(const struct wh_config *c)
 	int sig = 0, r = -ENOMEM, code = 1;
 
 	wh_block_signals(&set);
+	/*
+	 * One malloc arena per check that may run at once, set before any
+	 * thread exists. glibc would give each of the --threads + 32 workers
+	 * one (up to eight per CPU of the node, not of the pod's limit), each
+	 * keeping what its last request freed: the worst-case RSS would grow
+	 * with the workers and the node's size instead of with --threads.
+	 */
+	mallopt(M_ARENA_MAX, (int)c->threads);
 	if (!m)
 		goto out;
 	to.cert_file = c->tls_cert_file;

@@ -54,6 +54,9 @@ struct srv_endpoint {
 
 struct server {
 	struct server_options o;
+	/* Checks running at once: a budget of o.threads units, one per
+	 * check (srv_admission). */
+	struct membudget *checks;
 	struct mg_context *https;
 	struct mg_context *health;
 	struct srv_endpoint validate, mutate;
@@ -376,7 +379,16 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	/* The whole request, body included, has --request-timeout-ms: checks
 	 * still running past it are answered with an error, not left running. */
 	env.deadline_ms = s->o.request_timeout_ms > 0 ? arrived_ms + s->o.request_timeout_ms : 0;
+	/* At most --threads checks at once: the workers beyond them carry
+	 * connections, not CPU work. */
+	if (membudget_reserve(s->checks, 1, SRV_BUDGET_WAIT_MS) != 0) {
+		srv_send_text(conn, 429, "too many admission checks in flight, retry\n", false);
+		srv_count(s, e->name, "unknown", "unknown", "busy");
+		status = 429;
+		goto done;
+	}
 	r = admission_handle(e->ep, body.data ? body.data : "", body.len, &env, &out);
+	membudget_release(s->checks, 1);
 	if (r < 0) {
 		srv_send_text(conn, 500, "internal error\n", false);
 		srv_count(s, e->name, "unknown", "unknown", "error");
@@ -522,6 +534,11 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	if (!s)
 		return -ENOMEM;
 	s->o = *o;
+	s->checks = membudget_new((uint64_t)o->threads, NULL);
+	if (!s->checks) {
+		free(s);
+		return -ENOMEM;
+	}
 	s->validate = (struct srv_endpoint){s, ADM_VALIDATE, "validate", "/validate"};
 	s->mutate = (struct srv_endpoint){s, ADM_MUTATE, "mutate", "/mutate"};
 	mg_init_library(MG_FEATURES_TLS);
@@ -533,7 +550,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	mg_set_request_handler(s->health, "/readyz", srv_readyz, s);
 	mg_set_request_handler(s->health, "/metrics", srv_metrics, s);
 	snprintf(ports, sizeof(ports), "%s:%ds", o->address, o->port);
-	s->https = srv_listen(s, ports, true, o->threads, err);
+	s->https = srv_listen(s, ports, true, o->threads + TK_SPARE_WORKERS, err);
 	if (!s->https)
 		goto fail;
 	mg_set_request_handler(s->https, "/validate", srv_admission, &s->validate);
@@ -545,6 +562,7 @@ fail:
 	if (s->health)
 		mg_stop(s->health);
 	mg_exit_library();
+	membudget_free(s->checks);
 	free(s);
 	return r;
 }
@@ -564,5 +582,6 @@ void server_stop(struct server *s)
 	mg_stop(s->https);
 	mg_stop(s->health);
 	mg_exit_library();
+	membudget_free(s->checks);
 	free(s);
 }

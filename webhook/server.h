@@ -6,9 +6,15 @@
  * any parsing: method POST (else 405), Content-Type application/json
  * (else 415), body at most TK_MAX_ADMISSION_BODY (else 413, read no
  * further), header block at most TK_MAX_HEADER_SIZE, JSON nesting at most
- * TK_MAX_JSON_DEPTH (else 400), and a fixed pool of worker threads, each
- * serving one connection at a time; a connection that has held its worker
- * for max_connection_age_ms is answered with Connection: close.
+ * TK_MAX_JSON_DEPTH (else 400), and a fixed pool of threads + TK_SPARE_WORKERS
+ * worker threads, each serving one connection at a time; a connection that
+ * has held its worker for max_connection_age_ms is answered with
+ * Connection: close. At most `threads` requests are checked (parsed,
+ * validated, defaulted, asked about) at once: a request with its body read
+ * waits up to 250 ms for a check slot, then gets 429 with Retry-After: 1.
+ * The workers beyond them carry the connections still in their handshake,
+ * headers or body, or idle between requests, so slow and idle clients do
+ * not hold up the checks.
  *
  * Memory (budget set): each request reserves from the budget what it will
  * hold (membudget.h) before reading its body and again, exactly priced,
@@ -48,7 +54,7 @@ struct server_options {
 	const char *address; /* "0.0.0.0", "127.0.0.1" */
 	int port;            /* HTTPS */
 	int health_port;     /* plain HTTP */
-	int threads;         /* HTTPS workers (concurrent connections) */
+	int threads;         /* checks at once; HTTPS workers: TK_SPARE_WORKERS more */
 	int request_timeout_ms;
 	int keep_alive_timeout_ms;
 	int64_t max_connection_age_ms; /* then Connection: close; 0: never */
