@@ -29,19 +29,13 @@
 struct dctx {
 	json_object *patch;
 	int err;
-	int64_t deadline; /* now_ms() value; 0: none */
-	unsigned steps;
+	struct schema_clock clock;
 };
 
 /* One step of work; sets d->err to -ETIMEDOUT once the deadline has passed. */
 static bool dlate(struct dctx *d)
 {
-	if (d->err)
-		return true;
-	if (!d->deadline || ++d->steps < TK_DEADLINE_CHECK_EVERY)
-		return false;
-	d->steps = 0;
-	if (now_ms() >= d->deadline)
+	if (!d->err && schema_clock_step(&d->clock))
 		d->err = -ETIMEDOUT;
 	return d->err != 0;
 }
@@ -373,7 +367,7 @@ int schema_default_until(enum tk_kind k, json_object *obj, const struct schema_c
                          const char *created_by, int64_t deadline_ms, json_object **patch_out)
 {
 	const struct skind *sk = schema_skind(k);
-	struct dctx d = {NULL, 0, deadline_ms, 0};
+	struct dctx d = {NULL, 0, {deadline_ms, 0, false}};
 	json_object *spec = NULL;
 
 	if (!sk || !json_object_is_type(obj, json_type_object))

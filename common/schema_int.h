@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "fielderr.h"
+#include "limits.h"
 #include "schema.h"
 #include "util.h"
 
@@ -95,6 +96,26 @@ struct skind {
 	skind_check_fn check;
 };
 
+/* The caller's deadline, read every TK_DEADLINE_CHECK_EVERY steps of a
+ * walk (validation and defaulting). */
+struct schema_clock {
+	int64_t deadline; /* now_ms() value at which work stops; 0: none */
+	unsigned steps;   /* steps since the clock was last read */
+	bool late;        /* the deadline passed: every walk returns at once */
+};
+
+/* One step of work; true once the deadline has passed. */
+static inline bool schema_clock_step(struct schema_clock *k)
+{
+	if (k->late)
+		return true;
+	if (!k->deadline || ++k->steps < TK_DEADLINE_CHECK_EVERY)
+		return false;
+	k->steps = 0;
+	k->late = now_ms() >= k->deadline;
+	return k->late;
+}
+
 /* The validation context handed to checks. */
 struct schema_vctx {
 	enum tk_kind kind;
@@ -104,9 +125,7 @@ struct schema_vctx {
 	json_object *obj;
 	json_object *spec; /* borrowed; NULL when absent or not an object */
 	int oom;
-	int64_t deadline; /* now_ms() value at which checking stops; 0: none */
-	unsigned steps;   /* steps since the clock was last read */
-	bool late;        /* the deadline passed: every check returns at once */
+	struct schema_clock clock;
 };
 
 /* Most items of n (an SN_ARRAY or SN_MAP): its max_items or the default. */

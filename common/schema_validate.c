@@ -124,19 +124,6 @@ static bool has_space_or_ctl(const char *s)
 
 /* ---- bounded work ---- */
 
-/* One step of work; true once the deadline has passed (then every walk
- * and check returns at once). */
-static bool late(struct schema_vctx *c)
-{
-	if (c->late)
-		return true;
-	if (!c->deadline || ++c->steps < TK_DEADLINE_CHECK_EVERY)
-		return false;
-	c->steps = 0;
-	c->late = now_ms() >= c->deadline;
-	return c->late;
-}
-
 /* "Too many: N: must have at most M items" when v (an array or object) is
  * longer than n allows; true when it is (then nothing in it is checked). */
 static bool too_many(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path)
@@ -309,7 +296,7 @@ static void plain_strings(struct schema_vctx *c, json_object *v, const struct ps
 {
 	size_t i, len;
 
-	if (late(c))
+	if (schema_clock_step(&c->clock))
 		return;
 	switch (json_object_get_type(v)) {
 	case json_type_string:
@@ -430,7 +417,7 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 {
 	const struct sfield *f;
 
-	for (f = n->fields; f->name && !c->late; f++) {
+	for (f = n->fields; f->name && !c->clock.late; f++) {
 		json_object *m = get(v, f->name);
 		char *p = path_field(c, path, f->name);
 
@@ -451,7 +438,7 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 		bool known = false;
 		char *p;
 
-		if (c->late)
+		if (c->clock.late)
 			break;
 		for (f = n->fields; f->name && !known; f++)
 			known = strcmp(f->name, key) == 0;
@@ -485,7 +472,7 @@ static bool walk_array(struct schema_vctx *c, const struct snode *n, json_object
 		              n->min_items, n->min_items == 1 ? "" : "s");
 		return true;
 	}
-	for (i = 0; i < len && !c->late; i++) {
+	for (i = 0; i < len && !c->clock.late; i++) {
 		json_object *it = json_object_array_get_idx(v, i);
 		char *p = path_index(c, path, i);
 
@@ -499,7 +486,7 @@ static bool walk_array(struct schema_vctx *c, const struct snode *n, json_object
 			              expected_words[n->items->type]);
 		free(p);
 	}
-	if (!(n->flags & SN_LIST_MAP) || c->late)
+	if (!(n->flags & SN_LIST_MAP) || c->clock.late)
 		return true;
 	rep = repeats(c, v, n->list_key, true);
 	for (i = 0; rep && i < len; i++) {
@@ -530,7 +517,7 @@ static bool walk_map(struct schema_vctx *c, const struct snode *n, json_object *
 	{
 		char *p;
 
-		if (c->late)
+		if (c->clock.late)
 			break;
 		if (strlen(key) > max) {
 			/* One error per map: the key itself is not worth quoting. */
@@ -553,7 +540,7 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 {
 	size_t nerr = fielderrs_count(c->errs);
 
-	if (late(c))
+	if (schema_clock_step(&c->clock))
 		return;
 	if (!type_ok(n, v)) {
 		const char *w = jsonutil_type_word(v);
@@ -578,7 +565,7 @@ static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, c
 		return;
 	else if (n->type == SN_MAP && !walk_map(c, n, v, path))
 		return;
-	if (c->late)
+	if (c->clock.late)
 		return;
 	/* Semantic checks see only values whose own shape is right. */
 	if (n->check && fielderrs_count(c->errs) == nerr)
@@ -689,7 +676,7 @@ static void check_names_unique(struct schema_vctx *c, json_object *v, const char
 	size_t i, len = array_len(v);
 	bool *rep = repeats(c, v, member, true);
 
-	for (i = 0; rep && i < len && !late(c); i++) {
+	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
 		const char *s = member ? get_str(it, member) : str_of(it);
 		char *p;
@@ -780,7 +767,7 @@ void schema_check_env_list(struct schema_vctx *c, json_object *v, const char *pa
 	size_t i, len = array_len(v);
 	bool *rep = repeats(c, v, "name", false);
 
-	for (i = 0; rep && i < len && !late(c); i++) {
+	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
 
 		if (json_object_is_type(it, json_type_object))
@@ -1086,7 +1073,7 @@ void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 	size_t i, len = array_len(v);
 	bool *rep = repeats(c, v, NULL, false);
 
-	for (i = 0; rep && i < len && !late(c); i++) {
+	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
 		const char *s = str_of(json_object_array_get_idx(v, i));
 		char *p;
 
@@ -1471,7 +1458,7 @@ int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj
                           struct fielderrs *errs, struct strlist *warnings)
 {
 	const struct skind *sk = schema_skind(k);
-	struct schema_vctx c = {k, cfg, errs, warnings, obj, NULL, 0, deadline_ms, 0, false};
+	struct schema_vctx c = {k, cfg, errs, warnings, obj, NULL, 0, {deadline_ms, 0, false}};
 	json_object *spec;
 
 	/* No rule depends on the previous version yet (no immutable fields). */
@@ -1506,7 +1493,7 @@ int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj
 	else
 		walk(&c, sk->spec, spec, "spec");
 	c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
-	if (c.late)
+	if (c.clock.late)
 		return -ETIMEDOUT;
 	if (sk->check)
 		sk->check(&c, obj, c.spec);
