@@ -96,6 +96,9 @@ struct schema_config {
  * endpoint ignores it). JSON null counts as absent, as the API server
  * prunes nulls before validation.
  */
+/* The detail of the error for a NUL character in a string. */
+#define SCHEMA_NUL_DETAIL "must not contain a NUL character (\\u0000)"
+
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     const struct schema_config *cfg, struct fielderrs *errs,
                     struct strlist *warnings) TK_MUST_CHECK;

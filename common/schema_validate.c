@@ -222,8 +222,7 @@ static void warn(struct schema_vctx *c, const char *fmt, ...)
 
 static void add_nul(struct schema_vctx *c, const char *path)
 {
-	fielderrs_add(c->errs, FE_INVALID, path, NULL,
-	              "must not contain a NUL character (\\u0000)");
+	fielderrs_add(c->errs, FE_INVALID, path, NULL, SCHEMA_NUL_DETAIL);
 }
 
 static void add_long_key(struct schema_vctx *c, const char *path, size_t max)

@@ -374,14 +374,6 @@ static const char *acc_meta_name(json_object *obj)
 	return v ? json_object_get_string(v) : "";
 }
 
-bool access_spec_changed(const struct admission_request *req)
-{
-	if (req->op != ADM_OP_UPDATE)
-		return true;
-	return !json_object_equal(acc_get(req->object, "spec", json_type_object),
-	                          acc_get(req->old_object, "spec", json_type_object));
-}
-
 /* ---- Secret references ---- */
 
 /* Where a kind names a Secret: spec.<list>[i].<keys...> or spec.<keys...>. */
@@ -799,7 +791,7 @@ static int acc_use(struct access_run *run)
 
 	/* Everything in the spec reaches the pod that runs with the
 	 * ClusterAccess's rights, not only the reference itself. */
-	if (!ref || !access_spec_changed(req))
+	if (!ref || !admission_spec_changed(req))
 		return 0;
 	at.verb = "use";
 	at.group = TK_GROUP;
@@ -897,7 +889,7 @@ static int acc_users(struct access_run *run)
 	size_t i, from;
 	int r = 0;
 
-	if (!access_spec_changed(req) || !*name || req->kind == TK_AGENTJOB ||
+	if (!admission_spec_changed(req) || !*name || req->kind == TK_AGENTJOB ||
 	    req->kind == TK_CLUSTERACCESS || run->failed)
 		return 0;
 	if (now_ms() >= run->deadline) {
@@ -997,7 +989,7 @@ static void acc_disabled(const struct admission_request *req, struct fielderrs *
 	static const char why[] = "cluster access is disabled on this webhook "
 	                          "(--no-cluster-checks): nothing can verify";
 
-	if (!access_spec_changed(req))
+	if (!admission_spec_changed(req))
 		return;
 	if (req->kind == TK_CLUSTERACCESS)
 		fielderrs_add(denials, FE_FORBIDDEN, "spec", NULL,

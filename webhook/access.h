@@ -129,13 +129,6 @@ int access_sar_allowed(json_object *sar) TK_MUST_CHECK;
 /* The pure decisions of access_check. All inputs borrowed. */
 
 /*
- * True when req changes the spec: every CREATE, and an UPDATE whose spec
- * differs from oldObject's in any way (json_object_equal on the whole
- * spec; a spec present on one side only is a change).
- */
-bool access_spec_changed(const struct admission_request *req);
-
-/*
  * The Secrets req's object makes the controller put into a pod (see the
  * list above; kinds without such fields have none) that need a "get"
  * check: all of them on CREATE, on UPDATE those the old object did not

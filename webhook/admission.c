@@ -607,6 +607,93 @@ static int64_t adm_budget(const struct admission_env *env)
 	return left < env->budget_ms ? left : env->budget_ms;
 }
 
+bool admission_spec_changed(const struct admission_request *req)
+{
+	if (req->op != ADM_OP_UPDATE)
+		return true;
+	return !json_object_equal(json_object_object_get(req->object, "spec"),
+	                          json_object_object_get(req->old_object, "spec"));
+}
+
+/* Errors that ratcheting never turns into warnings: the size bounds, on
+ * which the cost of every later check rests, and NUL characters, on which
+ * the names the cluster checks ask about rest. */
+static bool adm_ratchetable(const struct fielderr *e)
+{
+	if (e->type == FE_TOO_MANY || e->type == FE_TOO_LONG)
+		return false;
+	return !(e->detail && strcmp(e->detail, SCHEMA_NUL_DETAIL) == 0);
+}
+
+static bool adm_same_error(const struct fielderr *a, const struct fielderr *b)
+{
+	return a->type == b->type && strcmp(a->path, b->path) == 0 && !a->value == !b->value &&
+	       (!a->value || strcmp(a->value, b->value) == 0) && !a->detail == !b->detail &&
+	       (!a->detail || strcmp(a->detail, b->detail) == 0);
+}
+
+/*
+ * Ratcheting. On an UPDATE that changes the spec, an error of the new
+ * object that the stored object has too (same path, same value, same
+ * reason) is a warning, not a denial: objects admitted before the webhook
+ * ran, or before a rule existed, can still be edited elsewhere. A changed
+ * or added field is checked in full, and so is an error that only the
+ * combination of fields makes (it is new in the new object). errs keeps
+ * the rest. The stored object is only validated when the new one has
+ * errors; its own count of errors is bounded (TK_MAX_FIELD_ERRORS), and
+ * when the new object has more than were kept, nothing is ratcheted.
+ * Returns 0, -ETIMEDOUT or -ENOMEM.
+ */
+static int adm_ratchet(const struct admission_request *req, const struct admission_env *env,
+                       struct fielderrs *errs, struct strlist *warnings)
+{
+	struct fielderrs old = {0}, kept = {0};
+	struct strlist old_warnings = {0};
+	struct buf line = BUF_INIT(TK_MAX_INPUT_FILE);
+	size_t i, j;
+	int r;
+
+	if (req->op != ADM_OP_UPDATE || !errs->n || errs->omitted)
+		return 0;
+	r = schema_validate_until(req->kind, req->old_object, NULL, env->schema, env->deadline_ms,
+	                          &old, &old_warnings);
+	for (i = 0; r == 0 && i < errs->n; i++) {
+		const struct fielderr *e = &errs->v[i];
+
+		for (j = 0; adm_ratchetable(e) && j < old.n; j++)
+			if (adm_same_error(e, &old.v[j]))
+				break;
+		if (!adm_ratchetable(e) || j == old.n) {
+			fielderrs_add(&kept, e->type, e->path, e->value, e->detail ? "%s" : NULL,
+			              e->detail);
+			continue;
+		}
+		/* Past the warnings' bound the error is still allowed, unsaid. */
+		if (warnings->n >= TK_MAX_WARNINGS)
+			continue;
+		buf_reset(&line);
+		if (warnings->n == TK_MAX_WARNINGS - 1)
+			r = buf_puts(&line, "more warnings not shown");
+		else if ((r = fielderr_render(e, &line)) == 0)
+			r = buf_puts(&line, " (unchanged from the stored object: allowed until it "
+			                    "changes)");
+		if (r == 0 && strlist_add(warnings, line.data) < 0)
+			r = -ENOMEM;
+	}
+	if (r == 0 && (kept.oom || old.oom))
+		r = -ENOMEM;
+	if (r == 0) {
+		fielderrs_free(errs);
+		*errs = kept;
+	} else {
+		fielderrs_free(&kept);
+	}
+	fielderrs_free(&old);
+	strlist_free(&old_warnings);
+	buf_free(&line);
+	return r == -EINVAL ? 0 : r;
+}
+
 static int adm_validate(const struct admission_request *req, const char *body, size_t len,
                         const struct admission_env *env, int64_t ms, struct admission_outcome *out)
 {
@@ -616,9 +703,16 @@ static int adm_validate(const struct admission_request *req, const char *body, s
 	struct buf msg = BUF_INIT(256);
 	int r, rc;
 
-	rc = schema_validate_until(req->kind, req->object,
-	                           req->op == ADM_OP_UPDATE ? req->old_object : NULL, env->schema,
-	                           env->deadline_ms, &errs, &warnings);
+	/* An UPDATE that leaves the spec as it was (labels, annotations,
+	 * finalizers) is not validated again: an object stored before a rule
+	 * existed can still be relabelled and deleted. */
+	rc = 0;
+	if (admission_spec_changed(req))
+		rc = schema_validate_until(req->kind, req->object,
+		                           req->op == ADM_OP_UPDATE ? req->old_object : NULL,
+		                           env->schema, env->deadline_ms, &errs, &warnings);
+	if (rc == 0)
+		rc = adm_ratchet(req, env, &errs, &warnings);
 	adm_check_created_by(req, &errs);
 	adm_check_nul_keys(body, len, req, &errs);
 	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
@@ -697,7 +791,7 @@ static int adm_mutate(const struct admission_request *req, const struct admissio
 	struct buf msg = BUF_INIT(256);
 	int r;
 
-	r = adm_bounds(req, env, &bounds);
+	r = admission_spec_changed(req) ? adm_bounds(req, env, &bounds) : 0;
 	if (r == 0 && bounds.n) {
 		v.allowed = false;
 		v.code = 422;

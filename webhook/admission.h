@@ -52,6 +52,13 @@ struct admission_request {
 };
 
 /*
+ * True when req changes the spec: every CREATE, and an UPDATE whose spec
+ * differs from oldObject's in any way (json_object_equal on the whole
+ * spec, whatever its type; a spec present on one side only is a change).
+ */
+bool admission_spec_changed(const struct admission_request *req);
+
+/*
  * Parse a review body (body, len). Outcomes:
  *   0        req is filled (release with admission_request_free).
  *   -EBADMSG the review is malformed but its uid could be read: req->uid

@@ -283,7 +283,7 @@ START_TEST(test_spec_changed)
 	struct admission_request req =
 	    review("AgentJob", "editor", changed_cases[_i].obj, changed_cases[_i].old);
 
-	ck_assert_int_eq(access_spec_changed(&req), changed_cases[_i].want);
+	ck_assert_int_eq(admission_spec_changed(&req), changed_cases[_i].want);
 	admission_request_free(&req);
 }
 END_TEST

@@ -671,6 +671,120 @@ START_TEST(test_huge_list)
 }
 END_TEST
 
+/* The AgentJob "j" with this spec (and these labels) as JSON text. */
+static void aj_put(struct buf *b, const char *spec, const char *labels, size_t env_n)
+{
+	size_t j;
+	int r =
+	    buf_printf(b,
+	               "{\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\","
+	               "\"metadata\":{\"name\":\"j\",\"namespace\":\"agents\",\"labels\":{%s}},"
+	               "\"spec\":{%s",
+	               labels, spec);
+
+	if (r == 0 && env_n)
+		r = buf_puts(b, ",\"env\":[");
+	for (j = 0; r == 0 && j < env_n; j++)
+		r = buf_printf(b, "%s{\"name\":\"V%zu\",\"value\":\"x\"}", j ? "," : "", j);
+	if (r == 0 && env_n)
+		r = buf_puts(b, "]");
+	ck_assert_int_eq(r ? r : buf_puts(b, "}}"), 0);
+}
+
+#define RT_REFS "\"runtimeRef\":\"r\",\"authRef\":\"a\",\"roleRef\":\"x\""
+#define RT_BAD  "\"schedule\":\"61 * * * *\",\"timezone\":\"Europe/Paris\"," RT_REFS
+#define RT_GOOD "\"schedule\":\"1 * * * *\",\"timezone\":\"Europe/Paris\"," RT_REFS
+#define RT_VF(value)                                                                               \
+	RT_REFS ",\"prompt\":\"p\",\"env\":[{\"name\":\"X\",\"value\":\"" value "\","              \
+	        "\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s\",\"key\":\"k\"}}}]"
+
+/*
+ * Ratcheting: an UPDATE keeps what the stored object already had. Each
+ * case: endpoint, new spec and labels, old spec, env entries on both
+ * sides, then allowed, and a text the message (denied) or the warnings
+ * (allowed) must contain ("" for no warning at all).
+ */
+static const struct {
+	enum admission_endpoint ep;
+	const char *spec, *labels, *old;
+	size_t env_n;
+	bool allowed;
+	const char *text;
+} ratchet_cases[] = {
+    /* Labels only: the spec is not validated again. */
+    {ADM_VALIDATE, RT_BAD ",\"prompt\":\"p\"", "\"team\":\"a\"", RT_BAD ",\"prompt\":\"p\"", 0,
+     true, ""},
+    /* Another field changes: the unchanged error is a warning. */
+    {ADM_VALIDATE, RT_BAD ",\"prompt\":\"q\"", "", RT_BAD ",\"prompt\":\"p\"", 0, true,
+     "spec.schedule: Invalid value: \"61 * * * *\": "},
+    {ADM_VALIDATE, RT_BAD ",\"prompt\":\"q\"", "", RT_BAD ",\"prompt\":\"p\"", 0, true,
+     "(unchanged from the stored object: allowed until it changes)"},
+    /* The invalid field itself changes, or a valid one turns invalid. */
+    {ADM_VALIDATE,
+     "\"schedule\":\"62 * * * *\",\"timezone\":\"Europe/Paris\"," RT_REFS ",\"prompt\":\"q\"", "",
+     RT_BAD ",\"prompt\":\"p\"", 0, false, "spec.schedule: Invalid value: \"62 * * * *\""},
+    {ADM_VALIDATE, RT_BAD ",\"prompt\":\"p\"", "", RT_GOOD ",\"prompt\":\"p\"", 0, false,
+     "spec.schedule: Invalid value: \"61 * * * *\""},
+    /* An error that a change elsewhere makes (value next to valueFrom)
+     * is new, though its field is not. */
+    {ADM_VALIDATE, RT_VF("v"), "", RT_VF(""), 0, false,
+     "spec.env[0].valueFrom: Invalid value: \"\": may not be specified when `value` is not "
+     "empty"},
+    /* Size errors are never ratcheted... */
+    {ADM_VALIDATE, RT_GOOD ",\"prompt\":\"q\"", "", RT_GOOD ",\"prompt\":\"p\"",
+     TK_MAX_ENV_ITEMS + 1, false, "spec.env: Too many: 1025: must have at most 1024 items"},
+    {ADM_MUTATE, RT_GOOD ",\"prompt\":\"q\"", "", RT_GOOD ",\"prompt\":\"p\"", TK_MAX_ENV_ITEMS + 1,
+     false, "spec.env: Too many: 1025: must have at most 1024 items"},
+    /* ...nor NUL characters. */
+    {ADM_VALIDATE, RT_GOOD ",\"prompt\":\"p\\u0000\",\"model\":\"m\"", "",
+     RT_GOOD ",\"prompt\":\"p\\u0000\"", 0, false,
+     "spec.prompt: Invalid value: must not contain a NUL character"},
+    /* /mutate leaves an unchanged spec alone, even past a limit. */
+    {ADM_MUTATE, RT_GOOD ",\"prompt\":\"p\"", "\"team\":\"a\"", RT_GOOD ",\"prompt\":\"p\"",
+     TK_MAX_ENV_ITEMS + 1, true, ""},
+};
+
+START_TEST(test_ratchet)
+{
+	struct admission_env env = {0};
+	struct admission_outcome out = {0};
+	struct buf b = BUF_INIT(64u << 20);
+	json_object *root, *resp, *w;
+	const char *msg;
+
+	ck_assert_int_eq(
+	    buf_puts(&b, "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
+	                     "AgentJob") ",\"operation\":\"UPDATE\"," USER ",\"object\":"),
+	    0);
+	aj_put(&b, ratchet_cases[_i].spec, ratchet_cases[_i].labels, ratchet_cases[_i].env_n);
+	ck_assert_int_eq(buf_puts(&b, ",\"oldObject\":"), 0);
+	aj_put(&b, ratchet_cases[_i].old, "", ratchet_cases[_i].env_n);
+	ck_assert_int_eq(buf_puts(&b, "}}"), 0);
+	ck_assert_int_eq(admission_handle(ratchet_cases[_i].ep, b.data, b.len, &env, &out), 0);
+	root = json_tokener_parse(out.body.data);
+	ck_assert_ptr_nonnull(root);
+	resp = resp_of(root);
+	ck_assert_msg(json_object_get_boolean(json_object_object_get(resp, "allowed")) ==
+	                  ratchet_cases[_i].allowed,
+	              "case %d: %s", _i, out.body.data);
+	w = json_object_object_get(resp, "warnings");
+	buf_reset(&b);
+	for (size_t j = 0; w && j < json_object_array_length(w); j++)
+		ck_assert_int_eq(
+		    buf_printf(&b, "%s\n", json_object_get_string(json_object_array_get_idx(w, j))),
+		    0);
+	msg =
+	    ratchet_cases[_i].allowed ? (b.data ? b.data : "") : str_at(resp, "status", "message");
+	if (!*ratchet_cases[_i].text)
+		ck_assert_msg(!w, "case %d: warnings %s", _i, msg);
+	else
+		ck_assert_msg(strstr(msg, ratchet_cases[_i].text) != NULL, "case %d: %s", _i, msg);
+	json_object_put(root);
+	admission_outcome_free(&out);
+	buf_free(&b);
+}
+END_TEST
+
 /* Nesting beyond TK_MAX_JSON_DEPTH is refused before any decision. */
 START_TEST(test_depth)
 {
@@ -767,6 +881,7 @@ static Suite *admission_suite(void)
 	tcase_add_loop_test(tc, test_huge_list, 0, 2); /* /validate, /mutate */
 	tcase_add_loop_test(tc, test_cause_reasons, 0, 8);
 	tcase_add_test(tc, test_parse_fields);
+	tcase_add_loop_test(tc, test_ratchet, 0, (int)TK_ARRAY_LEN(ratchet_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
