@@ -95,7 +95,7 @@
 /* mcpServerRefs and repositoryRefs: each is an MCP server in agent.json or
  * a clone with its own token variable, and costs the webhook one GET. */
 #define TK_MAX_REFS (256 / TK_LIMIT_SCALE)
-/* allowedTools of an AgentRole (tool names and globs). */
+/* allowedTools of an AgentRole (Claude Code permission rules). */
 #define TK_MAX_TOOLS (1024 / TK_LIMIT_SCALE)
 /* command and args of an AgentRuntime, args of an McpServer. */
 #define TK_MAX_ARGS (1024 / TK_LIMIT_SCALE)
@@ -148,8 +148,18 @@
 #define TK_MAX_IMAGE 1024
 /* An absolute directory in the container (configPath, persistPath): PATH_MAX. */
 #define TK_MAX_PATH 4096
-/* An allowedTools entry (a tool name or glob such as mcp__gmail__*). */
-#define TK_MAX_TOOL_NAME 256
+/*
+ * An allowedTools entry: a Claude Code permission rule (toolrule.h), a
+ * tool name or Tool(specifier). 256 held tool names, but a specifier is a
+ * command line, a path glob or a domain: Claude Code saves an approved
+ * command whole as a rule (a one-line script with its arguments runs to
+ * hundreds of bytes) and a Read or Edit rule holds a path, up to
+ * TK_MAX_PATH, which this matches. Far more could never reach the agent:
+ * the image hands the list, joined by commas, to Claude Code as one
+ * environment variable and one argument, each bounded by Linux to 128 KiB
+ * (MAX_ARG_STRLEN).
+ */
+#define TK_MAX_TOOL_NAME 4096
 /* Any object key anywhere in an admitted object: map keys the user writes
  * (nodeSelector, requests/limits have the tighter TK_MAX_QUALIFIED_NAME),
  * unknown fields, metadata.managedFields ("f:" plus an annotation key). */

@@ -320,8 +320,9 @@ static const struct snode n_auth_spec =
 
 static const struct snode n_role_spec = OBJ_INIT(
     "What the agent may do.",
-    FIELDS(FR("allowedTools", STRLIST("Tool names or globs the agent may use, e.g. Bash, Read, "
-                                      "mcp__gmail__*.",
+    FIELDS(FR("allowedTools", STRLIST("Claude Code permission rules for the tools the agent "
+                                      "may use, as Tool or Tool(specifier), e.g. Bash, Read, "
+                                      "mcp__gmail__*, Bash(git diff:*).",
                                       TK_MAX_TOOL_NAME, .flags = SN_NORMALIZE, .min_items = 1,
                                       .max_items = TK_MAX_TOOLS, .check = schema_check_tools))));
 

@@ -32,6 +32,7 @@
 #include "quantity.h"
 #include "schema.h"
 #include "schema_int.h"
+#include "toolrule.h"
 #include "tz.h"
 #include "url.h"
 
@@ -1069,31 +1070,30 @@ void schema_check_mount_path(struct schema_vctx *c, json_object *v, const char *
 
 void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 {
+	struct buf why = BUF_INIT(1024);
 	size_t i, len = array_len(v);
 	bool *rep = repeats(c, v, NULL, false);
 
 	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
-		const char *s = str_of(json_object_array_get_idx(v, i));
+		json_object *it = json_object_array_get_idx(v, i);
+		const char *s = str_of(it);
+		size_t n = s ? strlen(s) : 0;
 		char *p;
 
-		if (!s)
+		/* The walk has reported a NUL and an entry past TK_MAX_TOOL_NAME. */
+		if (!s || n != (size_t)json_object_get_string_len(it) || n > TK_MAX_TOOL_NAME)
 			continue;
 		p = path_index(c, path, i);
 		if (!p)
 			break;
-		if (!*s)
-			fielderrs_add_str(c->errs, FE_INVALID, p, s, "must not be empty");
-		else if (strlen(s) > TK_MAX_TOOL_NAME)
-			fielderrs_add(c->errs, FE_TOO_LONG, p, NULL,
-			              "may not be more than %d bytes", TK_MAX_TOOL_NAME);
-		else if (has_space_or_ctl(s))
-			fielderrs_add_str(c->errs, FE_INVALID, p, s,
-			                  "must not contain whitespace or control characters");
+		if (!toolrule_valid(s, &why))
+			invalid_why(c, p, s, &why);
 		if (rep[i])
 			fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
 		free(p);
 	}
 	free(rep);
+	buf_free(&why);
 }
 
 /* GitHub account names: letters, digits and inner '-', at most 39. */

@@ -45,12 +45,21 @@ denied_all_paths() {
 check "an invalid AgentJob is denied naming every field path" denied_all_paths
 denied_role() {
 	local out
-	out=$(printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentRole\nmetadata: {name: r2, namespace: agents}\nspec: {allowedTools: [Bash, "has space", ""]}\n' | k apply -f - 2>&1)
+	out=$(printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentRole\nmetadata: {name: r2, namespace: agents}\nspec: {allowedTools: [Bash, "has space", "", "Bash(git diff:*"]}\n' | k apply -f - 2>&1)
 	echo "$out"
 	echo "$out" | grep -q 'denied the request' && echo "$out" | grep -q 'spec.allowedTools\[1\]' &&
-		echo "$out" | grep -q 'spec.allowedTools\[2\]'
+		echo "$out" | grep -q 'spec.allowedTools\[2\]' &&
+		echo "$out" | grep -q "spec.allowedTools\\[3\\]: Invalid value: \"Bash(git diff:\\*\": unbalanced parentheses"
 }
 check "an invalid AgentRole is denied (malformed tools)" denied_role
+claude_rules() {
+	printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentRole\nmetadata: {name: r4, namespace: agents}\nspec: {allowedTools: ["Bash(git diff:*)", "Bash(npm run test:*)", "Read(./src/**)", "mcp__github", "mcp__gmail__*"]}\n' | k apply -f - || return 1
+	local got
+	got=$(k -n agents get agentrole r4 -o jsonpath='{.spec.allowedTools}')
+	echo "stored: $got"
+	[ "$got" = '["Bash(git diff:*)","Bash(npm run test:*)","Read(./src/**)","mcp__github","mcp__gmail__*"]' ]
+}
+check "Claude Code permission rules are admitted unchanged (Bash(git diff:*), MCP wildcards)" claude_rules
 normalised() {
 	printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentRole\nmetadata: {name: r3, namespace: agents}\nspec: {allowedTools: [Bash, " Read ", Bash]}\n' | k apply -f - >/dev/null || return 1
 	local got

@@ -52,14 +52,6 @@ struct vcase {
 };
 
 #define LONG47 "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abc"
-#define TOOL300                                                                                    \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
-	"xxxx"                                                                                     \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
-	"xxxx"                                                                                     \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" \
-	"xxxx"                                                                                     \
-	"xxxxxxxxxxxx"
 
 static const struct vcase cases[] = {
     /* AgentJob */
@@ -253,11 +245,39 @@ static const struct vcase cases[] = {
     {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash\",\"Bash\"]}}", "spec.allowedTools[1]",
      FE_DUPLICATE, NULL, 0},
     {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"rm -rf\"]}}", "spec.allowedTools[0]", FE_INVALID,
-     NULL, 0},
+     "spec.allowedTools[0]: Invalid value: \"rm -rf\": a tool name must consist of letters, "
+     "digits, '_', '-' and '*' (offset 2); write Tool or Tool(specifier), e.g. Bash or Bash(git "
+     "diff:*)",
+     0},
     {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Read\",\"\"]}}", "spec.allowedTools[1]",
-     FE_INVALID, NULL, 0},
-    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"" TOOL300 "\"]}}", "spec.allowedTools[0]",
-     FE_TOO_LONG, NULL, 0},
+     FE_INVALID, "spec.allowedTools[1]: Invalid value: \"\": must not be empty", 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Read\",\"Edit\",\"Bash(git diff:*\"]}}",
+     "spec.allowedTools[2]", FE_INVALID,
+     "spec.allowedTools[2]: Invalid value: \"Bash(git diff:*\": unbalanced parentheses: the '(' "
+     "at offset 4 is never closed",
+     0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash(git diff:*)\\nRead\"]}}",
+     "spec.allowedTools[0]", FE_INVALID,
+     "spec.allowedTools[0]: Invalid value: \"Bash(git diff:*)\\nRead\": must not contain control "
+     "characters (U+000A at offset 16)",
+     0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash(rm -rf /)*\"]}}", "spec.allowedTools[0]",
+     FE_INVALID,
+     "spec.allowedTools[0]: Invalid value: \"Bash(rm -rf /)*\": must end at the ')' that closes "
+     "the specifier (offset 13); text follows it",
+     0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"(ls)\"]}}", "spec.allowedTools[0]", FE_INVALID,
+     "spec.allowedTools[0]: Invalid value: \"(ls)\": must start with a tool name before '('", 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash(a))\"]}}", "spec.allowedTools[0]",
+     FE_INVALID,
+     "spec.allowedTools[0]: Invalid value: \"Bash(a))\": unbalanced parentheses: the ')' at "
+     "offset 7 closes nothing",
+     0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"mcp__\"]}}", "spec.allowedTools[0]", FE_INVALID,
+     NULL, 0},
+    {TK_AGENTROLE, "{\"spec\":{\"allowedTools\":[\"Bash(git diff:*)\",\"Bash(git diff:*)\"]}}",
+     "spec.allowedTools[1]", FE_DUPLICATE,
+     "spec.allowedTools[1]: Duplicate value: \"Bash(git diff:*)\"", 0},
     /* AgentSkill */
     {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"nope\"}}", "spec.repo", FE_INVALID, NULL, 0},
     {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"-bad/x\"}}", "spec.repo", FE_INVALID, NULL, 0},
@@ -391,6 +411,36 @@ START_TEST(test_valid_bases)
 		dump(&errs);
 	ck_assert_uint_eq(errs.n, 0);
 	ck_assert_uint_eq(warnings.n, 0);
+	fielderrs_free(&errs);
+	strlist_free(&warnings);
+	json_object_put(obj);
+}
+END_TEST
+
+/* The permission rules real manifests carry are admitted, a rule past the old 256-byte limit
+ * included. */
+START_TEST(test_claude_rules_valid)
+{
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+	json_object *obj =
+	    build(TK_AGENTROLE,
+	          "{\"spec\":{\"allowedTools\":[\"Bash\",\"Edit\",\"Bash(git diff:*)\","
+	          "\"Bash(npm run test:*)\",\"Read(./src/**)\",\"WebFetch(domain:example.com)\","
+	          "\"mcp__github\",\"mcp__github__create_issue\",\"mcp__gmail__*\","
+	          "\"Bash(python3 -c \\\"import json,sys; d=json.load\\\\(sys.stdin\\\\); "
+	          "print\\\\(d.get\\\\('id'\\\\)\\\\)\\\" < /tmp/agent/work/checkouts/thurkube-c/"
+	          "tests/data/valid/all-kinds.json --and --a --long --tail --of --flags --that "
+	          "--pushes --this --rule --past --the --old --limit --of --two --hundred --fifty "
+	          "--six --bytes)\"]}}");
+	json_object *tools =
+	    json_object_object_get(json_object_object_get(obj, "spec"), "allowedTools");
+
+	ck_assert_uint_gt(json_object_get_string_len(json_object_array_get_idx(tools, 9)), 256);
+	ck_assert_int_eq(schema_validate(TK_AGENTROLE, obj, NULL, NULL, &errs, &warnings), 0);
+	if (errs.n)
+		dump(&errs);
+	ck_assert_uint_eq(errs.n, 0);
 	fielderrs_free(&errs);
 	strlist_free(&warnings);
 	json_object_put(obj);
@@ -565,6 +615,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_invalid, 0, (int)TK_ARRAY_LEN(cases));
 	tcase_add_loop_test(tc, test_valid_bases, 0, TK_KIND_COUNT);
+	tcase_add_test(tc, test_claude_rules_valid);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_name_limits);
 	tcase_add_test(tc, test_tz_database_missing);
