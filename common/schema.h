@@ -83,8 +83,11 @@ struct schema_config {
  * spec, structural types, and every semantic rule of SPEC section 4).
  * old_obj is the stored object on UPDATE, NULL otherwise. cfg may be NULL.
  * Every problem is appended to errs (the object is valid when errs->n == 0
- * afterwards); unknown fields are appended to warnings as
- * `unknown field "spec.foo"` (at most TK_MAX_WARNINGS). Strings are exact
+ * afterwards); unknown fields (under the root, spec and metadata) are
+ * appended to warnings as `unknown field "spec.foo"` (at most
+ * TK_MAX_WARNINGS, the last slot then saying more were dropped). Nothing
+ * else is a warning: the offline validator turns them into errors, as the
+ * API server's strict field validation does. Strings are exact
  * and bounded: a NUL character in any string value (spec, metadata,
  * unknown fields; status aside) is "Invalid value" at its path, a string
  * longer than its field's limit or a key longer than TK_MAX_JSON_KEY

@@ -1445,6 +1445,47 @@ static void check_type_meta(struct schema_vctx *c, json_object *obj)
 		fielderrs_add_str(c->errs, FE_INVALID, "kind", kind, "must be %s", want);
 }
 
+/* The fields of ObjectMeta (apimachinery's metav1, v1.25 on): strict field
+ * validation refuses any other key under metadata, as it does under spec. */
+static const char *const meta_fields[] = {
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+};
+
+static void check_meta_fields(struct schema_vctx *c, json_object *meta)
+{
+	size_t i;
+
+	if (!json_object_is_type(meta, json_type_object))
+		return;
+	json_object_object_foreach(meta, key, val)
+	{
+		bool known = false;
+
+		(void)val;
+		/* A too long key is an error of plain_strings_at already. */
+		if (strlen(key) > TK_MAX_JSON_KEY)
+			continue;
+		for (i = 0; i < TK_ARRAY_LEN(meta_fields) && !known; i++)
+			known = strcmp(meta_fields[i], key) == 0;
+		if (!known)
+			warn(c, "unknown field \"metadata.%s\"", key);
+	}
+}
+
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     const struct schema_config *cfg, struct fielderrs *errs,
                     struct strlist *warnings)
@@ -1482,6 +1523,8 @@ int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj
 		}
 		if (!known)
 			warn(&c, "unknown field \"%s\"", key);
+		else if (strcmp(key, "metadata") == 0)
+			check_meta_fields(&c, val);
 		/* spec is the schema walk's; status is not validated. */
 		if (strcmp(key, "spec") != 0 && strcmp(key, "status") != 0)
 			plain_strings_at(&c, val, key);

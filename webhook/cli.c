@@ -21,8 +21,12 @@
 
 enum { EXIT_VALID = 0, EXIT_DENIED = 1, EXIT_BAD_INPUT = 2 };
 
+/* What an unknown field makes of an object (--unknown-fields). */
+enum cli_unknown { UNKNOWN_ERROR, UNKNOWN_WARN, UNKNOWN_IGNORE };
+
 struct cli {
 	bool json;
+	enum cli_unknown unknown;
 	size_t valid, denied, skipped;
 	bool bad;          /* unreadable or unparsable input */
 	json_object *docs; /* --output json: one entry per document */
@@ -39,11 +43,18 @@ static const char *const reasons[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]\n"
+	      "                                 [--unknown-fields error|warn|ignore]\n"
 	      "\n"
 	      "Runs the webhook's defaulting and validation on thurkube.thurbeen.eu objects in\n"
 	      "YAML or JSON files (multi-document), directories (*.yaml, *.yml, *.json, "
 	      "recursively)\n"
-	      "or standard input (-). Exit status: 0 all valid, 1 some denied, 2 bad input.\n",
+	      "or standard input (-). Exit status: 0 all valid, 1 some denied, 2 bad input.\n"
+	      "\n"
+	      "--unknown-fields says what a field the schema does not know (spec.promt) does:\n"
+	      "  error   the object is denied, as kubectl apply's strict field validation\n"
+	      "          (the default since Kubernetes 1.27) refuses it (default)\n"
+	      "  warn    a warning; the API server would drop the field (--validate=warn)\n"
+	      "  ignore  nothing is said (--validate=false)\n",
 	      f);
 }
 
@@ -112,22 +123,98 @@ static void object_ref(enum tk_kind k, json_object *doc, struct buf *out)
 		buf_reset(out);
 }
 
+/*
+ * The API server's refusal of unknown fields under strict field validation:
+ * "AgentJob in version "v1alpha1" cannot be handled as a AgentJob: strict
+ * decoding error: unknown field "spec.promt", unknown field "spec.x"".
+ */
+static int strict_message(enum tk_kind k, const struct strlist *unknown, struct buf *out)
+{
+	const char *kind = schema_kind_info(k)->kind;
+	size_t i;
+	int r;
+
+	r = buf_printf(out,
+	               "%s in version \"" TK_VERSION
+	               "\" cannot be handled as a %s: strict decoding error: ",
+	               kind, kind);
+	for (i = 0; r == 0 && i < unknown->n; i++)
+		r = buf_printf(out, "%s%s", i ? ", " : "", unknown->v[i]);
+	return r;
+}
+
+/* "spec.promt" out of the schema's warning `unknown field "spec.promt"`
+ * (schema.h); "" for the marker that says more were dropped. */
+static const char *unknown_path(const char *w, struct buf *out)
+{
+	static const char prefix[] = "unknown field \"";
+	size_t n = strlen(w), p = sizeof(prefix) - 1;
+
+	if (n <= p || strncmp(w, prefix, p) != 0 || w[n - 1] != '"' ||
+	    buf_append(out, w + p, n - p - 1) < 0 || !out->data)
+		return "";
+	return out->data;
+}
+
+/* --output json: each unknown field as an error of reason BadRequest, the
+ * status the API server refuses it with. */
+static int json_unknown(json_object *a, const struct strlist *unknown)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < unknown->n; i++) {
+		struct buf path = BUF_INIT(TK_MAX_INPUT_FILE), msg = BUF_INIT(TK_MAX_INPUT_FILE);
+		json_object *e = json_object_new_object();
+
+		r = e ? buf_printf(&msg, "strict decoding error: %s", unknown->v[i]) : -ENOMEM;
+		if (r == 0) {
+			json_object_object_add(
+			    e, "field", json_object_new_string(unknown_path(unknown->v[i], &path)));
+			json_object_object_add(e, "reason", json_object_new_string("BadRequest"));
+			json_object_object_add(e, "message", json_object_new_string(msg.data));
+			json_object_array_add(a, e);
+			e = NULL;
+		}
+		json_object_put(e);
+		buf_free(&path);
+		buf_free(&msg);
+	}
+	return r;
+}
+
+/* Print or record one verdict. warnings are the schema's unknown fields
+ * (schema.h), shown according to c->unknown. */
 static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
                   const struct fielderrs *errs, const struct strlist *warnings)
 {
+	static const struct strlist none = {0};
+	const struct strlist *unknown = c->unknown == UNKNOWN_ERROR ? warnings : &none;
+	bool denied = errs->n || unknown->n;
 	struct buf ref = BUF_INIT(1024);
-	json_object *r = record(c, line, doc, errs->n ? "denied" : "valid"), *a;
+	json_object *r = record(c, line, doc, denied ? "denied" : "valid"), *a;
 	size_t i;
 	int ret = 0;
 
+	if (c->unknown != UNKNOWN_WARN)
+		warnings = &none;
 	object_ref(k, doc, &ref);
-	if (errs->n)
+	if (denied)
 		c->denied++;
 	else
 		c->valid++;
 	if (!c->json) {
 		for (i = 0; i < warnings->n; i++)
 			printf("warning: %s: %s\n", ref.data ? ref.data : "", warnings->v[i]);
+		if (unknown->n) {
+			struct buf msg = BUF_INIT(TK_MAX_INPUT_FILE);
+
+			if (strict_message(k, unknown, &msg) == 0)
+				printf("%s: %s\n", ref.data ? ref.data : "", msg.data);
+			else
+				ret = -ENOMEM;
+			buf_free(&msg);
+		}
 		for (i = 0; i < errs->n; i++) {
 			struct buf line_buf = BUF_INIT(256 * 1024);
 
@@ -140,7 +227,7 @@ static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
 		if (errs->omitted)
 			printf("%s: and %zu more errors\n", ref.data ? ref.data : "",
 			       errs->omitted);
-		if (!errs->n)
+		if (!denied)
 			printf("%s valid\n", ref.data ? ref.data : "");
 		buf_free(&ref);
 		return ret;
@@ -149,6 +236,10 @@ static int report(struct cli *c, size_t line, json_object *doc, enum tk_kind k,
 	if (!r)
 		return -ENOMEM;
 	a = json_object_new_array();
+	if (a && json_unknown(a, unknown) < 0) {
+		json_object_put(a);
+		return -ENOMEM;
+	}
 	for (i = 0; a && i < errs->n; i++) {
 		struct buf msg = BUF_INIT(256 * 1024);
 		json_object *e = json_object_new_object();
@@ -410,48 +501,105 @@ static int check_path(struct cli *c, const char *path)
 	return r;
 }
 
-/* Parse the options into files and c->json. 0, or -EINVAL after printing why. */
+/* Whether argv[*i] is the option shrt (may be NULL) or name: 1 with *v its
+ * value (the next argument, *i then moved past it, or what follows
+ * "name="), 0 when it is another argument, -EINVAL when the value is
+ * missing (printed). */
+static int opt_value(int argc, char **argv, int *i, const char *shrt, const char *name,
+                     const char **v)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if ((shrt && strcmp(a, shrt) == 0) || strcmp(a, name) == 0) {
+		if (*i + 1 >= argc || !argv[*i + 1]) {
+			fprintf(stderr, "validate: %s needs a value\n", a);
+			return -EINVAL;
+		}
+		*v = argv[++*i];
+		return 1;
+	}
+	if (strncmp(a, name, n) == 0 && a[n] == '=') {
+		*v = a + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int set_file(struct cli *c, struct strlist *paths, const char *v)
+{
+	(void)c;
+	return strlist_add(paths, v);
+}
+
+static int set_output(struct cli *c, struct strlist *paths, const char *v)
+{
+	(void)paths;
+	if (strcmp(v, "json") == 0 || strcmp(v, "text") == 0) {
+		c->json = strcmp(v, "json") == 0;
+		return 0;
+	}
+	fprintf(stderr, "validate: --output must be text or json, got \"%s\"\n", v);
+	return -EINVAL;
+}
+
+static int set_unknown(struct cli *c, struct strlist *paths, const char *v)
+{
+	static const char *const modes[] = {
+	    [UNKNOWN_ERROR] = "error", [UNKNOWN_WARN] = "warn", [UNKNOWN_IGNORE] = "ignore"};
+	size_t i;
+
+	(void)paths;
+	for (i = 0; i < TK_ARRAY_LEN(modes); i++)
+		if (strcmp(v, modes[i]) == 0) {
+			c->unknown = (enum cli_unknown)i;
+			return 0;
+		}
+	fprintf(stderr, "validate: --unknown-fields must be error, warn or ignore, got \"%s\"\n",
+	        v);
+	return -EINVAL;
+}
+
+static const struct {
+	const char *shrt, *name;
+	int (*set)(struct cli *c, struct strlist *paths, const char *v);
+} options[] = {
+    {"-f", "--filename", set_file},
+    {"-o", "--output", set_output},
+    {NULL, "--unknown-fields", set_unknown},
+};
+
+/* Parse the options into paths and c. 0, 1 after --help, or -EINVAL after
+ * printing why in one line (the usage too when there is no input at all). */
 static int parse_args(struct cli *c, int argc, char **argv, struct strlist *paths)
 {
-	int i;
+	size_t o;
+	int i, r;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = a;
-		bool file = true;
+		const char *a = argv[i], *v = NULL;
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			return 1;
 		}
-		if (strcmp(a, "-f") == 0 || strcmp(a, "--filename") == 0 || strcmp(a, "-o") == 0 ||
-		    strcmp(a, "--output") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "validate: %s needs a value\n", a);
-				return -EINVAL;
-			}
-			file = strcmp(a, "-f") == 0 || strcmp(a, "--filename") == 0;
-			v = argv[++i];
-		} else if (strncmp(a, "--filename=", 11) == 0) {
-			v = a + 11;
-		} else if (strncmp(a, "--output=", 9) == 0) {
-			file = false;
-			v = a + 9;
-		} else if (a[0] == '-' && a[1] != '\0') {
+		for (o = 0, r = 0; o < TK_ARRAY_LEN(options) && r == 0; o++)
+			r = opt_value(argc, argv, &i, options[o].shrt, options[o].name, &v);
+		if (r > 0)
+			r = options[o - 1].set(c, paths, v);
+		else if (r == 0 && a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "validate: unknown option %s\n", a);
-			return -EINVAL;
+			r = -EINVAL;
+		} else if (r == 0) {
+			/* A bare argument is a path, as after -f. */
+			r = strlist_add(paths, a);
 		}
-		if (file) {
-			if (strlist_add(paths, v) < 0)
-				return -ENOMEM;
-		} else if (strcmp(v, "json") == 0) {
-			c->json = true;
-		} else if (strcmp(v, "text") != 0) {
-			fprintf(stderr, "validate: --output must be text or json, got \"%s\"\n", v);
-			return -EINVAL;
-		}
+		if (r < 0)
+			return r;
 	}
 	if (paths->n == 0) {
 		fprintf(stderr, "validate: no input: give -f FILE, -f DIR or -f -\n");
+		usage(stderr);
 		return -EINVAL;
 	}
 	return 0;
@@ -481,9 +629,9 @@ int cli_validate_main(int argc, char **argv)
 
 	r = parse_args(&c, argc, argv, &paths);
 	if (r != 0) {
+		if (r < 0 && r != -EINVAL)
+			fprintf(stderr, "validate: %s\n", strerror(-r));
 		strlist_free(&paths);
-		if (r == -EINVAL)
-			usage(stderr);
 		return r > 0 ? EXIT_VALID : EXIT_BAD_INPUT;
 	}
 	c.docs = json_object_new_array();

@@ -2,6 +2,7 @@
  * cli.h - `thurkube-webhook validate`: the admission checks, offline.
  *
  *   thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]
+ *                             [--unknown-fields error|warn|ignore]
  *
  * Reads multi-document YAML (or JSON) files, directories (every *.yaml,
  * *.yml and *.json below them, recursively, in sorted order) or standard
@@ -9,6 +10,14 @@
  * the mutating webhook applies, then the validation of the validating
  * webhook, on the defaulted object. Documents of other API groups and
  * empty documents are skipped (and reported as such).
+ *
+ * A field the schema does not know denies its object by default, in the
+ * words of the API server's strict field validation (what kubectl apply
+ * asks for by default): the cluster would refuse the file before the
+ * webhook sees it. --unknown-fields=warn prints a warning instead (the
+ * object stays valid), ignore says nothing. The webhook itself never sees
+ * such fields (the API server refuses or prunes them), so only this
+ * command has the choice.
  */
 #ifndef THURKUBE_WEBHOOK_CLI_H
 #define THURKUBE_WEBHOOK_CLI_H

@@ -177,15 +177,19 @@ static const struct {
 /* tmpl with its "%s" replaced by prefix and 'a's, n bytes in all. */
 static char *fill(const char *tmpl, const char *prefix, size_t n)
 {
+	static char as[4096];
 	const char *slot = strstr(tmpl, "%s");
-	size_t plen = strlen(prefix), head = (size_t)(slot - tmpl);
+	size_t plen = strlen(prefix), head = (size_t)(slot - tmpl), k;
 	struct buf b = BUF_INIT(TK_MAX_INPUT_FILE);
 
 	ck_assert(slot && n >= plen);
 	ck_assert_int_eq(buf_append(&b, tmpl, head), 0);
 	ck_assert_int_eq(buf_puts(&b, prefix), 0);
-	while (n-- > plen)
-		ck_assert_int_eq(buf_append(&b, "a", 1), 0);
+	memset(as, 'a', sizeof(as));
+	for (n -= plen; n > 0; n -= k) {
+		k = n < sizeof(as) ? n : sizeof(as);
+		ck_assert_int_eq(buf_append(&b, as, k), 0);
+	}
 	ck_assert_int_eq(buf_puts(&b, slot + 2), 0);
 	return buf_steal(&b);
 }

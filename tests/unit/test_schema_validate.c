@@ -464,12 +464,13 @@ START_TEST(test_all_errors_reported)
 	struct fielderrs errs = {0};
 	struct strlist warnings = {0};
 	struct buf all = BUF_INIT(1 << 20);
-	json_object *obj =
-	    build(TK_AGENTJOB,
-	          "{\"metadata\":{\"name\":\"Bad_Name\"},\"spec\":{\"schedule\":\"61 * * * *\","
-	          "\"runtimeRef\":null,\"prompt\":null,\"timeoutSeconds\":0,"
-	          "\"mcpServerRefs\":[\"a\",\"a\"],\"env\":[{\"name\":\"HOME\"}],"
-	          "\"concurrencyPolicy\":\"Allow\",\"bogus\":1,\"status\":{}},\"extra\":2}");
+	json_object *obj = build(
+	    TK_AGENTJOB,
+	    "{\"metadata\":{\"name\":\"Bad_Name\",\"namesapce\":\"a\",\"labels\":{\"a\":"
+	    "\"b\"},\"finalizers\":[\"x/y\"],\"uid\":\"u\"},\"spec\":{\"schedule\":\"61 * * * *\","
+	    "\"runtimeRef\":null,\"prompt\":null,\"timeoutSeconds\":0,"
+	    "\"mcpServerRefs\":[\"a\",\"a\"],\"env\":[{\"name\":\"HOME\"}],"
+	    "\"concurrencyPolicy\":\"Allow\",\"bogus\":1,\"status\":{}},\"extra\":2}");
 	size_t i;
 
 	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings), 0);
@@ -478,7 +479,9 @@ START_TEST(test_all_errors_reported)
 	for (i = 0; i < TK_ARRAY_LEN(want); i++)
 		ck_assert_msg(strstr(all.data, want[i]), "missing %s in %s", want[i], all.data);
 	ck_assert(all.data[0] == '[');
-	ck_assert_uint_eq(warnings.n, 3);
+	/* Unknown fields under metadata too, which strict field validation refuses. */
+	ck_assert_uint_eq(warnings.n, 4);
+	ck_assert(strlist_contains(&warnings, "unknown field \"metadata.namesapce\""));
 	ck_assert(strlist_contains(&warnings, "unknown field \"spec.bogus\""));
 	ck_assert(strlist_contains(&warnings, "unknown field \"spec.status\""));
 	ck_assert(strlist_contains(&warnings, "unknown field \"extra\""));
