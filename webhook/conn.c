@@ -291,7 +291,7 @@ static struct timespec conn_abs(int64_t at_ms)
 static void *conn_watch(void *arg)
 {
 	struct conn_guard *g = arg;
-	size_t i, k;
+	size_t i, k, batch = g->o.workers < CONN_EVICT_BATCH ? g->o.workers : CONN_EVICT_BATCH;
 	int64_t next;
 
 	pthread_mutex_lock(&g->mu);
@@ -308,7 +308,7 @@ static void *conn_watch(void *arg)
 			    atomic_load(&s->evicted), unread > 0};
 		}
 		k = conn_pick(g->views, g->o.workers, g->o.workers, now_ms(), &g->o.limits,
-		              g->victims, g->o.workers, &next);
+		              g->victims, batch, &next);
 		for (i = 0; i < k; i++) {
 			size_t v = g->victims[i].index;
 
@@ -319,6 +319,8 @@ static void *conn_watch(void *arg)
 			else if (next < 0 || next > now_ms() + g->o.limits.idle_ms)
 				next = now_ms() + g->o.limits.idle_ms;
 		}
+		if (k == batch && next >= 0 && next < now_ms() + CONN_EVICT_PAUSE_MS)
+			next = now_ms() + CONN_EVICT_PAUSE_MS;
 		if (next < 0) {
 			pthread_cond_wait(&g->cv, &g->mu);
 		} else {

@@ -57,6 +57,19 @@
 #define CONN_DEFAULT_SLOW_MS  250
 /* Contended: fewer free workers than this. */
 #define CONN_MIN_FREE_WORKERS 1
+/*
+ * Victims closed per look, the longest quiet first; with more past their
+ * deadline the watchdog looks again CONN_EVICT_PAUSE_MS later, once the
+ * freed workers have taken the next connections, and goes on only while
+ * the workers are still all busy. Closing every connection past its
+ * deadline at once also closed well-formed clients that were merely
+ * descheduled on loaded CPUs (tests/webhook/run-stall-test with --threads
+ * 64: 160 attackers on 96 workers, 2 cores: about one request in 40 got
+ * no answer); closing only as many as the queue needs spares them, since
+ * attackers that send nothing are always quiet longer.
+ */
+#define CONN_EVICT_BATCH    4
+#define CONN_EVICT_PAUSE_MS 1
 
 enum conn_phase {
 	CONN_FREE,      /* no connection on this worker */

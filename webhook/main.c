@@ -97,9 +97,9 @@ static const struct config_opt wh_opts[] = {
      OFF(memory_budget_mb),
      "MiB that admission requests in flight may hold, reserved per request from its size and "
      "JSON shape before it is parsed (over: 429 with Retry-After; too large even alone: 413); "
-     "worst-case RSS is about 13 MiB + this + 1.3 MiB per --threads (stacks, TLS buffers, "
-     "allocator arenas): the default with --threads 16 is 194 MiB, under a 256Mi limit; "
-     "lower it when raising --threads"},
+     "worst-case RSS is about 13 MiB + this + 1.3 MiB per --threads (allocator arenas) + "
+     "0.15 MiB per worker (--threads + 32, TLS connections): 201 MiB with the defaults, under "
+     "a 256Mi limit; lower it when raising --threads"},
     {"kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, OFF(kubeconfig),
      "kubeconfig for the cluster checks (default: $KUBECONFIG, in-cluster, ~/.kube/config)"},
     {"threads", CFG_INT, "THURKUBE_THREADS", "16", 1, TK_MAX_CONCURRENT_REQUESTS, OFF(threads),

@@ -7,8 +7,10 @@
  * once the body is read and before it is parsed (membudget_json_cost), and
  * releases it when answered. So the heap held by requests stays below the
  * budget whatever the peers send, and the process below its memory limit:
- * worst-case RSS is the base (about 12 MiB) plus the budget plus about
- * 0.3 MiB per worker thread (stack, TLS buffers, read chunk).
+ * worst-case RSS is the base (about 13 MiB) plus the budget plus about
+ * 1.3 MiB per check slot (what its malloc arena keeps between requests,
+ * one arena per slot: webhook/main.c) and 0.15 MiB per worker thread
+ * (stack, TLS buffers, read chunk).
  *
  * Why an estimate of the parse and not a factor of the length: json-c
  * spends about 790 bytes on an empty object `{}` (the object, its hash
