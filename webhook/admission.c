@@ -694,6 +694,70 @@ static int adm_ratchet(const struct admission_request *req, const struct admissi
 	return r == -EINVAL ? 0 : r;
 }
 
+/* The first two segments of a field path, "spec.env[2].name" -> "spec.env". */
+static int adm_field_of(const char *path, struct buf *out)
+{
+	size_t n = strcspn(path, ".[");
+
+	if (path[n] == '.')
+		n += 1 + strcspn(path + n + 1, ".[");
+	buf_reset(out);
+	return buf_append(out, path, n);
+}
+
+/*
+ * Audit mode: every error that ratcheting could relax becomes a warning
+ * "enforcement=warn: <error>", its field recorded in out->warned_fields;
+ * errs keeps the others (sizes, NUL characters, the immutable annotation
+ * is added later and stays). 0 or -ENOMEM.
+ */
+static int adm_warn_only(struct fielderrs *errs, struct strlist *warnings,
+                         struct admission_outcome *out)
+{
+	struct fielderrs kept = {0};
+	struct buf line = BUF_INIT(TK_MAX_INPUT_FILE), field = BUF_INIT(TK_MAX_INPUT_FILE);
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < errs->n; i++) {
+		const struct fielderr *e = &errs->v[i];
+
+		if (!adm_ratchetable(e)) {
+			fielderrs_add(&kept, e->type, e->path, e->value, e->detail ? "%s" : NULL,
+			              e->detail);
+			continue;
+		}
+		r = adm_field_of(e->path, &field);
+		if (r == 0)
+			r = strlist_add(&out->warned_fields, field.data ? field.data : "");
+		if (r < 0 || warnings->n >= TK_MAX_WARNINGS)
+			continue;
+		buf_reset(&line);
+		if (warnings->n == TK_MAX_WARNINGS - 1)
+			r = buf_puts(&line, "more warnings not shown");
+		else if ((r = buf_puts(&line, "enforcement=warn: ")) == 0)
+			r = fielderr_render(e, &line);
+		if (r == 0 && strlist_add(warnings, line.data) < 0)
+			r = -ENOMEM;
+	}
+	/* Errors past TK_MAX_FIELD_ERRORS were counted, not kept: the
+	 * object stays denied rather than allowed unseen. */
+	if (r == 0 && errs->omitted)
+		fielderrs_add(&kept, FE_TOO_MANY, "<root>", NULL,
+		              "more errors than can be listed, even in audit mode");
+	if (r == 0 && kept.oom)
+		r = -ENOMEM;
+	if (r == 0) {
+		fielderrs_free(errs);
+		*errs = kept;
+	} else {
+		fielderrs_free(&kept);
+	}
+	buf_free(&line);
+	buf_free(&field);
+	return r;
+}
+
 static int adm_validate(const struct admission_request *req, const char *body, size_t len,
                         const struct admission_env *env, int64_t ms, struct admission_outcome *out)
 {
@@ -713,6 +777,8 @@ static int adm_validate(const struct admission_request *req, const char *body, s
 		                           env->schema, env->deadline_ms, &errs, &warnings);
 	if (rc == 0)
 		rc = adm_ratchet(req, env, &errs, &warnings);
+	if (rc == 0 && env->warn_only)
+		rc = adm_warn_only(&errs, &warnings, out);
 	adm_check_created_by(req, &errs);
 	adm_check_nul_keys(body, len, req, &errs);
 	if (rc == 0 && !errs.oom && errs.n == 0 && env->check)
@@ -888,5 +954,6 @@ void admission_outcome_free(struct admission_outcome *out)
 	free(out->name);
 	free(out->user);
 	free(out->reasons);
+	strlist_free(&out->warned_fields);
 	memset(out, 0, sizeof(*out));
 }

@@ -130,6 +130,15 @@ struct admission_env {
 	 * time left. The cluster checks get min(budget_ms, time left).
 	 */
 	int64_t deadline_ms;
+	/*
+	 * Audit mode (/validate-warn, namespaces labelled
+	 * thurkube.thurbeen.eu/enforcement=warn): the schema's errors are
+	 * warnings ("enforcement=warn: <error>") and the object is allowed,
+	 * but for those ratcheting never relaxes either (sizes, NUL
+	 * characters, the created-by annotation); the cluster checks run and
+	 * deny as ever.
+	 */
+	bool warn_only;
 };
 
 /* What the server needs to answer, log and count a request. */
@@ -146,7 +155,11 @@ struct admission_outcome {
 	char *user;            /* owned, may be NULL */
 	char *reasons;         /* owned: the denial message, NULL when allowed */
 	size_t warnings;       /* number of warnings sent */
-	bool patched;          /* a non-empty patch was sent */
+	/* Audit mode: the field of each error turned into a warning, cut to
+	 * its first two segments ("spec.env", "metadata.name"): a metric
+	 * label bounded by the schema, not by what users write. */
+	struct strlist warned_fields;
+	bool patched; /* a non-empty patch was sent */
 };
 
 /*

@@ -50,6 +50,7 @@ struct srv_endpoint {
 	enum admission_endpoint ep;
 	const char *name; /* "validate" */
 	const char *path; /* "/validate" */
+	bool warn_only;   /* audit mode (admission.h) */
 };
 
 struct server {
@@ -59,7 +60,7 @@ struct server {
 	struct membudget *checks;
 	struct mg_context *https;
 	struct mg_context *health;
-	struct srv_endpoint validate, mutate;
+	struct srv_endpoint validate, validate_warn, mutate;
 	atomic_int ready;
 };
 
@@ -225,6 +226,24 @@ static int64_t srv_budget(const struct server *s, const char *query)
 	return budget;
 }
 
+/* Audit mode: one count per schema error let through, by kind and field. */
+static void srv_count_warned(struct server *s, const struct admission_outcome *out)
+{
+	struct buf l = BUF_INIT(1024);
+	size_t i;
+
+	for (i = 0; i < out->warned_fields.n; i++)
+		metrics_counter_add(
+		    s->o.metrics, "thurkube_webhook_enforcement_warnings_total",
+		    "Schema errors answered with a warning instead of a denial in "
+		    "namespaces labelled thurkube.thurbeen.eu/enforcement=warn, by kind "
+		    "and field",
+		    metrics_labels(&l, "kind", out->kind, "field", out->warned_fields.v[i],
+		                   (const char *)NULL),
+		    1);
+	buf_free(&l);
+}
+
 static void srv_log_denial(const struct srv_endpoint *e, const struct admission_outcome *out)
 {
 	char nsname[512];
@@ -379,6 +398,7 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	/* The whole request, body included, has --request-timeout-ms: checks
 	 * still running past it are answered with an error, not left running. */
 	env.deadline_ms = s->o.request_timeout_ms > 0 ? arrived_ms + s->o.request_timeout_ms : 0;
+	env.warn_only = e->warn_only;
 	/* At most --threads checks at once: the workers beyond them carry
 	 * connections, not CPU work. */
 	if (membudget_reserve(s->checks, 1, SRV_BUDGET_WAIT_MS) != 0) {
@@ -396,6 +416,7 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	}
 	srv_send(conn, out.http_status, out.content_type, out.body.data, out.body.len, false);
 	srv_count(s, e->name, out.kind, out.operation, out.result);
+	srv_count_warned(s, &out);
 	if (strcmp(out.result, "allowed") != 0)
 		srv_log_denial(e, &out);
 	status = out.http_status;
@@ -539,8 +560,10 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 		free(s);
 		return -ENOMEM;
 	}
-	s->validate = (struct srv_endpoint){s, ADM_VALIDATE, "validate", "/validate"};
-	s->mutate = (struct srv_endpoint){s, ADM_MUTATE, "mutate", "/mutate"};
+	s->validate = (struct srv_endpoint){s, ADM_VALIDATE, "validate", "/validate", false};
+	s->validate_warn =
+	    (struct srv_endpoint){s, ADM_VALIDATE, "validate-warn", "/validate-warn", true};
+	s->mutate = (struct srv_endpoint){s, ADM_MUTATE, "mutate", "/mutate", false};
 	mg_init_library(MG_FEATURES_TLS);
 	snprintf(ports, sizeof(ports), "%s:%d", o->address, o->health_port);
 	s->health = srv_listen(s, ports, false, 2, err);
@@ -554,6 +577,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	if (!s->https)
 		goto fail;
 	mg_set_request_handler(s->https, "/validate", srv_admission, &s->validate);
+	mg_set_request_handler(s->https, "/validate-warn", srv_admission, &s->validate_warn);
 	mg_set_request_handler(s->https, "/mutate", srv_admission, &s->mutate);
 	atomic_store(&s->ready, 1);
 	*out = s;

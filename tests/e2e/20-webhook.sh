@@ -43,6 +43,50 @@ denied_all_paths() {
 	! k -n agents get aj broken >/dev/null 2>&1
 }
 check "an invalid AgentJob is denied naming every field path" denied_all_paths
+
+# Audit mode and ratcheting (issue 13): a namespace labelled
+# thurkube.thurbeen.eu/enforcement=warn admits the invalid AgentJob with
+# warnings; once the label is gone, the stored object can still be
+# relabelled, edited elsewhere and deleted, but its invalid field not changed
+# to another invalid value.
+audit_ns() {
+	k create namespace audit >/dev/null 2>&1
+	k label namespace audit thurkube.thurbeen.eu/enforcement=warn --overwrite >/dev/null
+}
+warn_admits() {
+	local out m
+	out=$(bad_aj | sed 's/namespace: agents/namespace: audit/' | k apply -f - 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	echo "$out" | grep -q 'Warning: enforcement=warn: spec.schedule: Invalid value: "61 \* \* \* \*"' || return 1
+	k -n audit get aj broken >/dev/null || return 1
+	m=$(curl -s "http://127.0.0.1:$WEBHOOK_HEALTH_PORT/metrics")
+	echo "$m" | grep -q 'thurkube_webhook_enforcement_warnings_total{kind="AgentJob",field="spec.schedule"} ' ||
+		{ echo "metric missing"; return 1; }
+}
+audit_ns
+check "enforcement=warn namespace: an invalid AgentJob is admitted with warnings and counted" warn_admits
+# mallory may author ClusterAccess objects in "audit" but holds no rights on Secrets.
+k -n audit create rolebinding mallory-ca --clusterrole=thurkube-clusteraccess-admin --user=mallory >/dev/null 2>&1
+warn_keeps_security() {
+	local out
+	out=$(printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: ClusterAccess\nmetadata: {name: audit-ca, namespace: audit}\nspec:\n  rules: [{apiGroups: [""], resources: [secrets], verbs: [get]}]\n' |
+		k --as=mallory --as-group=system:authenticated apply -f - 2>&1)
+	echo "$out"
+	echo "$out" | grep -q 'denied the request' && ! k -n audit get clusteraccess audit-ca >/dev/null 2>&1
+}
+check "enforcement=warn namespace: the escalation guard still denies" warn_keeps_security
+legacy_lifecycle() {
+	local out
+	k label namespace audit thurkube.thurbeen.eu/enforcement- >/dev/null || return 1
+	k -n audit label aj broken team=a --overwrite || return 1
+	out=$(k -n audit patch aj broken --type=merge -p '{"spec":{"prompt":"now a prompt"}}' 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	echo "$out" | grep -q 'unchanged from the stored object' || return 1
+	out=$(k -n audit patch aj broken --type=merge -p '{"spec":{"schedule":"62 * * * *"}}' 2>&1) && { echo "changed invalid field admitted: $out"; return 1; }
+	echo "$out" | grep -q 'spec.schedule: Invalid value: "62' || { echo "$out"; return 1; }
+	k -n audit delete aj broken --wait=true --timeout=30s
+}
+check "legacy invalid AgentJob: relabelled, edited elsewhere, its bad field not re-broken, deleted" legacy_lifecycle
 denied_role() {
 	local out
 	out=$(printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentRole\nmetadata: {name: r2, namespace: agents}\nspec: {allowedTools: [Bash, "has space", "", "Bash(git diff:*"]}\n' | k apply -f - 2>&1)

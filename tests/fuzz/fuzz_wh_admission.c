@@ -106,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		env.check = fuzz_check;
 		env.check_ud = NULL;
 	}
+	env.warn_only = mode & 4;
 	CHECK(admission_handle(mode & 1 ? ADM_MUTATE : ADM_VALIDATE, (const char *)data + 1,
 	                       size - 1, &env, &out) == 0);
 	fuzz_check_answer(&out);

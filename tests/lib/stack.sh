@@ -38,7 +38,7 @@ stack_point_webhooks() {
 	ca=$(base64 -w0 <"$STACK_TLS/ca.crt")
 	url=https://127.0.0.1:$port
 	stack_kubectl patch validatingwebhookconfiguration "$VWC_NAME" --type=json -p \
-		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/validate\",\"caBundle\":\"$ca\"}}]" >/dev/null || return 1
+		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/validate\",\"caBundle\":\"$ca\"}},{\"op\":\"replace\",\"path\":\"/webhooks/1/clientConfig\",\"value\":{\"url\":\"$url/validate-warn\",\"caBundle\":\"$ca\"}}]" >/dev/null || return 1
 	stack_kubectl patch mutatingwebhookconfiguration "$MWC_NAME" --type=json -p \
 		"[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"$url/mutate\",\"caBundle\":\"$ca\"}}]" >/dev/null
 }

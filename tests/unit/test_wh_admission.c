@@ -468,7 +468,7 @@ START_TEST(test_check_callback)
 	    {1, RQ(GVK("AgentJob") ",\"operation\":\"DELETE\"," USER), 0, ALLOW_U1},
 	};
 	struct fake_check f = {0, t[_i].mode};
-	struct admission_env env = {NULL, fake_check, &f, 1234, 0};
+	struct admission_env env = {NULL, fake_check, &f, 1234, 0, false};
 	struct admission_outcome out = {0};
 
 	ck_assert_int_eq(admission_handle(ADM_VALIDATE, t[_i].body, strlen(t[_i].body), &env, &out),
@@ -562,7 +562,7 @@ START_TEST(test_bounded_denials)
 	    "spec: Too long: keys may not be more than 1024 bytes",
 	    NULL,
 	};
-	struct admission_env env = {NULL, _i == 3 ? allow_all : must_not_run, NULL, 1000, 0};
+	struct admission_env env = {NULL, _i == 3 ? allow_all : must_not_run, NULL, 1000, 0, false};
 	struct admission_outcome out = {0};
 	char *body = review_of(_i);
 	json_object *root, *resp, *w;
@@ -620,7 +620,7 @@ static char *env_review(size_t n, bool same)
  */
 START_TEST(test_deadline)
 {
-	struct admission_env env = {NULL, _i & 2 ? allow_all : must_not_run, NULL, 1000, 0};
+	struct admission_env env = {NULL, _i & 2 ? allow_all : must_not_run, NULL, 1000, 0, false};
 	struct admission_outcome out = {0};
 	char *body = env_review(TK_MAX_ENV_ITEMS, false);
 	bool late = !(_i & 2);
@@ -658,7 +658,7 @@ END_TEST
  */
 START_TEST(test_huge_list)
 {
-	struct admission_env env = {NULL, must_not_run, NULL, 1000, 0};
+	struct admission_env env = {NULL, must_not_run, NULL, 1000, 0, false};
 	struct admission_outcome out = {0};
 	char *body = env_review(200000, true);
 
@@ -785,6 +785,63 @@ START_TEST(test_ratchet)
 }
 END_TEST
 
+/* A permission check that always denies (audit mode never relaxes it). */
+static int deny_all(void *ud, const struct admission_request *req, int64_t budget_ms,
+                    struct fielderrs *denials, struct strlist *warnings)
+{
+	(void)ud, (void)req, (void)budget_ms, (void)warnings;
+	fielderrs_add(denials, FE_FORBIDDEN, "spec.clusterAccessRef", NULL,
+	              "user \"alice\" may not use clusteraccesses \"ca\"");
+	return 0;
+}
+
+/*
+ * Audit mode (/validate-warn): schema errors become warnings and the
+ * object is allowed, its fields counted; sizes and the permission checks
+ * still deny. Case 0: an invalid AgentJob; 1: the same with a permission
+ * check that denies; 2: an env list over its limit; 3: the invalid
+ * AgentJob without audit mode (denied, the control).
+ */
+START_TEST(test_warn_only)
+{
+	struct admission_env env = {0};
+	struct admission_outcome out = {0};
+	char *big = env_review(TK_MAX_ENV_ITEMS + 1, false);
+	const char *body = _i == 2 ? big : CREATE("AgentJob", AJ_BAD);
+	json_object *root, *resp, *w;
+
+	env.warn_only = _i != 3;
+	env.check = _i == 1 ? deny_all : NULL;
+	ck_assert_int_eq(admission_handle(ADM_VALIDATE, body, strlen(body), &env, &out), 0);
+	root = json_tokener_parse(out.body.data);
+	ck_assert_ptr_nonnull(root);
+	resp = resp_of(root);
+	ck_assert_msg(json_object_get_boolean(json_object_object_get(resp, "allowed")) == (_i == 0),
+	              "case %d: %s", _i, out.body.data);
+	if (_i == 0) {
+		w = json_object_object_get(resp, "warnings");
+		ck_assert_ptr_nonnull(w);
+		ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(w, 0)),
+		                 "enforcement=warn: spec.schedule: Invalid value: \"61 * * * *\": "
+		                 "minute must be 0-59");
+		ck_assert_uint_ge(out.warned_fields.n, 1);
+		ck_assert_str_eq(out.warned_fields.v[0], "spec.schedule");
+	}
+	if (_i == 1)
+		ck_assert_int_eq(json_object_get_int(json_object_object_get(
+		                     json_object_object_get(resp, "status"), "code")),
+		                 403);
+	if (_i == 2)
+		ck_assert_str_eq(out.reasons,
+		                 "spec.env: Too many: 1025: must have at most 1024 items");
+	if (_i == 3)
+		ck_assert_uint_eq(out.warned_fields.n, 0);
+	json_object_put(root);
+	admission_outcome_free(&out);
+	free(big);
+}
+END_TEST
+
 /* Nesting beyond TK_MAX_JSON_DEPTH is refused before any decision. */
 START_TEST(test_depth)
 {
@@ -882,6 +939,7 @@ static Suite *admission_suite(void)
 	tcase_add_loop_test(tc, test_cause_reasons, 0, 8);
 	tcase_add_test(tc, test_parse_fields);
 	tcase_add_loop_test(tc, test_ratchet, 0, (int)TK_ARRAY_LEN(ratchet_cases));
+	tcase_add_loop_test(tc, test_warn_only, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
