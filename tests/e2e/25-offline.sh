@@ -4,9 +4,9 @@
 # (kubectl's strict field validation, the CRDs' schema) and the webhook.
 # Only the verdict (accepted or refused) is compared, not the wording.
 #
-# The dry runs use namespaces of their own (off-agents, off-sec, and
+# The dry runs use namespaces of their own (off-agents, off-sec, off-compat, and
 # off-default for objects that name none), so objects the other scripts
-# keep in "agents" or "sec" never turn a create into an update. The copy
+# keep in "agents", "sec" or "compat" never turn a create into an update. The copy
 # sent to the server differs from the file only in those namespace values,
 # which the offline validator does not read.
 . "$ROOT/tests/e2e/lib.sh"
@@ -24,7 +24,7 @@ mkdir -p "$D"
 cp "$RUNDIR/admin.kubeconfig" "$D/kubeconfig"
 kd() { "$RUNDIR/bin/kubectl" --kubeconfig "$D/kubeconfig" "$@"; }
 kd config set-context --current --namespace=off-default >/dev/null
-for ns in off-agents off-sec off-default; do
+for ns in off-agents off-sec off-compat off-default; do
 	k create namespace "$ns" >/dev/null 2>&1
 done
 
@@ -38,7 +38,7 @@ out_of() {
 verdict_server() {
 	local copy
 	copy=$(out_of "$1")
-	sed -E 's/(namespace"?[[:space:]]*:[[:space:]]*"?)(agents|sec)([",} ]|$)/\1off-\2\3/g' "$1" >"$copy"
+	sed -E 's/(namespace"?[[:space:]]*:[[:space:]]*"?)(agents|sec|compat)([",} ]|$)/\1off-\2\3/g' "$1" >"$copy"
 	if kd apply --dry-run=server -f "$copy" >"$copy.server" 2>&1; then
 		echo accepted
 	else
@@ -108,6 +108,6 @@ warn_mode() {
 }
 check "with warn, validate -f and kubectl apply --validate=warn both accept unknown fields" warn_mode
 
-for ns in off-agents off-sec off-default; do
+for ns in off-agents off-sec off-compat off-default; do
 	k delete namespace "$ns" --wait=false >/dev/null 2>&1
 done
