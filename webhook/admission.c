@@ -615,6 +615,28 @@ bool admission_spec_changed(const struct admission_request *req)
 	                          json_object_object_get(req->old_object, "spec"));
 }
 
+/*
+ * Add "<prefix><error><suffix>" to warnings, up to TK_MAX_WARNINGS (the last
+ * slot says more were dropped; past it nothing is added). 0 or -ENOMEM.
+ */
+static int adm_warn_error(struct strlist *warnings, const char *prefix, const struct fielderr *e,
+                          const char *suffix)
+{
+	struct buf line = BUF_INIT(TK_MAX_INPUT_FILE);
+	int r;
+
+	if (warnings->n >= TK_MAX_WARNINGS)
+		return 0;
+	if (warnings->n == TK_MAX_WARNINGS - 1)
+		r = buf_puts(&line, "more warnings not shown");
+	else if ((r = buf_puts(&line, prefix)) == 0 && (r = fielderr_render(e, &line)) == 0)
+		r = buf_puts(&line, suffix);
+	if (r == 0 && strlist_add(warnings, line.data) < 0)
+		r = -ENOMEM;
+	buf_free(&line);
+	return r < 0 ? -ENOMEM : 0;
+}
+
 /* Errors that ratcheting never turns into warnings: the size bounds, on
  * which the cost of every later check rests, and NUL characters, on which
  * the names the cluster checks ask about rest. */
@@ -649,7 +671,6 @@ static int adm_ratchet(const struct admission_request *req, const struct admissi
 {
 	struct fielderrs old = {0}, kept = {0};
 	struct strlist old_warnings = {0};
-	struct buf line = BUF_INIT(TK_MAX_INPUT_FILE);
 	size_t i, j;
 	int r;
 
@@ -669,16 +690,8 @@ static int adm_ratchet(const struct admission_request *req, const struct admissi
 			continue;
 		}
 		/* Past the warnings' bound the error is still allowed, unsaid. */
-		if (warnings->n >= TK_MAX_WARNINGS)
-			continue;
-		buf_reset(&line);
-		if (warnings->n == TK_MAX_WARNINGS - 1)
-			r = buf_puts(&line, "more warnings not shown");
-		else if ((r = fielderr_render(e, &line)) == 0)
-			r = buf_puts(&line, " (unchanged from the stored object: allowed until it "
-			                    "changes)");
-		if (r == 0 && strlist_add(warnings, line.data) < 0)
-			r = -ENOMEM;
+		r = adm_warn_error(warnings, "", e,
+		                   " (unchanged from the stored object: allowed until it changes)");
 	}
 	if (r == 0 && (kept.oom || old.oom))
 		r = -ENOMEM;
@@ -690,7 +703,6 @@ static int adm_ratchet(const struct admission_request *req, const struct admissi
 	}
 	fielderrs_free(&old);
 	strlist_free(&old_warnings);
-	buf_free(&line);
 	return r == -EINVAL ? 0 : r;
 }
 
@@ -715,7 +727,7 @@ static int adm_warn_only(struct fielderrs *errs, struct strlist *warnings,
                          struct admission_outcome *out)
 {
 	struct fielderrs kept = {0};
-	struct buf line = BUF_INIT(TK_MAX_INPUT_FILE), field = BUF_INIT(TK_MAX_INPUT_FILE);
+	struct buf field = BUF_INIT(TK_MAX_INPUT_FILE);
 	size_t i;
 	int r = 0;
 
@@ -730,15 +742,8 @@ static int adm_warn_only(struct fielderrs *errs, struct strlist *warnings,
 		r = adm_field_of(e->path, &field);
 		if (r == 0)
 			r = strlist_add(&out->warned_fields, field.data ? field.data : "");
-		if (r < 0 || warnings->n >= TK_MAX_WARNINGS)
-			continue;
-		buf_reset(&line);
-		if (warnings->n == TK_MAX_WARNINGS - 1)
-			r = buf_puts(&line, "more warnings not shown");
-		else if ((r = buf_puts(&line, "enforcement=warn: ")) == 0)
-			r = fielderr_render(e, &line);
-		if (r == 0 && strlist_add(warnings, line.data) < 0)
-			r = -ENOMEM;
+		if (r == 0)
+			r = adm_warn_error(warnings, "enforcement=warn: ", e, "");
 	}
 	/* Errors past TK_MAX_FIELD_ERRORS were counted, not kept: the
 	 * object stays denied rather than allowed unseen. */
@@ -753,7 +758,6 @@ static int adm_warn_only(struct fielderrs *errs, struct strlist *warnings,
 	} else {
 		fielderrs_free(&kept);
 	}
-	buf_free(&line);
 	buf_free(&field);
 	return r;
 }
