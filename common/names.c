@@ -207,3 +207,22 @@ char *names_clusterrole(const char *ns, const char *name)
 {
 	return names_hashed(NAMES_CLUSTERROLE_PREFIX, ns, name);
 }
+
+long names_repo_token_index(const char *name)
+{
+	size_t plen = strlen(NAMES_ENV_REPO_TOKEN);
+	const char *p;
+	long i = 0;
+
+	if (strncmp(name, NAMES_ENV_REPO_TOKEN, plen) != 0)
+		return -1;
+	p = name + plen;
+	if (!*p || (*p == '0' && p[1]) || strlen(p) > 6)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		i = i * 10 + (*p - '0');
+	}
+	return i;
+}

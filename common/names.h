@@ -53,4 +53,16 @@ char *names_clusterrole(const char *ns, const char *name);
 #define NAMES_LABEL_OWNER_UID   "thurkube.thurbeen.eu/owner-uid"
 #define NAMES_FINALIZER         "thurkube.thurbeen.eu/finalizer"
 
+/*
+ * The variables the controller sets from an AgentJob's Repositories:
+ * NAMES_ENV_GH_TOKEN from the first of spec.repositoryRefs that has a
+ * tokenSecretRef, and NAMES_ENV_REPO_TOKEN "<i>" from the i-th (counted
+ * from 0) when it has one.
+ */
+#define NAMES_ENV_GH_TOKEN   "GH_TOKEN"
+#define NAMES_ENV_REPO_TOKEN "REPO_TOKEN_"
+/* i when name is REPO_TOKEN_<i> as the controller writes it (decimal, no
+ * leading zero, i below 1000000), else -1. */
+long names_repo_token_index(const char *name);
+
 #endif

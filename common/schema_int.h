@@ -134,8 +134,10 @@ size_t schema_max_items(const struct snode *n);
 /* The tree of kind k (schema.c). */
 const struct skind *schema_skind(enum tk_kind k);
 
-/* Environment variable names the agent container sets itself: HOME,
- * CONFIG_DIR, PERSIST_DIR, GH_TOKEN and REPO_TOKEN_<N>. 1 when reserved. */
+/* Environment variable names the controller may set in an agent
+ * container: HOME, CONFIG_DIR, PERSIST_DIR, GH_TOKEN and REPO_TOKEN_<N>
+ * (names_repo_token_index). 1 when reserved. An AgentJob's own env is
+ * held to a narrower rule (schema_check_env_list). */
 int schema_env_reserved(const char *name);
 
 /* Semantic checks referenced by the tables (schema_validate.c). */

@@ -721,18 +721,39 @@ void schema_check_local_refs(struct schema_vctx *c, json_object *v, const char *
 int schema_env_reserved(const char *name)
 {
 	static const char *const fixed[] = {"HOME", "CONFIG_DIR", "PERSIST_DIR", "GH_TOKEN", NULL};
-	const char *p;
 	size_t i;
 
 	for (i = 0; fixed[i]; i++)
 		if (strcmp(name, fixed[i]) == 0)
 			return 1;
-	if (strncmp(name, "REPO_TOKEN_", 11) != 0 || !name[11])
-		return 0;
-	for (p = name + 11; *p; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
+	return names_repo_token_index(name) >= 0;
+}
+
+/*
+ * Why an env name of c's object may not be used, or NULL. The names the
+ * controller sets in every agent container are refused everywhere, and
+ * PERSIST_DIR where the AgentJob itself asks for persistence. An AgentJob
+ * may use GH_TOKEN and REPO_TOKEN_<N>: the controller sets them only from
+ * a Repository with a token, which the webhook's cluster checks look up.
+ * An McpServer's env reaches the container of every AgentJob that names
+ * it, whatever those AgentJobs reference, so it keeps the whole list.
+ */
+static const char *env_reserved_why(const struct schema_vctx *c, const char *name)
+{
+	json_object *persist = get(c->spec, "persist");
+
+	if (strcmp(name, "HOME") == 0 || strcmp(name, "CONFIG_DIR") == 0)
+		return "is reserved: thurkube sets it in the agent container";
+	if (c->kind != TK_AGENTJOB)
+		return schema_env_reserved(name)
+		           ? "is reserved: thurkube sets it in the container of every AgentJob "
+		             "that references this object"
+		           : NULL;
+	if (strcmp(name, "PERSIST_DIR") == 0 && json_object_is_type(persist, json_type_boolean) &&
+	    json_object_get_boolean(persist))
+		return "is reserved: thurkube sets it in the agent container when spec.persist is "
+		       "true";
+	return NULL;
 }
 
 static void check_env_item(struct schema_vctx *c, json_object *it, size_t i, bool repeat,
@@ -740,15 +761,15 @@ static void check_env_item(struct schema_vctx *c, json_object *it, size_t i, boo
 {
 	struct buf why = BUF_INIT(1024);
 	const char *name = get_str(it, "name"), *value = get_str(it, "value");
+	const char *reserved = name ? env_reserved_why(c, name) : NULL;
 	char *p = path_join(c, "%s[%zu].name", path, i);
 
 	if (!p)
 		return;
 	if (name && *name && !names_env_var(name, &why))
 		invalid_why(c, p, name, &why);
-	else if (name && schema_env_reserved(name))
-		fielderrs_add_str(c->errs, FE_INVALID, p, name,
-		                  "is reserved: thurkube sets it in the agent container");
+	else if (reserved)
+		fielderrs_add_str(c->errs, FE_INVALID, p, name, "%s", reserved);
 	if (repeat)
 		fielderrs_add_str(c->errs, FE_DUPLICATE, p, name, NULL);
 	free(p);
@@ -1530,11 +1551,12 @@ int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj
 			plain_strings_at(&c, val, key);
 	}
 	spec = get(obj, "spec");
+	/* Set before the walk: some field checks read a sibling (persist). */
+	c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
 	if (!spec)
 		fielderrs_add(errs, FE_REQUIRED, "spec", NULL, NULL);
 	else
 		walk(&c, sk->spec, spec, "spec");
-	c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
 	if (c.clock.late)
 		return -ETIMEDOUT;
 	if (sk->check)

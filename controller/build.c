@@ -539,48 +539,151 @@ static json_object *env_secret(const char *name, const struct tk_secret_key_ref 
 	return e;
 }
 
-static void append_copies(struct jb *b, json_object *dst, json_object *src)
+/* The index of the first repository with a token, or n when none has. */
+static size_t first_token(const struct tk_agentjob *aj, const struct build_refs *refs)
 {
+	size_t i;
+
+	for (i = 0; i < aj->spec.repository_refs.n; i++)
+		if (refs->repos[i].has_token)
+			break;
+	return i;
+}
+
+/*
+ * Whether the controller sets env name in aj's container itself. 1 and
+ * the object and field that make it so written to who ("Repository \"x\"
+ * (spec.tokenSecretRef)") when it does, 0 when not, -ENOMEM. Constant
+ * work per name, so checking a whole env list stays linear.
+ */
+static int env_setter(const struct tk_agentjob *aj, const struct build_refs *refs, const char *name,
+                      struct buf *who)
+{
+	size_t gh = first_token(aj, refs);
+	long k = names_repo_token_index(name);
+	int r;
+
+	if (strcmp(name, refs->runtime->auth_env_var) == 0)
+		r = buf_printf(who, "AgentRuntime \"%s\" (spec.authEnvVar)", aj->spec.runtime_ref);
+	else if (strcmp(name, "HOME") == 0 || strcmp(name, "CONFIG_DIR") == 0)
+		r = buf_puts(who, "the agent container contract");
+	else if (strcmp(name, "PERSIST_DIR") == 0 && aj->spec.persist)
+		r = buf_puts(who, "spec.persist");
+	else if (strcmp(name, NAMES_ENV_GH_TOKEN) == 0 && gh < aj->spec.repository_refs.n)
+		r = buf_printf(who, "Repository \"%s\" (spec.tokenSecretRef)",
+		               aj->spec.repository_refs.v[gh]);
+	else if (k >= 0 && (size_t)k < aj->spec.repository_refs.n && refs->repos[k].has_token)
+		r = buf_printf(who, "Repository \"%s\" (spec.tokenSecretRef)",
+		               aj->spec.repository_refs.v[k]);
+	else
+		return 0;
+	return r < 0 ? r : 1;
+}
+
+static const char *env_name(json_object *e)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(e, "name", &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Copy the entries of src whose name the controller does not set itself. */
+static void append_unset(struct jb *b, json_object *dst, json_object *src,
+                         const struct tk_agentjob *aj, const struct build_refs *refs)
+{
+	struct buf who = BUF_INIT(1024);
 	size_t i;
 
 	if (!nonempty_array(src))
 		return;
-	for (i = 0; i < json_object_array_length(src); i++)
-		push(b, dst, copy(json_object_array_get_idx(src, i)));
+	for (i = 0; i < json_object_array_length(src) && !b->err; i++) {
+		json_object *e = json_object_array_get_idx(src, i);
+		const char *name = env_name(e);
+		int r;
+
+		buf_reset(&who);
+		r = name ? env_setter(aj, refs, name, &who) : 0;
+
+		if (r < 0)
+			b->err = r;
+		else if (r == 0)
+			push(b, dst, copy(e));
+	}
+	buf_free(&who);
+}
+
+/* Note one entry of src (at where) that the controller's value replaces. */
+static int conflicts_of(json_object *src, const char *where, const struct tk_agentjob *aj,
+                        const struct build_refs *refs, struct strlist *out)
+{
+	struct buf who = BUF_INIT(1024);
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r >= 0 && nonempty_array(src) && i < json_object_array_length(src); i++) {
+		const char *name = env_name(json_object_array_get_idx(src, i));
+
+		buf_reset(&who);
+		r = name ? env_setter(aj, refs, name, &who) : 0;
+		if (r > 0)
+			r = strlist_addf(out, "%s.env[%zu] %s is set by thurkube from %s", where, i,
+			                 name, who.data);
+	}
+	buf_free(&who);
+	return r < 0 ? r : 0;
+}
+
+int build_env_conflicts(const struct tk_agentjob *aj, const struct build_refs *refs,
+                        struct strlist *out)
+{
+	char where[TK_MAX_NAME + 32];
+	size_t i;
+	int r;
+
+	if (!refs_complete(aj, refs))
+		return -EINVAL;
+	r = conflicts_of(aj->spec.env, "spec", aj, refs, out);
+	for (i = 0; r == 0 && i < aj->spec.mcp_server_refs.n; i++) {
+		snprintf(where, sizeof(where), "McpServer \"%s\" spec",
+		         aj->spec.mcp_server_refs.v[i]);
+		r = conflicts_of(refs->mcp[i].env, where, aj, refs, out);
+	}
+	return r;
 }
 
 /*
  * The container env: the user's entries, the McpServers' entries, then
- * the variables the runtime contract reserves, last so they win over a
- * duplicate (Kubernetes keeps the last definition). Secret values never
- * appear here, only secretKeyRefs.
+ * the variables the runtime contract reserves. A user or McpServer entry
+ * of a name the controller sets is left out, so thurkube's value is the
+ * only one (build_env_conflicts lists them). Secret values never appear
+ * here, only secretKeyRefs.
  */
 static json_object *container_env(struct jb *b, const struct tk_agentjob *aj,
                                   const struct build_refs *refs)
 {
 	const struct tk_agentjob_spec *s = &aj->spec;
 	json_object *env = json_object_new_array();
-	bool gh = false;
-	size_t i;
+	size_t i, gh = first_token(aj, refs);
 
-	append_copies(b, env, s->env);
+	append_unset(b, env, s->env, aj, refs);
 	for (i = 0; i < s->mcp_server_refs.n; i++)
-		append_copies(b, env, refs->mcp[i].env);
+		append_unset(b, env, refs->mcp[i].env, aj, refs);
 	push(b, env, env_secret(refs->runtime->auth_env_var, &refs->auth->secret_ref));
 	push(b, env, env_value("HOME", BUILD_HOME));
 	push(b, env, env_value("CONFIG_DIR", refs->runtime->config_path));
 	if (s->persist)
 		push(b, env, env_value("PERSIST_DIR", refs->runtime->persist_path));
+	if (gh < s->repository_refs.n)
+		push(b, env, env_secret(NAMES_ENV_GH_TOKEN, &refs->repos[gh].token_secret_ref));
 	for (i = 0; i < s->repository_refs.n; i++) {
 		const struct tk_repository *rp = &refs->repos[i];
 		char name[32];
 
 		if (!rp->has_token)
 			continue;
-		if (!gh)
-			push(b, env, env_secret("GH_TOKEN", &rp->token_secret_ref));
-		gh = true;
-		snprintf(name, sizeof(name), "REPO_TOKEN_%zu", i);
+		snprintf(name, sizeof(name), NAMES_ENV_REPO_TOKEN "%zu", i);
 		push(b, env, env_secret(name, &rp->token_secret_ref));
 	}
 	return env;

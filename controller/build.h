@@ -105,6 +105,21 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 void build_out_free(struct build_out *out);
 
 /*
+ * The env entries the controller leaves out of the agent container because
+ * it sets the same name itself, and its value wins: <authEnvVar> (from the
+ * AgentRuntime), HOME, CONFIG_DIR, PERSIST_DIR with persist, GH_TOKEN and
+ * REPO_TOKEN_<i> from Repositories with a token (names.h). The webhook
+ * refuses such names at admission; they still arrive when a Repository
+ * gains a token after the AgentJob was admitted, or from objects stored
+ * before the webhook. Appends one note per entry of spec.env and of each
+ * McpServer's env, e.g. "spec.env[2] GH_TOKEN is set by thurkube from
+ * Repository \"r\" (spec.tokenSecretRef)". 0, -EINVAL (refs incomplete) or
+ * -ENOMEM (out may then hold a prefix; the caller frees it either way).
+ */
+int build_env_conflicts(const struct tk_agentjob *aj, const struct build_refs *refs,
+                        struct strlist *out) TK_MUST_CHECK;
+
+/*
  * Render agent.json (key order prompt, instructions?, model?,
  * allowedTools, skill?, mcpServers, repositories; serde_json's pretty
  * format: 2-space indent, no trailing newline). *out is a new string.

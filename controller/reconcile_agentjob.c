@@ -511,6 +511,35 @@ static void transition_events(struct ctl *c, const struct tk_agentjob *aj, json_
 		emit(c, aj, EVENTS_NORMAL, "WaitingForActiveRun", "Hold", note);
 }
 
+/*
+ * EnvConflict: once per new pod template (an apply of the CronJob or Job
+ * after a clean execution), name the env entries the controller left out
+ * because its own value of the same name wins. Nothing on a steady resync.
+ */
+static void env_conflict_event(struct ctl *c, const struct tk_agentjob *aj,
+                               const struct build_refs *refs, const struct status_plan *p)
+{
+	struct strlist notes = {0};
+	struct buf note = BUF_INIT(EVENTS_MAX_NOTE);
+	bool pod = false;
+	size_t i;
+	int r;
+
+	for (i = 0; i < p->n_applies; i++)
+		pod |= !strcmp(p->applies[i].kind, BUILD_KIND_CRONJOB) ||
+		       !strcmp(p->applies[i].kind, BUILD_KIND_JOB);
+	r = pod ? build_env_conflicts(aj, refs, &notes) : 0;
+	for (i = 0; r == 0 && i < notes.n; i++)
+		r = buf_printf(&note, "%s%s", i ? "; " : "", notes.v[i]);
+	if (r == 0 && notes.n)
+		r = buf_puts(&note, "; thurkube's value is used");
+	/* -E2BIG: the note keeps the entries that fit in an event. */
+	if ((r == 0 || (r == -E2BIG && note.data)) && notes.n)
+		emit(c, aj, EVENTS_WARNING, "EnvConflict", "Render", note.data);
+	strlist_free(&notes);
+	buf_free(&note);
+}
+
 /* ---- executing the plan ----------------------------------------------- */
 
 struct outcome {
@@ -729,6 +758,8 @@ static int reconcile_live(struct ctl *c, const struct tk_agentjob *aj, struct ou
 	r = execute(c, aj, &plan, in.now, &lf, oc);
 	if (r == -ECANCELED)
 		goto out;
+	if (!r && built)
+		env_conflict_event(c, aj, &refs, &plan);
 	w = write_status(c, aj, plan.status, oc);
 	if (!r)
 		r = w;

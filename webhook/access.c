@@ -634,6 +634,74 @@ int access_users_of(json_object *items, enum tk_kind k, const char *name, struct
 	return r;
 }
 
+/* ---- env names the controller sets ---- */
+
+static bool acc_repo_sets_token(const struct access_ref_obj *repo)
+{
+	return repo->unknown || acc_spec_field(repo->obj, "tokenSecretRef", json_type_object);
+}
+
+/* Deny env entry path: kind name (a reference of the AgentJob) sets it, or
+ * may set it when the object could not be read. */
+static void acc_env_deny(struct fielderrs *denials, const char *path, const char *env,
+                         const char *kind, const char *name, bool unknown, const char *field,
+                         const char *fix)
+{
+	if (unknown)
+		fielderrs_add_str(
+		    denials, FE_INVALID, path, env,
+		    "cannot verify that thurkube does not set it: %s \"%s\" could not be "
+		    "read",
+		    kind, name ? name : "");
+	else
+		fielderrs_add_str(denials, FE_INVALID, path, env,
+		                  "is set by thurkube from %s \"%s\" (%s); %s", kind,
+		                  name ? name : "", field, fix);
+}
+
+int access_env_conflicts(json_object *aj, const struct access_ref_obj *runtime,
+                         const struct access_ref_obj *repos, size_t n_repos,
+                         struct fielderrs *denials)
+{
+	static const char repo_fix[] = "remove it here or remove the Repository's token";
+	json_object *env = acc_spec_field(aj, "env", json_type_array);
+	json_object *refs = acc_spec_field(aj, "repositoryRefs", json_type_array);
+	const char *rt = acc_spec_str(aj, "runtimeRef");
+	const char *auth = runtime ? acc_spec_str(runtime->obj, "authEnvVar") : NULL;
+	size_t i, len = env ? json_object_array_length(env) : 0, gh = n_repos;
+	char path[64];
+
+	/* GH_TOKEN comes from the first Repository with a token. */
+	for (i = 0; i < n_repos && gh == n_repos; i++)
+		if (acc_repo_sets_token(&repos[i]))
+			gh = i;
+	for (i = 0; i < len; i++) {
+		json_object *it = json_object_array_get_idx(env, i);
+		json_object *nv = acc_get(it, "name", json_type_string);
+		const char *name = nv ? json_object_get_string(nv) : NULL;
+		long k;
+
+		if (!name || !*name)
+			continue;
+		snprintf(path, sizeof(path), "spec.env[%zu].name", i);
+		if (runtime && (runtime->unknown || (auth && strcmp(name, auth) == 0))) {
+			acc_env_deny(denials, path, name, "AgentRuntime", rt, runtime->unknown,
+			             "spec.authEnvVar",
+			             "rename it here or change the AgentRuntime's authEnvVar");
+			continue;
+		}
+		k = names_repo_token_index(name);
+		if (strcmp(name, NAMES_ENV_GH_TOKEN) == 0 && gh < n_repos)
+			acc_env_deny(denials, path, name, "Repository", acc_idx_str(refs, gh),
+			             repos[gh].unknown, "spec.tokenSecretRef", repo_fix);
+		else if (k >= 0 && (size_t)k < n_repos && acc_repo_sets_token(&repos[k]))
+			acc_env_deny(denials, path, name, "Repository",
+			             acc_idx_str(refs, (size_t)k), repos[k].unknown,
+			             "spec.tokenSecretRef", repo_fix);
+	}
+	return denials->oom ? -ENOMEM : 0;
+}
+
 /* ---- finalizer guard ---- */
 
 static bool acc_has_finalizer(json_object *obj)
@@ -1002,8 +1070,14 @@ static void acc_disabled(const struct admission_request *req, struct fielderrs *
 		              why);
 }
 
-/* Warn when the object a reference names does not exist (404 only). */
-static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, const char *name)
+/*
+ * GET one referenced object; warn when it does not exist (404 only). With
+ * out, the object is kept there (a new reference) and a GET that fails or
+ * is not started in time marks it unknown; without, a spent budget skips
+ * the GET.
+ */
+static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, const char *name,
+                   struct access_ref_obj *out)
 {
 	const struct schema_kind_info *ki = schema_kind_info(k);
 	struct kube_status st = {0};
@@ -1011,17 +1085,46 @@ static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, con
 	json_object *got = NULL;
 	int r;
 
-	if (!name || !*name || now_ms() >= run->deadline)
+	if (!name || !*name)
 		return 0;
+	if (now_ms() >= run->deadline) {
+		if (out)
+			out->unknown = true;
+		return 0;
+	}
 	r = kube_path(&p, TK_GROUP, TK_VERSION, run->ns, ki->plural, name, NULL);
 	if (r == 0)
 		r = kube_get(run->a->kube, p.data, &got, &st);
-	json_object_put(got);
 	buf_free(&p);
+	if (r == 0 && out) {
+		out->obj = got;
+		got = NULL;
+	} else if (r < 0 && r != -ENOENT && out) {
+		out->unknown = true;
+	}
+	json_object_put(got);
 	if (r == -ENOENT)
 		return strlist_addf(run->warnings, "%s: %s \"%s\" not found in namespace \"%s\"",
 		                    path, ki->kind, name, run->ns);
 	return r == -ENOMEM ? r : 0;
+}
+
+/* The objects whose env names the env guard needs, when it runs. */
+struct acc_env_refs {
+	bool wanted; /* spec changed and spec.env is not empty */
+	struct access_ref_obj runtime;
+	struct access_ref_obj *repos; /* one per spec.repositoryRefs entry */
+	size_t n_repos;
+};
+
+static void acc_env_refs_free(struct acc_env_refs *e)
+{
+	size_t i;
+
+	json_object_put(e->runtime.obj);
+	for (i = 0; i < e->n_repos; i++)
+		json_object_put(e->repos[i].obj);
+	free(e->repos);
 }
 
 static int acc_refs(struct access_run *run)
@@ -1042,25 +1145,42 @@ static int acc_refs(struct access_run *run)
 	      {"repositoryRefs", TK_REPOSITORY},
 	  };
 	json_object *obj = run->req->object;
+	json_object *env = acc_spec_field(obj, "env", json_type_array);
+	json_object *repos = acc_spec_field(obj, "repositoryRefs", json_type_array);
+	struct acc_env_refs e = {0};
 	char path[96];
 	size_t i, j;
 	int r = 0;
 
+	e.wanted = env && json_object_array_length(env) && admission_spec_changed(run->req);
+	e.n_repos = e.wanted && repos ? json_object_array_length(repos) : 0;
+	if (e.n_repos) {
+		e.repos = calloc(e.n_repos, sizeof(*e.repos));
+		if (!e.repos)
+			return -ENOMEM;
+	}
 	for (i = 0; r == 0 && i < TK_ARRAY_LEN(one); i++) {
 		json_object *v = acc_spec_field(obj, one[i].field, json_type_string);
+		bool keep = e.wanted && one[i].kind == TK_AGENTRUNTIME;
 
 		snprintf(path, sizeof(path), "spec.%s", one[i].field);
 		if (v)
-			r = acc_ref(run, path, one[i].kind, json_object_get_string(v));
+			r = acc_ref(run, path, one[i].kind, json_object_get_string(v),
+			            keep ? &e.runtime : NULL);
 	}
 	for (i = 0; r == 0 && i < TK_ARRAY_LEN(many); i++) {
 		json_object *a = acc_spec_field(obj, many[i].field, json_type_array);
+		bool keep = e.wanted && many[i].kind == TK_REPOSITORY;
 
 		for (j = 0; a && r == 0 && j < json_object_array_length(a); j++) {
 			snprintf(path, sizeof(path), "spec.%s[%zu]", many[i].field, j);
-			r = acc_ref(run, path, many[i].kind, acc_idx_str(a, j));
+			r = acc_ref(run, path, many[i].kind, acc_idx_str(a, j),
+			            keep && j < e.n_repos ? &e.repos[j] : NULL);
 		}
 	}
+	if (r == 0 && e.wanted)
+		r = access_env_conflicts(obj, &e.runtime, e.repos, e.n_repos, run->denials);
+	acc_env_refs_free(&e);
 	return r;
 }
 

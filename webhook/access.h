@@ -44,6 +44,14 @@
  *   even a cluster admin may orphan that RBAC.
  * - References an AgentJob names that do not exist yet become warnings,
  *   never denials: one GET per reference.
+ * - Env names thurkube sets: on CREATE of an AgentJob, or an UPDATE whose
+ *   spec changed, an env[].name the controller would set itself from a
+ *   referenced object (access_env_conflicts) is denied, naming the object.
+ *   It reuses the reference GETs above (no call of its own); a GET that
+ *   fails or is not started in time denies the names that object could
+ *   set, a 404 denies nothing (the controller's value wins later, with an
+ *   EnvConflict event). envFrom keys are not known here. Unchecked with
+ *   --no-cluster-checks, like the Secrets.
  * These checks fail closed: when the API server cannot answer within the
  * request's budget (a LIST, SAR or GET that fails or is not started in
  * time), the request is denied with a message saying what could not be
@@ -152,6 +160,34 @@ int access_new_secrets(const struct admission_request *req, struct strlist *name
  */
 int access_users_of(json_object *items, enum tk_kind k, const char *name, struct strlist *jobs,
                     struct strlist *cas) TK_MUST_CHECK;
+
+/*
+ * What the reference GETs learned of one object: obj (borrowed) is the
+ * object, or NULL when it does not exist or could not be read; unknown is
+ * true in the last case.
+ */
+struct access_ref_obj {
+	json_object *obj;
+	bool unknown;
+};
+
+/*
+ * The env guard. aj is an AgentJob object; runtime is what was learned of
+ * its spec.runtimeRef (NULL: not looked up), repos of its
+ * spec.repositoryRefs, in that order (n_repos entries). The controller
+ * sets <authEnvVar> from the AgentRuntime, GH_TOKEN from the first
+ * Repository with a tokenSecretRef and REPO_TOKEN_<i> from repos[i] when
+ * it has one (names.h). Each spec.env[i].name it would set becomes an
+ * FE_INVALID denial at "spec.env[i].name" naming the object ("is set by
+ * thurkube from Repository \"x\" (spec.tokenSecretRef); remove it here or
+ * remove the Repository's token"); a name an unknown object could set
+ * becomes a denial saying it cannot be verified (every name, for an
+ * unknown AgentRuntime). Other names pass. Pure; linear in the env list.
+ * 0 or -ENOMEM.
+ */
+int access_env_conflicts(json_object *aj, const struct access_ref_obj *runtime,
+                         const struct access_ref_obj *repos, size_t n_repos,
+                         struct fielderrs *denials) TK_MUST_CHECK;
 
 /*
  * True when req is an UPDATE of an AgentJob or ClusterAccess whose old

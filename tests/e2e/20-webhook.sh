@@ -128,6 +128,24 @@ warn_missing_ref() {
 check "a missing reference is a kubectl Warning, not a denial" warn_missing_ref
 k -n agents delete aj early --wait=false >/dev/null 2>&1
 
+# GH_TOKEN in env (how thurkube users gave the agent a token): admitted when
+# no referenced Repository has a token, denied naming the one that has.
+printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: Repository\nmetadata: {name: no-token, namespace: agents}\nspec: {owner: Thurbeen, name: thurkube}\n' | k apply -f - >/dev/null
+gh_env_aj() {
+	printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentJob\nmetadata: {name: gh-env, namespace: agents}\nspec: {runtimeRef: claude-code, authRef: claude-oauth, roleRef: default, prompt: hi, repositoryRefs: [%s], env: [{name: A, value: "1"}, {name: GH_TOKEN, valueFrom: {secretKeyRef: {name: claude-code-secrets, key: GH_TOKEN}}}]}\n' "$1"
+}
+gh_env_admitted() {
+	gh_env_aj no-token | k create --dry-run=server -f - 2>&1
+}
+check "GH_TOKEN in env is admitted when no referenced Repository has a token" gh_env_admitted
+gh_env_denied() {
+	local out
+	out=$(gh_env_aj "no-token, thurkube" | k create --dry-run=server -f - 2>&1)
+	echo "$out"
+	echo "$out" | grep -qF 'spec.env[1].name: Invalid value: "GH_TOKEN": is set by thurkube from Repository "thurkube" (spec.tokenSecretRef); remove it here or remove the Repository'"'"'s token'
+}
+check "GH_TOKEN in env is denied naming the Repository whose token sets it" gh_env_denied
+
 # A namespace user "alice" (a ServiceAccount) who may edit thurkube objects in
 # "agents" and author ClusterAccess there, but holds no cluster permissions.
 k -n agents create serviceaccount alice >/dev/null 2>&1

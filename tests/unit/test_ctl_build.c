@@ -484,6 +484,123 @@ START_TEST(passthrough_fields)
 }
 END_TEST
 
+/* How many entries of the container env are named name; the last one's
+ * JSON in *last (borrowed). */
+static int env_count(json_object *tmpl, const char *name, json_object **last)
+{
+	json_object *env = fx_get(tmpl, "spec.containers.0.env");
+	size_t i;
+	int n = 0;
+
+	for (i = 0; env && i < json_object_array_length(env); i++) {
+		json_object *e = json_object_array_get_idx(env, i);
+
+		if (strcmp(fx_str(e, "name"), name) == 0) {
+			*last = e;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Without a Repository token the user's GH_TOKEN and REPO_TOKEN_0 pass
+ * through unchanged, and nothing conflicts. */
+START_TEST(env_user_token_passes)
+{
+	struct fx_src s = {0};
+	struct strlist notes = {0};
+	struct build_out o;
+	struct fx f;
+	json_object *e = NULL;
+
+	s.aj = fx_json(FX_AGENTJOB);
+	fx_set(s.aj, "spec.env",
+	       fx_json("[{\"name\":\"GH_TOKEN\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"
+	               "\"mine\",\"key\":\"gh\"}}},{\"name\":\"REPO_TOKEN_0\",\"value\":\"r\"}]"));
+	s.repos[0] = fx_json(FX_REPO);
+	fx_set(s.repos[0], "spec.tokenSecretRef", NULL);
+	s.n_repos = 1;
+	fx_load(&f, &s);
+	build_ok(&f, &o);
+	ck_assert_int_eq(env_count(o.pod_template, "GH_TOKEN", &e), 1);
+	ck_assert_str_eq(fx_str(e, "valueFrom.secretKeyRef.name"), "mine");
+	ck_assert_int_eq(env_count(o.pod_template, "REPO_TOKEN_0", &e), 1);
+	ck_assert_str_eq(fx_str(e, "value"), "r");
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.containers.0.env.0.name"), "GH_TOKEN");
+	ck_assert_int_eq(build_env_conflicts(&f.aj, &f.refs, &notes), 0);
+	ck_assert_uint_eq(notes.n, 0);
+	build_out_free(&o);
+	json_object_put(s.aj);
+	json_object_put(s.repos[0]);
+	fx_free(&f);
+}
+END_TEST
+
+/* A name the controller sets: its value is the only one in the pod, and
+ * each left-out entry is listed for the EnvConflict event. */
+START_TEST(env_thurkube_wins)
+{
+	static const char *const want[] = {
+	    "spec.env[1] GH_TOKEN is set by thurkube from Repository \"thurkube\" "
+	    "(spec.tokenSecretRef)",
+	    "spec.env[2] REPO_TOKEN_0 is set by thurkube from Repository \"thurkube\" "
+	    "(spec.tokenSecretRef)",
+	    "spec.env[3] HOME is set by thurkube from the agent container contract",
+	    "spec.env[4] CLAUDE_CODE_OAUTH_TOKEN is set by thurkube from AgentRuntime "
+	    "\"claude-code\" (spec.authEnvVar)",
+	    "spec.env[5] PERSIST_DIR is set by thurkube from spec.persist",
+	    "McpServer \"gh\" spec.env[0] GH_TOKEN is set by thurkube from Repository "
+	    "\"thurkube\" (spec.tokenSecretRef)",
+	};
+	struct fx_src s = {0};
+	struct strlist notes = {0};
+	struct build_out o;
+	struct fx f;
+	json_object *e = NULL;
+	size_t i;
+
+	s.aj = fx_json(FX_AGENTJOB);
+	fx_set(s.aj, "spec.env",
+	       fx_json("[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"GH_TOKEN\",\"value\":\"u\"},"
+	               "{\"name\":\"REPO_TOKEN_0\",\"value\":\"u\"},{\"name\":\"HOME\",\"value\":"
+	               "\"/root\"},{\"name\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"value\":\"u\"},"
+	               "{\"name\":\"PERSIST_DIR\",\"value\":\"u\"},{\"name\":\"REPO_TOKEN_1\","
+	               "\"value\":\"u\"}]"));
+	fx_set(s.aj, "spec.mcpServerRefs", fx_json("[\"gh\"]"));
+	s.mcp[0] = fx_json("{\"metadata\":{\"name\":\"gh\",\"namespace\":\"agents\"},"
+	                   "\"spec\":{\"command\":\"gh-mcp\",\"env\":[{\"name\":\"GH_TOKEN\","
+	                   "\"value\":\"m\"},{\"name\":\"M\",\"value\":\"m\"}]}}");
+	s.n_mcp = 1;
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	fx_load(&f, &s);
+	build_ok(&f, &o);
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.containers.0.env.0.name"), "A");
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.containers.0.env.1.name"), "REPO_TOKEN_1");
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.containers.0.env.2.name"), "M");
+	ck_assert_int_eq(env_count(o.pod_template, "GH_TOKEN", &e), 1);
+	ck_assert_str_eq(fx_str(e, "valueFrom.secretKeyRef.key"), "GH_TOKEN");
+	ck_assert_int_eq(env_count(o.pod_template, "REPO_TOKEN_0", &e), 1);
+	ck_assert_ptr_nonnull(fx_get(e, "valueFrom"));
+	ck_assert_int_eq(env_count(o.pod_template, "HOME", &e), 1);
+	ck_assert_str_eq(fx_str(e, "value"), "/home/agent");
+	ck_assert_int_eq(env_count(o.pod_template, "CLAUDE_CODE_OAUTH_TOKEN", &e), 1);
+	ck_assert_ptr_nonnull(fx_get(e, "valueFrom"));
+	ck_assert_int_eq(env_count(o.pod_template, "PERSIST_DIR", &e), 1);
+	ck_assert_str_eq(fx_str(e, "value"), "/var/lib/claude-code-job");
+	ck_assert_int_eq(build_env_conflicts(&f.aj, &f.refs, &notes), 0);
+	ck_assert_uint_eq(notes.n, TK_ARRAY_LEN(want));
+	for (i = 0; i < notes.n; i++)
+		ck_assert_str_eq(notes.v[i], want[i]);
+	strlist_free(&notes);
+	build_out_free(&o);
+	json_object_put(s.aj);
+	json_object_put(s.mcp[0]);
+	json_object_put(s.repos[0]);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(cluster_access_sa_token)
 {
 	struct fx_src s = {0};
@@ -725,6 +842,8 @@ static Suite *suite(void)
 	tcase_add_test(t, job_and_cronjob_specs);
 	tcase_add_test(t, pvc_size_and_class);
 	tcase_add_test(t, passthrough_fields);
+	tcase_add_test(t, env_user_token_passes);
+	tcase_add_test(t, env_thurkube_wins);
 	tcase_add_test(t, cluster_access_sa_token);
 	tcase_add_loop_test(t, hash_sensitive, 0, (int)TK_ARRAY_LEN(hash_edits));
 	tcase_add_test(t, hash_image_and_stability);

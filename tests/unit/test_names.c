@@ -150,6 +150,23 @@ START_TEST(test_small_why)
 }
 END_TEST
 
+/* Only the names the controller writes count as REPO_TOKEN_<i>. */
+static const struct {
+	const char *s;
+	long want;
+} repo_tokens[] = {
+    {"REPO_TOKEN_0", 0},   {"REPO_TOKEN_12", 12}, {"REPO_TOKEN_999999", 999999},
+    {"REPO_TOKEN_", -1},   {"REPO_TOKEN_01", -1}, {"REPO_TOKEN_1000000", -1},
+    {"REPO_TOKEN_1a", -1}, {"REPO_TOKEN_-1", -1}, {"GH_TOKEN", -1},
+    {"repo_token_1", -1},  {"XREPO_TOKEN_1", -1},
+};
+
+START_TEST(test_repo_token_index)
+{
+	ck_assert_int_eq(names_repo_token_index(repo_tokens[_i].s), repo_tokens[_i].want);
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
 	Suite *s = suite_create("names");
@@ -157,6 +174,7 @@ static Suite *names_suite(void)
 
 	tcase_add_loop_test(tc, test_case, 0, TK_ARRAY_LEN(cases));
 	tcase_add_test(tc, test_small_why);
+	tcase_add_loop_test(tc, test_repo_token_index, 0, TK_ARRAY_LEN(repo_tokens));
 	suite_add_tcase(s, tc);
 	return s;
 }

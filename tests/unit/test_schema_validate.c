@@ -110,10 +110,20 @@ static const struct vcase cases[] = {
      "spec.env[0].name: Invalid value: \"HOME\": is reserved: thurkube sets it in the agent "
      "container",
      0},
-    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"REPO_TOKEN_3\"}]}}", "spec.env[0].name",
+    {TK_MCPSERVER, "{\"spec\":{\"env\":[{\"name\":\"REPO_TOKEN_3\"}]}}", "spec.env[0].name",
      FE_INVALID, NULL, 0},
-    {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"GH_TOKEN\"}]}}",
-     "spec.env[1].name", FE_INVALID, NULL, 0},
+    {TK_MCPSERVER, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"GH_TOKEN\"}]}}",
+     "spec.env[1].name", FE_INVALID,
+     "spec.env[1].name: Invalid value: \"GH_TOKEN\": is reserved: thurkube sets it in the "
+     "container of every AgentJob that references this object",
+     0},
+    {TK_MCPSERVER, "{\"spec\":{\"env\":[{\"name\":\"PERSIST_DIR\"}]}}", "spec.env[0].name",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"persist\":true,\"env\":[{\"name\":\"PERSIST_DIR\"}]}}",
+     "spec.env[0].name", FE_INVALID,
+     "spec.env[0].name: Invalid value: \"PERSIST_DIR\": is reserved: thurkube sets it in the "
+     "agent container when spec.persist is true",
+     0},
     {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"CONFIG_DIR\"}]}}", "spec.env[0].name",
      FE_INVALID, NULL, 0},
     {TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"A\"},{\"name\":\"A\"}]}}", "spec.env[1].name",
@@ -447,6 +457,27 @@ START_TEST(test_claude_rules_valid)
 }
 END_TEST
 
+/* An AgentJob may name GH_TOKEN and REPO_TOKEN_<N> (the webhook's cluster
+ * checks refuse them only where a Repository sets them), and PERSIST_DIR
+ * when it does not persist. */
+START_TEST(test_env_by_reference_valid)
+{
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+	json_object *obj = build(TK_AGENTJOB, "{\"spec\":{\"env\":[{\"name\":\"GH_TOKEN\","
+	                                      "\"value\":\"x\"},{\"name\":\"REPO_TOKEN_0\"},"
+	                                      "{\"name\":\"PERSIST_DIR\"}]}}");
+
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings), 0);
+	if (errs.n)
+		dump(&errs);
+	ck_assert_uint_eq(errs.n, 0);
+	fielderrs_free(&errs);
+	strlist_free(&warnings);
+	json_object_put(obj);
+}
+END_TEST
+
 START_TEST(test_all_errors_reported)
 {
 	static const char *const want[] = {
@@ -619,6 +650,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_invalid, 0, (int)TK_ARRAY_LEN(cases));
 	tcase_add_loop_test(tc, test_valid_bases, 0, TK_KIND_COUNT);
 	tcase_add_test(tc, test_claude_rules_valid);
+	tcase_add_test(tc, test_env_by_reference_valid);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_name_limits);
 	tcase_add_test(tc, test_tz_database_missing);

@@ -1,6 +1,7 @@
 /* test_wh_access.c - SubjectAccessReview bodies and answers, the pure
  * decisions of the cluster checks (spec changed, new Secret references,
  * AgentJobs that run an object with a ClusterAccess, the finalizer guard,
+ * the env names thurkube sets,
  * the --no-cluster-checks verdicts), and the fail-closed behaviour when
  * the API server cannot be reached. */
 #include "compat.h"
@@ -193,6 +194,36 @@ static const struct {
             "\"object\":{\"spec\":{\"secretRef\":{\"name\":\"s\",\"key\":\"k2\"}}},"
             "\"oldObject\":{\"metadata\":{\"labels\":{}},\"spec\":{\"secretRef\":{"
             "\"name\":\"s\",\"key\":\"k\"}}}"),
+     1000, 0, NULL},
+    /* Env guard: a Repository that cannot be read may set GH_TOKEN. */
+    {REVIEW("AgentJob", "CREATE",
+            "\"object\":{\"spec\":{\"repositoryRefs\":[\"r\"],\"env\":[{\"name\":\"GH_TOKEN\","
+            "\"value\":\"t\"}]}}"),
+     1000, 1,
+     "spec.env[0].name: Invalid value: \"GH_TOKEN\": cannot verify that thurkube does not set "
+     "it: Repository \"r\" could not be read"},
+    /* ... also when the budget is spent before the GET. */
+    {REVIEW("AgentJob", "CREATE",
+            "\"object\":{\"spec\":{\"repositoryRefs\":[\"r\"],\"env\":[{\"name\":"
+            "\"REPO_TOKEN_0\"}]}}"),
+     0, 1, "spec.env[0].name: Invalid value: \"REPO_TOKEN_0\": cannot verify that thurkube "},
+    /* ... an unreadable AgentRuntime may set any name (its authEnvVar). */
+    {REVIEW("AgentJob", "CREATE",
+            "\"object\":{\"spec\":{\"runtimeRef\":\"rt\",\"env\":[{\"name\":\"A\"}]}}"),
+     1000, 1,
+     "spec.env[0].name: Invalid value: \"A\": cannot verify that thurkube does not set it: "
+     "AgentRuntime \"rt\" could not be read"},
+    /* ... a name no Repository could set needs no lookup to pass. */
+    {REVIEW("AgentJob", "CREATE",
+            "\"object\":{\"spec\":{\"repositoryRefs\":[\"r\"],\"env\":[{\"name\":"
+            "\"REPO_TOKEN_1\"},{\"name\":\"GH_TOKENS\"}]}}"),
+     1000, 0, NULL},
+    /* ... a metadata-only update is not checked. */
+    {REVIEW("AgentJob", "UPDATE",
+            "\"object\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{"
+            "\"repositoryRefs\":[\"r\"],\"env\":[{\"name\":\"GH_TOKEN\"}]}},"
+            "\"oldObject\":{\"spec\":{\"repositoryRefs\":[\"r\"],\"env\":[{\"name\":"
+            "\"GH_TOKEN\"}]}}"),
      1000, 0, NULL},
     /* Finalizer guard: the child cannot be looked up, so deny. */
     {REVIEW("AgentJob", "UPDATE",
@@ -443,6 +474,111 @@ START_TEST(test_users_of)
 }
 END_TEST
 
+/* The env guard over looked-up objects: "-" a Repository that could not
+ * be read, "" one without a token, "t" one with a token. */
+#define RT_AUTH "{\"spec\":{\"authEnvVar\":\"CLAUDE_TOKEN\"}}"
+#define REPO_T  "{\"spec\":{\"tokenSecretRef\":{\"name\":\"s\",\"key\":\"k\"}}}"
+#define REPO_N  "{\"spec\":{\"owner\":\"o\",\"name\":\"n\"}}"
+
+static const struct {
+	const char *env;      /* JSON array of names */
+	const char *repos[3]; /* NULL: fewer refs; "-": unknown */
+	const char *runtime;  /* NULL: not looked up; "-": unknown */
+	const char *want;     /* denials rendered, joined by "|" */
+} env_cases[] = {
+    /* No Repository has a token: GH_TOKEN and REPO_TOKEN_<N> pass. */
+    {"[\"GH_TOKEN\",\"REPO_TOKEN_0\",\"REPO_TOKEN_1\"]", {REPO_N, REPO_N}, RT_AUTH, ""},
+    {"[\"GH_TOKEN\"]", {NULL}, NULL, ""},
+    /* The second Repository has one: GH_TOKEN and REPO_TOKEN_1 are its. */
+    {"[\"A\",\"GH_TOKEN\",\"REPO_TOKEN_0\",\"REPO_TOKEN_1\",\"REPO_TOKEN_2\"]",
+     {REPO_N, REPO_T},
+     RT_AUTH,
+     "spec.env[1].name: Invalid value: \"GH_TOKEN\": is set by thurkube from Repository "
+     "\"r1\" (spec.tokenSecretRef); remove it here or remove the Repository's token|"
+     "spec.env[3].name: Invalid value: \"REPO_TOKEN_1\": is set by thurkube from Repository "
+     "\"r1\" (spec.tokenSecretRef); remove it here or remove the Repository's token"},
+    /* GH_TOKEN comes from the first with a token, not the last. */
+    {"[\"GH_TOKEN\"]",
+     {REPO_T, REPO_T},
+     NULL,
+     "spec.env[0].name: Invalid value: \"GH_TOKEN\": is set by thurkube from Repository "
+     "\"r0\" (spec.tokenSecretRef); remove it here or remove the Repository's token"},
+    /* The AgentRuntime's authEnvVar. */
+    {"[\"CLAUDE_TOKEN\",\"B\"]",
+     {NULL},
+     RT_AUTH,
+     "spec.env[0].name: Invalid value: \"CLAUDE_TOKEN\": is set by thurkube from AgentRuntime "
+     "\"rt\" (spec.authEnvVar); rename it here or change the AgentRuntime's authEnvVar"},
+    /* An unreadable Repository: only the names it could set. */
+    {"[\"B\",\"REPO_TOKEN_1\",\"REPO_TOKEN_0\"]",
+     {REPO_N, "-"},
+     RT_AUTH,
+     "spec.env[1].name: Invalid value: \"REPO_TOKEN_1\": cannot verify that thurkube does not "
+     "set it: Repository \"r1\" could not be read"},
+    {"[\"B\"]",
+     {NULL},
+     "-",
+     "spec.env[0].name: Invalid value: \"B\": cannot verify that thurkube does not set it: "
+     "AgentRuntime \"rt\" could not be read"},
+    /* REPO_TOKEN_01 is not a name the controller writes. */
+    {"[\"REPO_TOKEN_01\"]", {REPO_T}, NULL, ""},
+};
+
+START_TEST(test_env_conflicts)
+{
+	json_object *aj = json_object_new_object(), *spec = json_object_new_object();
+	json_object *env = json_tokener_parse(env_cases[_i].env), *refs = json_object_new_array();
+	struct access_ref_obj repos[3] = {{0}}, rt = {0};
+	struct fielderrs denials = {0};
+	struct buf got = BUF_INIT(1 << 16), line = BUF_INIT(4096);
+	size_t i, n = 0;
+
+	ck_assert_ptr_nonnull(env);
+	for (; n < 3 && env_cases[_i].repos[n]; n++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "r%zu", n);
+		json_object_array_add(refs, json_object_new_string(name));
+		repos[n].unknown = strcmp(env_cases[_i].repos[n], "-") == 0;
+		if (!repos[n].unknown)
+			repos[n].obj = json_tokener_parse(env_cases[_i].repos[n]);
+	}
+	json_object_object_add(spec, "env", json_object_new_array());
+	for (i = 0; i < json_object_array_length(env); i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "name",
+		                       json_object_get(json_object_array_get_idx(env, i)));
+		json_object_array_add(json_object_object_get(spec, "env"), e);
+	}
+	json_object_object_add(spec, "repositoryRefs", refs);
+	json_object_object_add(spec, "runtimeRef", json_object_new_string("rt"));
+	json_object_object_add(aj, "spec", spec);
+	if (env_cases[_i].runtime) {
+		rt.unknown = strcmp(env_cases[_i].runtime, "-") == 0;
+		if (!rt.unknown)
+			rt.obj = json_tokener_parse(env_cases[_i].runtime);
+	}
+	ck_assert_int_eq(
+	    access_env_conflicts(aj, env_cases[_i].runtime ? &rt : NULL, repos, n, &denials), 0);
+	ck_assert_int_eq(buf_puts(&got, ""), 0);
+	for (i = 0; i < denials.n; i++) {
+		buf_reset(&line);
+		ck_assert_int_eq(fielderr_render(&denials.v[i], &line), 0);
+		ck_assert_int_eq(buf_printf(&got, "%s%s", i ? "|" : "", line.data), 0);
+	}
+	ck_assert_str_eq(got.data, env_cases[_i].want);
+	for (i = 0; i < n; i++)
+		json_object_put(repos[i].obj);
+	json_object_put(rt.obj);
+	json_object_put(env);
+	json_object_put(aj);
+	fielderrs_free(&denials);
+	buf_free(&got);
+	buf_free(&line);
+}
+END_TEST
+
 #define CTL     ACCESS_DEFAULT_CONTROLLER_USER
 #define WITH_F  "{\"metadata\":{\"finalizers\":[\"x\",\"" NAMES_FINALIZER "\"]},\"spec\":{}}"
 #define WITHOUT "{\"metadata\":{\"finalizers\":[\"x\"]},\"spec\":{}}"
@@ -544,6 +680,7 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, test_new_secrets_many);
 	tcase_add_loop_test(tc, test_users_of, 0, (int)TK_ARRAY_LEN(users_cases));
 	tcase_add_loop_test(tc, test_finalizer_guarded, 0, (int)TK_ARRAY_LEN(fin_cases));
+	tcase_add_loop_test(tc, test_env_conflicts, 0, (int)TK_ARRAY_LEN(env_cases));
 	tcase_add_loop_test(tc, test_nochecks, 0, (int)TK_ARRAY_LEN(nochecks_cases));
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
