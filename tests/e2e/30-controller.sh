@@ -182,7 +182,7 @@ mig_hash_only() {
 check "status.configHash = thurkube's hash of agent.json, Job gone: adopted (JobLost), no Job created" mig_hash_only
 mig_same_bytes() {
 	local got
-	got=$(k -n agents get configmap mig-hash-config -o jsonpath='{.data.agent\.json}' | sha256sum | cut -c1-16)
+	got=$(printf '%s' "$(k -n agents get configmap mig-hash-config -o jsonpath='{.data.agent\.json}')" | sha256sum | cut -c1-16)
 	echo "info: sha256 of the ConfigMap's agent.json: $got"
 	[ "$got" = "$MIG_HASH" ]
 }
