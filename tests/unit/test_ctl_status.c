@@ -1486,6 +1486,47 @@ START_TEST(adopted_run_followed)
 }
 END_TEST
 
+/* A write of the adoption pass failed (say the ConfigMap apply): the I/O
+ * layer keeps the adopted configHash (reconcile_agentjob.c, execute), and
+ * the next pass follows thurkube's Job, launching nothing. */
+START_TEST(adoption_survives_failed_write)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+	char *hash;
+
+	thurkube_status(aj, TK_HASH);
+	load_built(&a, aj);
+	job = tk_job(&a, TK_GENUINE, JOB_RUNNING);
+	obs[0] = (struct status_child){"Job", job};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.adopted);
+	hash = strdup(fx_str(a.p.status, "configHash"));
+	ck_assert_ptr_nonnull(hash);
+	ck_assert_int_eq(status_mark_failed(a.p.status, NULL, hash, 3,
+	                                    "apply ConfigMap pr-fixer-config", "connection refused",
+	                                    NOW),
+	                 0);
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), a.d.config_hash);
+	set_status(aj, a.p.status);
+	load_built(&b, aj);
+	b.in.observed = obs;
+	b.in.n_observed = 1;
+	ck_assert_ptr_null(status_job_to_confirm(&b.in));
+	run(&b, obs, 1, false);
+	ck_assert(!b.p.launch);
+	ck_assert_ptr_null(find_action(b.p.applies, b.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Running");
+	ck_assert_str_eq(fx_str(b.p.status, "ownedResources.2.name"), TK_JOB);
+	free(hash);
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
 /* A spec change after the adoption runs, including one that leaves
  * agent.json (and so thurkube's hash and Job name) as it was. */
 static const struct {
@@ -1564,6 +1605,7 @@ static Suite *suite(void)
 	tcase_add_test(t, crb_pruned_only_with_our_uid);
 	tcase_add_loop_test(t, thurkube_run_adopted, 0, (int)TK_ARRAY_LEN(adopt_cases));
 	tcase_add_test(t, adopted_run_followed);
+	tcase_add_test(t, adoption_survives_failed_write);
 	tcase_add_loop_test(t, change_after_adoption_runs, 0, (int)TK_ARRAY_LEN(change_cases));
 	suite_add_tcase(s, t);
 	return s;
