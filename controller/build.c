@@ -503,6 +503,15 @@ int build_config_hash(const char *agent_json, json_object *pod_template,
 	return r;
 }
 
+void build_thurkube_hash(const char *agent_json, char out[BUILD_HASH_LEN + 1])
+{
+	char hex[65];
+
+	sha256_hex(agent_json, strlen(agent_json), hex);
+	memcpy(out, hex, BUILD_HASH_LEN);
+	out[BUILD_HASH_LEN] = '\0';
+}
+
 /* ---- the pod template ------------------------------------------------- */
 
 static json_object *env_value(const char *name, const char *value)
@@ -924,6 +933,7 @@ void build_out_free(struct build_out *o)
 {
 	free(o->agent_json);
 	free(o->job_name);
+	free(o->thurkube_job_name);
 	free(o->crb_name);
 	free(o->cluster_role_name);
 	json_object_put(o->configmap);
@@ -965,6 +975,7 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 	b.err = build_config_hash(o.agent_json, o.pod_template, o.config_hash);
 	if (b.err)
 		goto out;
+	build_thurkube_hash(o.agent_json, o.thurkube_hash);
 	o.configmap = configmap(&b, aj, cm_name, o.agent_json);
 	stamp(&b, o.configmap);
 	if (aj->spec.persist) {
@@ -985,7 +996,9 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 
 		memcpy(suffix + 1, o.config_hash, BUILD_HASH_LEN + 1);
 		o.job_name = suffixed(aj->meta.name, suffix);
-		if (!o.job_name)
+		memcpy(suffix + 1, o.thurkube_hash, BUILD_HASH_LEN + 1);
+		o.thurkube_job_name = suffixed(aj->meta.name, suffix);
+		if (!o.job_name || !o.thurkube_job_name)
 			b.err = -ENOMEM;
 		o.job = job(&b, aj, o.job_name, o.pod_template);
 		stamp(&b, o.job);

@@ -82,9 +82,12 @@ struct build_refs {
 struct build_out {
 	char *agent_json; /* the exact ConfigMap bytes */
 	char config_hash[BUILD_HASH_LEN + 1];
-	char *job_name;          /* "<name>-<hash>" (one-shot mode), else NULL */
-	char *crb_name;          /* always set (used for pruning) */
-	char *cluster_role_name; /* set with clusterAccessRef, else NULL */
+	char thurkube_hash[BUILD_HASH_LEN + 1]; /* build_thurkube_hash of agent_json */
+	char *job_name;                         /* "<name>-<hash>" (one-shot mode), else NULL */
+	char *thurkube_job_name;                /* "<name>-<thurkube_hash>" (one-shot mode), else
+	                                           NULL: the Job thurkube made for this agent.json */
+	char *crb_name;                         /* always set (used for pruning) */
+	char *cluster_role_name;                /* set with clusterAccessRef, else NULL */
 	json_object *configmap;
 	json_object *pvc;             /* persist */
 	json_object *service_account; /* clusterAccessRef */
@@ -136,6 +139,16 @@ int build_agent_json(const struct tk_agentjob *aj, const struct build_refs *refs
  */
 int build_config_hash(const char *agent_json, json_object *pod_template,
                       char out[BUILD_HASH_LEN + 1]) TK_MUST_CHECK;
+
+/*
+ * thurkube's configHash of agent_json: the first 16 hex chars of SHA-256
+ * over the agent.json bytes alone. build_agent_json renders the bytes
+ * thurkube renders (same keys, order, pretty format and escaping; the
+ * reference spec, section 2.3), so this is the hash thurkube wrote into
+ * status.configHash and into its Job names for the same spec. Used only
+ * to recognise a run thurkube already made (status.h, adoption). Pure.
+ */
+void build_thurkube_hash(const char *agent_json, char out[BUILD_HASH_LEN + 1]);
 
 /* Pretty JSON exactly as serde_json renders it (insertion key order).
  * Appends to out. 0, -ENOMEM or -E2BIG. */

@@ -643,9 +643,17 @@ static int execute(struct ctl *c, const struct tk_agentjob *aj, struct status_pl
 	}
 	r = oc->err;
 	if (r && r != -ECANCELED) {
-		int m = status_mark_failed(
-		    p->status, aj->status.conditions, aj->status.config_hash, aj->meta.generation,
-		    oc->what.data ? oc->what.data : "write", oc->st.message, now);
+		/* An adoption wrote no Job, so its configHash stands: reverting
+		 * it would let the next pass, seeing Complete, launch a run. */
+		char *keep = p->adopted ? xstrdup(status_str(p->status, "configHash")) : NULL;
+		int m = p->adopted && !keep ? -ENOMEM : 0;
+
+		if (!m)
+			m = status_mark_failed(
+			    p->status, aj->status.conditions,
+			    p->adopted ? keep : aj->status.config_hash, aj->meta.generation,
+			    oc->what.data ? oc->what.data : "write", oc->st.message, now);
+		free(keep);
 		if (m < 0)
 			r = m;
 	}
@@ -666,20 +674,22 @@ static int write_status(struct ctl *c, const struct tk_agentjob *aj, json_object
 	return r;
 }
 
-/* If the desired Job looks gone, ask the API server (the store may only be
- * behind our own create). */
+/* If the run's Job looks gone, ask the API server (the store may only be
+ * behind our own create); also before adopting a run of thurkube's whose
+ * Job is not in the store (status.h). */
 static int confirm_job(struct ctl *c, struct status_input *in, struct observed *o)
 {
 	const struct ctl_res_info *ri = ctl_res_info(RES_JOB);
 	struct buf path = BUF_INIT(2048);
 	struct kube_status st = {0};
 	json_object *job = NULL;
+	const char *name = in->desired ? status_job_to_confirm(in) : NULL;
 	int r;
 
-	if (!in->desired || !status_job_needs_confirm(in))
+	if (!name)
 		return 0;
-	r = kube_path(&path, ri->group, ri->version, in->aj->meta.namespace, ri->plural,
-	              in->desired->job_name, NULL);
+	r = kube_path(&path, ri->group, ri->version, in->aj->meta.namespace, ri->plural, name,
+	              NULL);
 	if (!r)
 		r = kube_get(c->kube, path.data, &job, &st);
 	buf_free(&path);

@@ -462,64 +462,171 @@ static bool replace_policy(const struct tk_agentjob *aj)
 	return streq(aj->spec.concurrency_policy, "Replace");
 }
 
+/* ---- adopting a run thurkube made (status.h, issue 13) ------------------ */
+
+static bool label_is(json_object *obj, const char *label, const char *want)
+{
+	return streq(store_obj_label(obj, label), want);
+}
+
+/*
+ * The Job thurkube made for the current agent.json, when observed: named
+ * <name>-<thurkube hash>, controlled by this AgentJob (thurkube set that
+ * ownerReference) and carrying thurkube's four labels with this
+ * AgentJob's values. A Job holding the name without them is someone
+ * else's and is never adopted.
+ */
+static json_object *thurkube_job(const struct view *v)
+{
+	json_object *job = find_ours(v, BUILD_KIND_JOB, v->in->desired->thurkube_job_name);
+
+	if (!job || !label_is(job, BUILD_LABEL_MANAGED_BY, BUILD_MANAGED_BY) ||
+	    !label_is(job, BUILD_LABEL_AGENTJOB, v->name) ||
+	    !label_is(job, BUILD_LABEL_AGENTJOB_NS, v->ns) ||
+	    !label_is(job, BUILD_LABEL_OWNER_UID, v->uid))
+		return NULL;
+	return job;
+}
+
+/*
+ * The adoption rule of status.h, asked only when the current
+ * configuration has no run yet. The Complete condition is the mark that
+ * this controller has recorded a run (launched or adopted): thurkube
+ * never writes it, and once it exists nothing is adopted again, so a later
+ * change that leaves agent.json alone (an image, env) still runs although
+ * thurkube's Job for that agent.json may still be there.
+ */
+static bool adopts(const struct view *v)
+{
+	const struct tk_agentjob_status *ps = &v->in->aj->status;
+	const struct build_out *d = v->in->desired;
+
+	if (!d->thurkube_job_name || find_condition(ps->conditions, STATUS_COND_COMPLETE))
+		return false;
+	return streq(ps->config_hash, d->thurkube_hash) || thurkube_job(v);
+}
+
+/* The Job status.ownedResources records as the run of status.configHash. */
+static const char *recorded_job(const struct tk_agentjob_status *ps)
+{
+	json_object *a = ps->owned_resources;
+	size_t i, n;
+
+	if (!a || !json_object_is_type(a, json_type_array))
+		return NULL;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a, i);
+
+		if (streq(status_str(e, "kind"), BUILD_KIND_JOB))
+			return status_str(e, "name");
+	}
+	return NULL;
+}
+
+/* The Job that is (or would be) the run of the desired configuration:
+ * ours, or thurkube's when an earlier pass adopted it for this very
+ * configuration (status.configHash is the desired hash). */
+static const char *run_job_name(const struct view *v)
+{
+	const struct tk_agentjob_status *ps = &v->in->aj->status;
+	const struct build_out *d = v->in->desired;
+
+	if (streq(ps->config_hash, d->config_hash) && !find_ours(v, BUILD_KIND_JOB, d->job_name) &&
+	    streq(recorded_job(ps), d->thurkube_job_name))
+		return d->thurkube_job_name;
+	return d->job_name;
+}
+
+/* The Ready reason of a recorded failed run: a lost run stays lost, so the
+ * pass after JobLost does not rewrite the status. */
+static const char *recorded_failure(const struct tk_agentjob_status *ps)
+{
+	json_object *ready = find_condition(ps->conditions, STATUS_COND_READY);
+
+	return streq(status_str(ready, "reason"), "JobLost") ? "JobLost" : "JobFailed";
+}
+
+/* The run is not launched: start it, or hold it (suspend, Forbid). */
+static int plan_launch(const struct view *v, struct status_plan *p, struct run *run)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	const struct tk_agentjob_status *ps = &aj->status;
+	const struct build_out *d = v->in->desired;
+	const char *stale = NULL;
+	int r;
+
+	if ((r = delete_stale(v, NULL, &stale)) < 0)
+		return r;
+	/* Not launched: the previous run's record stays as it was. */
+	run->hash = ps->config_hash;
+	run->complete = 3;
+	if (aj->spec.suspend) {
+		run->phase = STATUS_SUSPENDED;
+		run->ready_reason = "Suspended";
+		return buf_printf(&run->msg, "suspended: job %s starts when spec.suspend is false",
+		                  d->job_name);
+	}
+	if (stale && !replace_policy(aj)) {
+		json_object *old = find_ours(v, BUILD_KIND_JOB, stale);
+
+		p->waiting = true;
+		run->phase = STATUS_RUNNING;
+		run->ready_reason = "WaitingForActiveRun";
+		run->last_run =
+		    later(ps->last_run_time, status_str(field(old, "status"), "startTime"));
+		return buf_printf(&run->msg,
+		                  "configuration changed: job %s starts when job %s finishes "
+		                  "(concurrencyPolicy Forbid)",
+		                  d->job_name, stale);
+	}
+	if (stale && (r = delete_stale(v, p, &stale)) < 0)
+		return r;
+	p->launch = true;
+	r = add_apply(v, p, BUILD_KIND_JOB, d->job_name, true, d->job);
+	if (r < 0)
+		return r;
+	run->phase = STATUS_RUNNING;
+	run->ready = true;
+	run->ready_reason = "JobCreated";
+	run->hash = d->config_hash;
+	run->complete = 0;
+	run->list_run_child = true;
+	if ((r = buf_printf(&run->msg, "created job %s", d->job_name)) < 0)
+		return r;
+	return buf_printf(&run->complete_msg, "job %s is running", d->job_name);
+}
+
 static int plan_oneshot(const struct view *v, struct status_plan *p, struct run *run)
 {
 	const struct tk_agentjob *aj = v->in->aj;
 	const struct tk_agentjob_status *ps = &aj->status;
 	const struct build_out *d = v->in->desired;
-	json_object *job = find_ours(v, BUILD_KIND_JOB, d->job_name);
+	const char *name = run_job_name(v);
+	json_object *job = find_ours(v, BUILD_KIND_JOB, name);
 	json_object *pc = find_condition(ps->conditions, STATUS_COND_COMPLETE);
 	bool launched = job || streq(ps->config_hash, d->config_hash);
-	const char *stale = NULL, *when = NULL, *why = NULL;
+	bool adopted = !launched && adopts(v);
+	const char *when = NULL, *why = NULL, *by = "";
 	int r = 0, out;
 
 	run->run_kind = BUILD_KIND_JOB;
-	run->run_name = d->job_name;
 	run->last_run = ps->last_run_time;
 	run->last_done = ps->last_completion_time;
-	if (!launched) {
-		if ((r = delete_stale(v, NULL, &stale)) < 0)
-			return r;
-		/* Not launched: the previous run's record stays as it was. */
-		run->hash = ps->config_hash;
-		run->complete = 3;
-		if (aj->spec.suspend) {
-			run->phase = STATUS_SUSPENDED;
-			run->ready_reason = "Suspended";
-			return buf_printf(&run->msg,
-			                  "suspended: job %s starts when spec.suspend is false",
-			                  d->job_name);
-		}
-		if (stale && !replace_policy(aj)) {
-			json_object *old = find_ours(v, BUILD_KIND_JOB, stale);
-
-			p->waiting = true;
-			run->phase = STATUS_RUNNING;
-			run->ready_reason = "WaitingForActiveRun";
-			run->last_run =
-			    later(ps->last_run_time, status_str(field(old, "status"), "startTime"));
-			return buf_printf(
-			    &run->msg,
-			    "configuration changed: job %s starts when job %s finishes "
-			    "(concurrencyPolicy Forbid)",
-			    d->job_name, stale);
-		}
-		if (stale && (r = delete_stale(v, p, &stale)) < 0)
-			return r;
-		p->launch = true;
-		r = add_apply(v, p, BUILD_KIND_JOB, d->job_name, true, d->job);
-		if (r < 0)
-			return r;
-		run->phase = STATUS_RUNNING;
-		run->ready = true;
-		run->ready_reason = "JobCreated";
-		run->hash = d->config_hash;
-		run->complete = 0;
-		run->list_run_child = true;
-		if ((r = buf_printf(&run->msg, "created job %s", d->job_name)) < 0)
-			return r;
-		return buf_printf(&run->complete_msg, "job %s is running", d->job_name);
+	if (!launched && !adopted) {
+		run->run_name = d->job_name;
+		return plan_launch(v, p, run);
 	}
+	if (adopted) {
+		/* thurkube ran this agent.json: its Job, left as it is, is the
+		 * run of the current configuration. */
+		p->adopted = true;
+		name = d->thurkube_job_name;
+		job = thurkube_job(v);
+	}
+	if (streq(name, d->thurkube_job_name))
+		by = " (started by thurkube, adopted)";
+	run->run_name = name;
 	run->hash = d->config_hash;
 	run->list_run_child = true;
 	if (job) {
@@ -534,17 +641,19 @@ static int plan_oneshot(const struct view *v, struct status_plan *p, struct run 
 		run->complete = out;
 		run->phase = out > 0 ? STATUS_SUCCEEDED : STATUS_FAILED;
 		run->ready = out > 0;
-		run->ready_reason = out > 0 ? "Succeeded" : "JobFailed";
+		run->ready_reason = out > 0 ? "Succeeded" : recorded_failure(ps);
 		r = buf_puts(&run->msg, status_str(pc, "message") ? status_str(pc, "message") : "");
 		if (!r)
 			r = buf_puts(&run->complete_msg, run->msg.data);
 		return r;
-	} else if (v->in->job_gone) {
+	} else if (v->in->job_gone || adopted) {
+		/* Adopted without its Job: the I/O layer looked the name up
+		 * (status_job_to_confirm) and thurkube's Job is gone. */
 		run->complete = -1;
 		run->phase = STATUS_FAILED;
 		run->ready_reason = "JobLost";
-		r = buf_printf(&run->msg, "job %s was deleted before its outcome was observed",
-		               d->job_name);
+		r = buf_printf(&run->msg, "job %s%s was deleted before its outcome was observed",
+		               name, by);
 		if (!r)
 			r = buf_puts(&run->complete_msg, run->msg.data);
 		return r;
@@ -557,17 +666,17 @@ static int plan_oneshot(const struct view *v, struct status_plan *p, struct run 
 		run->phase = STATUS_SUCCEEDED;
 		run->ready = true;
 		run->ready_reason = "Succeeded";
-		r = buf_printf(&run->msg, "job %s succeeded", d->job_name);
+		r = buf_printf(&run->msg, "job %s%s succeeded", name, by);
 	} else if (out < 0) {
 		run->phase = STATUS_FAILED;
 		run->ready_reason = "JobFailed";
-		r = buf_printf(&run->msg, "job %s failed%s%s", d->job_name, why ? ": " : "",
+		r = buf_printf(&run->msg, "job %s%s failed%s%s", name, by, why ? ": " : "",
 		               why ? why : "");
 	} else {
 		run->phase = STATUS_RUNNING;
 		run->ready = true;
 		run->ready_reason = "Running";
-		r = buf_printf(&run->msg, "job %s is running", d->job_name);
+		r = buf_printf(&run->msg, "job %s%s is running", name, by);
 	}
 	if (!r)
 		r = buf_puts(&run->complete_msg, run->msg.data);
@@ -1076,17 +1185,31 @@ out:
 	return 0;
 }
 
-bool status_job_needs_confirm(const struct status_input *in)
+const char *status_job_to_confirm(const struct status_input *in)
 {
 	const struct tk_agentjob *aj = in->aj;
 	const struct build_out *d = in->desired;
 	json_object *pc;
 	struct view v = {in, aj->meta.name, aj->meta.namespace, aj->meta.uid};
+	const char *name;
 
-	if (!d || !d->job_name || !streq(aj->status.config_hash, d->config_hash))
-		return false;
-	if (find_ours(&v, BUILD_KIND_JOB, d->job_name))
-		return false;
+	if (!d || !d->job_name || find_ours(&v, BUILD_KIND_JOB, d->job_name))
+		return NULL;
+	if (!streq(aj->status.config_hash, d->config_hash)) {
+		/* Adoption by status.configHash alone: thurkube's Job must be
+		 * confirmed absent before its run is reported lost. */
+		if (adopts(&v) && !thurkube_job(&v))
+			return d->thurkube_job_name;
+		return NULL;
+	}
+	name = run_job_name(&v);
+	if (find_ours(&v, BUILD_KIND_JOB, name))
+		return NULL;
 	pc = find_condition(aj->status.conditions, STATUS_COND_COMPLETE);
-	return !(pc && streq(status_str(pc, "status"), "True"));
+	return pc && streq(status_str(pc, "status"), "True") ? NULL : name;
+}
+
+bool status_job_needs_confirm(const struct status_input *in)
+{
+	return status_job_to_confirm(in) != NULL;
 }

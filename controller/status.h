@@ -46,6 +46,29 @@
  *   A launched Job that disappears before its outcome was seen (confirmed
  *   by a live GET, see status_job_needs_confirm) is reported Failed with
  *   reason JobLost, and is not re-run either.
+ * - Adoption of a run thurkube made (migration, issue 13). thurkube names
+ *   a one-shot Job <name>-<H> and writes H into status.configHash, where H
+ *   is build_thurkube_hash: SHA-256 of the agent.json bytes alone, which
+ *   thurkube-c renders byte for byte as thurkube does. When a one-shot
+ *   AgentJob has no run of the current configuration (status.configHash
+ *   is not the desired hash and no Job of ours has the desired name), its
+ *   status has no Complete condition (this controller has recorded no run
+ *   for it: thurkube never writes Complete), and either
+ *     (a) status.configHash equals H of the current agent.json, or
+ *     (b) a Job named <name>-<H> is observed that is controlled by this
+ *         AgentJob (ownerReference uid) and carries thurkube's labels
+ *         app.kubernetes.io/managed-by=thurkube,
+ *         thurkube.thurbeen.eu/agentjob=<name>,
+ *         thurkube.thurbeen.eu/agentjob-namespace=<namespace> and
+ *         thurkube.thurbeen.eu/owner-uid=<uid>,
+ *   then that run is adopted as the run of the current configuration: no
+ *   Job is applied, the Job <name>-<H> is never written, status.configHash
+ *   becomes the desired hash and ownedResources names <name>-<H>, so later
+ *   passes follow that Job (phase Running, Succeeded or Failed from it)
+ *   and launch nothing. Adopted under (a) with no such Job (confirmed by a
+ *   live GET, see status_job_to_confirm): Failed, reason JobLost, as for
+ *   any run whose Job went before its outcome was seen. Any later change
+ *   of the configuration runs as usual, since Complete then exists.
  * - Config change while a run is active (a Job of ours, not finished,
  *   other than the desired one, and not run by the desired CronJob):
  *   Forbid holds the new Job (or a new CronJob) back until it finishes;
@@ -110,7 +133,8 @@ struct status_input {
 	                                       (found in a store or by a live GET),
 	                                       whoever owns it */
 	size_t n_observed;
-	bool job_gone;   /* a live GET confirmed the desired Job is absent */
+	bool job_gone;   /* a live GET confirmed the Job status_job_to_confirm
+	                    names is absent */
 	bool unverified; /* a live GET of an unseen name failed: apply nothing */
 	time_t now;
 };
@@ -140,6 +164,7 @@ struct status_plan {
 	size_t n_applies;
 	json_object *status; /* new ref: the status to report */
 	bool launch;         /* applies include a new run Job */
+	bool adopted;        /* thurkube's run is adopted in this pass (see above) */
 	bool waiting;        /* Forbid holds a new run back */
 	bool conflict;       /* a desired name is held by a foreign object */
 	bool needs_binding;  /* a ClusterRoleBinding of ours is present, or one
@@ -162,6 +187,14 @@ void status_plan_free(struct status_plan *p);
  * store that lags behind our own create looks the same).
  */
 bool status_job_needs_confirm(const struct status_input *in);
+
+/*
+ * The name of the Job the I/O layer must GET before planning (the Job the
+ * previous status records as the run, or thurkube's Job for an adoption
+ * by status.configHash alone), borrowed from in->desired; NULL when no
+ * look-up is needed. status_job_needs_confirm is this != NULL.
+ */
+const char *status_job_to_confirm(const struct status_input *in);
 
 /*
  * Mark a status computed by status_plan as failed to apply: Ready False,

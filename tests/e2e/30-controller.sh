@@ -1,12 +1,81 @@
 # The controller against the real control plane with kwok, under its own
 # ServiceAccount token and the ClusterRole from manifests/ (proving it is
 # sufficient): children, one-shot runs, propagation, suspend, ClusterAccess
-# binding and cleanup, zero writes when steady, leader failover.
+# binding and cleanup, zero writes when steady, leader failover, adoption of
+# the one-shot runs thurkube made.
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/tests/lib/stack.sh"
 . "$RUNDIR/stack.env"
 AUDIT=$RUNDIR/logs/audit.log
 CTL_USER=system:serviceaccount:thurkube-system:thurkube-controller
+
+# Migration from thurkube (README section 9, issue 13): before any controller
+# runs, leave what thurkube leaves behind for three one-shots of the same
+# spec. mig-hash: thurkube's status (configHash = thurkube's hash of the
+# agent.json), its Job gone. mig-job: thurkube's Job <name>-<hash> with its
+# labels and ownerReference, no status. mig-foreign: a Job of that name
+# without thurkube's labels (someone else's). thurkube's hash is computed
+# here from the agent.json bytes thurkube renders (reference 2.3).
+MIG_AGENT_JSON='{
+  "prompt": "migrated run",
+  "allowedTools": [
+    "Read"
+  ],
+  "mcpServers": [],
+  "repositories": []
+}'
+MIG_HASH=$(printf '%s' "$MIG_AGENT_JSON" | sha256sum | cut -c1-16)
+# mig_job NAME [LABELLED]: the Job thurkube made for AgentJob NAME (its
+# labels and ownerReference only when LABELLED is "yes").
+mig_job() {
+	local name=$1 uid meta
+	uid=$(k -n agents get aj "$name" -o jsonpath='{.metadata.uid}')
+	if [ "${2:-}" = yes ]; then
+		meta="labels: { app.kubernetes.io/managed-by: thurkube, thurkube.thurbeen.eu/agentjob: $name, thurkube.thurbeen.eu/agentjob-namespace: agents, thurkube.thurbeen.eu/owner-uid: $uid }
+  ownerReferences: [{ apiVersion: thurkube.thurbeen.eu/v1alpha1, kind: AgentJob, name: $name, uid: $uid, controller: true, blockOwnerDeletion: true }]"
+	else
+		meta="labels: { app: something-else }"
+	fi
+	k apply -f - <<Y
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: $name-$MIG_HASH
+  namespace: agents
+  $meta
+spec:
+  backoffLimit: 0
+  ttlSecondsAfterFinished: 86400
+  template:
+    spec:
+      restartPolicy: Never
+      serviceAccountName: default
+      automountServiceAccountToken: false
+      containers: [{ name: agent, image: "ghcr.io/thurbeen/claude-code-job:latest" }]
+Y
+}
+mig_setup() {
+	k apply -f "$ROOT/manifests/samples/00-namespace.yaml" || return 1
+	local n
+	for n in mig-hash mig-job mig-foreign; do
+		k apply -f - <<Y || return 1
+apiVersion: thurkube.thurbeen.eu/v1alpha1
+kind: AgentJob
+metadata: { name: $n, namespace: agents }
+spec: { runtimeRef: claude-code, authRef: claude-oauth, roleRef: mig-role, prompt: "migrated run" }
+Y
+	done
+	k apply -f - <<'Y' || return 1
+apiVersion: thurkube.thurbeen.eu/v1alpha1
+kind: AgentRole
+metadata: { name: mig-role, namespace: agents }
+spec: { allowedTools: [Read] }
+Y
+	k -n agents patch aj mig-hash --subresource=status --type=merge -p "{\"status\":{\"phase\":\"Running\",\"message\":\"reconciled Job/mig-hash-$MIG_HASH\",\"configHash\":\"$MIG_HASH\",\"lastRunTime\":\"2026-01-01T00:00:00+00:00\",\"ownedResources\":[{\"kind\":\"ConfigMap\",\"name\":\"mig-hash-config\"},{\"kind\":\"Job\",\"name\":\"mig-hash-$MIG_HASH\"}],\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"2026-01-01T00:00:00Z\",\"reason\":\"Reconciled\",\"message\":\"Job/mig-hash-$MIG_HASH\"}]}}" || return 1
+	[ "$(k -n agents get aj mig-hash -o jsonpath='{.status.configHash}')" = "$MIG_HASH" ] || return 1
+	mig_job mig-job yes && mig_job mig-foreign
+}
+check "thurkube-era one-shots staged before the controller starts (thurkube hash $MIG_HASH)" mig_setup
 
 stack_start_controller ctl-a --resync-seconds 10 --log-level debug
 stack_start_controller ctl-b --resync-seconds 10 --log-level debug
@@ -84,6 +153,56 @@ Y
 	wait_for 60 sh -c "[ \"\$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get aj fails -o jsonpath='{.status.phase}')\" = Failed ]"
 }
 check "a failing run gives status Failed" failed_run
+
+# Migration: the adoption rule (README section 9).
+mig_jobs() { k -n agents get jobs -l "thurkube.thurbeen.eu/agentjob=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
+mig_ready() { jp aj "$1" '{.status.conditions[?(@.type=="Ready")].reason}'; }
+mig_adopted_job() {
+	wait_for 60 sh -c "[ \"\$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get aj mig-job -o jsonpath='{.status.phase}')\" = Succeeded ]" || { jp aj mig-job '{.status}'; return 1; }
+	local jobs h
+	jobs=$(mig_jobs mig-job)
+	h=$(jp aj mig-job '{.status.configHash}')
+	echo "info: mig-job: jobs [$jobs], configHash $h, message: $(jp aj mig-job '{.status.message}')"
+	[ "$jobs" = "mig-job-$MIG_HASH" ] && [ -n "$h" ] && [ "$h" != "$MIG_HASH" ] &&
+		jp aj mig-job '{.status.message}' | grep -q "mig-job-$MIG_HASH" &&
+		jp aj mig-job '{.status.ownedResources}' | grep -q "mig-job-$MIG_HASH" &&
+		! ctl_writes | grep '"resource":"jobs"' | grep -q '"name":"mig-job-'
+}
+check "thurkube's Job <name>-<thurkube hash> is adopted: no new Job, phase Succeeded from it, never written" mig_adopted_job
+mig_hash_only() {
+	wait_for 30 sh -c "[ \"\$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get aj mig-hash -o jsonpath='{.status.phase}')\" = Failed ]" || { jp aj mig-hash '{.status}'; return 1; }
+	sleep 3
+	local jobs h
+	jobs=$(mig_jobs mig-hash)
+	h=$(jp aj mig-hash '{.status.configHash}')
+	echo "info: mig-hash: jobs [$jobs], Ready $(mig_ready mig-hash), configHash $h"
+	[ -z "$jobs" ] && [ "$(mig_ready mig-hash)" = JobLost ] && [ -n "$h" ] && [ "$h" != "$MIG_HASH" ] &&
+		! ctl_writes | grep '"resource":"jobs"' | grep -q '"name":"mig-hash-'
+}
+check "status.configHash = thurkube's hash of agent.json, Job gone: adopted (JobLost), no Job created" mig_hash_only
+mig_same_bytes() {
+	local got
+	got=$(printf '%s' "$(k -n agents get configmap mig-hash-config -o jsonpath='{.data.agent\.json}')" | sha256sum | cut -c1-16)
+	echo "info: sha256 of the ConfigMap's agent.json: $got"
+	[ "$got" = "$MIG_HASH" ]
+}
+check "the controller's agent.json is byte for byte the one thurkube hashed" mig_same_bytes
+mig_foreign_runs() {
+	wait_for 30 sh -c "'$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get jobs -l thurkube.thurbeen.eu/agentjob=mig-foreign -o name | grep -q ." || return 1
+	local jobs
+	jobs=$(mig_jobs mig-foreign)
+	echo "info: mig-foreign: jobs [$jobs]"
+	[ "$(echo "$jobs" | wc -l)" = 1 ] && [ "$jobs" != "mig-foreign-$MIG_HASH" ] &&
+		k -n agents get job "mig-foreign-$MIG_HASH" >/dev/null &&
+		[ -z "$(k -n agents get job "mig-foreign-$MIG_HASH" -o jsonpath='{.metadata.labels.thurkube\.thurbeen\.eu/agentjob}')" ]
+}
+check "a Job of thurkube's name without thurkube's labels is not adopted: the run starts, that Job untouched" mig_foreign_runs
+mig_change_runs() {
+	k -n agents patch aj mig-job --type=merge -p '{"spec":{"timeoutSeconds":1800}}' >/dev/null || return 1
+	wait_for 30 sh -c "[ \$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' -n agents get jobs -l thurkube.thurbeen.eu/agentjob=mig-job -o name | wc -l) = 2 ]" || { mig_jobs mig-job; return 1; }
+	echo "info: mig-job after a timeoutSeconds change: jobs [$(mig_jobs mig-job | tr '\n' ' ')]"
+}
+check "after the adoption, a spec change that leaves agent.json alone runs a new Job" mig_change_runs
 
 propagation() {
 	local h0 t0 h1

@@ -53,6 +53,61 @@ START_TEST(agent_json_quickstart_exact)
 }
 END_TEST
 
+/* The quickstart as a one-shot, with spec.<key> set to value (JSON). */
+static void load_oneshot(struct fx *f, const char *key, const char *value)
+{
+	struct fx_src s = {0};
+
+	s.aj = fx_json(FX_AGENTJOB);
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	fx_set(s.aj, "spec.schedule", NULL);
+	if (key)
+		fx_set(s.aj, key, fx_json(value));
+	fx_load(f, &s);
+	json_object_put(s.aj);
+	json_object_put(s.repos[0]);
+}
+
+/*
+ * thurkube's configHash: SHA-256 of the agent.json bytes alone, 16 hex.
+ * The expected value was computed outside this code base over the bytes
+ * thurkube's serde_json renders for the quickstart (reference 2.3); the
+ * one-shot Job thurkube made is <name>-<it>. Pod-template inputs change
+ * our hash, never thurkube's; agent.json inputs change both.
+ */
+START_TEST(thurkube_hash_of_agent_json)
+{
+	struct fx f[4];
+	struct build_out o[4];
+	char h[BUILD_HASH_LEN + 1];
+	size_t i;
+
+	load_oneshot(&f[0], NULL, NULL);
+	load_oneshot(&f[1], "spec.timeoutSeconds", "600");
+	load_oneshot(&f[2], "spec.prompt", "\"Fix every failing PR.\"");
+	fx_load(&f[3], NULL); /* scheduled */
+	for (i = 0; i < 4; i++)
+		build_ok(&f[i], &o[i]);
+	ck_assert_str_eq(o[0].agent_json, quickstart_agent_json);
+	build_thurkube_hash(quickstart_agent_json, h);
+	ck_assert_str_eq(h, "50956f81d12b614f");
+	ck_assert_str_eq(o[0].thurkube_hash, "50956f81d12b614f");
+	ck_assert_str_eq(o[0].thurkube_job_name, "pr-fixer-50956f81d12b614f");
+	ck_assert_str_ne(o[0].config_hash, o[0].thurkube_hash);
+	ck_assert_str_eq(o[1].thurkube_hash, o[0].thurkube_hash);
+	ck_assert_str_ne(o[1].config_hash, o[0].config_hash);
+	ck_assert_str_ne(o[2].thurkube_hash, o[0].thurkube_hash);
+	ck_assert_str_ne(o[2].config_hash, o[0].config_hash);
+	ck_assert_str_eq(o[3].thurkube_hash, o[0].thurkube_hash);
+	ck_assert_ptr_null(o[3].thurkube_job_name);
+	for (i = 0; i < 4; i++) {
+		build_out_free(&o[i]);
+		fx_free(&f[i]);
+	}
+}
+END_TEST
+
 /* Every optional key in its place, serde's escaping, MCP shapes, skill. */
 START_TEST(agent_json_full_shape)
 {
@@ -832,6 +887,7 @@ static Suite *suite(void)
 	TCase *t = tcase_create("build");
 
 	tcase_add_test(t, agent_json_quickstart_exact);
+	tcase_add_test(t, thurkube_hash_of_agent_json);
 	tcase_add_test(t, agent_json_full_shape);
 	tcase_add_test(t, agent_json_needs_role);
 	tcase_add_test(t, names_labels_owners);

@@ -1,5 +1,6 @@
 /* test_ctl_status.c - reconcile decisions: phases, one-shot once per hash, pruning, Forbid and
- * Replace, suspend, missing references, zero-write resyncs, conditions and events. */
+ * Replace, suspend, missing references, zero-write resyncs, conditions and events, adoption of
+ * a run thurkube made. */
 #include "compat.h"
 
 #include <check.h>
@@ -364,6 +365,7 @@ START_TEST(lost_job_not_rerun)
 	run(&c, NULL, 0, false);
 	ck_assert(!c.p.launch);
 	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Failed");
+	ck_assert(status_equal(c.f.aj.status.raw, c.p.status));
 	json_object_put(aj);
 	done(&a);
 	done(&b);
@@ -1277,6 +1279,296 @@ START_TEST(crb_pruned_only_with_our_uid)
 }
 END_TEST
 
+/* ---- adopting a run thurkube made (issue 13, scope 5) ------------------- */
+
+/* The quickstart's agent.json hashed as thurkube hashes it (SHA-256 of the
+ * bytes alone, computed outside this code base). */
+#define TK_HASH "50956f81d12b614f"
+#define TK_JOB  "pr-fixer-" TK_HASH
+
+/* aj's status as thurkube writes it for a one-shot run with hash. */
+static void thurkube_status(json_object *aj, const char *hash)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	         "{\"phase\":\"Running\",\"message\":\"reconciled Job/pr-fixer-%s\","
+	         "\"observedGeneration\":3,\"configHash\":\"%s\","
+	         "\"lastRunTime\":\"2025-12-01T08:00:00+00:00\","
+	         "\"ownedResources\":[{\"kind\":\"ConfigMap\",\"name\":\"pr-fixer-config\"},"
+	         "{\"kind\":\"PersistentVolumeClaim\",\"name\":\"pr-fixer-data\"},"
+	         "{\"kind\":\"Job\",\"name\":\"pr-fixer-%s\"}],"
+	         "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\","
+	         "\"lastTransitionTime\":\"2025-12-01T08:00:00+00:00\",\"reason\":\"Reconciled\","
+	         "\"message\":\"Job/pr-fixer-%s\"}]}",
+	         hash, hash, hash, hash);
+	set_status_text(aj, text);
+}
+
+/* How the observed Job of thurkube's name looks. */
+enum tk_job_shape {
+	TK_NONE,         /* no such Job */
+	TK_GENUINE,      /* as thurkube made it: its four labels, our ownerReference */
+	TK_NO_LABELS,    /* someone else's: the name only, our ownerReference */
+	TK_OTHER_UID,    /* labelled for another AgentJob uid */
+	TK_OTHER_OWNER,  /* labelled, controlled by another AgentJob */
+	TK_WRONG_MANAGER /* labelled, but managed-by is not thurkube */
+};
+
+/* A Job named TK_JOB of shape, with Job status st (JSON). New reference,
+ * NULL for TK_NONE. Built from our desired Job: thurkube's carries the
+ * same four labels and ownerReference. */
+static json_object *tk_job(const struct round *rd, enum tk_job_shape shape, const char *st)
+{
+	json_object *j;
+
+	if (shape == TK_NONE)
+		return NULL;
+	j = as_seen(rd->d.job, st);
+	fx_set(j, "metadata.name", json_object_new_string(TK_JOB));
+	fx_set(j, "metadata.annotations", NULL);
+	if (shape == TK_NO_LABELS)
+		fx_set(j, "metadata.labels", NULL);
+	if (shape == TK_OTHER_UID)
+		json_object_object_add(
+		    fx_get(j, "metadata.labels"), BUILD_LABEL_OWNER_UID,
+		    json_object_new_string("99999999-0000-0000-0000-000000000000"));
+	if (shape == TK_OTHER_OWNER)
+		fx_set(j, "metadata.ownerReferences", fx_json(OTHER_OWNER));
+	if (shape == TK_WRONG_MANAGER)
+		json_object_object_add(fx_get(j, "metadata.labels"), "app.kubernetes.io/managed-by",
+		                       json_object_new_string("helm"));
+	return j;
+}
+
+#define JOB_RUNNING job_cases[1].job_status
+#define JOB_DONE    job_cases[2].job_status
+#define JOB_FAILED  job_cases[3].job_status
+
+/* One pass over a thurkube-era AgentJob: status hash (NULL: no status),
+ * the observed Job, whether a live GET found no Job; what the plan does. */
+static const struct {
+	const char *hash;
+	enum tk_job_shape shape;
+	const char *job_status;
+	bool gone;
+	bool adopt;
+	const char *phase;
+	const char *ready_reason;
+} adopt_cases[] = {
+    /* (a) status.configHash is thurkube's hash of the current agent.json */
+    {TK_HASH, TK_NONE, NULL, true, true, "Failed", "JobLost"},
+    {TK_HASH, TK_GENUINE, JOB_RUNNING, false, true, "Running", "Running"},
+    {TK_HASH, TK_NO_LABELS, JOB_DONE, false, true, "Failed", "JobLost"},
+    /* (b) thurkube's Job of that name, its labels, our ownerReference */
+    {NULL, TK_GENUINE, JOB_DONE, false, true, "Succeeded", "Succeeded"},
+    {OLD_HASH, TK_GENUINE, JOB_FAILED, false, true, "Failed", "JobFailed"},
+    {OLD_HASH, TK_GENUINE, JOB_RUNNING, false, true, "Running", "Running"},
+    /* neither: the run starts */
+    {NULL, TK_NONE, NULL, false, false, "Running", "JobCreated"},
+    {OLD_HASH, TK_NONE, NULL, false, false, "Running", "JobCreated"},
+    {NULL, TK_NO_LABELS, JOB_DONE, false, false, "Running", "JobCreated"},
+    {NULL, TK_OTHER_UID, JOB_DONE, false, false, "Running", "JobCreated"},
+    {NULL, TK_OTHER_OWNER, JOB_DONE, false, false, "Running", "JobCreated"},
+    {NULL, TK_WRONG_MANAGER, JOB_DONE, false, false, "Running", "JobCreated"},
+};
+
+START_TEST(thurkube_run_adopted)
+{
+	struct round a;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+	const char *confirm;
+
+	if (adopt_cases[_i].hash)
+		thurkube_status(aj, adopt_cases[_i].hash);
+	load_built(&a, aj);
+	ck_assert_str_eq(a.d.thurkube_hash, TK_HASH);
+	ck_assert_str_eq(a.d.thurkube_job_name, TK_JOB);
+	job = tk_job(&a, adopt_cases[_i].shape, adopt_cases[_i].job_status);
+	obs[0] = (struct status_child){"Job", job};
+	a.in.observed = obs;
+	a.in.n_observed = job ? 1 : 0;
+	/* Adopted by the hash alone: thurkube's Job is looked up first. */
+	confirm = status_job_to_confirm(&a.in);
+	if (adopt_cases[_i].hash && !strcmp(adopt_cases[_i].hash, TK_HASH) &&
+	    adopt_cases[_i].shape != TK_GENUINE)
+		ck_assert_str_eq(confirm, TK_JOB);
+	else
+		ck_assert_ptr_null(confirm);
+	run(&a, obs, job ? 1 : 0, adopt_cases[_i].gone);
+	ck_assert_int_eq(a.p.launch, !adopt_cases[_i].adopt);
+	ck_assert_int_eq(a.p.adopted, adopt_cases[_i].adopt);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), adopt_cases[_i].phase);
+	ck_assert_str_eq(cond(a.p.status, "Ready", "reason"), adopt_cases[_i].ready_reason);
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), a.d.config_hash);
+	ck_assert_str_ne(a.d.config_hash, TK_HASH);
+	/* thurkube's Job is never written, whoever holds the name */
+	ck_assert_ptr_null(find_action(a.p.applies, a.p.n_applies, "Job", TK_JOB));
+	ck_assert_ptr_null(find_action(a.p.deletes, a.p.n_deletes, "Job", TK_JOB));
+	if (adopt_cases[_i].adopt) {
+		ck_assert_ptr_null(find_action(a.p.applies, a.p.n_applies, "Job", NULL));
+		ck_assert_str_eq(fx_str(a.p.status, "ownedResources.2.name"), TK_JOB);
+		ck_assert_ptr_nonnull(strstr(fx_str(a.p.status, "message"), TK_JOB));
+		ck_assert_ptr_nonnull(strstr(fx_str(a.p.status, "message"), "adopted"));
+		ck_assert_ptr_nonnull(cond(a.p.status, "Complete", "status"));
+	} else {
+		ck_assert_ptr_nonnull(find_action(a.p.applies, a.p.n_applies, "Job", a.d.job_name));
+	}
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+}
+END_TEST
+
+/* After the adoption: later passes follow thurkube's Job, launch nothing,
+ * write nothing when steady, and keep the outcome after its TTL. */
+START_TEST(adopted_run_followed)
+{
+	struct round a, b, c, d, e;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *running, *finished;
+
+	thurkube_status(aj, TK_HASH);
+	load_built(&a, aj);
+	running = tk_job(&a, TK_GENUINE, JOB_RUNNING);
+	finished = tk_job(&a, TK_GENUINE, JOB_DONE);
+	obs[0] = (struct status_child){"Job", running};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.adopted);
+	set_status(aj, a.p.status);
+	/* the same Job, still running: a steady pass */
+	load_built(&b, aj);
+	b.in.observed = obs;
+	b.in.n_observed = 1;
+	ck_assert_ptr_null(status_job_to_confirm(&b.in));
+	run(&b, obs, 1, false);
+	ck_assert(!b.p.launch);
+	ck_assert(!b.p.adopted);
+	ck_assert(status_equal(b.f.aj.status.raw, b.p.status));
+	/* it finishes */
+	obs[0].obj = finished;
+	status_plan_free(&b.p);
+	run(&b, obs, 1, false);
+	ck_assert(!b.p.launch);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Succeeded");
+	ck_assert_str_eq(fx_str(b.p.status, "lastCompletionTime"), "2026-01-01T00:10:00Z");
+	set_status(aj, b.p.status);
+	/* TTL deleted it: nothing to confirm, nothing to run */
+	load_built(&c, aj);
+	ck_assert_ptr_null(status_job_to_confirm(&c.in));
+	run(&c, NULL, 0, false);
+	ck_assert(!c.p.launch);
+	ck_assert(status_equal(b.p.status, c.p.status));
+	/* A running adopted Job that vanishes: confirmed by name, then lost. */
+	set_status(aj, a.p.status);
+	load_built(&d, aj);
+	ck_assert_str_eq(status_job_to_confirm(&d.in), TK_JOB);
+	run(&d, NULL, 0, true);
+	ck_assert(!d.p.launch);
+	ck_assert_str_eq(cond(d.p.status, "Ready", "reason"), "JobLost");
+	ck_assert_ptr_nonnull(strstr(fx_str(d.p.status, "message"), TK_JOB));
+	/* and stays so: the next pass writes nothing */
+	set_status(aj, d.p.status);
+	load_built(&e, aj);
+	ck_assert_ptr_null(status_job_to_confirm(&e.in));
+	run(&e, NULL, 0, false);
+	ck_assert(!e.p.launch);
+	ck_assert(status_equal(e.f.aj.status.raw, e.p.status));
+	json_object_put(running);
+	json_object_put(finished);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+	done(&e);
+}
+END_TEST
+
+/* A write of the adoption pass failed (say the ConfigMap apply): the I/O
+ * layer keeps the adopted configHash (reconcile_agentjob.c, execute), and
+ * the next pass follows thurkube's Job, launching nothing. */
+START_TEST(adoption_survives_failed_write)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+	char *hash;
+
+	thurkube_status(aj, TK_HASH);
+	load_built(&a, aj);
+	job = tk_job(&a, TK_GENUINE, JOB_RUNNING);
+	obs[0] = (struct status_child){"Job", job};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.adopted);
+	hash = strdup(fx_str(a.p.status, "configHash"));
+	ck_assert_ptr_nonnull(hash);
+	ck_assert_int_eq(status_mark_failed(a.p.status, NULL, hash, 3,
+	                                    "apply ConfigMap pr-fixer-config", "connection refused",
+	                                    NOW),
+	                 0);
+	ck_assert_str_eq(fx_str(a.p.status, "configHash"), a.d.config_hash);
+	set_status(aj, a.p.status);
+	load_built(&b, aj);
+	b.in.observed = obs;
+	b.in.n_observed = 1;
+	ck_assert_ptr_null(status_job_to_confirm(&b.in));
+	run(&b, obs, 1, false);
+	ck_assert(!b.p.launch);
+	ck_assert_ptr_null(find_action(b.p.applies, b.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Running");
+	ck_assert_str_eq(fx_str(b.p.status, "ownedResources.2.name"), TK_JOB);
+	free(hash);
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
+/* A spec change after the adoption runs, including one that leaves
+ * agent.json (and so thurkube's hash and Job name) as it was. */
+static const struct {
+	const char *key;
+	const char *value;
+	bool same_agent_json;
+} change_cases[] = {
+    {"spec.prompt", "\"Fix every failing PR.\"", false},
+    {"spec.env", "[{\"name\":\"LOG_LEVEL\",\"value\":\"debug\"}]", true},
+    {"spec.timeoutSeconds", "600", true},
+};
+
+START_TEST(change_after_adoption_runs)
+{
+	struct round a, b;
+	struct status_child obs[1];
+	json_object *aj = oneshot_aj(), *job;
+
+	load_built(&a, aj);
+	job = tk_job(&a, TK_GENUINE, JOB_DONE);
+	obs[0] = (struct status_child){"Job", job};
+	run(&a, obs, 1, false);
+	ck_assert(a.p.adopted);
+	ck_assert_str_eq(fx_str(a.p.status, "phase"), "Succeeded");
+	set_status(aj, a.p.status);
+	fx_set(aj, change_cases[_i].key, fx_json(change_cases[_i].value));
+	load_built(&b, aj);
+	ck_assert_int_eq(!strcmp(b.d.thurkube_hash, TK_HASH), change_cases[_i].same_agent_json);
+	ck_assert_str_ne(b.d.config_hash, a.d.config_hash);
+	run(&b, obs, 1, false);
+	ck_assert(b.p.launch);
+	ck_assert(!b.p.adopted);
+	ck_assert_ptr_nonnull(find_action(b.p.applies, b.p.n_applies, "Job", b.d.job_name));
+	ck_assert_str_eq(fx_str(b.p.status, "configHash"), b.d.config_hash);
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "JobCreated");
+	json_object_put(job);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl_status");
@@ -1311,6 +1603,10 @@ static Suite *suite(void)
 	tcase_add_test(t, labelled_job_not_the_launched_one);
 	tcase_add_loop_test(t, cron_run_ours_by_cronjob_uid, 0, (int)TK_ARRAY_LEN(cronrun_cases));
 	tcase_add_test(t, crb_pruned_only_with_our_uid);
+	tcase_add_loop_test(t, thurkube_run_adopted, 0, (int)TK_ARRAY_LEN(adopt_cases));
+	tcase_add_test(t, adopted_run_followed);
+	tcase_add_test(t, adoption_survives_failed_write);
+	tcase_add_loop_test(t, change_after_adoption_runs, 0, (int)TK_ARRAY_LEN(change_cases));
 	suite_add_tcase(s, t);
 	return s;
 }
