@@ -26,6 +26,15 @@ applies() {
 }
 check "thurkube's quickstart, documented example and e2e objects are admitted unchanged" applies
 
+# README 9, step 1: the validator accepts what `kubectl get -o yaml` prints.
+step1_validates() {
+	local out
+	out=$(k -n compat get agentjobs,agentruntimes,agentauths,agentroles,agentskills,mcpservers,repositories,clusteraccesses \
+		-o yaml | "$ROOT/$B/thurkube-webhook" validate -f - 2>&1) || { echo "$out"; return 1; }
+	echo "info: validate -f of kubectl get -o yaml: $(echo "$out" | grep -c ' valid$') objects valid"
+}
+check "validate -f accepts kubectl get -o yaml of the admitted objects (README 9, step 1)" step1_validates
+
 skill_ref_default() { [ "$(k -n compat get agentskill skill -o jsonpath='{.spec.ref}')" = main ]; }
 check "an AgentSkill without ref gets ref: main, as with thurkube" skill_ref_default
 
