@@ -870,7 +870,7 @@ struct watch {
 	kube_watch_cb cb;
 	void *ud;
 	char **rv;
-	const volatile int *stop;
+	const atomic_int *stop;
 	int64_t last_data_ms;
 	int64_t idle_ms;
 	int result; /* why we aborted the transfer, 0 if we did not */
@@ -955,7 +955,7 @@ static int on_watch_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t 
 	(void)dn;
 	(void)ut;
 	(void)un;
-	if (w->stop && *w->stop) {
+	if (w->stop && atomic_load(w->stop)) {
 		w->result = -ECANCELED;
 		return 1;
 	}
@@ -1047,7 +1047,7 @@ out:
 }
 
 int kube_watch(struct kube_client *c, const char *path, const char *label_selector, char **rv,
-               int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
+               int timeout_s, const atomic_int *stop, kube_watch_cb cb, void *ud,
                struct kube_status *st)
 {
 	struct buf url = BUF_INIT(64 * 1024);

@@ -28,6 +28,7 @@
 
 #include "compat.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -134,7 +135,7 @@ int kube_apply(struct kube_client *c, const char *path, json_object *obj, const 
  */
 typedef int (*kube_watch_cb)(void *ud, const char *type, json_object *obj);
 int kube_watch(struct kube_client *c, const char *path, const char *label_selector, char **rv,
-               int timeout_s, const volatile int *stop, kube_watch_cb cb, void *ud,
+               int timeout_s, const atomic_int *stop, kube_watch_cb cb, void *ud,
                struct kube_status *st) TK_MUST_CHECK;
 
 /* Counters for /metrics: requests by verb and code, in a callback form so

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "util.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -12,7 +13,7 @@
 
 #include <json-c/json.h>
 
-static volatile enum log_level log_level = LOG_LVL_INFO;
+static atomic_int log_level = LOG_LVL_INFO;
 static const char *log_component;
 
 int log_parse_level(const char *s, enum log_level *out)
@@ -37,12 +38,12 @@ int log_parse_level(const char *s, enum log_level *out)
 
 void log_set_level(enum log_level lvl)
 {
-	log_level = lvl;
+	atomic_store(&log_level, (int)lvl);
 }
 
 enum log_level log_get_level(void)
 {
-	return log_level;
+	return (enum log_level)atomic_load(&log_level);
 }
 
 void log_set_component(const char *name)
@@ -60,7 +61,7 @@ void log_kv(enum log_level lvl, const char *msg, ...)
 	const char *k, *line;
 	va_list ap;
 
-	if (lvl < log_level)
+	if ((int)lvl < atomic_load(&log_level))
 		return;
 	o = json_object_new_object();
 	if (!o)

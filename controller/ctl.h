@@ -12,6 +12,7 @@
 
 #include "compat.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <json-c/json.h>
@@ -108,7 +109,7 @@ struct ctl {
 	struct store *stores[RES_COUNT];
 	const struct ctl_config *cfg;
 	/* Non-zero while this process holds the lease; read with ctl_may_write. */
-	volatile int leading;
+	atomic_int leading;
 	/* Owned by the runtime; NULL in reconciler unit tests that need none. */
 	struct queue *queue;   /* keys "Kind/ns/name" */
 	struct refindex *refs; /* AgentJob references (ctl_agentjobs_referencing) */
@@ -119,7 +120,7 @@ struct ctl {
 
 static inline bool ctl_may_write(const struct ctl *c)
 {
-	return __atomic_load_n(&c->leading, __ATOMIC_ACQUIRE) != 0;
+	return atomic_load(&c->leading) != 0;
 }
 
 /*

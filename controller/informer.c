@@ -3,6 +3,7 @@
 
 #include "informer.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -22,8 +23,8 @@ struct informer {
 	const char *selector;
 	pthread_t thread;
 	bool started;
-	volatile int stop;
-	volatile int synced;
+	atomic_int stop;
+	atomic_int synced;
 	uint64_t rng;
 	uint64_t events; /* in the current watch */
 };
@@ -82,12 +83,12 @@ void informer_free(struct informer *inf)
 
 bool informer_synced(const struct informer *inf)
 {
-	return __atomic_load_n(&inf->synced, __ATOMIC_ACQUIRE) != 0;
+	return atomic_load(&inf->synced) != 0;
 }
 
 static bool informer_stopping(struct informer *inf)
 {
-	return __atomic_load_n(&inf->stop, __ATOMIC_ACQUIRE) != 0;
+	return atomic_load(&inf->stop) != 0;
 }
 
 static uint64_t informer_rand(struct informer *inf)
@@ -201,7 +202,7 @@ static int informer_list(struct informer *inf, char **rv)
 		sweep_request(inf->c->sweep);
 	if (!informer_synced(inf))
 		log_info("cache synced", "resource", inf->ri->plural);
-	__atomic_store_n(&inf->synced, 1, __ATOMIC_RELEASE);
+	atomic_store(&inf->synced, 1);
 out:
 	json_object_put(items);
 	json_object_put(removed);
@@ -286,7 +287,7 @@ int informer_start(struct informer *inf)
 
 void informer_stop(struct informer *inf)
 {
-	__atomic_store_n(&inf->stop, 1, __ATOMIC_RELEASE);
+	atomic_store(&inf->stop, 1);
 }
 
 void informer_join(struct informer *inf)

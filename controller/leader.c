@@ -5,6 +5,7 @@
 
 #include "leader.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -226,8 +227,8 @@ struct leader {
 	char *obj_path, *coll_path;
 	pthread_t thread;
 	bool started;
-	volatile int stop;
-	volatile int lost;
+	atomic_int stop;
+	atomic_int lost;
 	pthread_mutex_t lock;  /* guards the fields below */
 	json_object *observed; /* last Lease read or written (owned) */
 	char *observed_sig;    /* holder + renewTime of it, for observed_ms */
@@ -314,12 +315,12 @@ static void leader_observe(struct leader *le, json_object *lease)
 
 static void leader_set_leading(struct leader *le, int on)
 {
-	__atomic_store_n(le->o.leading, on, __ATOMIC_RELEASE);
+	atomic_store(le->o.leading, on);
 }
 
 static bool leader_is_leading(struct leader *le)
 {
-	return __atomic_load_n(le->o.leading, __ATOMIC_ACQUIRE) != 0;
+	return atomic_load(le->o.leading) != 0;
 }
 
 /* Write body per action; on success the answer becomes the observed Lease. */
@@ -362,13 +363,13 @@ int64_t leader_ms_since_renew(struct leader *le)
 
 bool leader_lost(struct leader *le)
 {
-	return __atomic_load_n(&le->lost, __ATOMIC_ACQUIRE) != 0;
+	return atomic_load(&le->lost) != 0;
 }
 
 static void leader_mark_lost(struct leader *le, const char *why)
 {
 	leader_set_leading(le, 0);
-	__atomic_store_n(&le->lost, 1, __ATOMIC_RELEASE);
+	atomic_store(&le->lost, 1);
 	log_error("leadership lost", "reason", why, "identity", le->identity);
 }
 
@@ -439,7 +440,7 @@ static void leader_sleep(struct leader *le, int64_t ms)
 {
 	int64_t end = now_ms() + ms;
 
-	while (!__atomic_load_n(&le->stop, __ATOMIC_ACQUIRE)) {
+	while (!atomic_load(&le->stop)) {
 		int64_t left = end - now_ms();
 		struct timespec ts;
 
@@ -478,7 +479,7 @@ static void *leader_main(void *arg)
 	enum leader_action a;
 	int err;
 
-	while (!__atomic_load_n(&le->stop, __ATOMIC_ACQUIRE)) {
+	while (!atomic_load(&le->stop)) {
 		bool was = leader_is_leading(le);
 
 		a = leader_try(le, &err);
@@ -518,7 +519,7 @@ int leader_start(struct leader *le)
 
 void leader_stop(struct leader *le)
 {
-	__atomic_store_n(&le->stop, 1, __ATOMIC_RELEASE);
+	atomic_store(&le->stop, 1);
 	if (le->started)
 		pthread_join(le->thread, NULL);
 	le->started = false;

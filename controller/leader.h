@@ -19,6 +19,7 @@
 
 #include "compat.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -99,7 +100,7 @@ struct leader_opts {
 	const char *ns;           /* the Lease's namespace */
 	const char *identity;
 	int lease_duration_s, renew_deadline_s, retry_period_s;
-	volatile int *leading; /* set to 1 on acquiring, 0 at once on losing */
+	atomic_int *leading; /* set to 1 on acquiring, 0 at once on losing */
 };
 
 /* New elector (copies the strings it needs). 0 and *out, or -ENOMEM/-EINVAL. */

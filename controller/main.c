@@ -10,6 +10,7 @@
  */
 #include "compat.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -107,7 +108,7 @@ struct runtime {
 	struct leader *leader;
 	pthread_t *workers;
 	int nworkers;
-	int workers_running; /* atomic */
+	atomic_int workers_running;
 	char host[256];
 };
 
@@ -375,7 +376,7 @@ static void *worker_main(void *arg)
 		queue_done(rt->c.queue, key);
 		free(key);
 	}
-	__atomic_sub_fetch(&rt->workers_running, 1, __ATOMIC_ACQ_REL);
+	atomic_fetch_sub(&rt->workers_running, 1);
 	return NULL;
 }
 
@@ -388,10 +389,10 @@ static int start_workers(struct runtime *rt)
 	if (!rt->workers)
 		return -ENOMEM;
 	for (i = 0; i < rt->cfg.workers; i++) {
-		__atomic_add_fetch(&rt->workers_running, 1, __ATOMIC_ACQ_REL);
+		atomic_fetch_add(&rt->workers_running, 1);
 		r = pthread_create(&rt->workers[i], NULL, worker_main, rt);
 		if (r != 0) {
-			__atomic_sub_fetch(&rt->workers_running, 1, __ATOMIC_ACQ_REL);
+			atomic_fetch_sub(&rt->workers_running, 1);
 			return -r;
 		}
 		rt->nworkers++;
@@ -436,7 +437,7 @@ static void sleep_ms(long ms)
  * restarts us as a standby. No cleanup: other threads may be mid-request. */
 static void die_lost(struct runtime *rt, const char *why)
 {
-	__atomic_store_n(&rt->c.leading, 0, __ATOMIC_RELEASE);
+	atomic_store(&rt->c.leading, 0);
 	queue_shutdown(rt->c.queue);
 	log_error("leader election lost, exiting", "reason", why, "identity", rt->cfg.identity);
 	fflush(stderr);
@@ -484,14 +485,14 @@ static int shutdown_gracefully(struct runtime *rt)
 	log_info("shutting down", "identity", rt->cfg.identity);
 	queue_shutdown(rt->c.queue);
 	sweep_stop(rt->c.sweep);
-	while (__atomic_load_n(&rt->workers_running, __ATOMIC_ACQUIRE) > 0 && now_ms() < until)
+	while (atomic_load(&rt->workers_running) > 0 && now_ms() < until)
 		sleep_ms(50);
 	/* A pass stops between two API calls; it must not write after the
 	 * lease is released. */
 	sweep_join(rt->c.sweep);
-	drained = __atomic_load_n(&rt->workers_running, __ATOMIC_ACQUIRE) == 0;
+	drained = atomic_load(&rt->workers_running) == 0;
 	leader_stop(rt->leader);
-	__atomic_store_n(&rt->c.leading, 0, __ATOMIC_RELEASE);
+	atomic_store(&rt->c.leading, 0);
 	if (!drained) {
 		/* A reconcile is still running: releasing now could let a
 		 * successor write concurrently; let the lease expire instead. */

@@ -9,6 +9,7 @@
  */
 #include "compat.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -613,7 +614,7 @@ struct watcher {
 	const char *selector;
 	char *rv;
 	int timeout_s;
-	volatile int stop;
+	atomic_int stop;
 	bool reconnect; /* loop across stream ends and errors */
 	struct seen seen;
 	int results[16]; /* return codes of each kube_watch */

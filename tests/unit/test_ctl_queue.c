@@ -1,6 +1,7 @@
 /* test_ctl_queue.c - work queue: dedup, one in flight, backoff, delays, shutdown. */
 #include "compat.h"
 
+#include <stdatomic.h>
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
@@ -257,9 +258,9 @@ END_TEST
 
 struct race {
 	struct queue *q;
-	int inflight; /* per key 0/1, checked atomically */
-	int violations;
-	int processed;
+	atomic_int inflight; /* per key 0/1 */
+	atomic_int violations;
+	atomic_int processed;
 };
 
 static void *race_worker(void *arg)
@@ -268,10 +269,10 @@ static void *race_worker(void *arg)
 	char *k;
 
 	while (queue_get(r->q, 200, &k) == 0) {
-		if (__atomic_add_fetch(&r->inflight, 1, __ATOMIC_ACQ_REL) != 1)
-			__atomic_add_fetch(&r->violations, 1, __ATOMIC_ACQ_REL);
-		__atomic_add_fetch(&r->processed, 1, __ATOMIC_ACQ_REL);
-		__atomic_sub_fetch(&r->inflight, 1, __ATOMIC_ACQ_REL);
+		if (atomic_fetch_add(&r->inflight, 1) != 0)
+			atomic_fetch_add(&r->violations, 1);
+		atomic_fetch_add(&r->processed, 1);
+		atomic_fetch_sub(&r->inflight, 1);
 		finish(r->q, k);
 	}
 	return NULL;
