@@ -130,43 +130,53 @@ static void informer_count(struct informer *inf, const char *name, const char *h
 	buf_free(&l);
 }
 
-static void informer_route(struct informer *inf, json_object *obj, bool deleted)
+/* Hand an event to the controller; -ENOMEM when it could not be queued
+ * for want of memory (the watch event then counts as not handled). */
+static int informer_route(struct informer *inf, json_object *obj, bool deleted)
 {
-	if (ctl_handle_event(inf->c, inf->res, obj, deleted) < 0)
+	int r = ctl_handle_event(inf->c, inf->res, obj, deleted);
+
+	if (r < 0)
 		log_warn("cannot queue event", "resource", inf->ri->plural, "name",
 		         json_object_get_string(json_object_object_get(
-		             json_object_object_get(obj, "metadata"), "name")));
+		             json_object_object_get(obj, "metadata"), "name")),
+		         "error", strerror(-r));
+	return r == -ENOMEM ? r : 0;
 }
 
 static int informer_on_event(void *ud, const char *type, json_object *obj)
 {
 	struct informer *inf = ud;
 	json_object *old = NULL;
+	int r = 0;
 
 	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-		int r = store_upsert(inf->store, obj, &old);
-
+		r = store_upsert(inf->store, obj, &old);
+		/* Out of memory: the event is not acknowledged, so the watch
+		 * ends without advancing its resourceVersion and the event comes
+		 * again after the back-off. */
+		if (r == -ENOMEM)
+			return r;
 		if (r < 0)
 			return 0; /* no name: nothing to cache */
 		if (r == STORE_REFUSED) {
 			/* Not (or no longer) ours: what was cached goes as deleted. */
-			if (old)
-				informer_route(inf, old, true);
+			r = old ? informer_route(inf, old, true) : 0;
 		} else {
-			informer_route(inf, obj, false);
+			r = informer_route(inf, obj, false);
 			sweep_notify(inf->c->sweep, inf->res, obj, false);
 		}
 		json_object_put(old);
 	} else if (strcmp(type, "DELETED") == 0) {
 		json_object_put(
 		    store_delete(inf->store, store_obj_namespace(obj), store_obj_name(obj)));
-		informer_route(inf, obj, true);
+		r = informer_route(inf, obj, true);
 		sweep_notify(inf->c->sweep, inf->res, obj, true);
 	} else {
 		return 0; /* BOOKMARK: the client already advanced the resourceVersion */
 	}
 	inf->events++;
-	return 0;
+	return r;
 }
 
 /* LIST into the store; *rv receives the list's resourceVersion. */
@@ -191,11 +201,17 @@ static int informer_list(struct informer *inf, char **rv)
 	for (i = 0; i < json_object_array_length(items); i++) {
 		json_object *obj = json_object_array_get_idx(items, i);
 
-		if (!inf->ri->child || !inf->ri->namespaced || ctl_child_owner(inf->res, obj))
-			informer_route(inf, obj, false);
+		if ((!inf->ri->child || !inf->ri->namespaced || ctl_child_owner(inf->res, obj)) &&
+		    informer_route(inf, obj, false) < 0)
+			r = -ENOMEM;
 	}
 	for (i = 0; i < json_object_array_length(removed); i++)
-		informer_route(inf, json_object_array_get_idx(removed, i), true);
+		if (informer_route(inf, json_object_array_get_idx(removed, i), true) < 0)
+			r = -ENOMEM;
+	/* An event that could not be queued: the cache is right, but list
+	 * again after the back-off so that every object is queued. */
+	if (r < 0)
+		goto out;
 	/* A relist may have missed the deletes that made orphans. */
 	if (inf->res == RES_AGENTJOB || inf->res == RES_CLUSTERACCESS ||
 	    inf->res == RES_CLUSTERROLE || inf->res == RES_CLUSTERROLEBINDING)
