@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stopflag.h"
 #include "store.h"
 #include "sweep.h"
 #include "util.h"
@@ -23,7 +24,7 @@ struct informer {
 	const char *selector;
 	pthread_t thread;
 	bool started;
-	atomic_int stop;
+	struct stopflag stop;
 	atomic_int synced;
 	uint64_t rng;
 	uint64_t events; /* in the current watch */
@@ -55,6 +56,7 @@ int informer_new(struct ctl *c, enum ctl_res r, struct informer **out)
 	inf = calloc(1, sizeof(*inf));
 	if (!inf)
 		return -ENOMEM;
+	stopflag_init(&inf->stop);
 	inf->c = c;
 	inf->res = r;
 	inf->ri = ctl_res_info(r);
@@ -64,6 +66,7 @@ int informer_new(struct ctl *c, enum ctl_res r, struct informer **out)
 	ret = kube_path(&b, inf->ri->group, inf->ri->version, NULL, inf->ri->plural, NULL, NULL);
 	if (ret < 0 || !(inf->path = buf_steal(&b))) {
 		buf_free(&b);
+		stopflag_destroy(&inf->stop);
 		free(inf);
 		return ret < 0 ? ret : -ENOMEM;
 	}
@@ -78,6 +81,7 @@ void informer_free(struct informer *inf)
 	if (!inf)
 		return;
 	free(inf->path);
+	stopflag_destroy(&inf->stop);
 	free(inf);
 }
 
@@ -88,7 +92,7 @@ bool informer_synced(const struct informer *inf)
 
 static bool informer_stopping(struct informer *inf)
 {
-	return atomic_load(&inf->stop) != 0;
+	return stopflag_raised(&inf->stop);
 }
 
 static uint64_t informer_rand(struct informer *inf)
@@ -97,24 +101,6 @@ static uint64_t informer_rand(struct informer *inf)
 	inf->rng ^= inf->rng >> 7;
 	inf->rng ^= inf->rng << 17;
 	return inf->rng;
-}
-
-static void informer_sleep(struct informer *inf, int64_t ms)
-{
-	int64_t end = now_ms() + ms;
-
-	while (!informer_stopping(inf)) {
-		int64_t left = end - now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			return;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000L;
-		nanosleep(&ts, NULL);
-	}
 }
 
 static void informer_count(struct informer *inf, const char *name, const char *help,
@@ -235,7 +221,7 @@ static int informer_watch(struct informer *inf, char **rv)
 	int r;
 
 	inf->events = 0;
-	r = kube_watch(inf->c->kube, inf->path, inf->selector, rv, timeout, &inf->stop,
+	r = kube_watch(inf->c->kube, inf->path, inf->selector, rv, timeout, &inf->stop.raised,
 	               informer_on_event, inf, &st);
 	if (informer_stopping(inf))
 		return 0;
@@ -285,7 +271,8 @@ static void *informer_main(void *arg)
 		backoff = informer_next_backoff(backoff);
 		healthy_since = now_ms();
 		/* Full jitter (factor 1.0): wait in [backoff, 2 * backoff). */
-		informer_sleep(inf, backoff + (int64_t)(informer_rand(inf) % (uint64_t)backoff));
+		stopflag_sleep(&inf->stop,
+		               backoff + (int64_t)(informer_rand(inf) % (uint64_t)backoff));
 	}
 	free(rv);
 	return NULL;
@@ -303,7 +290,7 @@ int informer_start(struct informer *inf)
 
 void informer_stop(struct informer *inf)
 {
-	atomic_store(&inf->stop, 1);
+	stopflag_raise(&inf->stop);
 }
 
 void informer_join(struct informer *inf)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "stopflag.h"
 #include "util.h"
 
 const char *leader_action_name(enum leader_action a)
@@ -227,7 +228,7 @@ struct leader {
 	char *obj_path, *coll_path;
 	pthread_t thread;
 	bool started;
-	atomic_int stop;
+	struct stopflag stop;
 	atomic_int lost;
 	pthread_mutex_t lock;  /* guards the fields below */
 	json_object *observed; /* last Lease read or written (owned) */
@@ -256,6 +257,7 @@ int leader_new(const struct leader_opts *o, struct leader **out)
 	le->last_renew_mono = -1;
 	le->rng = (uint64_t)leader_wall_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
 	pthread_mutex_init(&le->lock, NULL);
+	stopflag_init(&le->stop);
 	if (!le->ns || !le->identity)
 		goto fail;
 	if (kube_path(&b, "coordination.k8s.io", "v1", o->ns, "leases", LEADER_LEASE_NAME, NULL) <
@@ -288,6 +290,7 @@ void leader_free(struct leader *le)
 	free(le->ns);
 	free(le->identity);
 	pthread_mutex_destroy(&le->lock);
+	stopflag_destroy(&le->stop);
 	free(le);
 }
 
@@ -435,25 +438,6 @@ static uint64_t leader_rand(struct leader *le)
 	return le->rng;
 }
 
-/* Sleep ms in slices, returning early when asked to stop. */
-static void leader_sleep(struct leader *le, int64_t ms)
-{
-	int64_t end = now_ms() + ms;
-
-	while (!atomic_load(&le->stop)) {
-		int64_t left = end - now_ms();
-		struct timespec ts;
-
-		if (left <= 0)
-			return;
-		if (left > 100)
-			left = 100;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)left * 1000000L;
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* How long a standby waits: the retry period with up to 20% jitter, but
  * no longer than until the observed lease expires (to take over promptly). */
 static int64_t leader_standby_wait(struct leader *le)
@@ -479,7 +463,7 @@ static void *leader_main(void *arg)
 	enum leader_action a;
 	int err;
 
-	while (!atomic_load(&le->stop)) {
+	while (!stopflag_raised(&le->stop)) {
 		bool was = leader_is_leading(le);
 
 		a = leader_try(le, &err);
@@ -494,15 +478,15 @@ static void *leader_main(void *arg)
 				         leader_action_name(a));
 				leader_set_leading(le, 1);
 			}
-			leader_sleep(le, (int64_t)le->o.retry_period_s * 1000);
+			stopflag_sleep(&le->stop, (int64_t)le->o.retry_period_s * 1000);
 			continue;
 		}
 		if (was && leader_ms_since_renew(le) > (int64_t)le->o.renew_deadline_s * 1000) {
 			leader_mark_lost(le, "renew deadline passed");
 			break;
 		}
-		leader_sleep(le,
-		             was ? (int64_t)le->o.retry_period_s * 1000 : leader_standby_wait(le));
+		stopflag_sleep(&le->stop, was ? (int64_t)le->o.retry_period_s * 1000
+		                              : leader_standby_wait(le));
 	}
 	return NULL;
 }
@@ -519,7 +503,7 @@ int leader_start(struct leader *le)
 
 void leader_stop(struct leader *le)
 {
-	atomic_store(&le->stop, 1);
+	stopflag_raise(&le->stop);
 	if (le->started)
 		pthread_join(le->thread, NULL);
 	le->started = false;

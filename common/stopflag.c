@@ -1,0 +1,58 @@
+/* stopflag.c - a request to stop that threads can sleep on (stopflag.h). */
+#include "compat.h"
+
+#include "stopflag.h"
+
+#include <time.h>
+
+void stopflag_init(struct stopflag *f)
+{
+	pthread_condattr_t ca;
+
+	atomic_init(&f->raised, 0);
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&f->cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void stopflag_destroy(struct stopflag *f)
+{
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+}
+
+void stopflag_raise(struct stopflag *f)
+{
+	pthread_mutex_lock(&f->mu);
+	atomic_store(&f->raised, 1);
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+bool stopflag_raised(struct stopflag *f)
+{
+	return atomic_load(&f->raised) != 0;
+}
+
+bool stopflag_sleep(struct stopflag *f, int64_t ms)
+{
+	struct timespec until;
+	bool raised;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&f->mu);
+	while (!atomic_load(&f->raised) && ms > 0 &&
+	       pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+		;
+	raised = atomic_load(&f->raised) != 0;
+	pthread_mutex_unlock(&f->mu);
+	return raised;
+}
