@@ -5,6 +5,8 @@
 
 #include <time.h>
 
+#include "util.h"
+
 void stopflag_init(struct stopflag *f)
 {
 	pthread_condattr_t ca;
@@ -41,13 +43,7 @@ bool stopflag_sleep(struct stopflag *f, int64_t ms)
 	struct timespec until;
 	bool raised;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	until = mono_after_ms(ms);
 	pthread_mutex_lock(&f->mu);
 	while (!atomic_load(&f->raised) && ms > 0 &&
 	       pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)

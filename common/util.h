@@ -76,6 +76,10 @@ int read_file(const char *path, size_t max, char **out, size_t *outlen) TK_MUST_
 /* Monotonic clock in milliseconds / seconds as double. */
 int64_t now_ms(void);
 double now_mono(void);
+/* The CLOCK_MONOTONIC time ms milliseconds from now (now when ms <= 0):
+ * the deadline of a pthread_cond_timedwait on a condition variable set to
+ * that clock. */
+struct timespec mono_after_ms(int64_t ms);
 /* RFC 3339 UTC "2006-01-02T15:04:05Z" for t into out[32]. */
 void format_rfc3339(time_t t, char out[32]);
 /* Parse RFC 3339 ("Z" or offset, optional fraction). 0 or -EINVAL. */

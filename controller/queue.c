@@ -364,17 +364,6 @@ int queue_try_get(struct queue *q, char **key)
 	return r;
 }
 
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int queue_get(struct queue *q, int64_t wait_ms, char **key)
 {
 	int64_t start = now_ms();
@@ -406,7 +395,7 @@ int queue_get(struct queue *q, int64_t wait_ms, char **key)
 			pthread_cond_wait(&q->cond, &q->lock);
 			continue;
 		}
-		deadline_after(&ts, sleep_ms);
+		ts = mono_after_ms(sleep_ms);
 		pthread_cond_timedwait(&q->cond, &q->lock, &ts);
 	}
 	pthread_mutex_unlock(&q->lock);

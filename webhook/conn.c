@@ -270,24 +270,6 @@ static void conn_evict(struct conn_guard *g, const struct conn_victim *v)
 	buf_free(&l);
 }
 
-/* Monotonic ms to an absolute time for the condition variable's clock. */
-static struct timespec conn_abs(int64_t at_ms)
-{
-	struct timespec ts;
-	int64_t delta = at_ms - now_ms();
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (delta < 0)
-		delta = 0;
-	ts.tv_sec += (time_t)(delta / 1000);
-	ts.tv_nsec += (long)(delta % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 static void *conn_watch(void *arg)
 {
 	struct conn_guard *g = arg;
@@ -324,7 +306,7 @@ static void *conn_watch(void *arg)
 		if (next < 0) {
 			pthread_cond_wait(&g->cv, &g->mu);
 		} else {
-			struct timespec ts = conn_abs(next);
+			struct timespec ts = mono_after_ms(next - now_ms());
 
 			pthread_cond_timedwait(&g->cv, &g->mu, &ts);
 		}

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "limits.h"
+#include "util.h"
 
 /*
  * What json-c 0.16 holds per token, glibc x86-64, rounded up. Measured as
@@ -96,13 +97,7 @@ int membudget_reserve(struct membudget *b, uint64_t bytes, int wait_ms)
 
 	if (bytes > b->capacity)
 		return -E2BIG;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	until = mono_after_ms(wait_ms);
 	pthread_mutex_lock(&b->lock);
 	while (b->capacity - b->reserved < bytes) {
 		if (wait_ms <= 0 || pthread_cond_timedwait(&b->freed, &b->lock, &until) != 0) {
