@@ -24,6 +24,39 @@ int jsonutil_add_int(json_object *o, const char *key, int64_t val)
 	return jsonutil_add(o, key, json_object_new_int64(val));
 }
 
+json_object *jsonutil_get(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+const char *jsonutil_str(json_object *o, const char *key)
+{
+	json_object *v = jsonutil_get(o, key);
+
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+const char *jsonutil_meta(json_object *obj, const char *field)
+{
+	return jsonutil_str(jsonutil_get(obj, "metadata"), field);
+}
+
+const char *jsonutil_namespace(json_object *obj)
+{
+	const char *ns = jsonutil_meta(obj, "namespace");
+
+	return ns ? ns : "";
+}
+
+const char *jsonutil_label(json_object *obj, const char *label)
+{
+	return jsonutil_str(jsonutil_get(jsonutil_get(obj, "metadata"), "labels"), label);
+}
+
 const char *jsonutil_type_word(json_object *v)
 {
 	switch (json_object_get_type(v)) {

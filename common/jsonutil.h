@@ -25,6 +25,21 @@ int jsonutil_add_int(json_object *o, const char *key, int64_t val) TK_MUST_CHECK
 const char *jsonutil_type_word(json_object *v);
 
 /*
+ * Getters. All borrow from o and never fail: a NULL o, a non-object o, a
+ * missing member or one of another type gives NULL.
+ * jsonutil_get: member key of object o.
+ * jsonutil_str: member key of o when it is a string.
+ * jsonutil_meta: metadata.<field> of a Kubernetes object when a string.
+ * jsonutil_namespace: metadata.namespace, "" when absent (cluster scope).
+ * jsonutil_label: metadata.labels[label] when a string.
+ */
+json_object *jsonutil_get(json_object *o, const char *key);
+const char *jsonutil_str(json_object *o, const char *key);
+const char *jsonutil_meta(json_object *obj, const char *field);
+const char *jsonutil_namespace(json_object *obj);
+const char *jsonutil_label(json_object *obj, const char *label);
+
+/*
  * NUL characters: json-c keeps them inside string values (the JSON length
  * then differs from strlen) but cuts object keys at the first one, so a
  * key "a\u0000b" silently becomes "a". Comparing the two counts below

@@ -38,6 +38,10 @@ int buf_puts(struct buf *b, const char *s) TK_MUST_CHECK;
 /* Append formatted text; same errors as buf_append, -EINVAL on a bad format. */
 int buf_printf(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3) TK_MUST_CHECK;
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) TK_MUST_CHECK;
+/* Append a message for a person (an error detail): like buf_printf, but a
+ * failure empties b instead of returning, since the caller's error code
+ * already says what happened and a half message would mislead. */
+void buf_sayf(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
 /* Forget the contents, keep the allocation. */
 void buf_reset(struct buf *b);
 /* Release the allocation; the buffer may be reused after. */
@@ -80,6 +84,11 @@ double now_mono(void);
  * the deadline of a pthread_cond_timedwait on a condition variable set to
  * that clock. */
 struct timespec mono_after_ms(int64_t ms);
+/* A small xorshift64 generator for jitter (never for secrets): rng_seed
+ * mixes the clocks, the pid and salt into a non-zero state, rng_next
+ * advances it. Not thread-safe: each user owns its state. */
+uint64_t rng_seed(uint64_t salt);
+uint64_t rng_next(uint64_t *state);
 /* RFC 3339 UTC "2006-01-02T15:04:05Z" for t into out[32]. */
 void format_rfc3339(time_t t, char out[32]);
 /* Parse RFC 3339 ("Z" or offset, optional fraction). 0 or -EINVAL. */
