@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "kube.h"
+#include "jsonutil.h"
 #include "kubecfg.h"
 #include "limits.h"
 #include "watchsplit.h"
@@ -324,20 +325,11 @@ static json_object *parse_json(const char *p, size_t n, json_tokener *tok)
 	return o;
 }
 
-static const char *str_member(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Fill st from a Status object (borrowed); returns its code or 0. */
 static long status_from_obj(struct kube_status *st, json_object *s, long http_code)
 {
-	const char *reason = str_member(s, "reason");
-	const char *msg = str_member(s, "message");
+	const char *reason = jsonutil_str(s, "reason");
+	const char *msg = jsonutil_str(s, "message");
 	json_object *v;
 	long code = 0;
 
@@ -351,7 +343,7 @@ static long status_from_obj(struct kube_status *st, json_object *s, long http_co
 static int status_from_body(struct kube_status *st, long code, const struct buf *body)
 {
 	json_object *o = parse_json(body->data, body->len, NULL);
-	const char *kind = o ? str_member(o, "kind") : NULL;
+	const char *kind = o ? jsonutil_str(o, "kind") : NULL;
 	char text[RAW_ERROR_PREFIX + 32];
 	int r;
 
@@ -367,7 +359,7 @@ static int status_from_body(struct kube_status *st, long code, const struct buf 
 		text[k + (int)n] = '\0';
 		status_str(st, code, "", text);
 	}
-	r = errno_for(code, st ? st->reason : (kind ? str_member(o, "reason") : NULL));
+	r = errno_for(code, st ? st->reason : (kind ? jsonutil_str(o, "reason") : NULL));
 	json_object_put(o);
 	return r;
 }
@@ -798,9 +790,9 @@ static int take_page(json_object *page, json_object *all, char **cont, char **rv
 	if (!json_object_object_get_ex(page, "metadata", &meta))
 		return -EPROTO;
 	free(*cont);
-	s = str_member(meta, "continue");
+	s = jsonutil_str(meta, "continue");
 	*cont = s && *s ? xstrdup(s) : NULL;
-	s = str_member(meta, "resourceVersion");
+	s = jsonutil_str(meta, "resourceVersion");
 	if (s && *s) {
 		free(*rv);
 		*rv = xstrdup(s);
@@ -879,13 +871,9 @@ struct watch {
 
 static int set_rv(struct watch *w, json_object *obj)
 {
-	json_object *meta;
-	const char *s;
+	const char *s = jsonutil_meta(obj, "resourceVersion");
 	char *n;
 
-	if (!json_object_object_get_ex(obj, "metadata", &meta))
-		return 0;
-	s = str_member(meta, "resourceVersion");
 	if (!s || !*s || (*w->rv && strcmp(*w->rv, s) == 0))
 		return 0;
 	n = xstrdup(s);
@@ -904,14 +892,14 @@ static int on_line(void *ud, const char *line, size_t len)
 	int r;
 
 	if (!ev || !json_object_object_get_ex(ev, "object", &obj) ||
-	    !json_object_is_type(obj, json_type_object) || !(type = str_member(ev, "type"))) {
+	    !json_object_is_type(obj, json_type_object) || !(type = jsonutil_str(ev, "type"))) {
 		json_object_put(ev);
 		status_str(w->st, w->code, "", "watch event is not valid JSON");
 		return -EPROTO;
 	}
 	if (strcmp(type, "ERROR") == 0) {
 		long code = status_from_obj(w->st, obj, 0);
-		const char *reason = str_member(obj, "reason");
+		const char *reason = jsonutil_str(obj, "reason");
 
 		r = code == 410 ? -ESTALE : errno_for(code ? code : 500, reason);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 ||

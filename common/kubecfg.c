@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "kubecfg.h"
+#include "jsonutil.h"
 #include "limits.h"
 #include "yamljson.h"
 
@@ -192,16 +193,6 @@ bool kubecfg_token_refresh(struct kube_config *cfg)
 
 /* --- kubeconfig ---------------------------------------------------------- */
 
-/* Borrowed string member, NULL when absent or not a string. */
-static const char *str_of(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* The `sub` object of the element of list `list` named `name` (borrowed). */
 static json_object *find_named(json_object *doc, const char *list, const char *name,
                                const char *sub)
@@ -217,7 +208,7 @@ static json_object *find_named(json_object *doc, const char *list, const char *n
 		const char *nm;
 
 		el = json_object_array_get_idx(arr, i);
-		nm = str_of(el, "name");
+		nm = jsonutil_str(el, "name");
 		if (nm && strcmp(nm, name) == 0) {
 			if (json_object_object_get_ex(el, sub, &v) &&
 			    json_object_is_type(v, json_type_object))
@@ -253,8 +244,8 @@ static int load_pair(json_object *o, const char *name, const char *base_dir, con
 	int r;
 
 	snprintf(key, sizeof(key), "%s-data", name);
-	d = str_of(o, key);
-	f = str_of(o, name);
+	d = jsonutil_str(o, key);
+	f = jsonutil_str(o, name);
 	if (d && *d) {
 		r = base64_decode(d, strlen(d), data, len);
 		if (r == -EINVAL)
@@ -278,7 +269,7 @@ static int load_cluster(struct kube_config *cfg, json_object *cl, const char *ba
                         const char *label, struct buf *err)
 {
 	json_object *v;
-	const char *server = str_of(cl, "server"), *host;
+	const char *server = jsonutil_str(cl, "server"), *host;
 	size_t n;
 	int r;
 
@@ -341,8 +332,8 @@ static int load_user(struct kube_config *cfg, json_object *u, const char *base_d
 		errf(err, "%s: client-certificate and client-key must be given together", label);
 		return -EINVAL;
 	}
-	tok = str_of(u, "token");
-	tokfile = str_of(u, "tokenFile");
+	tok = jsonutil_str(u, "token");
+	tokfile = jsonutil_str(u, "tokenFile");
 	if (tokfile && *tokfile) {
 		cfg->token_file = resolve_path(base_dir, tokfile);
 		if (!cfg->token_file)
@@ -384,7 +375,7 @@ static int parse_doc(json_object *doc, const char *base_dir, const char *label,
 		errf(err, "%s: not a kubeconfig (expected a mapping)", label);
 		return -EINVAL;
 	}
-	cur = str_of(doc, "current-context");
+	cur = jsonutil_str(doc, "current-context");
 	if (!cur || !*cur) {
 		errf(err, "%s: no current-context", label);
 		return -EINVAL;
@@ -394,7 +385,7 @@ static int parse_doc(json_object *doc, const char *base_dir, const char *label,
 		errf(err, "%s: context \"%.200s\" not found", label, cur);
 		return -EINVAL;
 	}
-	cl_name = str_of(ctx, "cluster");
+	cl_name = jsonutil_str(ctx, "cluster");
 	cl = cl_name ? find_named(doc, "clusters", cl_name, "cluster") : NULL;
 	if (!cl) {
 		errf(err, "%s: cluster \"%.200s\" of context \"%.200s\" not found", label,
@@ -402,7 +393,7 @@ static int parse_doc(json_object *doc, const char *base_dir, const char *label,
 		return -EINVAL;
 	}
 	r = load_cluster(cfg, cl, base_dir, label, err);
-	u_name = str_of(ctx, "user");
+	u_name = jsonutil_str(ctx, "user");
 	u = u_name && *u_name ? find_named(doc, "users", u_name, "user") : NULL;
 	if (r == 0 && u_name && *u_name && !u) {
 		errf(err, "%s: user \"%.200s\" of context \"%.200s\" not found", label, u_name,
@@ -414,7 +405,7 @@ static int parse_doc(json_object *doc, const char *base_dir, const char *label,
 	wipe_user_secrets(u);
 	if (r < 0)
 		return r;
-	ns = str_of(ctx, "namespace");
+	ns = jsonutil_str(ctx, "namespace");
 	if (ns && *ns) {
 		cfg->ns = xstrdup(ns);
 		if (!cfg->ns)

@@ -87,22 +87,6 @@ static const char *str_of(json_object *v)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-/* A member that is present and not JSON null; borrowed. */
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_is_type(o, json_type_object))
-		return NULL;
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	return str_of(get(o, key));
-}
-
 static size_t array_len(json_object *v)
 {
 	return json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
@@ -180,7 +164,7 @@ static bool *repeats(struct schema_vctx *c, json_object *v, const char *member, 
 	}
 	for (i = 0; i < len; i++) {
 		json_object *it = json_object_array_get_idx(v, i);
-		const char *s = member ? get_str(it, member) : str_of(it);
+		const char *s = member ? jsonutil_str(it, member) : str_of(it);
 
 		if (s && (with_empty || *s))
 			k[n++] = (struct dkey){s, i};
@@ -418,7 +402,7 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
 	const struct sfield *f;
 
 	for (f = n->fields; f->name && !c->clock.late; f++) {
-		json_object *m = get(v, f->name);
+		json_object *m = jsonutil_get(v, f->name);
 		char *p = path_field(c, path, f->name);
 
 		if (!p)
@@ -496,9 +480,9 @@ static bool walk_array(struct schema_vctx *c, const struct snode *n, json_object
 			continue;
 		p = path_index(c, path, i);
 		if (p)
-			fielderrs_add_str(c->errs, FE_DUPLICATE, p,
-			                  get_str(json_object_array_get_idx(v, i), n->list_key),
-			                  NULL);
+			fielderrs_add_str(
+			    c->errs, FE_DUPLICATE, p,
+			    jsonutil_str(json_object_array_get_idx(v, i), n->list_key), NULL);
 		free(p);
 	}
 	free(rep);
@@ -678,7 +662,7 @@ static void check_names_unique(struct schema_vctx *c, json_object *v, const char
 
 	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
-		const char *s = member ? get_str(it, member) : str_of(it);
+		const char *s = member ? jsonutil_str(it, member) : str_of(it);
 		char *p;
 
 		if (!s)
@@ -687,7 +671,7 @@ static void check_names_unique(struct schema_vctx *c, json_object *v, const char
 		if (!p)
 			break;
 		if (*s)
-			schema_check_ref(c, member ? get(it, member) : it, p);
+			schema_check_ref(c, member ? jsonutil_get(it, member) : it, p);
 		if (rep[i])
 			fielderrs_add_str(c->errs, FE_DUPLICATE, p, s, NULL);
 		free(p);
@@ -740,7 +724,7 @@ int schema_env_reserved(const char *name)
  */
 static const char *env_reserved_why(const struct schema_vctx *c, const char *name)
 {
-	json_object *persist = get(c->spec, "persist");
+	json_object *persist = jsonutil_get(c->spec, "persist");
 
 	if (strcmp(name, "HOME") == 0 || strcmp(name, "CONFIG_DIR") == 0)
 		return "is reserved: thurkube sets it in the agent container";
@@ -760,7 +744,7 @@ static void check_env_item(struct schema_vctx *c, json_object *it, size_t i, boo
                            const char *path)
 {
 	struct buf why = BUF_INIT(1024);
-	const char *name = get_str(it, "name"), *value = get_str(it, "value");
+	const char *name = jsonutil_str(it, "name"), *value = jsonutil_str(it, "value");
 	const char *reserved = name ? env_reserved_why(c, name) : NULL;
 	char *p = path_join(c, "%s[%zu].name", path, i);
 
@@ -773,7 +757,7 @@ static void check_env_item(struct schema_vctx *c, json_object *it, size_t i, boo
 	if (repeat)
 		fielderrs_add_str(c->errs, FE_DUPLICATE, p, name, NULL);
 	free(p);
-	if (value && *value && get(it, "valueFrom")) {
+	if (value && *value && jsonutil_get(it, "valueFrom")) {
 		p = path_join(c, "%s[%zu].valueFrom", path, i);
 		if (p)
 			fielderrs_add_str(c->errs, FE_INVALID, p, "",
@@ -803,7 +787,7 @@ static int count_members(json_object *o, const char *const *names)
 	int n = 0;
 
 	for (; *names; names++)
-		n += get(o, *names) != NULL;
+		n += jsonutil_get(o, *names) != NULL;
 	return n;
 }
 
@@ -826,7 +810,7 @@ void schema_check_env_from(struct schema_vctx *c, json_object *v, const char *pa
 {
 	static const char *const srcs[] = {"configMapRef", "secretRef", NULL};
 	struct buf why = BUF_INIT(1024);
-	const char *prefix = get_str(v, "prefix");
+	const char *prefix = jsonutil_str(v, "prefix");
 	int n = count_members(v, srcs);
 
 	if (n == 0)
@@ -908,14 +892,14 @@ void schema_check_pv_size(struct schema_vctx *c, json_object *v, const char *pat
 
 void schema_check_resources(struct schema_vctx *c, json_object *v, const char *path)
 {
-	json_object *req = get(v, "requests"), *lim = get(v, "limits");
+	json_object *req = jsonutil_get(v, "requests"), *lim = jsonutil_get(v, "limits");
 
 	if (!json_object_is_type(req, json_type_object) ||
 	    !json_object_is_type(lim, json_type_object))
 		return;
 	json_object_object_foreach(req, name, rv)
 	{
-		json_object *lv = get(lim, name);
+		json_object *lv = jsonutil_get(lim, name);
 		struct quantity a, b;
 		char *p;
 
@@ -953,8 +937,8 @@ void schema_check_label_values(struct schema_vctx *c, json_object *v, const char
 
 void schema_check_toleration(struct schema_vctx *c, json_object *v, const char *path)
 {
-	const char *key = get_str(v, "key"), *op = get_str(v, "operator");
-	const char *value = get_str(v, "value"), *effect = get_str(v, "effect");
+	const char *key = jsonutil_str(v, "key"), *op = jsonutil_str(v, "operator");
+	const char *value = jsonutil_str(v, "value"), *effect = jsonutil_str(v, "effect");
 	bool exists = op && strcmp(op, "Exists") == 0;
 	char *p;
 
@@ -974,7 +958,7 @@ void schema_check_toleration(struct schema_vctx *c, json_object *v, const char *
 			                  "value must be empty when `operator` is 'Exists'");
 		free(p);
 	}
-	if (get(v, "tolerationSeconds") && (!effect || strcmp(effect, "NoExecute") != 0)) {
+	if (jsonutil_get(v, "tolerationSeconds") && (!effect || strcmp(effect, "NoExecute") != 0)) {
 		p = path_field(c, path, "effect");
 		if (p)
 			fielderrs_add_str(
@@ -1259,7 +1243,7 @@ void schema_check_url(struct schema_vctx *c, json_object *v, const char *path)
 static void check_rule_entries(struct schema_vctx *c, json_object *rule, const char *path,
                                const char *member, bool url)
 {
-	json_object *list = get(rule, member);
+	json_object *list = jsonutil_get(rule, member);
 	size_t i, len = array_len(list);
 
 	for (i = 0; i < len; i++) {
@@ -1280,7 +1264,7 @@ static void check_rule_entries(struct schema_vctx *c, json_object *rule, const c
 
 void schema_check_policy_rule(struct schema_vctx *c, json_object *v, const char *path)
 {
-	size_t urls = array_len(get(v, "nonResourceURLs"));
+	size_t urls = array_len(jsonutil_get(v, "nonResourceURLs"));
 	char *p;
 
 	check_rule_entries(c, v, path, "verbs", false);
@@ -1288,13 +1272,14 @@ void schema_check_policy_rule(struct schema_vctx *c, json_object *v, const char 
 	check_rule_entries(c, v, path, "resourceNames", false);
 	check_rule_entries(c, v, path, "nonResourceURLs", true);
 	if (urls > 0) {
-		if (array_len(get(v, "resources")) || array_len(get(v, "apiGroups")) ||
-		    array_len(get(v, "resourceNames")))
+		if (array_len(jsonutil_get(v, "resources")) ||
+		    array_len(jsonutil_get(v, "apiGroups")) ||
+		    array_len(jsonutil_get(v, "resourceNames")))
 			fielderrs_add(c->errs, FE_FORBIDDEN, path, NULL,
 			              "resources and nonResourceURLs cannot be mixed");
 		return;
 	}
-	if (array_len(get(v, "apiGroups")) == 0) {
+	if (array_len(jsonutil_get(v, "apiGroups")) == 0) {
 		p = path_field(c, path, "apiGroups");
 		if (p)
 			fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
@@ -1321,14 +1306,15 @@ uint64_t schema_access_questions(json_object *rules)
 
 	for (i = 0; i < len; i++) {
 		json_object *r = json_object_array_get_idx(rules, i);
-		uint64_t verbs = array_len(get(r, "verbs")),
-		         names = array_len(get(r, "resourceNames"));
-		uint64_t res =
-		    mul_sat(array_len(get(r, "apiGroups")), array_len(get(r, "resources")));
+		uint64_t verbs = array_len(jsonutil_get(r, "verbs")),
+		         names = array_len(jsonutil_get(r, "resourceNames"));
+		uint64_t res = mul_sat(array_len(jsonutil_get(r, "apiGroups")),
+		                       array_len(jsonutil_get(r, "resources")));
 
 		res = mul_sat(mul_sat(verbs, res), names ? names : 1);
 		total = add_sat(total, res);
-		total = add_sat(total, mul_sat(verbs, array_len(get(r, "nonResourceURLs"))));
+		total =
+		    add_sat(total, mul_sat(verbs, array_len(jsonutil_get(r, "nonResourceURLs"))));
 	}
 	return total;
 }
@@ -1346,7 +1332,7 @@ void schema_check_rules(struct schema_vctx *c, json_object *v, const char *path)
 	/* A rule list over its own limit is reported already; that is enough. */
 	for (i = 0; i < len; i++)
 		for (j = 0; j < TK_ARRAY_LEN(lists); j++)
-			if (array_len(get(json_object_array_get_idx(v, i), lists[j])) >
+			if (array_len(jsonutil_get(json_object_array_get_idx(v, i), lists[j])) >
 			    TK_MAX_RULE_ITEMS)
 				return;
 	n = schema_access_questions(v);
@@ -1363,8 +1349,8 @@ void schema_check_rules(struct schema_vctx *c, json_object *v, const char *path)
 
 static void check_name(struct schema_vctx *c, json_object *obj, int max, const char *why_max)
 {
-	json_object *meta = get(obj, "metadata");
-	const char *name = get_str(meta, "name"), *gen = get_str(meta, "generateName");
+	json_object *meta = jsonutil_get(obj, "metadata");
+	const char *name = jsonutil_str(meta, "name"), *gen = jsonutil_str(meta, "generateName");
 	struct buf why = BUF_INIT(1024);
 
 	if (meta && !json_object_is_type(meta, json_type_object)) {
@@ -1374,10 +1360,10 @@ static void check_name(struct schema_vctx *c, json_object *obj, int max, const c
 		return;
 	}
 	if (!name || !*name) {
-		if (get(meta, "name") && !name)
+		if (jsonutil_get(meta, "name") && !name)
 			fielderrs_add(c->errs, FE_TYPE, "metadata.name", "\"string\"",
 			              "metadata.name in body must be of type string: \"%s\"",
-			              jsonutil_type_word(get(meta, "name")));
+			              jsonutil_type_word(jsonutil_get(meta, "name")));
 		else if (gen && *gen && max && strlen(gen) + 5 > (size_t)max)
 			fielderrs_add(c->errs, FE_TOO_LONG, "metadata.generateName", NULL,
 			              "may not be more than %d bytes (%s)", max - 5, why_max);
@@ -1396,7 +1382,7 @@ static void check_name(struct schema_vctx *c, json_object *obj, int max, const c
 
 void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_object *spec)
 {
-	if (get_str(spec, "schedule"))
+	if (jsonutil_str(spec, "schedule"))
 		check_name(c, obj, TK_MAX_AGENTJOB_NAME_CRON,
 		           "the CronJob's Jobs and pods add 11 characters to it");
 	else
@@ -1406,7 +1392,8 @@ void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_ob
 
 void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_object *spec)
 {
-	const char *cs = get_str(spec, "configPath"), *ps = get_str(spec, "persistPath"), *why;
+	const char *cs = jsonutil_str(spec, "configPath"), *ps = jsonutil_str(spec, "persistPath"),
+	           *why;
 	char *cn = NULL, *pn = NULL;
 
 	check_name(c, obj, 0, NULL);
@@ -1432,7 +1419,7 @@ out:
 
 void schema_check_kind_mcp(struct schema_vctx *c, json_object *obj, json_object *spec)
 {
-	bool cmd = get(spec, "command") != NULL, url = get(spec, "url") != NULL;
+	bool cmd = jsonutil_get(spec, "command") != NULL, url = jsonutil_get(spec, "url") != NULL;
 
 	check_name(c, obj, 0, NULL);
 	if (!cmd && !url)
@@ -1443,7 +1430,7 @@ void schema_check_kind_mcp(struct schema_vctx *c, json_object *obj, json_object 
 		    c->errs, FE_FORBIDDEN, "spec.url", NULL,
 		    "may not be set together with spec.command: exactly one of command or "
 		    "url");
-	if (!cmd && url && array_len(get(spec, "args")))
+	if (!cmd && url && array_len(jsonutil_get(spec, "args")))
 		fielderrs_add(c->errs, FE_FORBIDDEN, "spec.args", NULL,
 		              "only valid with spec.command");
 }
@@ -1452,7 +1439,7 @@ void schema_check_kind_mcp(struct schema_vctx *c, json_object *obj, json_object 
 
 static void check_type_meta(struct schema_vctx *c, json_object *obj)
 {
-	const char *av = get_str(obj, "apiVersion"), *kind = get_str(obj, "kind");
+	const char *av = jsonutil_str(obj, "apiVersion"), *kind = jsonutil_str(obj, "kind");
 	const char *want = schema_kind_info(c->kind)->kind;
 
 	if (!av)
@@ -1550,7 +1537,7 @@ int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj
 		if (strcmp(key, "spec") != 0 && strcmp(key, "status") != 0)
 			plain_strings_at(&c, val, key);
 	}
-	spec = get(obj, "spec");
+	spec = jsonutil_get(obj, "spec");
 	/* Set before the walk: some field checks read a sibling (persist). */
 	c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
 	if (!spec)

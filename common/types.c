@@ -27,20 +27,10 @@ static void wrong_type(struct dec *d, const char *path, json_object *v, const ch
 	              want, jsonutil_type_word(v));
 }
 
-/* The member, NULL when absent or JSON null (the API server prunes nulls). */
-static json_object *member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (json_object_is_type(o, json_type_object))
-		json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
 static void dec_str(struct dec *d, json_object *o, const char *key, const char *path, bool required,
                     const char *def, char **out)
 {
-	json_object *v = member(o, key);
+	json_object *v = jsonutil_get(o, key);
 	const char *s = def;
 
 	if (!v) {
@@ -62,7 +52,7 @@ static void dec_str(struct dec *d, json_object *o, const char *key, const char *
 static void dec_bool(struct dec *d, json_object *o, const char *key, const char *path, bool def,
                      bool *out)
 {
-	json_object *v = member(o, key);
+	json_object *v = jsonutil_get(o, key);
 
 	*out = def;
 	if (v && !json_object_is_type(v, json_type_boolean))
@@ -74,7 +64,7 @@ static void dec_bool(struct dec *d, json_object *o, const char *key, const char 
 static bool dec_int(struct dec *d, json_object *o, const char *key, const char *path, int64_t def,
                     int64_t *out)
 {
-	json_object *v = member(o, key);
+	json_object *v = jsonutil_get(o, key);
 
 	*out = def;
 	if (v && !json_object_is_type(v, json_type_int))
@@ -87,7 +77,7 @@ static bool dec_int(struct dec *d, json_object *o, const char *key, const char *
 static void dec_strlist(struct dec *d, json_object *o, const char *key, const char *path,
                         bool required, struct strlist *out)
 {
-	json_object *v = member(o, key);
+	json_object *v = jsonutil_get(o, key);
 	size_t i, n;
 
 	if (!v) {
@@ -117,7 +107,7 @@ static void dec_strlist(struct dec *d, json_object *o, const char *key, const ch
 static void dec_json(struct dec *d, json_object *o, const char *key, const char *path,
                      json_type want, bool required, json_object **out)
 {
-	json_object *v = member(o, key);
+	json_object *v = jsonutil_get(o, key);
 
 	if (!v) {
 		if (required)
@@ -160,7 +150,7 @@ static void meta_free(struct tk_meta *m)
 
 static void dec_meta(struct dec *d, json_object *obj, struct tk_meta *m)
 {
-	json_object *meta = member(obj, "metadata");
+	json_object *meta = jsonutil_get(obj, "metadata");
 
 	if (!meta) {
 		fielderrs_add(d->errs, FE_REQUIRED, "metadata", NULL, NULL);
@@ -176,7 +166,7 @@ static void dec_meta(struct dec *d, json_object *obj, struct tk_meta *m)
 	dec_str(d, meta, "resourceVersion", "metadata.resourceVersion", false, NULL,
 	        &m->resource_version);
 	dec_int(d, meta, "generation", "metadata.generation", 0, &m->generation);
-	m->deleting = member(meta, "deletionTimestamp") != NULL;
+	m->deleting = jsonutil_get(meta, "deletionTimestamp") != NULL;
 	dec_json(d, meta, "labels", "metadata.labels", json_type_object, false, &m->labels);
 	dec_json(d, meta, "annotations", "metadata.annotations", json_type_object, false,
 	         &m->annotations);
@@ -186,7 +176,7 @@ static void dec_meta(struct dec *d, json_object *obj, struct tk_meta *m)
 /* The spec object, borrowed; NULL (with an error) when missing or not an object. */
 static json_object *dec_spec(struct dec *d, json_object *obj)
 {
-	json_object *spec = member(obj, "spec");
+	json_object *spec = jsonutil_get(obj, "spec");
 
 	if (!spec) {
 		fielderrs_add(d->errs, FE_REQUIRED, "spec", NULL, NULL);
@@ -201,7 +191,7 @@ static json_object *dec_spec(struct dec *d, json_object *obj)
 
 static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec *o)
 {
-	json_object *pv = member(s, "persistentVolume");
+	json_object *pv = jsonutil_get(s, "persistentVolume");
 
 	dec_str(d, s, "schedule", "spec.schedule", false, NULL, &o->schedule);
 	dec_str(d, s, "timezone", "spec.timezone", false, "Etc/UTC", &o->timezone);
@@ -231,11 +221,11 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 	        &o->ttl_seconds_after_finished);
 	if (pv && !json_object_is_type(pv, json_type_object))
 		wrong_type(d, "spec.persistentVolume", pv, "object");
-	if (pv && json_object_is_type(member(pv, "size"), json_type_int)) {
+	if (pv && json_object_is_type(jsonutil_get(pv, "size"), json_type_int)) {
 		char num[32];
 
 		snprintf(num, sizeof(num), "%lld",
-		         (long long)json_object_get_int64(member(pv, "size")));
+		         (long long)json_object_get_int64(jsonutil_get(pv, "size")));
 		o->pv_size = strdup(num);
 		if (!o->pv_size)
 			d->oom = 1;
@@ -285,7 +275,7 @@ int tk_agentjob_decode(json_object *obj, struct tk_agentjob *out, struct fielder
 	spec = dec_spec(&d, obj);
 	if (spec)
 		agentjob_spec(&d, spec, &v.spec);
-	agentjob_status(&d, member(obj, "status"), &v.status);
+	agentjob_status(&d, jsonutil_get(obj, "status"), &v.status);
 	if (d.oom || errs->n > n0) {
 		tk_agentjob_free(&v);
 		memset(out, 0, sizeof(*out));
@@ -387,7 +377,7 @@ int tk_agentauth_decode(json_object *obj, struct tk_agentauth *out, struct field
 {
 	DECODE_BEGIN(struct tk_agentauth);
 	if (spec) {
-		json_object *ref = member(spec, "secretRef");
+		json_object *ref = jsonutil_get(spec, "secretRef");
 
 		if (!ref)
 			fielderrs_add(d.errs, FE_REQUIRED, "spec.secretRef", NULL, NULL);
@@ -466,7 +456,7 @@ int tk_repository_decode(json_object *obj, struct tk_repository *out, struct fie
 {
 	DECODE_BEGIN(struct tk_repository);
 	if (spec) {
-		json_object *ref = member(spec, "tokenSecretRef");
+		json_object *ref = jsonutil_get(spec, "tokenSecretRef");
 
 		dec_str(&d, spec, "owner", "spec.owner", true, NULL, &v.owner);
 		dec_str(&d, spec, "name", "spec.name", true, NULL, &v.name);

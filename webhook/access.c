@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "jsonutil.h"
 #include "limits.h"
 #include "names.h"
 #include "schema.h"
@@ -360,18 +361,17 @@ static json_object *acc_spec_field(json_object *obj, const char *key, json_type 
 /* A non-empty string member of spec, or NULL. */
 static const char *acc_spec_str(json_object *obj, const char *key)
 {
-	json_object *v = acc_spec_field(obj, key, json_type_string);
+	const char *s = jsonutil_str(jsonutil_get(obj, "spec"), key);
 
-	return v && *json_object_get_string(v) ? json_object_get_string(v) : NULL;
+	return s && *s ? s : NULL;
 }
 
 /* metadata.name of obj, or "" */
 static const char *acc_meta_name(json_object *obj)
 {
-	json_object *v =
-	    acc_get(acc_get(obj, "metadata", json_type_object), "name", json_type_string);
+	const char *s = jsonutil_meta(obj, "name");
 
-	return v ? json_object_get_string(v) : "";
+	return s ? s : "";
 }
 
 /* ---- Secret references ---- */
@@ -1188,7 +1188,6 @@ int access_check(void *ud, const struct admission_request *req, int64_t budget_m
                  struct fielderrs *denials, struct strlist *warnings)
 {
 	struct access_run run = {0};
-	json_object *meta;
 	int r = 0;
 
 	if (req->op != ADM_OP_CREATE && req->op != ADM_OP_UPDATE)
@@ -1204,9 +1203,8 @@ int access_check(void *ud, const struct admission_request *req, int64_t budget_m
 	run.denials = denials;
 	run.warnings = warnings;
 	run.ns = req->namespace;
-	meta = acc_get(req->object, "metadata", json_type_object);
-	if (!*run.ns && acc_get(meta, "namespace", json_type_string))
-		run.ns = json_object_get_string(acc_get(meta, "namespace", json_type_string));
+	if (!*run.ns)
+		run.ns = jsonutil_namespace(req->object);
 	if (req->kind == TK_CLUSTERACCESS || req->kind == TK_AGENTJOB)
 		r = acc_finalizer(&run);
 	if (r == 0 && req->kind == TK_CLUSTERACCESS)

@@ -122,11 +122,12 @@ static bool adm_has(json_object *obj, const char *key)
 	       json_object_object_get_ex(obj, key, &v) && v != NULL;
 }
 
+/* A string member, "" when absent or of another type. */
 static const char *adm_str(json_object *obj, const char *key)
 {
-	json_object *v = adm_get(obj, key, json_type_string);
+	const char *s = jsonutil_str(obj, key);
 
-	return v ? json_object_get_string(v) : "";
+	return s ? s : "";
 }
 
 /* Record a required string field; returns it or NULL. */

@@ -12,6 +12,7 @@
 
 #include "fielderr.h"
 #include "jsonpatch.h"
+#include "jsonutil.h"
 #include "limits.h"
 #include "schema.h"
 #include "util.h"
@@ -58,24 +59,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static const char *str_member(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static const char *meta_member(json_object *doc, const char *key)
-{
-	json_object *meta = NULL;
-
-	if (!json_object_object_get_ex(doc, "metadata", &meta))
-		return NULL;
-	return str_member(meta, key);
-}
-
 /* A JSON result record (--output json); NULL in text mode or on allocation failure. */
 static json_object *record(struct cli *c, size_t line, json_object *doc, const char *result)
 {
@@ -89,13 +72,13 @@ static json_object *record(struct cli *c, size_t line, json_object *doc, const c
 		return NULL;
 	json_object_object_add(r, "file", json_object_new_string(c->file));
 	json_object_object_add(r, "line", json_object_new_int64((int64_t)line));
-	if ((v = str_member(doc, "apiVersion")))
+	if ((v = jsonutil_str(doc, "apiVersion")))
 		json_object_object_add(r, "apiVersion", json_object_new_string(v));
-	if ((v = str_member(doc, "kind")))
+	if ((v = jsonutil_str(doc, "kind")))
 		json_object_object_add(r, "kind", json_object_new_string(v));
-	if ((v = meta_member(doc, "namespace")))
+	if ((v = jsonutil_meta(doc, "namespace")))
 		json_object_object_add(r, "namespace", json_object_new_string(v));
-	if ((v = meta_member(doc, "name")))
+	if ((v = jsonutil_meta(doc, "name")))
 		json_object_object_add(r, "name", json_object_new_string(v));
 	json_object_object_add(r, "result", json_object_new_string(result));
 	json_object_array_add(c->docs, r);
@@ -116,7 +99,7 @@ static void skip(struct cli *c, size_t line, json_object *doc, const char *why)
 /* The name kubectl prints: "agentjob.thurkube.thurbeen.eu/pr-fixer". */
 static void object_ref(enum tk_kind k, json_object *doc, struct buf *out)
 {
-	const char *name = meta_member(doc, "name");
+	const char *name = jsonutil_meta(doc, "name");
 
 	if (buf_printf(out, "%s.%s/%s", schema_kind_info(k)->singular, TK_GROUP,
 	               name && *name ? name : "<unnamed>") < 0)
@@ -326,8 +309,8 @@ static int check_doc(struct cli *c, json_object *doc, size_t line, int depth)
 		c->bad = true;
 		return 0;
 	}
-	av = str_member(doc, "apiVersion");
-	kind = str_member(doc, "kind");
+	av = jsonutil_str(doc, "apiVersion");
+	kind = jsonutil_str(doc, "kind");
 	if (!av || !kind) {
 		fprintf(stderr, "%s:%zu: document has no %s\n", c->file, line,
 		        av ? "kind" : "apiVersion");
@@ -340,8 +323,8 @@ static int check_doc(struct cli *c, json_object *doc, size_t line, int depth)
 	if (!slash || (size_t)(slash - av) != strlen(TK_GROUP) ||
 	    strncmp(av, TK_GROUP, strlen(TK_GROUP))) {
 		if (buf_printf(&why, "%s %s/%s is not a " TK_GROUP " object", av, kind,
-		               meta_member(doc, "name") ? meta_member(doc, "name") : "<unnamed>") ==
-		    0)
+		               jsonutil_meta(doc, "name") ? jsonutil_meta(doc, "name")
+		                                          : "<unnamed>") == 0)
 			skip(c, line, doc, why.data);
 		buf_free(&why);
 		return 0;
