@@ -5,26 +5,12 @@
 #include "access.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "jsonutil.h"
 #include "limits.h"
 #include "names.h"
 #include "schema.h"
-
-/* Write a message line; on allocation failure the message is dropped, and
- * the caller's error code still says what happened. */
-static void acc_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
-static void acc_say(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(b, fmt, ap) < 0)
-		buf_reset(b);
-	va_end(ap);
-}
 
 struct access {
 	struct kube_client *kube; /* NULL: --no-cluster-checks */
@@ -304,8 +290,8 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 		goto out;
 	}
 	if (now_ms() >= run->deadline) {
-		acc_say(&why, "the API server did not answer within %lld ms",
-		        (long long)run->budget_ms);
+		buf_sayf(&why, "the API server did not answer within %lld ms",
+		         (long long)run->budget_ms);
 		acc_fail(run, path, why.data);
 		r = -EIO;
 		goto out;
@@ -321,8 +307,8 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 	if (r == 0)
 		r = access_sar_allowed(ans);
 	if (r < 0) {
-		acc_say(&why, "subjectaccessreview failed: %s",
-		        st.message[0] ? st.message : strerror(-r));
+		buf_sayf(&why, "subjectaccessreview failed: %s",
+		         st.message[0] ? st.message : strerror(-r));
 		acc_fail(run, path, why.data);
 		r = -EIO;
 		goto out;
@@ -906,11 +892,11 @@ static void acc_say_jobs(struct buf *b, const struct strlist *jobs, size_t from,
 {
 	size_t i;
 
-	acc_say(b, "AgentJob%s", to - from > 1 ? "s" : "");
+	buf_sayf(b, "AgentJob%s", to - from > 1 ? "s" : "");
 	for (i = from; i < to && i - from < ACCESS_MAX_NAMED_JOBS; i++)
-		acc_say(b, "%s \"%s\"", i > from ? "," : "", jobs->v[i]);
+		buf_sayf(b, "%s \"%s\"", i > from ? "," : "", jobs->v[i]);
 	if (to - from > ACCESS_MAX_NAMED_JOBS)
-		acc_say(b, " and %zu more", to - from - ACCESS_MAX_NAMED_JOBS);
+		buf_sayf(b, " and %zu more", to - from - ACCESS_MAX_NAMED_JOBS);
 }
 
 /* Ask "use" on ClusterAccess cas[from] for the AgentJobs [from, to). */
@@ -961,8 +947,8 @@ static int acc_users(struct access_run *run)
 	    req->kind == TK_CLUSTERACCESS || run->failed)
 		return 0;
 	if (now_ms() >= run->deadline) {
-		acc_say(&why, "the API server did not answer within %lld ms",
-		        (long long)run->budget_ms);
+		buf_sayf(&why, "the API server did not answer within %lld ms",
+		         (long long)run->budget_ms);
 		acc_fail(run, "spec", why.data);
 		goto out;
 	}
@@ -972,9 +958,9 @@ static int acc_users(struct access_run *run)
 	if (r == -ENOMEM)
 		goto out;
 	if (r < 0) {
-		acc_say(&why,
-		        "cannot list the AgentJobs of namespace \"%s\" that may run %s \"%s\": %s",
-		        run->ns, req->kind_name, name, st.message[0] ? st.message : strerror(-r));
+		buf_sayf(&why,
+		         "cannot list the AgentJobs of namespace \"%s\" that may run %s \"%s\": %s",
+		         run->ns, req->kind_name, name, st.message[0] ? st.message : strerror(-r));
 		acc_fail(run, "spec", why.data);
 		r = 0;
 		goto out;
@@ -1014,8 +1000,8 @@ static int acc_finalizer(struct access_run *run)
 	if (!child)
 		return -ENOMEM;
 	if (now_ms() >= run->deadline) {
-		acc_say(&why, "the API server did not answer within %lld ms",
-		        (long long)run->budget_ms);
+		buf_sayf(&why, "the API server did not answer within %lld ms",
+		         (long long)run->budget_ms);
 	} else {
 		r = buf_printf(&p, "/apis/rbac.authorization.k8s.io/v1/%s/%s",
 		               aj ? "clusterrolebindings" : "clusterroles", child);
@@ -1028,7 +1014,7 @@ static int acc_finalizer(struct access_run *run)
 			goto out;
 		}
 		if (r < 0)
-			acc_say(&why, "%s", st.message[0] ? st.message : strerror(-r));
+			buf_sayf(&why, "%s", st.message[0] ? st.message : strerror(-r));
 	}
 	if (why.len)
 		fielderrs_add(run->denials, FE_FORBIDDEN, "metadata.finalizers", NULL,

@@ -6,25 +6,11 @@
 #include "admission.h"
 
 #include <errno.h>
-#include <stdarg.h>
 
 #include "limits.h"
 
 /* Response bodies hold at most the patch of a full object plus messages. */
 #define ADM_RESPONSE_MAX (2u * TK_MAX_ADMISSION_BODY)
-
-/* Write a message line; on allocation failure the message is dropped, and
- * the caller's error code still says what happened. */
-static void adm_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
-static void adm_say(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(b, fmt, ap) < 0)
-		buf_reset(b);
-	va_end(ap);
-}
 
 static const char *const adm_ops[] = {
     [ADM_OP_CREATE] = "CREATE",
@@ -64,33 +50,33 @@ static json_object *adm_parse_json(const char *body, size_t len, struct buf *why
 	size_t end;
 
 	if (len > INT32_MAX) {
-		adm_say(why, "request body too large");
+		buf_sayf(why, "request body too large");
 		return NULL;
 	}
 	tok = json_tokener_new_ex(TK_MAX_JSON_DEPTH);
 	if (!tok) {
-		adm_say(why, "out of memory");
+		buf_sayf(why, "out of memory");
 		return NULL;
 	}
 	o = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (jerr == json_tokener_continue) {
-		adm_say(why, "request body is not valid JSON: unexpected end of input");
+		buf_sayf(why, "request body is not valid JSON: unexpected end of input");
 		goto fail;
 	}
 	if (jerr != json_tokener_success) {
 		if (jerr == json_tokener_error_depth)
-			adm_say(why, "request body is nested deeper than %d levels",
-			        TK_MAX_JSON_DEPTH);
+			buf_sayf(why, "request body is nested deeper than %d levels",
+			         TK_MAX_JSON_DEPTH);
 		else
-			adm_say(why, "request body is not valid JSON: %s",
-			        json_tokener_error_desc(jerr));
+			buf_sayf(why, "request body is not valid JSON: %s",
+			         json_tokener_error_desc(jerr));
 		goto fail;
 	}
 	for (end = json_tokener_get_parse_end(tok); end < len; end++) {
 		if (body[end] != ' ' && body[end] != '\t' && body[end] != '\r' &&
 		    body[end] != '\n') {
-			adm_say(why, "request body is not valid JSON: trailing data");
+			buf_sayf(why, "request body is not valid JSON: trailing data");
 			goto fail;
 		}
 	}
@@ -279,10 +265,10 @@ int admission_parse(const char *body, size_t len, struct admission_request *req,
 	rq = adm_get(r.root, "request", json_type_object);
 	r.uid = adm_str(rq, "uid");
 	if (!*r.uid) {
-		adm_say(why, "%s",
-		        json_object_is_type(r.root, json_type_object) && rq
-		            ? "request.uid: Required value"
-		            : "request: Required value: not an AdmissionReview");
+		buf_sayf(why, "%s",
+		         json_object_is_type(r.root, json_type_object) && rq
+		             ? "request.uid: Required value"
+		             : "request: Required value: not an AdmissionReview");
 		json_object_put(r.root);
 		return -EINVAL;
 	}
@@ -589,10 +575,10 @@ static void adm_too_late(struct admission_verdict *v, struct buf *msg, int64_t m
 	v->allowed = false;
 	v->code = 422;
 	v->reason = "Invalid";
-	adm_say(msg,
-	        "the object is too large or too complex to check in %lld ms: make its lists "
-	        "shorter",
-	        (long long)ms);
+	buf_sayf(msg,
+	         "the object is too large or too complex to check in %lld ms: make its lists "
+	         "shorter",
+	         (long long)ms);
 	v->message = msg->data ? msg->data : "the object is too large or too complex to check";
 }
 

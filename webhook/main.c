@@ -5,7 +5,6 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -28,18 +27,6 @@
 #ifndef THURKUBE_VERSION
 #define THURKUBE_VERSION "0.1.0-dev"
 #endif
-
-/* Write a message line; on allocation failure it is dropped. */
-static void wh_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
-static void wh_say(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(b, fmt, ap) < 0)
-		buf_reset(b);
-	va_end(ap);
-}
 
 struct wh_config {
 	char *address;
@@ -274,13 +261,13 @@ static int wh_cluster_open(const struct wh_config *c, struct metrics *m, struct 
 	r = kube_client_new(cl->cfg, "thurkube-webhook/" THURKUBE_VERSION, (long)c->api_timeout_ms,
 	                    &cl->kube);
 	if (r < 0) {
-		wh_say(err, "cannot create the API client: %s", strerror(-r));
+		buf_sayf(err, "cannot create the API client: %s", strerror(-r));
 		return r;
 	}
 	kube_client_set_observer(cl->kube, wh_observe_api, m);
 	cl->access = access_new(cl->kube, c->controller_user);
 	if (!cl->access) {
-		wh_say(err, "out of memory");
+		buf_sayf(err, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -342,7 +329,7 @@ static int wh_guard_start(const struct wh_config *c, struct metrics *m, struct c
 		return 0;
 	}
 	if (r < 0)
-		wh_say(err, "cannot start the connection guard: %s", strerror(-r));
+		buf_sayf(err, "cannot start the connection guard: %s", strerror(-r));
 	else if (c->evict_grace_ms == 0)
 		log_warn("--evict-grace-ms 0: idle and slow connections may hold every worker");
 	return r;
@@ -427,7 +414,7 @@ static int wh_serve(const struct wh_config *c)
 		goto out;
 	r = tls_start(tls);
 	if (r < 0) {
-		wh_say(&err, "cannot start the certificate watcher: %s", strerror(-r));
+		buf_sayf(&err, "cannot start the certificate watcher: %s", strerror(-r));
 		goto out;
 	}
 	{

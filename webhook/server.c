@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <strings.h>
 
@@ -29,19 +28,6 @@
  * small objects, 300 KiB of strings); smaller requests leave at most that
  * much to their arena, which the next request there reuses. */
 #define SRV_TRIM_ABOVE (3u * 1024u * 1024u)
-
-/* Write a message line; on allocation failure the message is dropped, and
- * the caller's error code still says what happened. */
-static void srv_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
-static void srv_say(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(b, fmt, ap) < 0)
-		buf_reset(b);
-	va_end(ap);
-}
 
 struct server;
 
@@ -541,8 +527,8 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	ed.text_buffer_size = sizeof(text);
 	ctx = mg_start2(&init, &ed);
 	if (!ctx)
-		srv_say(err, "cannot listen on %.*s: %s", (int)(strlen(ports) - tls), ports,
-		        *text ? text : "server start failed");
+		buf_sayf(err, "cannot listen on %.*s: %s", (int)(strlen(ports) - tls), ports,
+		         *text ? text : "server start failed");
 	return ctx;
 }
 

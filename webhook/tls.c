@@ -4,7 +4,6 @@
 #include "tls.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
@@ -31,19 +30,6 @@
 static const char tls_ciphers12[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
                                     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
                                     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-
-/* Write a message line; on allocation failure the message is dropped, and
- * the caller's error code still says what happened. */
-static void tls_say(struct buf *b, const char *fmt, ...) TK_PRINTF(2, 3);
-static void tls_say(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (buf_vprintf(b, fmt, ap) < 0)
-		buf_reset(b);
-	va_end(ap);
-}
 
 struct tls {
 	char *cert_file, *key_file;
@@ -76,7 +62,7 @@ static void tls_openssl_error(struct buf *why)
 
 	if (e) {
 		ERR_error_string_n(e, s, sizeof(s));
-		tls_say(why, ": %s", s);
+		buf_sayf(why, ": %s", s);
 	}
 	ERR_clear_error();
 }
@@ -86,14 +72,14 @@ static SSL_CTX *tls_ctx_policy(struct buf *why)
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
 	if (!ctx) {
-		tls_say(why, "cannot create a TLS context");
+		buf_sayf(why, "cannot create a TLS context");
 		tls_openssl_error(why);
 		return NULL;
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, tls_ciphers12) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1) {
-		tls_say(why, "cannot apply the TLS policy");
+		buf_sayf(why, "cannot apply the TLS policy");
 		tls_openssl_error(why);
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -115,22 +101,22 @@ static int tls_use_chain(SSL_CTX *ctx, const char *pem, size_t len, const char *
 		return -ENOMEM;
 	leaf = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
 	if (!leaf) {
-		tls_say(why, "certificate file \"%s\" holds no PEM certificate", file);
+		buf_sayf(why, "certificate file \"%s\" holds no PEM certificate", file);
 		goto out;
 	}
 	if (X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
-		tls_say(why, "certificate \"%s\" has expired", file);
+		buf_sayf(why, "certificate \"%s\" has expired", file);
 		goto out;
 	}
 	if (SSL_CTX_use_certificate(ctx, leaf) != 1) {
-		tls_say(why, "certificate \"%s\" cannot be used", file);
+		buf_sayf(why, "certificate \"%s\" cannot be used", file);
 		tls_openssl_error(why);
 		goto out;
 	}
 	while ((ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
 			X509_free(ca);
-			tls_say(why, "certificate chain \"%s\" cannot be used", file);
+			buf_sayf(why, "certificate chain \"%s\" cannot be used", file);
 			goto out;
 		}
 	}
@@ -153,12 +139,12 @@ static int tls_use_key(SSL_CTX *ctx, const char *pem, size_t len, const char *fi
 		return -ENOMEM;
 	key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 	if (!key) {
-		tls_say(why, "private key file \"%s\" holds no PEM private key", file);
+		buf_sayf(why, "private key file \"%s\" holds no PEM private key", file);
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		tls_say(why, "private key \"%s\" does not match certificate \"%s\"", file,
-		        cert_file);
+		buf_sayf(why, "private key \"%s\" does not match certificate \"%s\"", file,
+		         cert_file);
 		goto out;
 	}
 	r = 0;
@@ -193,7 +179,7 @@ static int tls_use_client_ca(SSL_CTX *ctx, const char *pem, size_t len, const ch
 		if (!name || X509_STORE_add_cert(store, x) != 1 ||
 		    !sk_X509_NAME_push(names, name)) {
 			X509_free(x);
-			tls_say(why, "client CA \"%s\" cannot be used", file);
+			buf_sayf(why, "client CA \"%s\" cannot be used", file);
 			tls_openssl_error(why);
 			r = -EINVAL;
 			goto out;
@@ -203,7 +189,7 @@ static int tls_use_client_ca(SSL_CTX *ctx, const char *pem, size_t len, const ch
 		n++;
 	}
 	if (n == 0) {
-		tls_say(why, "client CA file \"%s\" holds no PEM certificate", file);
+		buf_sayf(why, "client CA file \"%s\" holds no PEM certificate", file);
 		r = -EINVAL;
 		goto out;
 	}
@@ -239,7 +225,7 @@ static int tls_load_client_ca(SSL_CTX *ctx, const char *file, char hca[65], stru
 
 	r = read_file(file, TLS_MAX_PEM, &pem, &len);
 	if (r < 0) {
-		tls_say(why, "cannot read client CA \"%s\": %s", file, strerror(-r));
+		buf_sayf(why, "cannot read client CA \"%s\": %s", file, strerror(-r));
 		return r;
 	}
 	sha256_hex(pem, len, hca);
@@ -273,12 +259,13 @@ static int tls_read_pair(const char *cert_file, const char *key_file, char **cer
 	for (tries = 0; tries < 3; tries++) {
 		r = read_file(cert_file, TLS_MAX_PEM, cert, clen);
 		if (r < 0) {
-			tls_say(why, "cannot read certificate \"%s\": %s", cert_file, strerror(-r));
+			buf_sayf(why, "cannot read certificate \"%s\": %s", cert_file,
+			         strerror(-r));
 			return r;
 		}
 		r = read_file(key_file, TLS_MAX_PEM, key, klen);
 		if (r < 0) {
-			tls_say(why, "cannot read private key \"%s\": %s", key_file, strerror(-r));
+			buf_sayf(why, "cannot read private key \"%s\": %s", key_file, strerror(-r));
 			free(*cert);
 			*cert = NULL;
 			return r;
@@ -294,7 +281,7 @@ static int tls_read_pair(const char *cert_file, const char *key_file, char **cer
 	}
 	free(again);
 	if (!*cert) {
-		tls_say(why, "certificate \"%s\" keeps changing while being read", cert_file);
+		buf_sayf(why, "certificate \"%s\" keeps changing while being read", cert_file);
 		return -EAGAIN;
 	}
 	return 0;
@@ -502,7 +489,7 @@ fail:
 	free(t);
 fail_alloc:
 	if (r == -ENOMEM && err->len == 0)
-		tls_say(err, "out of memory");
+		buf_sayf(err, "out of memory");
 	return r;
 }
 
