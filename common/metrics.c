@@ -448,3 +448,25 @@ const char *metrics_labels(struct buf *out, ...)
 	}
 	return out->data ? out->data : "";
 }
+
+void metrics_observe_api(void *ud, const char *verb, long code, double seconds)
+{
+	const struct metrics_api *a = ud;
+	struct buf name = BUF_INIT(256), l = BUF_INIT(256);
+	char num[24]; /* any long */
+
+	if (!a || !a->prefix)
+		return;
+	snprintf(num, sizeof(num), "%ld", code);
+	if (buf_printf(&name, "%s_api_requests_total", a->prefix) == 0)
+		metrics_counter_add(
+		    a->m, name.data,
+		    "Kubernetes API requests by verb and HTTP code (0: no answer).",
+		    metrics_labels(&l, "verb", verb, "code", num, (const char *)NULL), 1);
+	buf_reset(&name);
+	if (buf_printf(&name, "%s_api_request_duration_seconds", a->prefix) == 0)
+		metrics_observe(a->m, name.data, "Kubernetes API request latency by verb.",
+		                metrics_labels(&l, "verb", verb, (const char *)NULL), seconds);
+	buf_free(&name);
+	buf_free(&l);
+}

@@ -61,4 +61,17 @@ double metrics_value(struct metrics *m, const char *name, const char *labels);
  */
 const char *metrics_labels(struct buf *out, ...);
 
+/*
+ * The API client's observer (kube_observe_cb in kube.h), one for every
+ * binary: each call counts <prefix>_api_requests_total{verb,code} (code 0:
+ * no answer) and observes <prefix>_api_request_duration_seconds{verb}.
+ * ud is a struct metrics_api, borrowed for as long as the client may call
+ * it; like every update, a failure drops it.
+ */
+struct metrics_api {
+	struct metrics *m;  /* borrowed */
+	const char *prefix; /* e.g. "thurkube_webhook"; borrowed */
+};
+void metrics_observe_api(void *ud, const char *verb, long code, double seconds);
+
 #endif

@@ -231,24 +231,8 @@ struct wh_cluster {
 	struct kube_config *cfg;
 	struct kube_client *kube;
 	struct access *access;
+	struct metrics_api api; /* the API calls of the cluster checks, for /metrics */
 };
-
-/* API calls of the cluster checks, for /metrics. */
-static void wh_observe_api(void *ud, const char *verb, long http_code, double seconds)
-{
-	struct metrics *m = ud;
-	struct buf l = BUF_INIT(256);
-	char code[24];
-
-	snprintf(code, sizeof(code), "%ld", http_code);
-	metrics_counter_add(m, "thurkube_webhook_api_requests_total",
-	                    "API server requests of the cluster checks by verb and HTTP code",
-	                    metrics_labels(&l, "verb", verb, "code", code, (const char *)NULL), 1);
-	metrics_observe(m, "thurkube_webhook_api_request_duration_seconds",
-	                "API server request latency of the cluster checks",
-	                metrics_labels(&l, "verb", verb, (const char *)NULL), seconds);
-	buf_free(&l);
-}
 
 static int wh_cluster_open(const struct wh_config *c, struct metrics *m, struct wh_cluster *cl,
                            struct buf *err)
@@ -264,7 +248,9 @@ static int wh_cluster_open(const struct wh_config *c, struct metrics *m, struct 
 		buf_sayf(err, "cannot create the API client: %s", strerror(-r));
 		return r;
 	}
-	kube_client_set_observer(cl->kube, wh_observe_api, m);
+	cl->api.m = m;
+	cl->api.prefix = "thurkube_webhook";
+	kube_client_set_observer(cl->kube, metrics_observe_api, &cl->api);
 	cl->access = access_new(cl->kube, c->controller_user);
 	if (!cl->access) {
 		buf_sayf(err, "out of memory");

@@ -338,6 +338,48 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* The API client's observer: both series under the caller's prefix, with
+ * verb and code labels, the way both binaries export them. */
+START_TEST(test_observe_api)
+{
+	struct metrics *m = metrics_new();
+	struct metrics_api api = {m, "tk_ctl"};
+	struct buf out = BUF_INIT(1 << 20);
+	struct expo x;
+
+	ck_assert_ptr_nonnull(m);
+	metrics_observe_api(&api, "GET", 200, 0.003);
+	metrics_observe_api(&api, "GET", 200, 0.2);
+	metrics_observe_api(&api, "PATCH", 409, 0.02);
+	metrics_observe_api(&api, "CREATE", 0, 7);
+	metrics_observe_api(NULL, "GET", 200, 1); /* no registry: dropped */
+	render(m, &x, &out);
+	ck_assert_uint_eq(x.help.n, 2);
+	ck_assert_str_eq(x.help.v[0], "tk_ctl_api_request_duration_seconds");
+	ck_assert_str_eq(x.help.v[1], "tk_ctl_api_requests_total");
+	ck_assert_str_eq(x.type.v[0], "tk_ctl_api_request_duration_seconds histogram");
+	ck_assert_str_eq(x.type.v[1], "tk_ctl_api_requests_total counter");
+	ck_assert_double_eq(expo_get(&x, "tk_ctl_api_requests_total{verb=\"GET\",code=\"200\"}"),
+	                    2);
+	ck_assert_double_eq(expo_get(&x, "tk_ctl_api_requests_total{verb=\"PATCH\",code=\"409\"}"),
+	                    1);
+	ck_assert_double_eq(expo_get(&x, "tk_ctl_api_requests_total{verb=\"CREATE\",code=\"0\"}"),
+	                    1);
+	ck_assert_double_eq(expo_get(&x, "tk_ctl_api_request_duration_seconds_count{verb=\"GET\"}"),
+	                    2);
+	ck_assert_double_eq(
+	    expo_get(&x, "tk_ctl_api_request_duration_seconds_bucket{verb=\"GET\",le=\"0.005\"}"),
+	    1);
+	ck_assert_double_eq(
+	    expo_get(&x, "tk_ctl_api_request_duration_seconds_sum{verb=\"CREATE\"}"), 7);
+	ck_assert_double_eq(
+	    expo_get(&x, "tk_ctl_api_request_duration_seconds_count{verb=\"PATCH\"}"), 1);
+	expo_free(&x);
+	buf_free(&out);
+	metrics_free(m);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -349,6 +391,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_labels_escaping);
 	tcase_add_test(tc, test_values_format);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_observe_api);
 	suite_add_tcase(s, tc);
 	return s;
 }
