@@ -41,6 +41,9 @@
 #define TK_SPARE_WORKERS 32
 /* Largest YAML/JSON input file for the offline validator. */
 #define TK_MAX_INPUT_FILE (16u * 1024u * 1024u)
+/* Longest field path a decoder names in an error ("spec.args[12]"); the
+ * paths are ours, so crossing it is a bug that fails the call (-E2BIG). */
+#define TK_MAX_FIELD_PATH 1024
 /* Longest Kubernetes object name (DNS-1123 subdomain). */
 #define TK_MAX_NAME 253
 /* Longest DNS-1123 label (names that become labels, Job names). */

@@ -11,20 +11,50 @@
 #include "types.h"
 
 #include <errno.h>
+#include <stdarg.h>
 
-/* The decoding state: errors are collected; oom stops nothing but fails the call. */
+#include "limits.h"
+#include "util.h"
+
+/* The decoding state: field errors are collected; err (the first -ENOMEM
+ * or -E2BIG) stops nothing but fails the call. */
 struct dec {
 	struct fielderrs *errs;
-	int oom;
+	int err;
 };
+
+static void dec_fail(struct dec *d, int r)
+{
+	if (!d->err)
+		d->err = r;
+}
+
+/* Format into p (replacing its contents): 0, or the failure recorded in d,
+ * so a field path over TK_MAX_FIELD_PATH fails the call, never cut short. */
+static int dec_path(struct dec *d, struct buf *p, const char *fmt, ...) TK_PRINTF(3, 4);
+static int dec_path(struct dec *d, struct buf *p, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	buf_reset(p);
+	va_start(ap, fmt);
+	r = buf_vprintf(p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		dec_fail(d, r);
+	return r;
+}
 
 static void wrong_type(struct dec *d, const char *path, json_object *v, const char *want)
 {
-	char q[32];
+	const char *w = jsonutil_type_word(v);
+	struct buf q = BUF_INIT(TK_MAX_STRING);
 
-	snprintf(q, sizeof(q), "\"%s\"", jsonutil_type_word(v));
-	fielderrs_add(d->errs, FE_TYPE, path, q, "%s in body must be of type %s: \"%s\"", path,
-	              want, jsonutil_type_word(v));
+	if (dec_path(d, &q, "\"%s\"", w) == 0)
+		fielderrs_add(d->errs, FE_TYPE, path, q.data,
+		              "%s in body must be of type %s: \"%s\"", path, want, w);
+	buf_free(&q);
 }
 
 static void dec_str(struct dec *d, json_object *o, const char *key, const char *path, bool required,
@@ -45,7 +75,7 @@ static void dec_str(struct dec *d, json_object *o, const char *key, const char *
 	if (s) {
 		*out = strdup(s);
 		if (!*out)
-			d->oom = 1;
+			dec_fail(d, -ENOMEM);
 	}
 }
 
@@ -78,6 +108,7 @@ static void dec_strlist(struct dec *d, json_object *o, const char *key, const ch
                         bool required, struct strlist *out)
 {
 	json_object *v = jsonutil_get(o, key);
+	struct buf p = BUF_INIT(TK_MAX_FIELD_PATH);
 	size_t i, n;
 
 	if (!v) {
@@ -92,15 +123,15 @@ static void dec_strlist(struct dec *d, json_object *o, const char *key, const ch
 	n = json_object_array_length(v);
 	for (i = 0; i < n; i++) {
 		json_object *it = json_object_array_get_idx(v, i);
-		char p[512];
 
 		if (!json_object_is_type(it, json_type_string)) {
-			snprintf(p, sizeof(p), "%s[%zu]", path, i);
-			wrong_type(d, p, it, "string");
+			if (dec_path(d, &p, "%s[%zu]", path, i) == 0)
+				wrong_type(d, p.data, it, "string");
 		} else if (strlist_add(out, json_object_get_string(it)) < 0) {
-			d->oom = 1;
+			dec_fail(d, -ENOMEM);
 		}
 	}
+	buf_free(&p);
 }
 
 /* A passthrough value of the given JSON type, as a new reference. */
@@ -124,16 +155,17 @@ static void dec_json(struct dec *d, json_object *o, const char *key, const char 
 static void dec_secret_ref(struct dec *d, json_object *v, const char *path,
                            struct tk_secret_key_ref *out)
 {
-	char p[256];
+	struct buf p = BUF_INIT(TK_MAX_FIELD_PATH);
 
 	if (!json_object_is_type(v, json_type_object)) {
 		wrong_type(d, path, v, "object");
 		return;
 	}
-	snprintf(p, sizeof(p), "%s.name", path);
-	dec_str(d, v, "name", p, true, NULL, &out->name);
-	snprintf(p, sizeof(p), "%s.key", path);
-	dec_str(d, v, "key", p, true, NULL, &out->key);
+	if (dec_path(d, &p, "%s.name", path) == 0)
+		dec_str(d, v, "name", p.data, true, NULL, &out->name);
+	if (dec_path(d, &p, "%s.key", path) == 0)
+		dec_str(d, v, "key", p.data, true, NULL, &out->key);
+	buf_free(&p);
 }
 
 static void meta_free(struct tk_meta *m)
@@ -222,13 +254,15 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 	if (pv && !json_object_is_type(pv, json_type_object))
 		wrong_type(d, "spec.persistentVolume", pv, "object");
 	if (pv && json_object_is_type(jsonutil_get(pv, "size"), json_type_int)) {
-		char num[32];
+		struct buf num = BUF_INIT(TK_MAX_STRING);
 
-		snprintf(num, sizeof(num), "%lld",
-		         (long long)json_object_get_int64(jsonutil_get(pv, "size")));
-		o->pv_size = strdup(num);
-		if (!o->pv_size)
-			d->oom = 1;
+		if (dec_path(d, &num, "%lld",
+		             (long long)json_object_get_int64(jsonutil_get(pv, "size"))) == 0) {
+			o->pv_size = buf_steal(&num);
+			if (!o->pv_size)
+				dec_fail(d, -ENOMEM);
+		}
+		buf_free(&num);
 	} else {
 		dec_str(d, pv, "size", "spec.persistentVolume.size", false, "1Gi", &o->pv_size);
 	}
@@ -276,10 +310,10 @@ int tk_agentjob_decode(json_object *obj, struct tk_agentjob *out, struct fielder
 	if (spec)
 		agentjob_spec(&d, spec, &v.spec);
 	agentjob_status(&d, jsonutil_get(obj, "status"), &v.status);
-	if (d.oom || errs->n > n0) {
+	if (d.err || errs->n > n0) {
 		tk_agentjob_free(&v);
 		memset(out, 0, sizeof(*out));
-		return d.oom ? -ENOMEM : -EINVAL;
+		return d.err ? d.err : -EINVAL;
 	}
 	*out = v;
 	return 0;
@@ -335,10 +369,10 @@ void tk_agentjob_free(struct tk_agentjob *v)
 
 #define DECODE_FINISH(freefn)                                                                      \
 	do {                                                                                       \
-		if (d.oom || errs->n > n0) {                                                       \
+		if (d.err || errs->n > n0) {                                                       \
 			freefn(&v);                                                                \
 			memset(out, 0, sizeof(*out));                                              \
-			return d.oom ? -ENOMEM : -EINVAL;                                          \
+			return d.err ? d.err : -EINVAL;                                            \
 		}                                                                                  \
 		*out = v;                                                                          \
 		return 0;                                                                          \

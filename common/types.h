@@ -142,8 +142,9 @@ struct tk_clusteraccess {
 /*
  * Decoders: obj is borrowed. On success return 0 and fill *out (which the
  * caller releases with the matching *_free). On failure return -EINVAL
- * with errs filled (field paths like "spec.runtimeRef"), or -ENOMEM; *out
- * is then left zeroed and needs no free.
+ * with errs filled (field paths like "spec.runtimeRef"), -ENOMEM, or
+ * -E2BIG when a field path would exceed TK_MAX_FIELD_PATH (never cut
+ * short); *out is then left zeroed and needs no free.
  */
 int tk_agentjob_decode(json_object *obj, struct tk_agentjob *out,
                        struct fielderrs *errs) TK_MUST_CHECK;

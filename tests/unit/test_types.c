@@ -1,10 +1,9 @@
 /* test_types.c - typed decoders: schema defaults, every field, field-path errors. */
-#include "compat.h"
+/* White-box: the field-path helpers are static. */
+#include "../../common/types.c"
 
 #include <check.h>
-#include <errno.h>
 
-#include "types.h"
 #include "yamljson.h"
 
 static json_object *parse(const char *yaml)
@@ -126,6 +125,49 @@ START_TEST(test_agentjob_errors)
 	}
 	ck_assert_int_eq(errs.v[2].type == FE_REQUIRED || errs.v[1].type == FE_REQUIRED, 1);
 	fielderrs_free(&errs);
+	json_object_put(o);
+}
+END_TEST
+
+/* Field paths are never cut: one longer than the old fixed buffers is
+ * named whole, and one past TK_MAX_FIELD_PATH fails the call (-E2BIG)
+ * without recording a cut path. */
+START_TEST(test_long_field_paths)
+{
+	json_object *o = parse("list: [a, 2]\nref: {key: k}\n");
+	struct buf path = BUF_INIT(SIZE_MAX), want = BUF_INIT(SIZE_MAX);
+	struct fielderrs errs = {0};
+	struct strlist l = {0};
+	struct tk_secret_key_ref ref = {0};
+	struct dec d = {&errs, 0};
+	size_t i;
+
+	for (i = 0; i < 60; i++) /* 540 characters, past the old 512 and 256 */
+		ck_assert_int_eq(buf_puts(&path, "spec.abcd"), 0);
+	dec_strlist(&d, o, "list", path.data, false, &l);
+	ck_assert_int_eq(buf_printf(&want, "%s[1]", path.data), 0);
+	ck_assert_int_eq(d.err, 0);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].path, want.data);
+	dec_secret_ref(&d, jsonutil_get(o, "ref"), path.data, &ref);
+	buf_reset(&want);
+	ck_assert_int_eq(buf_printf(&want, "%s.name", path.data), 0);
+	ck_assert_uint_eq(errs.n, 2);
+	ck_assert_str_eq(errs.v[1].path, want.data);
+	ck_assert_str_eq(ref.key, "k");
+
+	while (path.len < TK_MAX_FIELD_PATH)
+		ck_assert_int_eq(buf_puts(&path, "x"), 0);
+	dec_strlist(&d, o, "list", path.data, false, &l);
+	ck_assert_int_eq(d.err, -E2BIG);
+	ck_assert_uint_eq(errs.n, 2);
+
+	free(ref.name);
+	free(ref.key);
+	strlist_free(&l);
+	fielderrs_free(&errs);
+	buf_free(&path);
+	buf_free(&want);
 	json_object_put(o);
 }
 END_TEST
@@ -278,6 +320,7 @@ int main(void)
 	tcase_add_test(tc, test_agentjob_minimal_defaults);
 	tcase_add_test(tc, test_agentjob_full);
 	tcase_add_test(tc, test_agentjob_errors);
+	tcase_add_test(tc, test_long_field_paths);
 	tcase_add_test(tc, test_other_kinds);
 	tcase_add_loop_test(tc, test_other_kinds_errors, 0, 9);
 	suite_add_tcase(s, tc);
