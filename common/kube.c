@@ -276,17 +276,39 @@ static int errno_for(long code, const char *reason)
 	}
 }
 
+/* Copy (s, n) into out[size]; a text that does not fit is cut to end in
+ * KUBE_STATUS_CUT. Returns whether it was cut. */
+static bool status_copy(char *out, size_t size, const char *s, size_t n)
+{
+	static const char cut[] = KUBE_STATUS_CUT;
+
+	if (n < size) {
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return false;
+	}
+	n = size - sizeof(cut); /* sizeof counts the NUL */
+	memcpy(out, s, n);
+	memcpy(out + n, cut, sizeof(cut));
+	return true;
+}
+
 static void status_set(struct kube_status *st, long code, const char *reason, const char *msg,
                        size_t msglen)
 {
+	bool cut;
+
 	if (!st)
 		return;
 	st->http_code = code;
-	snprintf(st->reason, sizeof(st->reason), "%s", reason ? reason : "");
-	if (msglen >= sizeof(st->message))
-		msglen = sizeof(st->message) - 1;
-	memcpy(st->message, msg ? msg : "", msg ? msglen : 0);
-	st->message[msg ? msglen : 0] = '\0';
+	if (!reason)
+		reason = "";
+	if (!msg) {
+		msg = "";
+		msglen = 0;
+	}
+	cut = status_copy(st->reason, sizeof(st->reason), reason, strlen(reason));
+	st->truncated = status_copy(st->message, sizeof(st->message), msg, msglen) || cut;
 }
 
 static void status_str(struct kube_status *st, long code, const char *reason, const char *msg)

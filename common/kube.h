@@ -39,10 +39,18 @@
 struct kube_config; /* opaque; kubecfg.h */
 struct kube_client; /* opaque */
 
+/*
+ * The API server's answer, for logs and conditions. Its strings are
+ * bounded copies: a reason or message that does not fit is cut, and then
+ * truncated is set and the cut text ends in KUBE_STATUS_CUT, so a cut is
+ * always visible to the caller and to whoever reads the text.
+ */
+#define KUBE_STATUS_CUT "...(truncated)"
 struct kube_status {
 	long http_code;     /* 0 when no HTTP answer */
 	char reason[64];    /* Status.reason, e.g. "NotFound", "" when none */
-	char message[1024]; /* Status.message or a transport error, truncated */
+	char message[1024]; /* Status.message or a transport error */
+	bool truncated;     /* reason or message was cut (see above) */
 };
 
 /*
