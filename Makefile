@@ -32,7 +32,7 @@ else
 B ?= build
 endif
 
-COMMON_SRC := $(sort $(wildcard common/*.c))
+COMMON_SRC := $(sort $(wildcard common/*.c common/runtime/*.c))
 WEBHOOK_SRC := $(sort $(filter-out webhook/sslshim.c,$(wildcard webhook/*.c)))
 CONTROLLER_SRC := $(sort $(wildcard controller/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -88,6 +88,10 @@ $(B)/tests/test_wh_%: $(B)/obj/tests/unit/test_wh_%.o $(WEBHOOK_LIBOBJ) $(LIBCOM
 $(B)/tests/test_ctl_%: $(B)/obj/tests/unit/test_ctl_%.o $(CONTROLLER_LIBOBJ) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(CONTROLLER_LIBOBJ) $(LIBCOMMON) $(CHECK_LIBS) -lcivetweb $(LDLIBS_BASE)
+# test_rt_* (common/runtime) also link CivetWeb.
+$(B)/tests/test_rt_%: $(B)/obj/tests/unit/test_rt_%.o $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBCOMMON) $(CHECK_LIBS) -lcivetweb $(LDLIBS_BASE)
 $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBCOMMON) $(CHECK_LIBS) $(LDLIBS_BASE)

@@ -15,6 +15,7 @@
 #include "limits.h"
 #include "log.h"
 #include "membudget.h"
+#include "runtime/healthsrv.h"
 
 /* Read the body in pieces of this size. */
 #define SRV_READ_CHUNK (64u * 1024u)
@@ -45,7 +46,7 @@ struct server {
 	 * check (srv_admission). */
 	struct membudget *checks;
 	struct mg_context *https;
-	struct mg_context *health;
+	struct healthsrv *health; /* plain HTTP: probes and /metrics */
 	struct srv_endpoint validate, validate_warn, mutate;
 	atomic_int ready;
 };
@@ -426,39 +427,11 @@ done:
 	return status ? status : 1;
 }
 
-static int srv_healthz(struct mg_connection *conn, void *cbdata)
+static bool srv_ready(void *ud)
 {
-	(void)cbdata;
-	srv_send_text(conn, 200, "ok\n", false);
-	return 200;
-}
+	struct server *s = ud;
 
-static int srv_readyz(struct mg_connection *conn, void *cbdata)
-{
-	struct server *s = cbdata;
-
-	if (atomic_load(&s->ready)) {
-		srv_send_text(conn, 200, "ok\n", false);
-		return 200;
-	}
-	srv_send_text(conn, 503, "shutting down\n", false);
-	return 503;
-}
-
-static int srv_metrics(struct mg_connection *conn, void *cbdata)
-{
-	struct server *s = cbdata;
-	struct buf out = BUF_INIT(64u * 1024u * 1024u);
-
-	if (metrics_render(s->o.metrics, &out) < 0) {
-		srv_send_text(conn, 500, "cannot render metrics\n", false);
-		buf_free(&out);
-		return 500;
-	}
-	srv_send(conn, 200, "text/plain; version=0.0.4; charset=utf-8", out.data ? out.data : "",
-	         out.len, false);
-	buf_free(&out);
-	return 200;
+	return atomic_load(&s->ready) != 0;
 }
 
 /* CivetWeb asks for the SSL_CTX at start (NULL in *ctx) and offers it back
@@ -479,7 +452,8 @@ static int srv_log_message(const struct mg_connection *conn, const char *message
 	return 1;
 }
 
-static struct mg_context *srv_listen(struct server *s, const char *ports, bool tls, int threads,
+/* The HTTPS listener on ports ("address:port" then 's'). */
+static struct mg_context *srv_listen(struct server *s, const char *ports, int threads,
                                      struct buf *err)
 {
 	struct mg_callbacks cb = {0};
@@ -515,10 +489,8 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	snprintf(kato, sizeof(kato), "%d", s->o.keep_alive_timeout_ms);
 	snprintf(maxreq, sizeof(maxreq), "%u", TK_MAX_HEADER_SIZE);
 	cb.log_message = srv_log_message;
-	if (tls) {
-		cb.external_ssl_ctx = srv_external_ssl_ctx;
-		cb.init_connection = srv_conn_init;
-	}
+	cb.external_ssl_ctx = srv_external_ssl_ctx;
+	cb.init_connection = srv_conn_init;
 	init.callbacks = &cb;
 	init.user_data = s;
 	init.configuration_options = opts;
@@ -527,7 +499,7 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 	ed.text_buffer_size = sizeof(text);
 	ctx = mg_start2(&init, &ed);
 	if (!ctx)
-		buf_sayf(err, "cannot listen on %.*s: %s", (int)(strlen(ports) - tls), ports,
+		buf_sayf(err, "cannot listen on %.*s: %s", (int)(strlen(ports) - 1), ports,
 		         *text ? text : "server start failed");
 	return ctx;
 }
@@ -535,6 +507,7 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, bool t
 int server_start(const struct server_options *o, struct server **out, struct buf *err)
 {
 	struct server *s = calloc(1, sizeof(*s));
+	struct healthsrv_opts ho = {0};
 	char ports[128];
 	int r = -EADDRNOTAVAIL;
 
@@ -551,15 +524,18 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	    (struct srv_endpoint){s, ADM_VALIDATE, "validate-warn", "/validate-warn", true};
 	s->mutate = (struct srv_endpoint){s, ADM_MUTATE, "mutate", "/mutate", false};
 	mg_init_library(MG_FEATURES_TLS);
-	snprintf(ports, sizeof(ports), "%s:%d", o->address, o->health_port);
-	s->health = srv_listen(s, ports, false, 2, err);
-	if (!s->health)
+	ho.address = o->address;
+	ho.port = o->health_port;
+	ho.threads = 2;
+	ho.ready = srv_ready;
+	ho.not_ready_text = "shutting down\n";
+	ho.metrics = o->metrics;
+	ho.metrics_max = 64u * 1024u * 1024u;
+	ho.ud = s;
+	if (healthsrv_start(&ho, &s->health, err) < 0)
 		goto fail;
-	mg_set_request_handler(s->health, "/healthz", srv_healthz, s);
-	mg_set_request_handler(s->health, "/readyz", srv_readyz, s);
-	mg_set_request_handler(s->health, "/metrics", srv_metrics, s);
 	snprintf(ports, sizeof(ports), "%s:%ds", o->address, o->port);
-	s->https = srv_listen(s, ports, true, o->threads + TK_SPARE_WORKERS, err);
+	s->https = srv_listen(s, ports, o->threads + TK_SPARE_WORKERS, err);
 	if (!s->https)
 		goto fail;
 	mg_set_request_handler(s->https, "/validate", srv_admission, &s->validate);
@@ -569,8 +545,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	*out = s;
 	return 0;
 fail:
-	if (s->health)
-		mg_stop(s->health);
+	healthsrv_stop(s->health);
 	mg_exit_library();
 	membudget_free(s->checks);
 	free(s);
@@ -590,7 +565,7 @@ void server_stop(struct server *s)
 	/* mg_stop closes the listener and joins the workers, each of which
 	 * finishes the request it is serving first. */
 	mg_stop(s->https);
-	mg_stop(s->health);
+	healthsrv_stop(s->health);
 	mg_exit_library();
 	membudget_free(s->checks);
 	free(s);
