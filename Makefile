@@ -34,7 +34,7 @@ endif
 
 COMMON_SRC := $(sort $(wildcard common/*.c common/runtime/*.c))
 WEBHOOK_SRC := $(sort $(filter-out webhook/sslshim.c,$(wildcard webhook/*.c)))
-CONTROLLER_SRC := $(sort $(wildcard controller/*.c))
+CONTROLLER_SRC := $(sort $(wildcard controller/*.c controller/model/*.c controller/reconcile/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -62,6 +62,10 @@ all: $(WEBHOOK_BIN) $(CONTROLLER_BIN)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The controller's layers are included by folder ("model/plan.h",
+# "reconcile/apply.h"); tests/lint checks which layer may include which.
+$(B)/obj/controller/%.o $(B)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += -iquote controller
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -45,6 +45,11 @@ const char *jsonutil_meta(json_object *obj, const char *field)
 	return jsonutil_str(jsonutil_get(obj, "metadata"), field);
 }
 
+const char *jsonutil_name(json_object *obj)
+{
+	return jsonutil_meta(obj, "name");
+}
+
 const char *jsonutil_namespace(json_object *obj)
 {
 	const char *ns = jsonutil_meta(obj, "namespace");

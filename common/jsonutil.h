@@ -30,12 +30,14 @@ const char *jsonutil_type_word(json_object *v);
  * jsonutil_get: member key of object o.
  * jsonutil_str: member key of o when it is a string.
  * jsonutil_meta: metadata.<field> of a Kubernetes object when a string.
+ * jsonutil_name: metadata.name.
  * jsonutil_namespace: metadata.namespace, "" when absent (cluster scope).
  * jsonutil_label: metadata.labels[label] when a string.
  */
 json_object *jsonutil_get(json_object *o, const char *key);
 const char *jsonutil_str(json_object *o, const char *key);
 const char *jsonutil_meta(json_object *obj, const char *field);
+const char *jsonutil_name(json_object *obj);
 const char *jsonutil_namespace(json_object *obj);
 const char *jsonutil_label(json_object *obj, const char *label);
 

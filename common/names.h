@@ -45,13 +45,19 @@ int names_label_value(const char *s, struct buf *why);
 char *names_crb(const char *ns, const char *name);
 char *names_clusterrole(const char *ns, const char *name);
 
-/* Labels and the finalizer of every object thurkube makes. */
-#define NAMES_LABEL_MANAGED_BY  "app.kubernetes.io/managed-by"
-#define NAMES_MANAGED_BY        "thurkube"
-#define NAMES_LABEL_AGENTJOB    "thurkube.thurbeen.eu/agentjob"
-#define NAMES_LABEL_AGENTJOB_NS "thurkube.thurbeen.eu/agentjob-namespace"
-#define NAMES_LABEL_OWNER_UID   "thurkube.thurbeen.eu/owner-uid"
-#define NAMES_FINALIZER         "thurkube.thurbeen.eu/finalizer"
+/* Labels, annotation, finalizer and field manager of every object
+ * thurkube makes: the one home of these strings. */
+#define NAMES_LABEL_MANAGED_BY       "app.kubernetes.io/managed-by"
+#define NAMES_MANAGED_BY             "thurkube"
+#define NAMES_LABEL_AGENTJOB         "thurkube.thurbeen.eu/agentjob"
+#define NAMES_LABEL_AGENTJOB_NS      "thurkube.thurbeen.eu/agentjob-namespace"
+#define NAMES_LABEL_CLUSTERACCESS    "thurkube.thurbeen.eu/clusteraccess"
+#define NAMES_LABEL_CLUSTERACCESS_NS "thurkube.thurbeen.eu/clusteraccess-namespace"
+#define NAMES_LABEL_CLUSTERROLE      "thurkube.thurbeen.eu/clusterrole"
+#define NAMES_LABEL_OWNER_UID        "thurkube.thurbeen.eu/owner-uid"
+#define NAMES_ANN_APPLIED_HASH       "thurkube.thurbeen.eu/applied-hash"
+#define NAMES_FINALIZER              "thurkube.thurbeen.eu/finalizer"
+#define NAMES_FIELD_MANAGER          "thurkube"
 
 /*
  * The variables the controller sets from an AgentJob's Repositories:

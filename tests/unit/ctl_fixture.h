@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "../../controller/build.h"
+#include "model/build.h"
 #include "types.h"
 
 #define FX_UID "11111111-2222-3333-4444-555555555555"

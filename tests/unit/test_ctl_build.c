@@ -5,7 +5,7 @@
 #include <check.h>
 #include <errno.h>
 
-#include "../../controller/build.h"
+#include "model/build.h"
 #include "ctl_fixture.h"
 #include "util.h"
 
@@ -202,10 +202,10 @@ static const char *label(json_object *o, const char *path, const char *key)
 
 static void check_labels(json_object *o, const char *path)
 {
-	ck_assert_str_eq(label(o, path, BUILD_LABEL_MANAGED_BY), "thurkube");
-	ck_assert_str_eq(label(o, path, BUILD_LABEL_AGENTJOB), "pr-fixer");
-	ck_assert_str_eq(label(o, path, BUILD_LABEL_AGENTJOB_NS), "agents");
-	ck_assert_str_eq(label(o, path, BUILD_LABEL_OWNER_UID), FX_UID);
+	ck_assert_str_eq(label(o, path, NAMES_LABEL_MANAGED_BY), "thurkube");
+	ck_assert_str_eq(label(o, path, NAMES_LABEL_AGENTJOB), "pr-fixer");
+	ck_assert_str_eq(label(o, path, NAMES_LABEL_AGENTJOB_NS), "agents");
+	ck_assert_str_eq(label(o, path, NAMES_LABEL_OWNER_UID), FX_UID);
 }
 
 static void check_owner(json_object *o)
@@ -254,8 +254,8 @@ START_TEST(names_labels_owners)
 	ck_assert_str_eq(fx_str(o.crb, "roleRef.kind"), "ClusterRole");
 	ck_assert_str_eq(fx_str(o.crb, "subjects.0.name"), "pr-fixer-runner");
 	ck_assert_str_eq(fx_str(o.crb, "subjects.0.namespace"), "agents");
-	ck_assert_str_eq(label(o.crb, "metadata.labels", BUILD_LABEL_CLUSTERROLE), want);
-	ck_assert_str_eq(label(o.crb, "metadata.labels", BUILD_LABEL_CA), "reader");
+	ck_assert_str_eq(label(o.crb, "metadata.labels", NAMES_LABEL_CLUSTERROLE), want);
+	ck_assert_str_eq(label(o.crb, "metadata.labels", NAMES_LABEL_CLUSTERACCESS), "reader");
 	/* Every child is labelled; namespaced ones are owned; the cluster-scoped one is not. */
 	check_labels(o.configmap, "metadata.labels");
 	check_labels(o.pvc, "metadata.labels");
@@ -271,7 +271,7 @@ START_TEST(names_labels_owners)
 	ck_assert_ptr_null(fx_get(o.crb, "metadata.ownerReferences"));
 	ck_assert_ptr_null(fx_get(o.crb, "metadata.namespace"));
 	ck_assert_int_eq(strlen(json_object_get_string(json_object_object_get(
-	                     fx_get(o.configmap, "metadata.annotations"), BUILD_ANN_APPLIED_HASH))),
+	                     fx_get(o.configmap, "metadata.annotations"), NAMES_ANN_APPLIED_HASH))),
 	                 16);
 	build_out_free(&o);
 	json_object_put(s.aj);
@@ -831,10 +831,10 @@ START_TEST(clusterrole_of_clusteraccess)
 	snprintf(want, sizeof(want), "thurkube-ca-%.16s", hex);
 	ck_assert_str_eq(fx_str(cr, "metadata.name"), want);
 	ck_assert_str_eq(fx_str(cr, "kind"), "ClusterRole");
-	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_MANAGED_BY), "thurkube");
-	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_CA), "reader");
-	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_CA_NS), "agents");
-	ck_assert_str_eq(label(cr, "metadata.labels", BUILD_LABEL_OWNER_UID), "c1");
+	ck_assert_str_eq(label(cr, "metadata.labels", NAMES_LABEL_MANAGED_BY), "thurkube");
+	ck_assert_str_eq(label(cr, "metadata.labels", NAMES_LABEL_CLUSTERACCESS), "reader");
+	ck_assert_str_eq(label(cr, "metadata.labels", NAMES_LABEL_CLUSTERACCESS_NS), "agents");
+	ck_assert_str_eq(label(cr, "metadata.labels", NAMES_LABEL_OWNER_UID), "c1");
 	ck_assert(json_object_equal(fx_get(cr, "rules"), fx_get(src, "spec.rules")));
 	ck_assert_ptr_null(fx_get(cr, "metadata.ownerReferences"));
 	json_object_put(cr);

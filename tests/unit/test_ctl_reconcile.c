@@ -10,15 +10,15 @@
 #include <check.h>
 #include <errno.h>
 
-#include "../../controller/build.h"
-#include "../../controller/ctl.h"
-#include "../../controller/status.h"
-#include "../../controller/store.h"
+#include "model/build.h"
+#include "reconcile/reconcile.h"
+#include "model/plan.h"
+#include "runtime/store.h"
 #include "ctl_fixture.h"
 
 struct env {
-	struct ctl c;
-	struct ctl_config cfg;
+	struct reconcile_ctx c;
+	struct reconcile_config cfg;
 };
 
 static void env_init(struct env *e)
@@ -30,7 +30,7 @@ static void env_init(struct env *e)
 	e->cfg.identity = "test";
 	e->c.cfg = &e->cfg;
 	for (i = 0; i < RES_COUNT; i++) {
-		e->c.stores[i] = ctl_store_new((enum ctl_res)i);
+		e->c.stores[i] = reconcile_store_new((enum res)i);
 		ck_assert_ptr_nonnull(e->c.stores[i]);
 	}
 }
@@ -44,7 +44,7 @@ static void env_free(struct env *e)
 }
 
 /* Put obj (taken) into the store of r. */
-static void put(struct env *e, enum ctl_res r, json_object *obj)
+static void put(struct env *e, enum res r, json_object *obj)
 {
 	ck_assert_int_eq(store_upsert(e->c.stores[r], obj, NULL), 0);
 	json_object_put(obj);
@@ -106,8 +106,8 @@ END_TEST
 /* Everything in place and the status current: zero writes. */
 START_TEST(steady_agentjob_zero_writes)
 {
-	struct status_input in = {0};
-	struct status_plan p = {0};
+	struct plan_input in = {0};
+	struct plan p = {0};
 	struct build_out d;
 	struct env e;
 	struct fx f;
@@ -120,7 +120,7 @@ START_TEST(steady_agentjob_zero_writes)
 	in.aj = &f.aj;
 	in.desired = &d;
 	in.now = time(NULL);
-	ck_assert_int_eq(status_plan(&in, &p), 0);
+	ck_assert_int_eq(plan_make(&in, &p), 0);
 	put(&e, RES_CONFIGMAP, copy_of(d.configmap));
 	put(&e, RES_PVC, copy_of(d.pvc));
 	put(&e, RES_CRONJOB, copy_of(d.cronjob));
@@ -137,7 +137,7 @@ START_TEST(steady_agentjob_zero_writes)
 		put(&e, RES_CRONJOB, cj);
 	}
 	ck_assert_int_eq(reconcile_agentjob(&e.c, "agents", "pr-fixer"), -ECANCELED);
-	status_plan_free(&p);
+	plan_free(&p);
 	build_out_free(&d);
 	fx_free(&f);
 	env_free(&e);
@@ -199,14 +199,14 @@ START_TEST(clusteraccess_steady)
 }
 END_TEST
 
-/* The status status_plan computes for f with what the stores hold (obs);
+/* The status plan_make computes for f with what the stores hold (obs);
  * new reference. */
 static json_object *planned_status(struct fx *f, const struct build_out *d,
-                                   const struct strlist *missing, const struct status_child *obs,
+                                   const struct strlist *missing, const struct plan_child *obs,
                                    size_t n)
 {
-	struct status_input in = {0};
-	struct status_plan p = {0};
+	struct plan_input in = {0};
+	struct plan p = {0};
 	json_object *st;
 
 	in.aj = &f->aj;
@@ -215,9 +215,9 @@ static json_object *planned_status(struct fx *f, const struct build_out *d,
 	in.observed = obs;
 	in.n_observed = n;
 	in.now = time(NULL);
-	ck_assert_int_eq(status_plan(&in, &p), 0);
+	ck_assert_int_eq(plan_make(&in, &p), 0);
 	st = json_object_get(p.status);
-	status_plan_free(&p);
+	plan_free(&p);
 	return st;
 }
 
@@ -225,7 +225,7 @@ static json_object *planned_status(struct fx *f, const struct build_out *d,
  * pass writes nothing at all (no apply over the foreign object). */
 START_TEST(conflict_steady_zero_writes)
 {
-	struct status_child obs[1];
+	struct plan_child obs[1];
 	struct build_out d;
 	struct env e;
 	struct fx f;
@@ -237,7 +237,7 @@ START_TEST(conflict_steady_zero_writes)
 	ck_assert_int_eq(build_children(&f.aj, &f.refs, &d), 0);
 	cm = fx_json("{\"metadata\":{\"name\":\"pr-fixer-config\",\"namespace\":\"agents\","
 	             "\"uid\":\"foreign\",\"resourceVersion\":\"7\"},\"data\":{\"a\":\"b\"}}");
-	obs[0] = (struct status_child){"ConfigMap", cm};
+	obs[0] = (struct plan_child){RES_CONFIGMAP, cm};
 	fx_set(aj, "status", planned_status(&f, &d, NULL, obs, 1));
 	ck_assert_str_eq(fx_str(aj, "status.phase"), "Pending");
 	put(&e, RES_CONFIGMAP, cm);
@@ -284,7 +284,7 @@ START_TEST(missing_refs_revoke_needs_write)
 	ck_assert_int_eq(reconcile_agentjob(&e.c, "agents", "pr-fixer"), -ECANCELED);
 	/* with the binding and the finalizer gone: nothing to do */
 	store_free(e.c.stores[RES_CLUSTERROLEBINDING]);
-	e.c.stores[RES_CLUSTERROLEBINDING] = ctl_store_new(RES_CLUSTERROLEBINDING);
+	e.c.stores[RES_CLUSTERROLEBINDING] = reconcile_store_new(RES_CLUSTERROLEBINDING);
 	ck_assert_ptr_nonnull(e.c.stores[RES_CLUSTERROLEBINDING]);
 	fx_set(aj, "metadata.finalizers", NULL);
 	put(&e, RES_AGENTJOB, copy_of(aj));

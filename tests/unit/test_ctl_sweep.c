@@ -4,9 +4,9 @@
 #include <check.h>
 #include <errno.h>
 
-#include "../../controller/ctl.h"
-#include "../../controller/store.h"
-#include "../../controller/sweep.h"
+#include "reconcile/reconcile.h"
+#include "runtime/store.h"
+#include "reconcile/sweep.h"
 
 static json_object *parse(const char *s)
 {
@@ -36,12 +36,12 @@ static bool known(const char *uid, void *ud)
 
 static const struct {
 	const char *what;
-	enum ctl_res res;
+	enum res res;
 	const char *name;
 	const char *labels;
 	const char *extra_meta; /* NULL or more metadata members */
 	enum sweep_verdict want;
-	enum ctl_res owner_kind;
+	enum res owner_kind;
 	const char *owner_ns, *owner_name;
 } decide_table[] = {
     {"binding whose AgentJob exists", RES_CLUSTERROLEBINDING, CRB,
@@ -148,8 +148,8 @@ END_TEST
  * while not leading a pass writes nothing (there is no API server here). */
 START_TEST(test_lifecycle)
 {
-	struct ctl_config cfg = {.sweep_seconds = 3600};
-	struct ctl c;
+	struct reconcile_config cfg = {.sweep_seconds = 3600};
+	struct reconcile_ctx c;
 	struct sweep *sw = NULL;
 	json_object *crb = parse("{\"metadata\":{\"name\":\"" CRB "\",\"labels\":{" MANAGED
 	                         "," UID("u-gone") "}}}");
@@ -158,7 +158,7 @@ START_TEST(test_lifecycle)
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
 	for (i = 0; i < RES_COUNT; i++) {
-		c.stores[i] = ctl_store_new((enum ctl_res)i);
+		c.stores[i] = reconcile_store_new((enum res)i);
 		ck_assert_ptr_nonnull(c.stores[i]);
 	}
 	cfg.sweep_seconds = 0;

@@ -60,6 +60,47 @@ START_TEST(test_raise_wakes_a_sleeper)
 }
 END_TEST
 
+static void *notify_later(void *arg)
+{
+	struct timespec ts = {0, 100 * 1000000L};
+
+	nanosleep(&ts, NULL);
+	stopflag_notify(arg);
+	return NULL;
+}
+
+/* A notification wakes a waiter without raising; one that came before the
+ * wait (after the count was read) is not lost; a wait with no news times out. */
+START_TEST(test_notify_wakes_without_raising)
+{
+	struct stopflag f;
+	pthread_t t;
+	uint64_t seen;
+	int64_t t0;
+
+	stopflag_init(&f);
+	seen = stopflag_notes(&f);
+	t0 = now_ms();
+	ck_assert(!stopflag_wait(&f, seen, 50));
+	ck_assert_int_ge(now_ms() - t0, 50);
+	ck_assert(!stopflag_wait(&f, seen, 0));
+
+	ck_assert_int_eq(pthread_create(&t, NULL, notify_later, &f), 0);
+	ck_assert(!stopflag_wait(&f, seen, -1)); /* no bound: only the notification ends it */
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(stopflag_notes(&f), seen + 1);
+	ck_assert(!stopflag_raised(&f));
+
+	seen = stopflag_notes(&f);
+	stopflag_notify(&f); /* arrives before the wait starts */
+	ck_assert(!stopflag_wait(&f, seen, -1));
+
+	stopflag_raise(&f);
+	ck_assert(stopflag_wait(&f, stopflag_notes(&f), -1));
+	stopflag_destroy(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stopflag");
@@ -70,6 +111,7 @@ int main(void)
 	tcase_add_test(tc, test_full_sleep);
 	tcase_add_test(tc, test_raised_returns_at_once);
 	tcase_add_test(tc, test_raise_wakes_a_sleeper);
+	tcase_add_test(tc, test_notify_wakes_without_raising);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
