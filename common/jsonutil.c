@@ -33,11 +33,21 @@ json_object *jsonutil_get(json_object *o, const char *key)
 	return v;
 }
 
-const char *jsonutil_str(json_object *o, const char *key)
+json_object *jsonutil_get_type(json_object *o, const char *key, json_type t)
 {
 	json_object *v = jsonutil_get(o, key);
 
+	return json_object_is_type(v, t) ? v : NULL;
+}
+
+const char *jsonutil_as_str(json_object *v)
+{
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+const char *jsonutil_str(json_object *o, const char *key)
+{
+	return jsonutil_as_str(jsonutil_get(o, key));
 }
 
 const char *jsonutil_meta(json_object *obj, const char *field)

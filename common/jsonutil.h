@@ -28,14 +28,18 @@ const char *jsonutil_type_word(json_object *v);
  * Getters. All borrow from o and never fail: a NULL o, a non-object o, a
  * missing member or one of another type gives NULL.
  * jsonutil_get: member key of object o.
+ * jsonutil_get_type: the same, when of JSON type t.
  * jsonutil_str: member key of o when it is a string.
+ * jsonutil_as_str: v itself when it is a string (an array element, say).
  * jsonutil_meta: metadata.<field> of a Kubernetes object when a string.
  * jsonutil_name: metadata.name.
  * jsonutil_namespace: metadata.namespace, "" when absent (cluster scope).
  * jsonutil_label: metadata.labels[label] when a string.
  */
 json_object *jsonutil_get(json_object *o, const char *key);
+json_object *jsonutil_get_type(json_object *o, const char *key, json_type t);
 const char *jsonutil_str(json_object *o, const char *key);
+const char *jsonutil_as_str(json_object *v);
 const char *jsonutil_meta(json_object *obj, const char *field);
 const char *jsonutil_name(json_object *obj);
 const char *jsonutil_namespace(json_object *obj);

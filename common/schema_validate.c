@@ -82,11 +82,6 @@ static const char *json_text(json_object *v)
 	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-static const char *str_of(json_object *v)
-{
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static size_t array_len(json_object *v)
 {
 	return json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
@@ -164,7 +159,7 @@ static bool *repeats(struct schema_vctx *c, json_object *v, const char *member, 
 	}
 	for (i = 0; i < len; i++) {
 		json_object *it = json_object_array_get_idx(v, i);
-		const char *s = member ? jsonutil_str(it, member) : str_of(it);
+		const char *s = member ? jsonutil_str(it, member) : jsonutil_as_str(it);
 
 		if (s && (with_empty || *s))
 			k[n++] = (struct dkey){s, i};
@@ -662,7 +657,7 @@ static void check_names_unique(struct schema_vctx *c, json_object *v, const char
 
 	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
-		const char *s = member ? jsonutil_str(it, member) : str_of(it);
+		const char *s = member ? jsonutil_str(it, member) : jsonutil_as_str(it);
 		char *p;
 
 		if (!s)
@@ -684,7 +679,7 @@ void schema_check_ref_list(struct schema_vctx *c, json_object *v, const char *pa
 	size_t i, len = array_len(v);
 
 	for (i = 0; i < len; i++) {
-		const char *s = str_of(json_object_array_get_idx(v, i));
+		const char *s = jsonutil_as_str(json_object_array_get_idx(v, i));
 		char *p;
 
 		if (!s || *s)
@@ -922,7 +917,7 @@ void schema_check_label_values(struct schema_vctx *c, json_object *v, const char
 	json_object_object_foreach(v, key, val)
 	{
 		struct buf why = BUF_INIT(1024);
-		const char *s = str_of(val);
+		const char *s = jsonutil_as_str(val);
 		char *p;
 
 		if (s && !names_label_value(s, &why)) {
@@ -1081,7 +1076,7 @@ void schema_check_tools(struct schema_vctx *c, json_object *v, const char *path)
 
 	for (i = 0; rep && i < len && !schema_clock_step(&c->clock); i++) {
 		json_object *it = json_object_array_get_idx(v, i);
-		const char *s = str_of(it);
+		const char *s = jsonutil_as_str(it);
 		size_t n = s ? strlen(s) : 0;
 		char *p;
 
@@ -1247,7 +1242,7 @@ static void check_rule_entries(struct schema_vctx *c, json_object *rule, const c
 	size_t i, len = array_len(list);
 
 	for (i = 0; i < len; i++) {
-		const char *s = str_of(json_object_array_get_idx(list, i));
+		const char *s = jsonutil_as_str(json_object_array_get_idx(list, i));
 		char *p;
 
 		if (!s || (*s && (!url || *s == '/')) ||

@@ -323,25 +323,9 @@ out:
 	return r;
 }
 
-static json_object *acc_get(json_object *o, const char *key, json_type t)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, t))
-		return NULL;
-	return v;
-}
-
-static const char *acc_idx_str(json_object *arr, size_t i)
-{
-	json_object *v = json_object_array_get_idx(arr, i);
-
-	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static json_object *acc_spec_field(json_object *obj, const char *key, json_type t)
 {
-	return acc_get(acc_get(obj, "spec", json_type_object), key, t);
+	return jsonutil_get_type(jsonutil_get_type(obj, "spec", json_type_object), key, t);
 }
 
 /* A non-empty string member of spec, or NULL. */
@@ -429,9 +413,10 @@ static int acc_secret_at(struct acc_secrets *s, const struct acc_secret_field *f
 	int r;
 
 	for (k = 0; o && k < TK_ARRAY_LEN(f->keys) && f->keys[k]; k++)
-		o = acc_get(o, f->keys[k],
-		            k + 1 < TK_ARRAY_LEN(f->keys) && f->keys[k + 1] ? json_type_object
-		                                                            : json_type_string);
+		o = jsonutil_get_type(o, f->keys[k],
+		                      k + 1 < TK_ARRAY_LEN(f->keys) && f->keys[k + 1]
+		                          ? json_type_object
+		                          : json_type_string);
 	if (!o || !*json_object_get_string(o))
 		return 0;
 	r = f->list ? buf_printf(&path, "spec.%s[%zu]", f->list, idx) : buf_puts(&path, "spec");
@@ -446,7 +431,7 @@ static int acc_secret_at(struct acc_secrets *s, const struct acc_secret_field *f
 /* Every Secret reference of obj (a kind k object), in field order. */
 static int acc_secrets_of(enum tk_kind k, json_object *obj, struct acc_secrets *s)
 {
-	json_object *spec = acc_get(obj, "spec", json_type_object);
+	json_object *spec = jsonutil_get_type(obj, "spec", json_type_object);
 	size_t i, j;
 	int r = 0;
 
@@ -460,7 +445,7 @@ static int acc_secrets_of(enum tk_kind k, json_object *obj, struct acc_secrets *
 			r = acc_secret_at(s, f, spec, 0);
 			continue;
 		}
-		list = acc_get(spec, f->list, json_type_array);
+		list = jsonutil_get_type(spec, f->list, json_type_array);
 		for (j = 0; r == 0 && list && j < json_object_array_length(list); j++)
 			r = acc_secret_at(s, f, json_object_array_get_idx(list, j), j);
 	}
@@ -574,7 +559,7 @@ static bool acc_names(json_object *aj, const char *field, bool many, const char 
 	}
 	list = acc_spec_field(aj, field, json_type_array);
 	for (i = 0; list && i < json_object_array_length(list); i++) {
-		const char *v = acc_idx_str(list, i);
+		const char *v = jsonutil_as_str(json_object_array_get_idx(list, i));
 
 		if (v && strcmp(v, name) == 0)
 			return true;
@@ -663,7 +648,7 @@ int access_env_conflicts(json_object *aj, const struct access_ref_obj *runtime,
 			gh = i;
 	for (i = 0; i < len; i++) {
 		json_object *it = json_object_array_get_idx(env, i);
-		json_object *nv = acc_get(it, "name", json_type_string);
+		json_object *nv = jsonutil_get_type(it, "name", json_type_string);
 		const char *name = nv ? json_object_get_string(nv) : NULL;
 		long k;
 
@@ -678,12 +663,13 @@ int access_env_conflicts(json_object *aj, const struct access_ref_obj *runtime,
 		}
 		k = names_repo_token_index(name);
 		if (strcmp(name, NAMES_ENV_GH_TOKEN) == 0 && gh < n_repos)
-			acc_env_deny(denials, path, name, "Repository", acc_idx_str(refs, gh),
+			acc_env_deny(denials, path, name, "Repository",
+			             jsonutil_as_str(json_object_array_get_idx(refs, gh)),
 			             repos[gh].unknown, "spec.tokenSecretRef", repo_fix);
 		else if (k >= 0 && (size_t)k < n_repos && acc_repo_sets_token(&repos[k]))
 			acc_env_deny(denials, path, name, "Repository",
-			             acc_idx_str(refs, (size_t)k), repos[k].unknown,
-			             "spec.tokenSecretRef", repo_fix);
+			             jsonutil_as_str(json_object_array_get_idx(refs, (size_t)k)),
+			             repos[k].unknown, "spec.tokenSecretRef", repo_fix);
 	}
 	return denials->oom ? -ENOMEM : 0;
 }
@@ -692,12 +678,12 @@ int access_env_conflicts(json_object *aj, const struct access_ref_obj *runtime,
 
 static bool acc_has_finalizer(json_object *obj)
 {
-	json_object *f =
-	    acc_get(acc_get(obj, "metadata", json_type_object), "finalizers", json_type_array);
+	json_object *f = jsonutil_get_type(jsonutil_get_type(obj, "metadata", json_type_object),
+	                                   "finalizers", json_type_array);
 	size_t i;
 
 	for (i = 0; f && i < json_object_array_length(f); i++) {
-		const char *v = acc_idx_str(f, i);
+		const char *v = jsonutil_as_str(json_object_array_get_idx(f, i));
 
 		if (v && strcmp(v, NAMES_FINALIZER) == 0)
 			return true;
@@ -770,11 +756,11 @@ static int acc_rule_url(struct access_run *run, const char *path, const char *ve
 /* Every (verb, group, resource, name) and (verb, url) tuple of one rule. */
 static int acc_rule(struct access_run *run, json_object *rule, size_t i)
 {
-	json_object *verbs = acc_get(rule, "verbs", json_type_array);
-	json_object *groups = acc_get(rule, "apiGroups", json_type_array);
-	json_object *res = acc_get(rule, "resources", json_type_array);
-	json_object *names = acc_get(rule, "resourceNames", json_type_array);
-	json_object *urls = acc_get(rule, "nonResourceURLs", json_type_array);
+	json_object *verbs = jsonutil_get_type(rule, "verbs", json_type_array);
+	json_object *groups = jsonutil_get_type(rule, "apiGroups", json_type_array);
+	json_object *res = jsonutil_get_type(rule, "resources", json_type_array);
+	json_object *names = jsonutil_get_type(rule, "resourceNames", json_type_array);
+	json_object *urls = jsonutil_get_type(rule, "nonResourceURLs", json_type_array);
 	size_t nv = verbs ? json_object_array_length(verbs) : 0;
 	size_t ng = groups ? json_object_array_length(groups) : 0;
 	size_t nr = res ? json_object_array_length(res) : 0;
@@ -786,20 +772,24 @@ static int acc_rule(struct access_run *run, json_object *rule, size_t i)
 
 	snprintf(path, sizeof(path), "spec.rules[%zu]", i);
 	for (v = 0; r == 0 && v < nv; v++) {
-		const char *verb = acc_idx_str(verbs, v);
+		const char *verb = jsonutil_as_str(json_object_array_get_idx(verbs, v));
 
 		for (g = 0; verb && r == 0 && g < ng; g++) {
 			for (k = 0; r == 0 && k < nr; k++) {
-				const char *grp = acc_idx_str(groups, g);
-				const char *rs = acc_idx_str(res, k);
+				const char *grp =
+				    jsonutil_as_str(json_object_array_get_idx(groups, g));
+				const char *rs = jsonutil_as_str(json_object_array_get_idx(res, k));
 
 				for (n = 0; grp && rs && r == 0 && n < (nn ? nn : 1); n++)
-					r = acc_rule_resource(run, path, verb, grp, rs,
-					                      nn ? acc_idx_str(names, n) : NULL);
+					r = acc_rule_resource(
+					    run, path, verb, grp, rs,
+					    nn ? jsonutil_as_str(
+					             json_object_array_get_idx(names, n))
+					       : NULL);
 			}
 		}
 		for (k = 0; verb && r == 0 && k < nu; k++) {
-			const char *url = acc_idx_str(urls, k);
+			const char *url = jsonutil_as_str(json_object_array_get_idx(urls, k));
 
 			if (url)
 				r = acc_rule_url(run, path, verb, url);
@@ -1160,7 +1150,8 @@ static int acc_refs(struct access_run *run)
 
 		for (j = 0; a && r == 0 && j < json_object_array_length(a); j++) {
 			snprintf(path, sizeof(path), "spec.%s[%zu]", many[i].field, j);
-			r = acc_ref(run, path, many[i].kind, acc_idx_str(a, j),
+			r = acc_ref(run, path, many[i].kind,
+			            jsonutil_as_str(json_object_array_get_idx(a, j)),
 			            keep && j < e.n_repos ? &e.repos[j] : NULL);
 		}
 	}

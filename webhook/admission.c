@@ -89,16 +89,6 @@ fail:
 }
 
 /* Borrowed member of obj with the given type, or NULL. */
-static json_object *adm_get(json_object *obj, const char *key, json_type type)
-{
-	json_object *v;
-
-	if (!obj || !json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, type))
-		return NULL;
-	return v;
-}
-
 /* Present and not JSON null. */
 static bool adm_has(json_object *obj, const char *key)
 {
@@ -151,7 +141,7 @@ static void adm_check_envelope(json_object *root, struct fielderrs *errs)
 
 static void adm_check_kind(json_object *rq, struct admission_request *req, struct fielderrs *errs)
 {
-	json_object *gvk = adm_get(rq, "kind", json_type_object);
+	json_object *gvk = jsonutil_get_type(rq, "kind", json_type_object);
 	const char *g, *v, *k;
 
 	if (!gvk) {
@@ -204,7 +194,7 @@ static void adm_check_user(json_object *rq, struct admission_request *req, struc
 	size_t i;
 
 	if (adm_has(rq, "userInfo")) {
-		ui = adm_get(rq, "userInfo", json_type_object);
+		ui = jsonutil_get_type(rq, "userInfo", json_type_object);
 		if (!ui) {
 			fielderrs_add(errs, FE_TYPE, "request.userInfo", NULL, "must be an object");
 			return;
@@ -212,7 +202,7 @@ static void adm_check_user(json_object *rq, struct admission_request *req, struc
 	}
 	req->username = adm_str(ui, "username");
 	req->user_uid = adm_str(ui, "uid");
-	g = adm_get(ui, "groups", json_type_array);
+	g = jsonutil_get_type(ui, "groups", json_type_array);
 	if (adm_has(ui, "groups") && !g)
 		fielderrs_add(errs, FE_TYPE, "request.userInfo.groups", NULL,
 		              "must be an array of strings");
@@ -224,7 +214,7 @@ static void adm_check_user(json_object *rq, struct admission_request *req, struc
 		}
 	}
 	req->groups = g;
-	e = adm_get(ui, "extra", json_type_object);
+	e = jsonutil_get_type(ui, "extra", json_type_object);
 	if (adm_has(ui, "extra") && !e)
 		fielderrs_add(errs, FE_TYPE, "request.userInfo.extra", NULL,
 		              "must be an object of string arrays");
@@ -237,8 +227,8 @@ static void adm_check_objects(json_object *rq, struct admission_request *req,
 {
 	bool need_obj = req->op == ADM_OP_CREATE || req->op == ADM_OP_UPDATE;
 
-	req->object = adm_get(rq, "object", json_type_object);
-	req->old_object = adm_get(rq, "oldObject", json_type_object);
+	req->object = jsonutil_get_type(rq, "object", json_type_object);
+	req->old_object = jsonutil_get_type(rq, "oldObject", json_type_object);
 	if (adm_has(rq, "object") && !req->object)
 		fielderrs_add(errs, FE_TYPE, "request.object", NULL, "must be an object");
 	else if (need_obj && !req->object)
@@ -247,9 +237,9 @@ static void adm_check_objects(json_object *rq, struct admission_request *req,
 		fielderrs_add(errs, FE_TYPE, "request.oldObject", NULL, "must be an object");
 	else if (req->op == ADM_OP_UPDATE && !req->old_object)
 		fielderrs_add(errs, FE_REQUIRED, "request.oldObject", NULL, NULL);
-	if (adm_has(rq, "dryRun") && !adm_get(rq, "dryRun", json_type_boolean))
+	if (adm_has(rq, "dryRun") && !jsonutil_get_type(rq, "dryRun", json_type_boolean))
 		fielderrs_add(errs, FE_TYPE, "request.dryRun", NULL, "must be a boolean");
-	req->dry_run = json_object_get_boolean(adm_get(rq, "dryRun", json_type_boolean));
+	req->dry_run = json_object_get_boolean(jsonutil_get_type(rq, "dryRun", json_type_boolean));
 }
 
 int admission_parse(const char *body, size_t len, struct admission_request *req,
@@ -262,7 +252,7 @@ int admission_parse(const char *body, size_t len, struct admission_request *req,
 	r.root = adm_parse_json(body, len, why);
 	if (!r.root)
 		return -EINVAL;
-	rq = adm_get(r.root, "request", json_type_object);
+	rq = jsonutil_get_type(r.root, "request", json_type_object);
 	r.uid = adm_str(rq, "uid");
 	if (!*r.uid) {
 		buf_sayf(why, "%s",
@@ -467,7 +457,8 @@ static int adm_outcome_ids(struct admission_outcome *out, const struct admission
 	if (req->operation && *req->operation)
 		out->operation = req->operation;
 	/* request.name is empty for generateName; the object may say more. */
-	meta = adm_get(req->object ? req->object : req->old_object, "metadata", json_type_object);
+	meta = jsonutil_get_type(req->object ? req->object : req->old_object, "metadata",
+	                         json_type_object);
 	ns = req->namespace && *req->namespace ? req->namespace : adm_str(meta, "namespace");
 	name = req->name && *req->name ? req->name : adm_str(meta, "name");
 	out->namespace = xstrdup(ns);
@@ -508,8 +499,8 @@ static int adm_answer(struct admission_outcome *out, const struct admission_verd
 static struct admission_verdict adm_verdict(const struct admission_request *req)
 {
 	struct admission_verdict v = {0};
-	json_object *meta =
-	    adm_get(req->object ? req->object : req->old_object, "metadata", json_type_object);
+	json_object *meta = jsonutil_get_type(req->object ? req->object : req->old_object,
+	                                      "metadata", json_type_object);
 
 	v.uid = req->uid;
 	v.allowed = true;
@@ -522,9 +513,9 @@ static struct admission_verdict adm_verdict(const struct admission_request *req)
 /* The created-by annotation of an object, or NULL. */
 static const char *adm_created_by(json_object *obj)
 {
-	json_object *ann =
-	    adm_get(adm_get(obj, "metadata", json_type_object), "annotations", json_type_object);
-	json_object *v = adm_get(ann, TK_ANNOTATION_CREATED_BY, json_type_string);
+	json_object *ann = jsonutil_get_type(jsonutil_get_type(obj, "metadata", json_type_object),
+	                                     "annotations", json_type_object);
+	json_object *v = jsonutil_get_type(ann, TK_ANNOTATION_CREATED_BY, json_type_string);
 
 	return v ? json_object_get_string(v) : NULL;
 }

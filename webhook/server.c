@@ -233,13 +233,14 @@ static void srv_count_warned(struct server *s, const struct admission_outcome *o
 
 static void srv_log_denial(const struct srv_endpoint *e, const struct admission_outcome *out)
 {
-	char nsname[512];
+	struct buf nsname = BUF_INIT(4 * TK_MAX_NAME);
 
-	snprintf(nsname, sizeof(nsname), "%s/%s", out->namespace ? out->namespace : "",
+	buf_sayf(&nsname, "%s/%s", out->namespace ? out->namespace : "",
 	         out->name ? out->name : "");
 	log_info("admission request denied", "endpoint", e->name, "kind", out->kind, "object",
-	         nsname, "operation", out->operation, "user", out->user, "result", out->result,
-	         "reasons", out->reasons);
+	         nsname.data ? nsname.data : "?", "operation", out->operation, "user", out->user,
+	         "result", out->result, "reasons", out->reasons);
+	buf_free(&nsname);
 }
 
 /* Checks that need no body: method, path, content type. */
@@ -508,7 +509,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 {
 	struct server *s = calloc(1, sizeof(*s));
 	struct healthsrv_opts ho = {0};
-	char ports[128];
+	struct buf ports = BUF_INIT(TK_MAX_URL);
 	int r = -EADDRNOTAVAIL;
 
 	if (!s)
@@ -534,17 +535,23 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	ho.ud = s;
 	if (healthsrv_start(&ho, &s->health, err) < 0)
 		goto fail;
-	snprintf(ports, sizeof(ports), "%s:%ds", o->address, o->port);
-	s->https = srv_listen(s, ports, o->threads + TK_SPARE_WORKERS, err);
+	if (buf_printf(&ports, "%s:%ds", o->address, o->port) < 0) {
+		buf_sayf(err, "--address: too long");
+		r = -EINVAL;
+		goto fail;
+	}
+	s->https = srv_listen(s, ports.data, o->threads + TK_SPARE_WORKERS, err);
 	if (!s->https)
 		goto fail;
 	mg_set_request_handler(s->https, "/validate", srv_admission, &s->validate);
 	mg_set_request_handler(s->https, "/validate-warn", srv_admission, &s->validate_warn);
 	mg_set_request_handler(s->https, "/mutate", srv_admission, &s->mutate);
 	atomic_store(&s->ready, 1);
+	buf_free(&ports);
 	*out = s;
 	return 0;
 fail:
+	buf_free(&ports);
 	healthsrv_stop(s->health);
 	mg_exit_library();
 	membudget_free(s->checks);
