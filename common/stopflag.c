@@ -9,15 +9,11 @@
 
 void stopflag_init(struct stopflag *f)
 {
-	pthread_condattr_t ca;
 
 	atomic_init(&f->raised, 0);
 	f->notes = 0;
 	pthread_mutex_init(&f->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_mono(&f->cv);
 }
 
 void stopflag_destroy(struct stopflag *f)

@@ -329,6 +329,19 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	int r = pthread_condattr_init(&ca);
+
+	if (r != 0)
+		return r;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	r = pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return r;
+}
+
 uint64_t rng_seed(uint64_t salt)
 {
 	struct timespec ts;

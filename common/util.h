@@ -7,6 +7,7 @@
 
 #include "compat.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -84,6 +85,10 @@ double now_mono(void);
  * the deadline of a pthread_cond_timedwait on a condition variable set to
  * that clock. */
 struct timespec mono_after_ms(int64_t ms);
+/* Initialise cv on CLOCK_MONOTONIC, the clock of mono_after_ms (so a
+ * timed wait is not moved by a change of the wall clock). 0 or the
+ * positive error of pthread_cond_init. */
+int cond_init_mono(pthread_cond_t *cv);
 /* A small xorshift64 generator for jitter (never for secrets): rng_seed
  * mixes the clocks, the pid and salt into a non-zero state, rng_next
  * advances it. Not thread-safe: each user owns its state. */

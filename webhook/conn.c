@@ -339,7 +339,6 @@ static sslshim_set_hooks_fn *conn_find_shim(void)
 int conn_guard_start(const struct conn_guard_options *o, struct conn_guard **out)
 {
 	struct conn_guard *g = calloc(1, sizeof(*g)), *none = NULL;
-	pthread_condattr_t ca;
 	size_t i;
 	int r;
 
@@ -365,10 +364,7 @@ int conn_guard_start(const struct conn_guard_options *o, struct conn_guard **out
 		return -EBUSY;
 	}
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_mono(&g->cv);
 	r = -pthread_create(&g->watchdog, NULL, conn_watch, g);
 	if (r < 0) {
 		pthread_cond_destroy(&g->cv);

@@ -61,17 +61,13 @@ static void mb_observe(struct membudget *b)
 struct membudget *membudget_new(uint64_t capacity, struct metrics *metrics)
 {
 	struct membudget *b = calloc(1, sizeof(*b));
-	pthread_condattr_t ca;
 
 	if (!b)
 		return NULL;
 	b->capacity = capacity;
 	b->metrics = metrics;
 	pthread_mutex_init(&b->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&b->freed, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_mono(&b->freed);
 	if (metrics) {
 		metrics_gauge_set(metrics, "thurkube_webhook_memory_budget_bytes",
 		                  "Bytes admission requests in flight may reserve", NULL,

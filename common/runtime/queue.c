@@ -47,7 +47,6 @@ static int64_t queue_now(struct queue *q)
 struct queue *queue_new(queue_clock_fn clock, void *ud)
 {
 	struct queue *q = calloc(1, sizeof(*q));
-	pthread_condattr_t attr;
 
 	if (!q)
 		return NULL;
@@ -59,14 +58,8 @@ struct queue *queue_new(queue_clock_fn clock, void *ud)
 	q->waiting = kmap_new();
 	if (!q->dirty || !q->processing || !q->failures || !q->waiting)
 		goto fail;
-	if (pthread_condattr_init(&attr) != 0)
+	if (cond_init_mono(&q->cond) != 0)
 		goto fail;
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (pthread_cond_init(&q->cond, &attr) != 0) {
-		pthread_condattr_destroy(&attr);
-		goto fail;
-	}
-	pthread_condattr_destroy(&attr);
 	pthread_mutex_init(&q->lock, NULL);
 	return q;
 fail:

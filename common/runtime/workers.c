@@ -53,7 +53,6 @@ static void *workers_main(void *arg)
 
 int workers_start(const struct workers_opts *o, struct workers **out)
 {
-	pthread_condattr_t ca;
 	struct workers *w;
 	int i, r = 0;
 
@@ -69,10 +68,7 @@ int workers_start(const struct workers_opts *o, struct workers **out)
 	}
 	w->o = *o;
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_mono(&w->cv);
 	for (i = 0; i < o->n; i++) {
 		pthread_mutex_lock(&w->mu);
 		w->running++;
