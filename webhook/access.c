@@ -5,16 +5,34 @@
 #include "access.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
+#include "cache.h"
 #include "jsonutil.h"
 #include "limits.h"
 #include "names.h"
+#include "runtime/kmap.h"
 #include "schema.h"
+
+/*
+ * Answers "allowed" of SubjectAccessReviews, kept ttl_ms (access_set_cache):
+ * key, the SHA-256 of the review's spec (user, uid, groups, extra and the
+ * question), -> an int64_t * expiry on the monotonic clock. At most
+ * ACCESS_SAR_CACHE_MAX entries; when full, expired ones go first, and
+ * nothing new is kept while none has expired.
+ */
+struct acc_sarcache {
+	pthread_mutex_t mu;
+	struct kmap *answers;
+	int64_t ttl_ms; /* 0: nothing is kept */
+};
 
 struct access {
 	struct kube_client *kube; /* NULL: --no-cluster-checks */
 	char *controller_user;    /* owned */
+	struct cache *cache;      /* borrowed; NULL: every read is a live call */
+	struct acc_sarcache sars;
 };
 
 /*
@@ -138,19 +156,92 @@ struct access *access_new(struct kube_client *kube, const char *controller_user)
 		return NULL;
 	a->kube = kube;
 	a->controller_user = xstrdup(controller_user ? controller_user : "");
-	if (!a->controller_user) {
+	a->sars.answers = kmap_new();
+	if (!a->controller_user || !a->sars.answers) {
+		kmap_free(a->sars.answers, NULL);
+		free(a->controller_user);
 		free(a);
 		return NULL;
 	}
+	pthread_mutex_init(&a->sars.mu, NULL);
 	return a;
+}
+
+void access_set_cache(struct access *a, struct cache *cache, int64_t sar_ttl_ms)
+{
+	a->cache = cache;
+	a->sars.ttl_ms = sar_ttl_ms > 0 ? sar_ttl_ms : 0;
 }
 
 void access_free(struct access *a)
 {
 	if (!a)
 		return;
+	kmap_free(a->sars.answers, free);
+	pthread_mutex_destroy(&a->sars.mu);
 	free(a->controller_user);
 	free(a);
+}
+
+/* The cache key of a review: SHA-256 of its spec, hex. */
+static void acc_sar_key(json_object *sar, char out[65])
+{
+	const char *s =
+	    json_object_to_json_string_ext(jsonutil_get(sar, "spec"), JSON_C_TO_STRING_PLAIN);
+
+	sha256_hex(s, strlen(s), out);
+}
+
+/* Whether an unexpired "allowed" for key is kept. */
+static bool acc_sar_cached(struct acc_sarcache *c, const char *key)
+{
+	int64_t *until;
+	bool hit;
+
+	if (c->ttl_ms == 0)
+		return false;
+	pthread_mutex_lock(&c->mu);
+	until = kmap_get(c->answers, key);
+	hit = until && *until > now_ms();
+	pthread_mutex_unlock(&c->mu);
+	return hit;
+}
+
+static int acc_sar_collect_expired(void *ud, const char *key, void *val)
+{
+	struct strlist *gone = ud;
+
+	if (*(int64_t *)val > now_ms())
+		return 0;
+	return strlist_add(gone, key) < 0 ? -ENOMEM : 0;
+}
+
+/* Keep "allowed" for key ttl_ms. Best effort: a full cache or no memory
+ * only means the next request asks again. */
+static void acc_sar_keep(struct acc_sarcache *c, const char *key)
+{
+	struct strlist gone = {0};
+	int64_t *until, *old = NULL;
+	size_t i;
+
+	if (c->ttl_ms == 0)
+		return;
+	until = malloc(sizeof(*until));
+	if (!until)
+		return;
+	*until = now_ms() + c->ttl_ms;
+	pthread_mutex_lock(&c->mu);
+	if (kmap_len(c->answers) >= ACCESS_SAR_CACHE_MAX &&
+	    kmap_each(c->answers, acc_sar_collect_expired, &gone) == 0)
+		for (i = 0; i < gone.n; i++)
+			free(kmap_del(c->answers, gone.v[i]));
+	if (kmap_len(c->answers) < ACCESS_SAR_CACHE_MAX &&
+	    kmap_put(c->answers, key, until, (void **)&old) == 0)
+		until = NULL;
+	pthread_mutex_unlock(&c->mu);
+	free(old);
+	free(until);
+	strlist_free(&gone);
 }
 
 static int acc_add_str(json_object *o, const char *key, const char *v)
@@ -272,6 +363,7 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 	struct kube_status st = {0};
 	struct buf key = BUF_INIT(8192), why = BUF_INIT(2048);
 	json_object *sar = NULL, *ans = NULL;
+	char sar_key[65];
 	int r;
 
 	r = buf_printf(&key, "%s\n%s\n%s\n%s\n%s\n%s\n%s", at->verb, at->group ? at->group : "",
@@ -301,11 +393,18 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 		r = -ENOMEM;
 		goto out;
 	}
+	acc_sar_key(sar, sar_key);
+	if (acc_sar_cached(&run->a->sars, sar_key)) {
+		r = 1;
+		goto remember;
+	}
 	r = kube_create(run->a->kube, ACCESS_SAR_PATH, sar, &ans, &st);
 	if (r == -ENOMEM)
 		goto out;
 	if (r == 0)
 		r = access_sar_allowed(ans);
+	if (r == 1)
+		acc_sar_keep(&run->a->sars, sar_key);
 	if (r < 0) {
 		buf_sayf(&why, "subjectaccessreview failed: %s",
 		         st.message[0] ? st.message : strerror(-r));
@@ -313,6 +412,7 @@ static int acc_ask(struct access_run *run, const char *path, const struct access
 		r = -EIO;
 		goto out;
 	}
+remember:
 	if (acc_seen_put(&run->seen, key.data, r == 0) < 0)
 		r = -ENOMEM;
 out:
@@ -936,6 +1036,11 @@ static int acc_users(struct access_run *run)
 	if (!admission_spec_changed(req) || !*name || req->kind == TK_AGENTJOB ||
 	    req->kind == TK_CLUSTERACCESS || run->failed)
 		return 0;
+	if (cache_synced(run->a->cache)) {
+		items = cache_list(run->a->cache, TK_AGENTJOB, run->ns);
+		r = items ? 0 : -ENOMEM;
+		goto listed;
+	}
 	if (now_ms() >= run->deadline) {
 		buf_sayf(&why, "the API server did not answer within %lld ms",
 		         (long long)run->budget_ms);
@@ -945,6 +1050,7 @@ static int acc_users(struct access_run *run)
 	r = kube_path(&p, TK_GROUP, TK_VERSION, run->ns, "agentjobs", NULL, NULL);
 	if (r == 0)
 		r = kube_list(run->a->kube, p.data, NULL, &items, &rv, &st);
+listed:
 	if (r == -ENOMEM)
 		goto out;
 	if (r < 0) {
@@ -1052,6 +1158,13 @@ static void acc_disabled(const struct admission_request *req, struct fielderrs *
  * is not started in time marks it unknown; without, a spent budget skips
  * the GET.
  */
+/* The cached object (a new reference), or NULL when there is no synced
+ * cache or it holds no such object. */
+static json_object *acc_cached(struct access *a, enum tk_kind k, const char *ns, const char *name)
+{
+	return cache_synced(a->cache) ? cache_get(a->cache, k, ns, name) : NULL;
+}
+
 static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, const char *name,
                    struct access_ref_obj *out)
 {
@@ -1063,6 +1176,16 @@ static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, con
 
 	if (!name || !*name)
 		return 0;
+	/* Cached: no request. Not cached: perhaps created a moment ago and
+	 * not seen yet, so ask before warning. */
+	got = acc_cached(run->a, k, run->ns, name);
+	if (got) {
+		if (out)
+			out->obj = got;
+		else
+			json_object_put(got);
+		return 0;
+	}
 	if (now_ms() >= run->deadline) {
 		if (out)
 			out->unknown = true;

@@ -102,6 +102,23 @@ struct access;
 struct access *access_new(struct kube_client *kube, const char *controller_user);
 void access_free(struct access *a);
 
+/* Entries of the SubjectAccessReview answer cache (access_set_cache). */
+#define ACCESS_SAR_CACHE_MAX 4096
+
+struct cache; /* cache.h */
+
+/*
+ * Read through cache (borrowed until access_free; NULL: none) once it has
+ * synced: references an AgentJob names and the AgentJobs of a namespace
+ * come from it, a reference it lacks is still asked for with a GET (it
+ * may have been created a moment ago), so a valid object with existing
+ * references costs no request. And keep each "allowed" answer of a
+ * SubjectAccessReview sar_ttl_ms (0: none), keyed by the whole review
+ * (user, uid, groups, extra, question); denials and errors are never
+ * kept. Call before the checker is shared.
+ */
+void access_set_cache(struct access *a, struct cache *cache, int64_t sar_ttl_ms);
+
 /*
  * The admission_check_fn of admission.h; ud is a struct access *.
  * budget_ms bounds the time spent on API calls (no call is started once

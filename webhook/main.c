@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "cache.h"
 #include "cli.h"
 #include "config.h"
 #include "conn.h"
@@ -47,6 +48,8 @@ struct wh_config {
 	int64_t evict_slow_ms;
 	int64_t api_timeout_ms;
 	int no_cluster_checks;
+	int no_watch_cache;
+	int64_t sar_cache_seconds;
 	char *controller_user;
 	enum log_level log_level;
 	char *default_cpu_request;
@@ -121,6 +124,13 @@ static const struct config_opt wh_opts[] = {
      OFF(no_cluster_checks),
      "no API server checks; instead deny every ClusterAccess and clusterAccessRef (cluster "
      "access disabled on this webhook); metadata-only updates pass"},
+    {"no-watch-cache", CFG_BOOL, "THURKUBE_NO_WATCH_CACHE", "false", 0, 0, OFF(no_watch_cache),
+     "read references and AgentJobs with live GET and LIST calls instead of watch caches "
+     "(then /readyz does not wait for them and the webhook needs only get on the kinds and "
+     "list on agentjobs)"},
+    {"sar-cache-seconds", CFG_INT, "THURKUBE_SAR_CACHE_SECONDS", "5", 0, 60, OFF(sar_cache_seconds),
+     "keep an allowed SubjectAccessReview answer this long for the same user and question "
+     "(0: ask every time); denials are never kept"},
     {"controller-user", CFG_STRING, "THURKUBE_CONTROLLER_USER", ACCESS_DEFAULT_CONTROLLER_USER, 0,
      0, OFF(controller_user),
      "the controller's username: the only user who may drop thurkube's finalizer while the "
@@ -230,6 +240,7 @@ static int wh_check_config(const struct wh_config *c, struct buf *err)
 struct wh_cluster {
 	struct kube_config *cfg;
 	struct kube_client *kube;
+	struct cache *cache; /* NULL with --no-watch-cache */
 	struct access *access;
 	struct metrics_api api; /* the API calls of the cluster checks, for /metrics */
 };
@@ -256,11 +267,20 @@ static int wh_cluster_open(const struct wh_config *c, struct metrics *m, struct 
 		buf_sayf(err, "out of memory");
 		return -ENOMEM;
 	}
+	if (!c->no_watch_cache) {
+		r = cache_start(cl->kube, m, &cl->cache);
+		if (r < 0) {
+			buf_sayf(err, "cannot start the watch caches: %s", strerror(-r));
+			return r;
+		}
+	}
+	access_set_cache(cl->access, cl->cache, c->sar_cache_seconds * 1000);
 	return 0;
 }
 
 static void wh_cluster_close(struct wh_cluster *cl)
 {
+	cache_free(cl->cache);
 	access_free(cl->access);
 	kube_client_free(cl->kube);
 	kubecfg_free(cl->cfg);
@@ -386,6 +406,7 @@ static int wh_serve(const struct wh_config *c)
 	so.metrics = m;
 	so.schema = &sc;
 	so.access = cl.access;
+	so.cache = cl.cache;
 	budget = membudget_new((uint64_t)c->memory_budget_mb * 1024u * 1024u, m);
 	if (!budget) {
 		r = -ENOMEM;

@@ -3,6 +3,8 @@
 
 #include "server.h"
 
+#include "cache.h"
+
 #include <errno.h>
 #include <malloc.h>
 #include <stdatomic.h>
@@ -432,7 +434,7 @@ static bool srv_ready(void *ud)
 {
 	struct server *s = ud;
 
-	return atomic_load(&s->ready) != 0;
+	return atomic_load(&s->ready) != 0 && (!s->o.cache || cache_synced(s->o.cache));
 }
 
 /* CivetWeb asks for the SSL_CTX at start (NULL in *ctx) and offers it back
@@ -529,7 +531,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	ho.port = o->health_port;
 	ho.threads = 2;
 	ho.ready = srv_ready;
-	ho.not_ready_text = "shutting down\n";
+	ho.not_ready_text = "not ready: watch caches not synced, or shutting down\n";
 	ho.metrics = o->metrics;
 	ho.metrics_max = 64u * 1024u * 1024u;
 	ho.ud = s;

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "access.h"
+#include "cache.h"
 #include "membudget.h"
 #include "metrics.h"
 #include "schema.h"
@@ -63,6 +64,9 @@ struct server_options {
 	struct metrics *metrics;
 	const struct schema_config *schema;
 	struct access *access; /* NULL: no cluster checks */
+	/* The checks' watch caches: /readyz answers 503 until they synced.
+	 * NULL: none. */
+	const struct cache *cache;
 	/* Bytes of the requests in flight; NULL: unbounded. */
 	struct membudget *budget;
 };

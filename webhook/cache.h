@@ -1,0 +1,49 @@
+/*
+ * cache.h - the webhook's watch caches: one informer and store
+ * (common/runtime/) per thurkube kind, so the cluster checks read the
+ * references an AgentJob names and the AgentJobs that name an object
+ * without an API request (issue 15).
+ *
+ * Every kind is listed and watched cluster-wide once; managedFields are
+ * dropped on the way in. cache_synced is true once every kind has been
+ * listed, and the webhook's /readyz waits for it. A reader gets a private
+ * copy. What the cache holds lags the API server by the watch delay
+ * (milliseconds when healthy): access.h says what each check does about
+ * that.
+ */
+#ifndef THURKUBE_CACHE_H
+#define THURKUBE_CACHE_H
+
+#include "compat.h"
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "kube.h"
+#include "metrics.h"
+#include "schema.h"
+
+struct cache;
+
+/*
+ * Start one informer per kind on kube (borrowed until cache_free).
+ * Watch restarts are counted in metrics (may be NULL) as
+ * thurkube_webhook_watch_restarts_total. 0 and *out, or -ENOMEM or a
+ * pthread error (nothing is left running).
+ */
+int cache_start(struct kube_client *kube, struct metrics *metrics,
+                struct cache **out) TK_MUST_CHECK;
+/* True once every kind has been listed. NULL: false. */
+bool cache_synced(const struct cache *c);
+/*
+ * The cached object of kind k ns/name: a new reference the caller owns,
+ * or NULL when absent (or out of memory). Meaningful once synced.
+ */
+json_object *cache_get(struct cache *c, enum tk_kind k, const char *ns, const char *name);
+/* Every cached object of kind k in ns, a new JSON array; NULL on OOM. */
+json_object *cache_list(struct cache *c, enum tk_kind k, const char *ns);
+/* Stop the informers, wait for their threads, free. NULL is fine. */
+void cache_free(struct cache *c);
+
+#endif
