@@ -2,7 +2,25 @@
  * access.h - cluster-aware admission checks, made with the kube client.
  *
  * Each check below runs for /validate on CREATE and UPDATE, after the
- * schema accepted the object; its API cost is per request.
+ * schema accepted the object; its API cost is per request, as without the
+ * caches. With them (access_set_cache; the default, see cache.h):
+ * - The LIST of the namespace's AgentJobs and the GET of each reference
+ *   are read from the watch caches once they synced: no request. A
+ *   reference the cache lacks is still asked for with a GET before
+ *   warning (it may have been created a moment ago).
+ * - An "allowed" SubjectAccessReview answer is kept sar_ttl_ms (5 s by
+ *   default) for the same user (name, uid, groups, extra) and question;
+ *   denials and errors are never kept. Safe because a permission revoked
+ *   in RBAC then still counts for at most that long in these checks, far
+ *   less than the 5 minutes the API server's own webhook authorizer keeps
+ *   an allowed answer by default, and only for a user who held it.
+ * - The limit: the caches lag the API server by the watch delay
+ *   (milliseconds when healthy; the informer's back-off, up to 30 s, while
+ *   the API server is unreachable). An AgentJob created within that delay
+ *   is not yet among the users of an object it names, so an edit of that
+ *   object in the same moment is not checked against its ClusterAccess.
+ *   The AgentJob's author vouched for the object as it was when creating
+ *   it; --no-watch-cache closes the window at the cost of a LIST per edit.
  * - Escalation guard: a ClusterAccess may only grant what its author
  *   already holds. On CREATE, and on UPDATE when spec.rules changed, one
  *   SubjectAccessReview is made per (verb, apiGroup, resource,

@@ -290,6 +290,43 @@ relisted() {
 	[ "$n" -gt 0 ]
 }
 check "the informers relisted after the watch expired (controller log)" relisted
+# The webhook's watch caches went through the same compaction: they relist,
+# and an AgentRole created after it is read from the cache (no GET).
+WH_USER=system:serviceaccount:thurkube-system:thurkube-webhook
+webhook_relists() { grep -c '"msg":"watch expired, relisting"' "$RUNDIR/logs/webhook.log"; }
+webhook_relisted() {
+	# Its informers may still be backing off from the apiserver's absence.
+	wait_for 60 sh -c "[ \$(grep -c '\"msg\":\"watch expired, relisting\"' '$RUNDIR/logs/webhook.log') -gt 0 ]"
+	local n=$?
+	echo "info: webhook cache relists after 410: $(webhook_relists)"
+	return $n
+}
+check "the webhook's watch caches relisted after the watch expired (webhook log)" webhook_relisted
+webhook_reads() {
+	grep -F "\"username\":\"$WH_USER\"" "$AUDIT" 2>/dev/null | grep -F '"stage":"ResponseComplete"' |
+		grep -vc '"verb":"watch"'
+}
+cache_after_relist() {
+	kf apply -f - >/dev/null <<Y || return 1
+apiVersion: thurkube.thurbeen.eu/v1alpha1
+kind: AgentRole
+metadata: { name: after-410 }
+spec: { allowedTools: [Read] }
+Y
+	wait_for 60 read_from_cache || { read_from_cache; return 1; }
+}
+read_from_cache() {
+	local before after out
+	before=$(webhook_reads)
+	out=$(printf 'apiVersion: thurkube.thurbeen.eu/v1alpha1\nkind: AgentJob\nmetadata: {name: after-410, namespace: %s}\nspec: {runtimeRef: claude-code, authRef: claude-oauth, roleRef: after-410, prompt: p}\n' "$NS" |
+		kf create --dry-run=server -f - 2>&1) || { echo "$out"; return 1; }
+	echo "$out" | grep -q 'not found' && { echo "$out"; return 1; }
+	sleep 1
+	after=$(webhook_reads)
+	echo "info: webhook API requests for an AgentJob naming an AgentRole created after the relist: $((after - before))"
+	[ "$after" -eq "$before" ]
+}
+check "after the relist the webhook reads a new AgentRole from its cache (0 API requests)" cache_after_relist
 
 # --- 3. the leader killed during a burst of one-shot AgentJobs -----------------------
 burst() {
