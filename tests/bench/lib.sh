@@ -56,5 +56,12 @@ audit_events() {
 		| [.verb, (.objectRef.resource // "") + (if .objectRef.subresource then "/" + .objectRef.subresource else "" end)]
 		| @tsv'
 }
+# webhook_api_requests FROM TO: requests of the webhook's ServiceAccount in
+# audit lines FROM+1..TO, watches excluded (the caches' long-running watches).
+webhook_api_requests() {
+	sed -n "$(($1 + 1)),$2p" "$RUNDIR/logs/audit.log" |
+		jq -r 'select(.user.username == "system:serviceaccount:thurkube-system:thurkube-webhook")
+			| select(.verb != "watch" and .stage == "ResponseComplete") | .verb' | wc -l
+}
 # count_by_verb: reads audit_events lines, prints "verb count" sorted by verb.
 count_by_verb() { cut -f1 | sort | uniq -c | awk '{ print $2, $1 }'; }
