@@ -5,6 +5,7 @@
 
 #include <errno.h>
 
+#include "jsonutil.h"
 #include "runtime/informer.h"
 #include "runtime/store.h"
 
@@ -12,6 +13,35 @@ struct cache {
 	struct store *stores[TK_KIND_COUNT];
 	struct informer *informers[TK_KIND_COUNT];
 };
+
+/*
+ * The checks read the spec of cached objects and their name and namespace,
+ * nothing else: status, labels and annotations (kubectl's
+ * last-applied-configuration is a second copy of the object) are dropped.
+ */
+void cache_trim(json_object *obj)
+{
+	static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion"};
+	json_object *meta = jsonutil_get_type(obj, "metadata", json_type_object), *slim;
+	size_t i;
+
+	json_object_object_del(obj, "status");
+	if (!meta)
+		return;
+	slim = json_object_new_object();
+	for (i = 0; slim && i < TK_ARRAY_LEN(keep); i++) {
+		json_object *v = jsonutil_get(meta, keep[i]);
+
+		if (v && json_object_object_add(slim, keep[i], json_object_get(v)) < 0) {
+			json_object_put(v);
+			json_object_put(slim);
+			slim = NULL;
+		}
+	}
+	/* Out of memory: the object is cached whole, which is only bigger. */
+	if (slim && json_object_object_add(obj, "metadata", slim) < 0)
+		json_object_put(slim);
+}
 
 /* The stores are all the webhook needs: nothing to route. */
 static int cache_on_event(void *ud, json_object *obj, bool deleted, enum informer_source src)
@@ -60,6 +90,8 @@ int cache_start(struct kube_client *kube, struct metrics *metrics, struct cache 
 		};
 
 		c->stores[k] = store_new();
+		if (c->stores[k])
+			store_set_trim(c->stores[k], cache_trim);
 		o.store = c->stores[k];
 		r = c->stores[k] ? informer_new(&o, &c->informers[k]) : -ENOMEM;
 	}

@@ -4,8 +4,8 @@
  * references an AgentJob names and the AgentJobs that name an object
  * without an API request (issue 15).
  *
- * Every kind is listed and watched cluster-wide once; managedFields are
- * dropped on the way in. cache_synced is true once every kind has been
+ * Every kind is listed and watched cluster-wide once; each object is
+ * trimmed on the way in (cache_trim). cache_synced is true once every kind has been
  * listed, and the webhook's /readyz waits for it. A reader gets a private
  * copy. What the cache holds lags the API server by the watch delay
  * (milliseconds when healthy): access.h says what each check does about
@@ -43,6 +43,13 @@ bool cache_synced(const struct cache *c);
 json_object *cache_get(struct cache *c, enum tk_kind k, const char *ns, const char *name);
 /* Every cached object of kind k in ns, a new JSON array; NULL on OOM. */
 json_object *cache_list(struct cache *c, enum tk_kind k, const char *ns);
+/*
+ * What is kept of each object, in place: apiVersion, kind, spec, and of
+ * metadata only name, namespace, uid and resourceVersion (the checks read
+ * nothing else; status and annotations, kubectl's last-applied copy
+ * included, would double the memory). Pure.
+ */
+void cache_trim(json_object *obj);
 /* Stop the informers, wait for their threads, free. NULL is fine. */
 void cache_free(struct cache *c);
 

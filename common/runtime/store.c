@@ -24,6 +24,8 @@ struct store {
 	/* Optional filter (store_set_filter): set before sharing, then read only. */
 	store_keep_fn keep;
 	void *keep_ud;
+	/* Optional trim (store_set_trim): the same. */
+	store_trim_fn trim;
 };
 
 static char index_member;
@@ -105,13 +107,21 @@ static int store_obj_key(struct buf *b, json_object *obj)
 	return store_key(b, jsonutil_namespace(obj), name);
 }
 
-static void strip_managed_fields(json_object *obj)
+void store_set_trim(struct store *s, store_trim_fn trim)
+{
+	s->trim = trim;
+}
+
+/* What is cached of obj: never managedFields, and what the trim keeps. */
+static void store_trim_in(const struct store *s, json_object *obj)
 {
 	json_object *meta;
 
 	if (json_object_object_get_ex(obj, "metadata", &meta) &&
 	    json_object_is_type(meta, json_type_object))
 		json_object_object_del(meta, "managedFields");
+	if (s->trim)
+		s->trim(obj);
 }
 
 /*
@@ -311,7 +321,7 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 		r = STORE_REFUSED;
 		goto refused;
 	}
-	strip_managed_fields(obj);
+	store_trim_in(s, obj);
 	pthread_rwlock_wrlock(&s->lock);
 	if (s->index && (nv = jsonutil_label(obj, s->index_label))) {
 		had = index_has(s->index, nv, key.data);
@@ -411,7 +421,7 @@ static int store_build(const struct store *s, json_object *items, struct kmap *n
 			break;
 		if (!store_keeps(s, obj))
 			continue;
-		strip_managed_fields(obj);
+		store_trim_in(s, obj);
 		r = kmap_put(next, key.data, json_object_get(obj), &prev);
 		if (r < 0) {
 			json_object_put(obj);

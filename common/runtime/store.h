@@ -45,6 +45,16 @@ typedef bool (*store_keep_fn)(json_object *obj, void *ud);
  */
 void store_set_filter(struct store *s, store_keep_fn keep, void *ud);
 
+/*
+ * Trim each object before it is cached (after the filter accepted it):
+ * trim removes, in place, what no reader of this store needs, and must
+ * keep metadata.name, metadata.namespace and the indexed label. The
+ * object is the caller's (store_upsert, store_replace items), so the
+ * caller sees it trimmed too. Call before the store is shared.
+ */
+typedef void (*store_trim_fn)(json_object *obj);
+void store_set_trim(struct store *s, store_trim_fn trim);
+
 /* store_upsert's answer when the filter refused the object. */
 #define STORE_REFUSED 1
 
