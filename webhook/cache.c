@@ -43,16 +43,6 @@ void cache_trim(json_object *obj)
 		json_object_put(slim);
 }
 
-/* The stores are all the webhook needs: nothing to route. */
-static int cache_on_event(void *ud, json_object *obj, bool deleted, enum informer_source src)
-{
-	(void)ud;
-	(void)obj;
-	(void)deleted;
-	(void)src;
-	return 0;
-}
-
 void cache_free(struct cache *c)
 {
 	int k;
@@ -86,7 +76,7 @@ int cache_start(struct kube_client *kube, struct metrics *metrics, struct cache 
 		    .plural = schema_kind_info((enum tk_kind)k)->plural,
 		    .metrics = metrics,
 		    .metrics_prefix = "thurkube_webhook",
-		    .on_event = cache_on_event,
+		    /* no on_event: the stores are all the checks read */
 		};
 
 		c->stores[k] = store_new();

@@ -50,7 +50,7 @@ int informer_new(const struct informer_opts *o, struct informer **out)
 	struct informer *inf;
 	int ret;
 
-	if (!o->kube || !o->version || !o->plural || !o->store || !o->on_event)
+	if (!o->kube || !o->version || !o->plural || !o->store)
 		return -EINVAL;
 	inf = calloc(1, sizeof(*inf));
 	if (!inf)
@@ -113,7 +113,7 @@ static void informer_count_restart(struct informer *inf, const char *reason)
 static int informer_route(struct informer *inf, json_object *obj, bool deleted,
                           enum informer_source src)
 {
-	int r = inf->o.on_event(inf->o.ud, obj, deleted, src);
+	int r = inf->o.on_event ? inf->o.on_event(inf->o.ud, obj, deleted, src) : 0;
 
 	if (r < 0)
 		log_warn("cannot handle event", "resource", inf->o.plural, "namespace",

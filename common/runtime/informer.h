@@ -55,7 +55,8 @@ struct informer_opts {
 	const char *metrics_prefix;  /* e.g. "thurkube_controller" */
 	/* Every change, on the informer's thread: obj is borrowed (the new
 	 * state, or the last state when deleted). 0, or -ENOMEM to have the
-	 * event come again; other errors are the callback's to log. */
+	 * event come again; other errors are logged by the informer. NULL:
+	 * the store is all the caller needs. */
 	int (*on_event)(void *ud, json_object *obj, bool deleted, enum informer_source src);
 	/* After each complete list, once on_event saw every object; may be NULL. */
 	void (*on_listed)(void *ud);
