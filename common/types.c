@@ -273,6 +273,14 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 	o->has_starting_deadline =
 	    dec_int(d, s, "startingDeadlineSeconds", "spec.startingDeadlineSeconds", 0,
 	            &o->starting_deadline_seconds);
+	dec_json(d, s, "podLabels", "spec.podLabels", json_type_object, false, &o->pod_labels);
+	dec_json(d, s, "podAnnotations", "spec.podAnnotations", json_type_object, false,
+	         &o->pod_annotations);
+	dec_json(d, s, "affinity", "spec.affinity", json_type_object, false, &o->affinity);
+	dec_str(d, s, "priorityClassName", "spec.priorityClassName", false, NULL,
+	        &o->priority_class_name);
+	dec_json(d, s, "topologySpreadConstraints", "spec.topologySpreadConstraints",
+	         json_type_array, false, &o->topology_spread_constraints);
 }
 
 static void agentjob_status(struct dec *d, json_object *st, struct tk_agentjob_status *o)
@@ -346,6 +354,11 @@ void tk_agentjob_free(struct tk_agentjob *v)
 	free(s->pv_size);
 	free(s->pv_storage_class);
 	free(s->concurrency_policy);
+	json_object_put(s->pod_labels);
+	json_object_put(s->pod_annotations);
+	json_object_put(s->affinity);
+	free(s->priority_class_name);
+	json_object_put(s->topology_spread_constraints);
 	free(st->phase);
 	free(st->message);
 	free(st->config_hash);
@@ -382,6 +395,8 @@ int tk_agentruntime_decode(json_object *obj, struct tk_agentruntime *out, struct
 {
 	DECODE_BEGIN(struct tk_agentruntime);
 	if (spec) {
+		json_object *net;
+
 		dec_str(&d, spec, "image", "spec.image", true, NULL, &v.image);
 		dec_strlist(&d, spec, "command", "spec.command", false, &v.command);
 		dec_strlist(&d, spec, "args", "spec.args", false, &v.args);
@@ -390,6 +405,14 @@ int tk_agentruntime_decode(json_object *obj, struct tk_agentruntime *out, struct
 		dec_str(&d, spec, "persistPath", "spec.persistPath", true, NULL, &v.persist_path);
 		dec_str(&d, spec, "imagePullPolicy", "spec.imagePullPolicy", false, NULL,
 		        &v.image_pull_policy);
+		dec_str(&d, spec, "runtimeClassName", "spec.runtimeClassName", false, NULL,
+		        &v.runtime_class_name);
+		net = jsonutil_get(spec, "network");
+		if (net && !json_object_is_type(net, json_type_object))
+			wrong_type(&d, "spec.network", net, "object");
+		dec_str(&d, net, "egress", "spec.network.egress", false, NULL, &v.egress);
+		dec_json(&d, net, "allow", "spec.network.allow", json_type_array, false,
+		         &v.egress_allow);
 	}
 	DECODE_FINISH(tk_agentruntime_free);
 }
@@ -404,6 +427,9 @@ void tk_agentruntime_free(struct tk_agentruntime *v)
 	free(v->config_path);
 	free(v->persist_path);
 	free(v->image_pull_policy);
+	free(v->runtime_class_name);
+	free(v->egress);
+	json_object_put(v->egress_allow);
 	memset(v, 0, sizeof(*v));
 }
 

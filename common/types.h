@@ -70,6 +70,12 @@ struct tk_agentjob_spec {
 	char *concurrency_policy;           /* "Forbid" (default) | "Replace" */
 	bool has_starting_deadline;
 	int64_t starting_deadline_seconds;
+	/* pod metadata and placement (passed through to the pod template) */
+	json_object *pod_labels;                  /* map[string]string */
+	json_object *pod_annotations;             /* map[string]string */
+	json_object *affinity;                    /* core/v1 Affinity */
+	char *priority_class_name;                /* NULL when unset */
+	json_object *topology_spread_constraints; /* []core/v1 TopologySpreadConstraint */
 };
 
 struct tk_agentjob_status {
@@ -99,6 +105,11 @@ struct tk_agentruntime {
 	char *config_path;
 	char *persist_path;
 	char *image_pull_policy; /* NULL when unset */
+	char *runtime_class_name; /* NULL when unset */
+	/* spec.network: egress is NULL (Unrestricted) or "Unrestricted" or
+	 * "Restricted"; allow is the []{cidr, ports} list or NULL. */
+	char *egress;
+	json_object *egress_allow;
 };
 
 struct tk_agentauth {

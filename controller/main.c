@@ -14,6 +14,9 @@
 #include "config.h"
 #include "kubecfg.h"
 #include "log.h"
+#include "model/build.h"
+#include "names.h"
+#include "quantity.h"
 #include "schema.h"
 #include "service.h"
 #include "util.h"
@@ -35,6 +38,9 @@ struct options {
 	int64_t health_port;
 	int64_t api_timeout_ms;
 	int64_t shutdown_grace_seconds;
+	char *empty_dir_size_limit;
+	char *dns_namespace;
+	char *dns_pod_label;
 	enum log_level log_level;
 	int crd;
 	int version;
@@ -72,6 +78,17 @@ static const struct config_opt options_table[] = {
         "timeout of every non-watch API request"),
     OPT("shutdown-grace-seconds", CFG_INT, "THURKUBE_SHUTDOWN_GRACE_SECONDS", "20", 0, 3600,
         shutdown_grace_seconds, "on SIGTERM, how long in-flight reconciles may take to finish"),
+    OPT("empty-dir-size-limit", CFG_STRING, "THURKUBE_EMPTY_DIR_SIZE_LIMIT",
+        BUILD_DEFAULT_EMPTYDIR_LIMIT, 0, 0, empty_dir_size_limit,
+        "sizeLimit of each emptyDir of an agent pod (/tmp and the home directory); the kubelet "
+        "evicts a pod that writes more (\"\": no limit). Not part of configHash: a change "
+        "reaches CronJobs at once and the next one-shot run, and starts no run"),
+    OPT("dns-namespace", CFG_STRING, "THURKUBE_DNS_NAMESPACE", BUILD_DEFAULT_DNS_NAMESPACE, 0, 0,
+        dns_namespace,
+        "namespace of the cluster DNS pods that agents with Restricted egress may reach on port "
+        "53"),
+    OPT("dns-pod-label", CFG_STRING, "THURKUBE_DNS_POD_LABEL", BUILD_DEFAULT_DNS_LABEL, 0, 0,
+        dns_pod_label, "key=value label of those DNS pods"),
     OPT("crd", CFG_BOOL, NULL, "false", 0, 0, crd, "print the CustomResourceDefinitions and exit"),
     OPT("version", CFG_BOOL, NULL, "false", 0, 0, version, "print the version and exit"),
     OPT("help", CFG_BOOL, NULL, "false", 0, 0, help, "print this help and exit"),
@@ -101,6 +118,31 @@ static int block_signals(void)
 	return -pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+/* The pod and network policy flags, checked at start-up so a typo fails
+ * here and not at each reconcile. */
+static int check_policy(const struct options *o, struct buf *err)
+{
+	const char *lim = o->empty_dir_size_limit, *label = o->dns_pod_label;
+	const char *eq = label ? strchr(label, '=') : NULL;
+	struct buf why = BUF_INIT(512);
+	struct quantity q;
+	int r = 0;
+
+	if (lim && *lim && quantity_parse(lim, strlen(lim), &q, &why) < 0)
+		r = buf_printf(err, "--empty-dir-size-limit: %s, got \"%s\"",
+		               why.data ? why.data : "not a quantity", lim);
+	else if (!o->dns_namespace || !names_dns1123_label(o->dns_namespace, NULL))
+		r = buf_printf(err, "--dns-namespace: must be a namespace name, got \"%s\"",
+		               o->dns_namespace ? o->dns_namespace : "");
+	else if (!eq || eq == label)
+		r = buf_printf(err, "--dns-pod-label: must be key=value, got \"%s\"",
+		               label ? label : "");
+	buf_free(&why);
+	if (r < 0)
+		return -ENOMEM;
+	return err->len ? -EINVAL : 0;
+}
+
 /* Parse flags and environment; exits for --help, --version, --crd and errors. */
 static int load_options(struct runtime *rt, int argc, char **argv, int *exit_code)
 {
@@ -124,6 +166,8 @@ static int load_options(struct runtime *rt, int argc, char **argv, int *exit_cod
 		        ? -ENOMEM
 		        : -EINVAL;
 	}
+	if (r == 0)
+		r = check_policy(&rt->opt, &err);
 	if (r < 0) {
 		fprintf(stderr, "thurkube-controller: %s\n",
 		        err.data ? err.data : "bad configuration");
@@ -186,6 +230,12 @@ static int configure(struct runtime *rt, struct service_config *cfg)
 	    .health_port = (int)rt->opt.health_port,
 	    .shutdown_grace_s = (int)rt->opt.shutdown_grace_seconds,
 	    .api_timeout_ms = (long)rt->opt.api_timeout_ms,
+	    .policy =
+	        {
+	            .empty_dir_size_limit = rt->opt.empty_dir_size_limit,
+	            .dns_namespace = rt->opt.dns_namespace,
+	            .dns_pod_label = rt->opt.dns_pod_label,
+	        },
 	};
 	if (!*cfg->identity) {
 		log_error("no leader election identity: set --identity or POD_NAME");

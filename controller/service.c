@@ -513,7 +513,7 @@ int service_run(const struct service_config *cfg)
 
 	svc.cfg = cfg;
 	svc.rcfg = (struct reconcile_config){NAMES_FIELD_MANAGER, cfg->namespace, cfg->identity,
-	                                     cfg->sweep_seconds};
+	                                     cfg->sweep_seconds, &cfg->policy};
 	svc.c.cfg = &svc.rcfg;
 	stopflag_init(&svc.wake);
 	pthread_mutex_init(&svc.sample_lock, NULL);

@@ -25,6 +25,7 @@
 #include "compat.h"
 
 #include "kubecfg.h"
+#include "model/build.h"
 
 struct service_config {
 	struct kube_config *kcfg; /* borrowed */
@@ -38,6 +39,7 @@ struct service_config {
 	int health_port;
 	int shutdown_grace_s;
 	long api_timeout_ms;
+	struct build_policy policy; /* strings borrowed */
 };
 
 /* The name of the leader Lease. */

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "cidr.h"
 #include "limits.h"
 #include "names.h"
 #include "quantity.h"
@@ -484,10 +485,10 @@ int build_agent_json(const struct tk_agentjob *aj, const struct build_refs *refs
 	return 0;
 }
 
-int build_config_hash(const char *agent_json, json_object *pod_template,
+int build_config_hash(const char *agent_json, json_object *pod_template, json_object *network,
                       char out[BUILD_HASH_LEN + 1])
 {
-	struct buf in = BUF_INIT(2 * (size_t)TK_MAX_API_BODY);
+	struct buf in = BUF_INIT(3 * (size_t)TK_MAX_API_BODY);
 	char hex[65];
 	int r;
 
@@ -496,6 +497,10 @@ int build_config_hash(const char *agent_json, json_object *pod_template,
 		r = buf_puts(&in, "\n");
 	if (!r)
 		r = build_render_canonical(pod_template, &in);
+	if (!r && network)
+		r = buf_puts(&in, "\n");
+	if (!r && network)
+		r = build_render_canonical(network, &in);
 	if (!r) {
 		sha256_hex(in.data, in.len, hex);
 		memcpy(out, hex, BUILD_HASH_LEN);
@@ -792,6 +797,52 @@ static json_object *pod_security(struct jb *b)
 	return sc;
 }
 
+/* The pod's labels: spec.podLabels under thurkube's own (the schema
+ * reserves thurkube's keys; ours win should one arrive anyway). */
+static json_object *pod_labels(struct jb *b, const struct tk_agentjob *aj)
+{
+	json_object *l = build_labels(aj);
+
+	if (!l || !nonempty_object(aj->spec.pod_labels))
+		return l;
+	json_object_object_foreach(aj->spec.pod_labels, k, v)
+	{
+		if (!json_object_object_get_ex(l, k, NULL) && json_object_is_type(v, json_type_string))
+			put(b, l, k, str(json_object_get_string(v)));
+	}
+	return l;
+}
+
+static const char *policy_or(const char *v, const char *def)
+{
+	return v ? v : def;
+}
+
+/*
+ * The controller's pod policy, added to the template after configHash was
+ * computed (build_policy): no service links (a Service named like an
+ * agent's variable would inject it) and a size limit on every emptyDir.
+ */
+static void pod_policy(struct jb *b, json_object *tmpl, const struct build_policy *pol)
+{
+	const char *limit = policy_or(pol ? pol->empty_dir_size_limit : NULL,
+	                              BUILD_DEFAULT_EMPTYDIR_LIMIT);
+	json_object *p = jsonutil_get(tmpl, "spec");
+	json_object *vs = jsonutil_get_type(p, "volumes", json_type_array);
+	size_t i;
+
+	put(b, p, "enableServiceLinks", json_object_new_boolean(0));
+	if (!*limit)
+		return;
+	for (i = 0; vs && i < json_object_array_length(vs); i++) {
+		json_object *ed = jsonutil_get_type(json_object_array_get_idx(vs, i), "emptyDir",
+		                                    json_type_object);
+
+		if (ed)
+			put(b, ed, "sizeLimit", str(limit));
+	}
+}
+
 static json_object *pod_template(struct jb *b, const struct tk_agentjob *aj,
                                  const struct build_refs *refs, const char *cm_name,
                                  const char *pvc_name, const char *sa_name)
@@ -802,7 +853,9 @@ static json_object *pod_template(struct jb *b, const struct tk_agentjob *aj,
 	json_object *p = json_object_new_object();
 	json_object *cs = json_object_new_array();
 
-	put(b, m, "labels", build_labels(aj));
+	put(b, m, "labels", pod_labels(b, aj));
+	if (nonempty_object(s->pod_annotations))
+		put(b, m, "annotations", copy(s->pod_annotations));
 	put(b, t, "metadata", m);
 	put(b, p, "restartPolicy", str("Never"));
 	put(b, p, "activeDeadlineSeconds", json_object_new_int64(s->timeout_seconds));
@@ -816,11 +869,183 @@ static json_object *pod_template(struct jb *b, const struct tk_agentjob *aj,
 		put(b, p, "nodeSelector", copy(s->node_selector));
 	if (nonempty_array(s->tolerations))
 		put(b, p, "tolerations", copy(s->tolerations));
+	if (refs->runtime->runtime_class_name)
+		put(b, p, "runtimeClassName", str(refs->runtime->runtime_class_name));
+	if (s->priority_class_name)
+		put(b, p, "priorityClassName", str(s->priority_class_name));
+	if (nonempty_object(s->affinity))
+		put(b, p, "affinity", copy(s->affinity));
+	if (nonempty_array(s->topology_spread_constraints))
+		put(b, p, "topologySpreadConstraints", copy(s->topology_spread_constraints));
 	push(b, cs, container(b, aj, refs));
 	put(b, p, "containers", cs);
 	put(b, p, "volumes", volumes(b, aj, cm_name, pvc_name));
 	put(b, t, "spec", p);
 	return t;
+}
+
+
+/* ---- the NetworkPolicy of a Restricted AgentJob ------------------------ */
+
+static bool egress_restricted(const struct tk_agentruntime *rt)
+{
+	return rt->egress && strcmp(rt->egress, "Restricted") == 0;
+}
+
+static json_object *match_labels(struct jb *b, const char *key, const char *value)
+{
+	json_object *sel = json_object_new_object();
+	json_object *ml = json_object_new_object();
+
+	put(b, ml, key, str(value));
+	put(b, sel, "matchLabels", ml);
+	return sel;
+}
+
+static json_object *port(struct jb *b, const char *protocol, int64_t number)
+{
+	json_object *p = json_object_new_object();
+
+	put(b, p, "protocol", str(protocol));
+	put(b, p, "port", json_object_new_int64(number));
+	return p;
+}
+
+/* Egress to the cluster DNS pods on port 53 (UDP and TCP). */
+static json_object *dns_rule(struct jb *b, const struct build_policy *pol)
+{
+	const char *ns = policy_or(pol ? pol->dns_namespace : NULL, BUILD_DEFAULT_DNS_NAMESPACE);
+	const char *label = policy_or(pol ? pol->dns_pod_label : NULL, BUILD_DEFAULT_DNS_LABEL);
+	const char *eq = strchr(label, '=');
+	json_object *rule = json_object_new_object();
+	json_object *to = json_object_new_array();
+	json_object *peer = json_object_new_object();
+	json_object *ports = json_object_new_array();
+	char *key;
+
+	if (!eq) {
+		b->err = b->err ? b->err : -EINVAL;
+		eq = label + strlen(label);
+	}
+	key = xstrndup(label, (size_t)(eq - label));
+	put(b, peer, "namespaceSelector", match_labels(b, "kubernetes.io/metadata.name", ns));
+	if (key)
+		put(b, peer, "podSelector", match_labels(b, key, *eq ? eq + 1 : ""));
+	else
+		b->err = -ENOMEM;
+	free(key);
+	push(b, to, peer);
+	put(b, rule, "to", to);
+	push(b, ports, port(b, "UDP", 53));
+	push(b, ports, port(b, "TCP", 53));
+	put(b, rule, "ports", ports);
+	return rule;
+}
+
+/*
+ * One allow entry as an egress rule: its CIDR (canonical form) minus the
+ * link-local and metadata ranges it contains, and its ports. NULL with no
+ * error for an entry the schema refuses (not a CIDR, inside a link-local
+ * range): it is left out, so a stored object the webhook never saw opens
+ * nothing it should not.
+ */
+static json_object *allow_rule(struct jb *b, json_object *entry)
+{
+	static const char *const never[] = {BUILD_LINK_LOCAL_V4, BUILD_LINK_LOCAL_V6,
+	                                    BUILD_METADATA_V6};
+	const char *text = jsonutil_str(entry, "cidr");
+	json_object *ports = jsonutil_get_type(entry, "ports", json_type_array);
+	json_object *rule, *to, *peer, *block, *except;
+	char canon[CIDR_TEXT_MAX];
+	struct cidr c;
+	size_t i;
+
+	if (!text || cidr_parse(text, &c, NULL) == -EINVAL)
+		return NULL;
+	for (i = 0; i < TK_ARRAY_LEN(never); i++) {
+		struct cidr n;
+
+		if (cidr_parse(never[i], &n, NULL) == 0 && cidr_contains(&n, &c))
+			return NULL;
+	}
+	rule = json_object_new_object();
+	to = json_object_new_array();
+	peer = json_object_new_object();
+	block = json_object_new_object();
+	except = json_object_new_array();
+	cidr_format(&c, canon);
+	put(b, block, "cidr", str(canon));
+	for (i = 0; i < TK_ARRAY_LEN(never); i++) {
+		struct cidr n;
+
+		if (cidr_parse(never[i], &n, NULL) == 0 && cidr_contains(&c, &n))
+			push(b, except, str(never[i]));
+	}
+	if (json_object_array_length(except))
+		put(b, block, "except", except);
+	else
+		json_object_put(except);
+	put(b, peer, "ipBlock", block);
+	push(b, to, peer);
+	put(b, rule, "to", to);
+	if (ports && json_object_array_length(ports)) {
+		json_object *ps = json_object_new_array();
+
+		for (i = 0; i < json_object_array_length(ports); i++) {
+			json_object *e = json_object_array_get_idx(ports, i);
+			json_object *p = json_object_new_object();
+			const char *proto = jsonutil_str(e, "protocol");
+
+			put(b, p, "protocol", str(proto ? proto : "TCP"));
+			if (jsonutil_get_type(e, "port", json_type_int))
+				put(b, p, "port", copy(jsonutil_get(e, "port")));
+			if (jsonutil_get_type(e, "endPort", json_type_int))
+				put(b, p, "endPort", copy(jsonutil_get(e, "endPort")));
+			push(b, ps, p);
+		}
+		put(b, rule, "ports", ps);
+	}
+	return rule;
+}
+
+/*
+ * NetworkPolicy <name>-egress: selects the AgentJob's pods (by its name
+ * and UID labels), denies all ingress, allows DNS and the runtime's allow
+ * list, nothing else.
+ */
+static json_object *network_policy(struct jb *b, const struct tk_agentjob *aj,
+                                   const struct tk_agentruntime *rt,
+                                   const struct build_policy *pol, const char *name)
+{
+	json_object *o = child(b, aj, "networking.k8s.io/v1", res_kind(RES_NETWORKPOLICY), name,
+	                       true);
+	json_object *spec = json_object_new_object();
+	json_object *sel = json_object_new_object();
+	json_object *ml = json_object_new_object();
+	json_object *types = json_object_new_array();
+	json_object *egress = json_object_new_array();
+	json_object *allow = rt->egress_allow;
+	size_t i;
+
+	put(b, ml, NAMES_LABEL_AGENTJOB, str(aj->meta.name));
+	put(b, ml, NAMES_LABEL_OWNER_UID, str(aj->meta.uid));
+	put(b, sel, "matchLabels", ml);
+	put(b, spec, "podSelector", sel);
+	push(b, types, str("Ingress"));
+	push(b, types, str("Egress"));
+	put(b, spec, "policyTypes", types);
+	push(b, egress, dns_rule(b, pol));
+	for (i = 0; allow && json_object_is_type(allow, json_type_array) &&
+	            i < json_object_array_length(allow) && !b->err;
+	     i++) {
+		json_object *r = allow_rule(b, json_object_array_get_idx(allow, i));
+
+		if (r)
+			push(b, egress, r);
+	}
+	put(b, spec, "egress", egress);
+	put(b, o, "spec", spec);
+	return o;
 }
 
 /* ---- children ----------------------------------------------------------- */
@@ -941,6 +1166,7 @@ void build_out_free(struct build_out *o)
 	json_object_put(o->crb);
 	json_object_put(o->cronjob);
 	json_object_put(o->job);
+	json_object_put(o->network_policy);
 	json_object_put(o->pod_template);
 	memset(o, 0, sizeof(*o));
 }
@@ -969,11 +1195,36 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 		goto out;
 	}
 	o.pod_template = pod_template(&b, aj, refs, cm_name, pvc_name, sa_name);
+	if (egress_restricted(refs->runtime)) {
+		char *np_name = suffixed(aj->meta.name, "-egress");
+
+		if (!np_name)
+			b.err = -ENOMEM;
+		else
+			o.network_policy = network_policy(&b, aj, refs->runtime, refs->policy, np_name);
+		free(np_name);
+	}
 	if (b.err)
 		goto out;
-	b.err = build_config_hash(o.agent_json, o.pod_template, o.config_hash);
+	if (o.network_policy) {
+		/* The user's egress settings, not the policy built from them
+		 * (which also holds the controller's DNS flags). */
+		json_object *net = json_object_new_object();
+
+		put(&b, net, "egress", str(refs->runtime->egress));
+		if (refs->runtime->egress_allow)
+			put(&b, net, "allow", copy(refs->runtime->egress_allow));
+		if (!b.err)
+			b.err = build_config_hash(o.agent_json, o.pod_template, net, o.config_hash);
+		json_object_put(net);
+	} else if (!b.err) {
+		b.err = build_config_hash(o.agent_json, o.pod_template, NULL, o.config_hash);
+	}
 	if (b.err)
 		goto out;
+	pod_policy(&b, o.pod_template, refs->policy);
+	if (o.network_policy)
+		stamp(&b, o.network_policy);
 	build_thurkube_hash(o.agent_json, o.thurkube_hash);
 	o.configmap = configmap(&b, aj, cm_name, o.agent_json);
 	stamp(&b, o.configmap);

@@ -4,7 +4,8 @@
  * From a decoded AgentJob and its resolved references, build the desired
  * child objects as json-c trees: ConfigMap <name>-config (agent.json),
  * PVC <name>-data, ServiceAccount <name>-runner, ClusterRoleBinding
- * thurkube-aj-<16 hex of sha256(ns "/" name)>, and CronJob <name> or Job
+ * thurkube-aj-<16 hex of sha256(ns "/" name)>, NetworkPolicy <name>-egress
+ * (when its AgentRuntime restricts egress), and CronJob <name> or Job
  * <name>-<configHash>. From a ClusterAccess, build its ClusterRole
  * thurkube-ca-<16 hex of sha256(ns "/" name)>. Nothing here logs or
  * touches the network; every function is deterministic.
@@ -41,6 +42,35 @@
 #define BUILD_HASH_LEN  16
 
 /*
+ * Controller-wide settings of what the build writes (controller flags).
+ * They are not the user's configuration: they do not enter configHash, so
+ * changing a flag or upgrading the controller never starts a one-shot
+ * again; a CronJob's template follows at its next apply, a running Job
+ * keeps the template it was created with.
+ */
+struct build_policy {
+	/* sizeLimit of the agent pod's emptyDir volumes (tmp, home); NULL:
+	 * BUILD_DEFAULT_EMPTYDIR_LIMIT, "": no limit. */
+	const char *empty_dir_size_limit;
+	/* The DNS pods a Restricted AgentJob may reach on port 53: namespace
+	 * (NULL: "kube-system") and pod label key=value (NULL:
+	 * BUILD_DEFAULT_DNS_LABEL). */
+	const char *dns_namespace;
+	const char *dns_pod_label;
+};
+
+#define BUILD_DEFAULT_EMPTYDIR_LIMIT "10Gi"
+#define BUILD_DEFAULT_DNS_NAMESPACE  "kube-system"
+#define BUILD_DEFAULT_DNS_LABEL      "k8s-app=kube-dns"
+/* The link-local ranges a Restricted AgentJob never reaches, whatever its
+ * allow list: cloud metadata services answer there (169.254.169.254,
+ * fd00:ec2::254). The schema refuses an allow entry inside them; a larger
+ * block gets them as ipBlock.except. */
+#define BUILD_LINK_LOCAL_V4   "169.254.0.0/16"
+#define BUILD_LINK_LOCAL_V6   "fe80::/10"
+#define BUILD_METADATA_V6     "fd00:ec2::254/128"
+
+/*
  * The resolved references of one AgentJob, all borrowed. mcp and repos
  * are arrays in the order of spec.mcpServerRefs / spec.repositoryRefs
  * (aj->spec.mcp_server_refs.n and repository_refs.n entries). skill and
@@ -54,6 +84,9 @@ struct build_refs {
 	const struct tk_clusteraccess *cluster_access;
 	const struct tk_mcpserver *mcp;
 	const struct tk_repository *repos;
+	/* The controller's pod and network policy (controller flags); NULL: the
+	 * BUILD_DEFAULT_* values. */
+	const struct build_policy *policy;
 };
 
 /* The desired children of one AgentJob. json_object members are new
@@ -74,6 +107,7 @@ struct build_out {
 	json_object *crb;             /* clusterAccessRef */
 	json_object *cronjob;         /* schedule */
 	json_object *job;             /* no schedule */
+	json_object *network_policy;  /* runtime network.egress Restricted */
 	json_object *pod_template;    /* the shared pod template */
 };
 
@@ -114,10 +148,15 @@ int build_agent_json(const struct tk_agentjob *aj, const struct build_refs *refs
 /*
  * configHash: the first 16 hex chars of SHA-256 over agent.json, one '\n'
  * and the canonical rendering (build_render_canonical) of the pod
- * template, so any change to the image, env, resources, volumes or
- * security settings gives a new hash. 0 or -ENOMEM.
+ * template, so any change to the image, env, resources, volumes, security
+ * settings, runtime class, pod metadata or placement gives a new hash;
+ * when egress is Restricted, one more '\n' and the canonical rendering
+ * of network ({"egress","allow"} as the AgentRuntime gives them; NULL
+ * otherwise), so a change of the egress rules does too. The template hashed is the user's: the build_policy fields
+ * (enableServiceLinks, emptyDir sizeLimit) are added after hashing.
+ * 0 or -ENOMEM.
  */
-int build_config_hash(const char *agent_json, json_object *pod_template,
+int build_config_hash(const char *agent_json, json_object *pod_template, json_object *network,
                       char out[BUILD_HASH_LEN + 1]) TK_MUST_CHECK;
 
 /*

@@ -582,6 +582,7 @@ static int plan_fixed(const struct view *v, struct plan *p)
 	    {RES_PVC, d->pvc, true},
 	    {RES_SERVICEACCOUNT, d->service_account, true},
 	    {RES_CLUSTERROLEBINDING, d->crb, false},
+	    {RES_NETWORKPOLICY, d->network_policy, true},
 	};
 	size_t i;
 	int r;
@@ -616,7 +617,8 @@ static int plan_fixed(const struct view *v, struct plan *p)
 
 static bool desired_has(const struct build_out *d, enum res kind, const char *name)
 {
-	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb, d->cronjob};
+	json_object *objs[] = {d->configmap, d->pvc,     d->service_account,
+	                       d->crb,       d->cronjob, d->network_policy};
 	size_t i;
 
 	for (i = 0; i < TK_ARRAY_LEN(objs); i++) {
@@ -674,7 +676,7 @@ static int owned_add(json_object *arr, enum res kind, const char *name)
 static json_object *owned_list(const struct view *v, const struct run *run)
 {
 	const struct build_out *d = v->in->desired;
-	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb};
+	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb, d->network_policy};
 	json_object *a = json_object_new_array();
 	size_t i;
 	int r = a ? 0 : -ENOMEM;
@@ -792,8 +794,8 @@ static int status_pending(const struct view *v, json_object *s, json_object *con
 static int find_conflicts(const struct view *v, struct buf *msg)
 {
 	const struct build_out *d = v->in->desired;
-	json_object *objs[] = {d->configmap, d->pvc,     d->service_account,
-	                       d->crb,       d->cronjob, d->job};
+	json_object *objs[] = {d->configmap, d->pvc, d->service_account, d->crb,
+	                       d->cronjob,   d->job, d->network_policy};
 	size_t i;
 	int n = 0, r;
 

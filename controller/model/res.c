@@ -24,6 +24,8 @@ static const struct res_info res_table[RES_COUNT] = {
     [RES_CONFIGMAP] = {"", "v1", "configmaps", "ConfigMap", true, true},
     [RES_SERVICEACCOUNT] = {"", "v1", "serviceaccounts", "ServiceAccount", true, true},
     [RES_PVC] = {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true, true},
+    [RES_NETWORKPOLICY] = {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true,
+                           true},
     [RES_CLUSTERROLE] = {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false,
                          true},
     [RES_CLUSTERROLEBINDING] = {"rbac.authorization.k8s.io", "v1", "clusterrolebindings",

@@ -218,7 +218,8 @@ static int collect(struct reconcile_ctx *c, const struct tk_agentjob *aj, const 
                    struct observed *o)
 {
 	static const enum res kinds[] = {RES_CONFIGMAP, RES_PVC,     RES_SERVICEACCOUNT,
-	                                 RES_JOB,       RES_CRONJOB, RES_CLUSTERROLEBINDING};
+	                                 RES_JOB,       RES_CRONJOB, RES_CLUSTERROLEBINDING,
+	                                 RES_NETWORKPOLICY};
 	bool crb_seen = false;
 	size_t k, i;
 	int r = 0;
@@ -742,6 +743,7 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 		refs.cluster_access = rs.have_ca ? &rs.ca : NULL;
 		refs.mcp = rs.mcp;
 		refs.repos = rs.repos;
+		refs.policy = c->cfg ? c->cfg->policy : NULL;
 		r = build_children(aj, &refs, &desired);
 		if (r)
 			goto out;

@@ -20,6 +20,7 @@
 
 #include "kube.h"
 #include "metrics.h"
+#include "model/build.h"
 #include "model/res.h"
 #include "runtime/queue.h"
 #include "runtime/refindex.h"
@@ -30,6 +31,7 @@ struct reconcile_config {
 	const char *namespace;     /* controller's own namespace */
 	const char *identity;      /* this replica (Events' reportingInstance) */
 	int sweep_seconds;         /* period of the orphaned cluster RBAC sweep (sweep.h) */
+	const struct build_policy *policy; /* pod and network policy; NULL: defaults */
 };
 
 struct sweep; /* sweep.h */

@@ -327,8 +327,9 @@ static const struct {
     {"spec.volumes.0", "{\"name\":\"agent-config\",\"configMap\":{\"name\":\"pr-fixer-config\"}}"},
     {"spec.volumes.1",
      "{\"name\":\"agent-persist\",\"persistentVolumeClaim\":{\"claimName\":\"pr-fixer-data\"}}"},
-    {"spec.volumes.2", "{\"name\":\"tmp\",\"emptyDir\":{}}"},
-    {"spec.volumes.3", "{\"name\":\"home\",\"emptyDir\":{}}"},
+    {"spec.volumes.2", "{\"name\":\"tmp\",\"emptyDir\":{\"sizeLimit\":\"10Gi\"}}"},
+    {"spec.volumes.3", "{\"name\":\"home\",\"emptyDir\":{\"sizeLimit\":\"10Gi\"}}"},
+    {"spec.enableServiceLinks", "false"},
     {"spec.containers.0.env.0",
      "{\"name\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"
      "\"claude-code-secrets\",\"key\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"optional\":false}}}"},
@@ -693,6 +694,15 @@ static const struct {
     {"spec.envFrom", "[{\"configMapRef\":{\"name\":\"c\"}}]"},
     {"spec.model", "\"opus\""},
     {"spec.nodeSelector", "{\"a\":\"b\"}"},
+    {"spec.podLabels", "{\"team\":\"a\"}"},
+    {"spec.podAnnotations", "{\"sidecar.istio.io/inject\":\"false\"}"},
+    {"spec.priorityClassName", "\"agents-low\""},
+    {"spec.affinity", "{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+                      "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"pool\","
+                      "\"operator\":\"In\",\"values\":[\"agents\"]}]}]}}}"},
+    {"spec.topologySpreadConstraints",
+     "[{\"maxSkew\":1,\"topologyKey\":\"kubernetes.io/hostname\","
+     "\"whenUnsatisfiable\":\"ScheduleAnyway\"}]"},
 };
 
 static void hash_of(struct fx *f, char out[17])
@@ -752,6 +762,279 @@ START_TEST(hash_image_and_stability)
 	hash_of(&f, b);
 	fx_free(&f);
 	ck_assert_str_eq(a, b);
+}
+END_TEST
+
+
+/* The quickstart, with its AgentRuntime's spec.<key> set to value (JSON). */
+static void load_runtime_edit(struct fx *f, const char *key, const char *value)
+{
+	struct fx_src s = {0};
+
+	s.aj = fx_json(FX_AGENTJOB);
+	s.repos[0] = fx_json(FX_REPO);
+	s.n_repos = 1;
+	s.rt = fx_json(FX_RUNTIME);
+	if (key)
+		fx_set(s.rt, key, fx_json(value));
+	fx_load(f, &s);
+	json_object_put(s.aj);
+	json_object_put(s.repos[0]);
+	json_object_put(s.rt);
+}
+
+/*
+ * The configHash main computed for the quickstart before the sandbox
+ * fields (enableServiceLinks, emptyDir sizeLimit, the new optional
+ * fields) existed: an upgraded controller must keep it, or every finished
+ * one-shot would run again. Computed with the build of 81d3169 (the
+ * schedule is not an input: the same for both modes).
+ */
+#define QUICKSTART_CONFIG_HASH "897ad55ed3dd17e3"
+
+START_TEST(hash_unchanged_by_upgrade)
+{
+	char h[17];
+	struct fx f;
+
+	fx_load(&f, NULL);
+	hash_of(&f, h);
+	fx_free(&f);
+	ck_assert_str_eq(h, QUICKSTART_CONFIG_HASH);
+	load_oneshot(&f, NULL, NULL);
+	hash_of(&f, h);
+	fx_free(&f);
+	ck_assert_str_eq(h, QUICKSTART_CONFIG_HASH);
+	/* "Unrestricted" said out loud (the webhook's --default-egress) is
+	 * the same configuration as saying nothing. */
+	load_runtime_edit(&f, "spec.network", "{\"egress\":\"Unrestricted\"}");
+	hash_of(&f, h);
+	fx_free(&f);
+	ck_assert_str_eq(h, QUICKSTART_CONFIG_HASH);
+}
+END_TEST
+
+/* (AgentRuntime spec key, JSON value): each changes configHash. */
+static const struct {
+	const char *key;
+	const char *value;
+} runtime_hash_edits[] = {
+    {"spec.runtimeClassName", "\"gvisor\""},
+    {"spec.network", "{\"egress\":\"Restricted\"}"},
+    {"spec.network", "{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\"}]}"},
+};
+
+START_TEST(hash_sensitive_runtime)
+{
+	char base[17], edited[17], restricted[17];
+	struct fx f;
+
+	fx_load(&f, NULL);
+	hash_of(&f, base);
+	fx_free(&f);
+	load_runtime_edit(&f, runtime_hash_edits[_i].key, runtime_hash_edits[_i].value);
+	hash_of(&f, edited);
+	fx_free(&f);
+	ck_assert_msg(strcmp(base, edited) != 0, "%s did not change the hash",
+	              runtime_hash_edits[_i].value);
+	/* An allow-list edit changes it too, not only the mode. */
+	load_runtime_edit(&f, "spec.network", "{\"egress\":\"Restricted\"}");
+	hash_of(&f, restricted);
+	fx_free(&f);
+	if (_i == 2)
+		ck_assert_str_ne(edited, restricted);
+}
+END_TEST
+
+/* runtimeClassName, pod metadata and placement reach both templates;
+ * thurkube's labels win over podLabels. */
+START_TEST(sandbox_pod_fields)
+{
+	struct fx_src s = {0};
+	struct build_out o;
+	struct fx f;
+	int mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		json_object *tmpl;
+
+		s.aj = fx_json(FX_AGENTJOB);
+		s.repos[0] = fx_json(FX_REPO);
+		s.n_repos = 1;
+		s.rt = fx_json(FX_RUNTIME);
+		if (mode)
+			fx_set(s.aj, "spec.schedule", NULL);
+		fx_set(s.rt, "spec.runtimeClassName", json_object_new_string("gvisor"));
+		fx_set(s.aj, "spec.podLabels",
+		       fx_json("{\"team\":\"a\",\"thurkube.thurbeen.eu/agentjob\":\"other\"}"));
+		fx_set(s.aj, "spec.podAnnotations", fx_json("{\"sidecar.istio.io/inject\":\"false\"}"));
+		fx_set(s.aj, "spec.priorityClassName", json_object_new_string("agents-low"));
+		fx_set(s.aj, "spec.affinity", fx_json("{\"podAntiAffinity\":{}}"));
+		fx_set(s.aj, "spec.topologySpreadConstraints",
+		       fx_json("[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+		               "\"whenUnsatisfiable\":\"DoNotSchedule\"}]"));
+		fx_load(&f, &s);
+		build_ok(&f, &o);
+		tmpl = mode ? fx_get(o.job, "spec.template")
+		            : fx_get(o.cronjob, "spec.jobTemplate.spec.template");
+		ck_assert_ptr_nonnull(tmpl);
+		ck_assert_str_eq(fx_str(tmpl, "spec.runtimeClassName"), "gvisor");
+		ck_assert_str_eq(fx_str(tmpl, "spec.priorityClassName"), "agents-low");
+		ck_assert_ptr_nonnull(fx_get(tmpl, "spec.affinity.podAntiAffinity"));
+		ck_assert_str_eq(fx_str(tmpl, "spec.topologySpreadConstraints.0.topologyKey"), "zone");
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		                     fx_get(tmpl, "metadata.annotations"), "sidecar.istio.io/inject")),
+		                 "false");
+		ck_assert_str_eq(fx_str(tmpl, "metadata.labels.team"), "a");
+		ck_assert_str_eq(json_object_get_string(json_object_object_get(
+		                     fx_get(tmpl, "metadata.labels"), "thurkube.thurbeen.eu/agentjob")),
+		                 "pr-fixer");
+		build_out_free(&o);
+		fx_free(&f);
+		json_object_put(s.aj);
+		json_object_put(s.repos[0]);
+		json_object_put(s.rt);
+	}
+}
+END_TEST
+
+/* The controller's pod policy: no service links, a sizeLimit on each
+ * emptyDir (the flag's value, none for ""), and no effect on configHash. */
+START_TEST(pod_policy_flags)
+{
+	const struct build_policy small = {.empty_dir_size_limit = "1Gi"};
+	const struct build_policy none = {.empty_dir_size_limit = ""};
+	char h0[17], h1[17];
+	struct build_out o;
+	json_object *vs;
+	struct fx f;
+	size_t i, n = 0;
+
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	memcpy(h0, o.config_hash, 17);
+	ck_assert(json_object_is_type(fx_get(o.cronjob,
+	                                     "spec.jobTemplate.spec.template.spec.enableServiceLinks"),
+	                              json_type_boolean));
+	ck_assert(!json_object_get_boolean(
+	    fx_get(o.cronjob, "spec.jobTemplate.spec.template.spec.enableServiceLinks")));
+	vs = fx_get(o.cronjob, "spec.jobTemplate.spec.template.spec.volumes");
+	for (i = 0; i < json_object_array_length(vs); i++) {
+		json_object *ed = fx_get(json_object_array_get_idx(vs, i), "emptyDir");
+
+		if (!ed)
+			continue;
+		n++;
+		ck_assert_str_eq(fx_str(ed, "sizeLimit"), BUILD_DEFAULT_EMPTYDIR_LIMIT);
+	}
+	ck_assert_uint_eq(n, 2);
+	build_out_free(&o);
+	f.refs.policy = &small;
+	build_ok(&f, &o);
+	memcpy(h1, o.config_hash, 17);
+	ck_assert_str_eq(h0, h1);
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.volumes.2.name"), "tmp");
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.volumes.2.emptyDir.sizeLimit"), "1Gi");
+	ck_assert_str_eq(fx_str(o.pod_template, "spec.volumes.3.emptyDir.sizeLimit"), "1Gi");
+	build_out_free(&o);
+	f.refs.policy = &none;
+	build_ok(&f, &o);
+	ck_assert_str_eq(h0, o.config_hash);
+	vs = fx_get(o.pod_template, "spec.volumes");
+	for (i = 0; i < json_object_array_length(vs); i++)
+		ck_assert_ptr_null(fx_get(json_object_array_get_idx(vs, i), "emptyDir.sizeLimit"));
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+static void assert_json_eq(json_object *got, const char *want_text)
+{
+	json_object *want = fx_json(want_text);
+	struct buf a = BUF_INIT(1 << 20), b = BUF_INIT(1 << 20);
+
+	ck_assert_int_eq(build_render_canonical(got, &a), 0);
+	ck_assert_int_eq(build_render_canonical(want, &b), 0);
+	ck_assert_str_eq(a.data, b.data);
+	buf_free(&a);
+	buf_free(&b);
+	json_object_put(want);
+}
+
+/* Restricted egress: exactly DNS and the allow list, the link-local and
+ * metadata ranges cut out of larger blocks, entries inside them (or not
+ * CIDRs at all: objects stored without the webhook) left out. */
+START_TEST(network_policy_restricted)
+{
+	struct build_out o;
+	struct fx f;
+
+	load_runtime_edit(
+	    &f, "spec.network",
+	    "{\"egress\":\"Restricted\",\"allow\":["
+	    "{\"cidr\":\"0.0.0.0/0\",\"ports\":[{\"port\":443,\"protocol\":\"TCP\"}]},"
+	    "{\"cidr\":\"10.1.2.3/8\",\"ports\":[{\"port\":8000,\"endPort\":8100}]},"
+	    "{\"cidr\":\"::/0\"},"
+	    "{\"cidr\":\"169.254.169.254/32\"},"
+	    "{\"cidr\":\"fd00:ec2::254/128\"},"
+	    "{\"cidr\":\"not-a-cidr\"}]}");
+	build_ok(&f, &o);
+	ck_assert_ptr_nonnull(o.network_policy);
+	ck_assert_str_eq(fx_str(o.network_policy, "metadata.name"), "pr-fixer-egress");
+	ck_assert_str_eq(fx_str(o.network_policy, "metadata.namespace"), "agents");
+	ck_assert_str_eq(fx_str(o.network_policy, "metadata.ownerReferences.0.uid"), FX_UID);
+	ck_assert_str_eq(fx_str(o.network_policy, "kind"), "NetworkPolicy");
+	assert_json_eq(
+	    fx_get(o.network_policy, "spec"),
+	    "{\"podSelector\":{\"matchLabels\":{\"thurkube.thurbeen.eu/agentjob\":\"pr-fixer\","
+	    "\"thurkube.thurbeen.eu/owner-uid\":\"" FX_UID "\"}},"
+	    "\"policyTypes\":[\"Ingress\",\"Egress\"],"
+	    "\"egress\":["
+	    "{\"to\":[{\"namespaceSelector\":{\"matchLabels\":{\"kubernetes.io/metadata.name\":"
+	    "\"kube-system\"}},\"podSelector\":{\"matchLabels\":{\"k8s-app\":\"kube-dns\"}}}],"
+	    "\"ports\":[{\"protocol\":\"UDP\",\"port\":53},{\"protocol\":\"TCP\",\"port\":53}]},"
+	    "{\"to\":[{\"ipBlock\":{\"cidr\":\"0.0.0.0/0\",\"except\":[\"169.254.0.0/16\"]}}],"
+	    "\"ports\":[{\"protocol\":\"TCP\",\"port\":443}]},"
+	    "{\"to\":[{\"ipBlock\":{\"cidr\":\"10.0.0.0/8\"}}],"
+	    "\"ports\":[{\"protocol\":\"TCP\",\"port\":8000,\"endPort\":8100}]},"
+	    "{\"to\":[{\"ipBlock\":{\"cidr\":\"::/0\",\"except\":[\"fe80::/10\","
+	    "\"fd00:ec2::254/128\"]}}]}]}");
+	/* The pod carries the labels the policy selects. */
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+	                     fx_get(o.pod_template, "metadata.labels"), NAMES_LABEL_OWNER_UID)),
+	                 FX_UID);
+	build_out_free(&o);
+	fx_free(&f);
+}
+END_TEST
+
+/* The DNS flags reach the policy; Unrestricted (or no network) gives none. */
+START_TEST(network_policy_dns_flags_and_unrestricted)
+{
+	const struct build_policy pol = {.dns_namespace = "dns", .dns_pod_label = "app=coredns"};
+	struct build_out o;
+	struct fx f;
+
+	load_runtime_edit(&f, "spec.network", "{\"egress\":\"Restricted\"}");
+	f.refs.policy = &pol;
+	build_ok(&f, &o);
+	assert_json_eq(fx_get(o.network_policy, "spec.egress"),
+	               "[{\"to\":[{\"namespaceSelector\":{\"matchLabels\":"
+	               "{\"kubernetes.io/metadata.name\":\"dns\"}},\"podSelector\":{\"matchLabels\":"
+	               "{\"app\":\"coredns\"}}}],\"ports\":[{\"protocol\":\"UDP\",\"port\":53},"
+	               "{\"protocol\":\"TCP\",\"port\":53}]}]");
+	build_out_free(&o);
+	fx_free(&f);
+	load_runtime_edit(&f, "spec.network", "{\"egress\":\"Unrestricted\"}");
+	build_ok(&f, &o);
+	ck_assert_ptr_null(o.network_policy);
+	build_out_free(&o);
+	fx_free(&f);
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	ck_assert_ptr_null(o.network_policy);
+	build_out_free(&o);
+	fx_free(&f);
 }
 END_TEST
 
@@ -903,6 +1186,12 @@ static Suite *suite(void)
 	tcase_add_test(t, cluster_access_sa_token);
 	tcase_add_loop_test(t, hash_sensitive, 0, (int)TK_ARRAY_LEN(hash_edits));
 	tcase_add_test(t, hash_image_and_stability);
+	tcase_add_test(t, hash_unchanged_by_upgrade);
+	tcase_add_loop_test(t, hash_sensitive_runtime, 0, (int)TK_ARRAY_LEN(runtime_hash_edits));
+	tcase_add_test(t, sandbox_pod_fields);
+	tcase_add_test(t, pod_policy_flags);
+	tcase_add_test(t, network_policy_restricted);
+	tcase_add_test(t, network_policy_dns_flags_and_unrestricted);
 	tcase_add_test(t, subset_steady_and_drift);
 	tcase_add_test(t, subset_sees_removed_field);
 	tcase_add_test(t, clusterrole_of_clusteraccess);
