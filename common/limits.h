@@ -107,6 +107,20 @@
 /* Each list of one rule: verbs, apiGroups, resources, resourceNames,
  * nonResourceURLs. */
 #define TK_MAX_RULE_ITEMS (256 / TK_LIMIT_SCALE)
+/* network.allow of an AgentRuntime: each entry becomes one egress rule of
+ * the NetworkPolicy made for every AgentJob that uses the runtime. */
+#define TK_MAX_NETWORK_ALLOW (64 / TK_LIMIT_SCALE)
+/* ports of one network.allow entry. */
+#define TK_MAX_NETWORK_PORTS (32 / TK_LIMIT_SCALE)
+/* Terms of an affinity (nodeSelectorTerms, the required and preferred pod
+ * affinity terms) and topologySpreadConstraints: the scheduler evaluates
+ * each against every node for every pod, so real specs hold a handful. */
+#define TK_MAX_AFFINITY_TERMS (64 / TK_LIMIT_SCALE)
+/* matchExpressions and matchFields of one selector or term, and the key
+ * lists of a term (namespaces, matchLabelKeys, mismatchLabelKeys). */
+#define TK_MAX_SELECTOR_ITEMS (64 / TK_LIMIT_SCALE)
+/* values of one selector requirement. */
+#define TK_MAX_SELECTOR_VALUES (256 / TK_LIMIT_SCALE)
 /* Entries of a map field (nodeSelector, requests, limits). */
 #define TK_MAX_MAP_ITEMS (256 / TK_LIMIT_SCALE)
 /*
@@ -163,6 +177,12 @@
  * (MAX_ARG_STRLEN).
  */
 #define TK_MAX_TOOL_NAME 4096
+/* The text of a CIDR block (network.allow): the longest IPv6 form, an
+ * embedded IPv4 address and "/128", is 49 bytes; longer is no CIDR. */
+#define TK_MAX_CIDR 64
+/* podAnnotations of an AgentJob: keys and values together, the API
+ * server's TotalAnnotationSizeLimitB for an object's annotations. */
+#define TK_MAX_ANNOTATIONS_SIZE (256u * 1024u)
 /* Any object key anywhere in an admitted object: map keys the user writes
  * (nodeSelector, requests/limits have the tighter TK_MAX_QUALIFIED_NAME),
  * unknown fields, metadata.managedFields ("f:" plus an annotation key). */

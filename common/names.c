@@ -179,6 +179,61 @@ int names_label_value(const char *s, struct buf *why)
 	return first;
 }
 
+#define NAMES_QNAME_PART_MSG                                                                       \
+	"name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "  \
+	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "  \
+	"used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+#define NAMES_QNAME_MSG                                                                            \
+	"a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must "     \
+	"start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "         \
+	"'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') "     \
+	"with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+
+int names_qualified_name(const char *s, struct buf *why)
+{
+	const char *slash = strchr(s, '/'), *name = slash ? slash + 1 : s;
+	size_t n = strlen(name), i;
+	int first = 1, ok;
+
+	if (slash && strchr(name, '/')) {
+		names_why(why, &first, NAMES_QNAME_MSG);
+		return first;
+	}
+	if (slash) {
+		size_t pn = (size_t)(slash - s);
+
+		if (pn == 0) {
+			names_why(why, &first, "prefix part must be non-empty");
+		} else {
+			char *prefix = xstrndup(s, pn);
+			struct buf pw = BUF_INIT(1024), msg = BUF_INIT(2048);
+
+			/* An unallocatable prefix is refused: the verdict must not pass it. */
+			if (!prefix || !names_dns1123_subdomain(prefix, &pw))
+				names_why(why, &first,
+				          buf_printf(&msg, "prefix part %s",
+				                     pw.data ? pw.data : NAMES_SUBDOMAIN_MSG) == 0
+				              ? msg.data
+				              : "prefix part " NAMES_SUBDOMAIN_MSG);
+			buf_free(&msg);
+			buf_free(&pw);
+			free(prefix);
+		}
+	}
+	if (n == 0) {
+		names_why(why, &first, "name part must be non-empty");
+		return first;
+	}
+	if (n > TK_MAX_LABEL)
+		names_why(why, &first, "name part must be no more than 63 characters");
+	ok = names_alnum(name[0]) && names_alnum(name[n - 1]);
+	for (i = 0; ok && i < n; i++)
+		ok = names_alnum(name[i]) || name[i] == '-' || name[i] == '_' || name[i] == '.';
+	if (!ok)
+		names_why(why, &first, NAMES_QNAME_PART_MSG);
+	return first;
+}
+
 static char *names_hashed(const char *prefix, const char *ns, const char *name)
 {
 	struct buf in = BUF_INIT(2 * TK_MAX_NAME + 2);

@@ -28,6 +28,11 @@ int names_env_var(const char *s, struct buf *why);
 int names_c_identifier(const char *s, struct buf *why);
 /* Label value: empty or ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9], <= 63. */
 int names_label_value(const char *s, struct buf *why);
+/* Qualified name (label and annotation keys, topology keys): an optional
+ * DNS-1123 subdomain prefix and '/', then a name of at most 63
+ * characters matching ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
+ * (IsQualifiedName). */
+int names_qualified_name(const char *s, struct buf *why);
 
 /*
  * The cluster-scoped objects thurkube makes carry hashed names, because

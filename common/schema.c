@@ -187,6 +187,196 @@ static const struct snode n_conditions =
     ARR_INIT("Latest available observations of the object's state.", &n_condition,
              .flags = SN_LIST_MAP, .list_key = "type");
 
+/* ---- pod placement (core/v1 Affinity and TopologySpreadConstraint) ---- */
+
+static const struct snode n_node_selector_req = OBJ_INIT(
+    "A node selector requirement: a node label key, an operator and values.",
+    FIELDS(FR("key", STR("The label key that the selector applies to.", .flags = SN_NONEMPTY,
+                         .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_qualified_name)),
+           FR("operator", STR("The key's relationship to the values: In, NotIn, Exists, "
+                              "DoesNotExist, Gt or Lt.",
+                              .flags = SN_NONEMPTY,
+                              .enums = ENUM("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"),
+                              .max_len = TK_MAX_LABEL)),
+           F("values", STRLIST("Values to compare with: at least one for In and NotIn, none for "
+                               "Exists and DoesNotExist, exactly one integer for Gt and Lt.",
+                               TK_MAX_NAME, .max_items = TK_MAX_SELECTOR_VALUES))),
+    .check = schema_check_node_requirement);
+
+static const struct snode n_node_field_req = OBJ_INIT(
+    "A node field selector requirement: only metadata.name, with In or NotIn and one value.",
+    FIELDS(FR("key", STR("The field that the selector applies to: metadata.name.",
+                         .flags = SN_NONEMPTY, .max_len = TK_MAX_QUALIFIED_NAME)),
+           FR("operator", STR("The key's relationship to the values: In or NotIn.",
+                              .flags = SN_NONEMPTY, .enums = ENUM("In", "NotIn"),
+                              .max_len = TK_MAX_LABEL)),
+           F("values", STRLIST("Exactly one node name.", TK_MAX_NAME,
+                               .max_items = TK_MAX_SELECTOR_VALUES))),
+    .check = schema_check_node_field_requirement);
+
+static const struct snode n_node_selector_term = OBJ_INIT(
+    "A node selector term: its requirements are ANDed.",
+    FIELDS(F("matchExpressions", ARR("Node selector requirements by node labels.",
+                                     &n_node_selector_req, .max_items = TK_MAX_SELECTOR_ITEMS)),
+           F("matchFields", ARR("Node selector requirements by node fields.", &n_node_field_req,
+                                .max_items = TK_MAX_SELECTOR_ITEMS))));
+
+static const struct snode n_label_selector_req = OBJ_INIT(
+    "A label selector requirement: a label key, an operator and values.",
+    FIELDS(FR("key", STR("The label key that the selector applies to.", .flags = SN_NONEMPTY,
+                         .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_qualified_name)),
+           FR("operator",
+              STR("The key's relationship to the values: In, NotIn, Exists or DoesNotExist.",
+                  .flags = SN_NONEMPTY, .enums = ENUM("In", "NotIn", "Exists", "DoesNotExist"),
+                  .max_len = TK_MAX_LABEL)),
+           F("values", STRLIST("Label values: at least one for In and NotIn, none for Exists and "
+                               "DoesNotExist.",
+                               TK_MAX_LABEL, .max_items = TK_MAX_SELECTOR_VALUES))),
+    .check = schema_check_label_requirement);
+
+static const struct snode n_label_selector = OBJ_INIT(
+    "A label query over a set of resources; its requirements are ANDed, an empty selector "
+    "matches everything.",
+    FIELDS(F("matchExpressions", ARR("Label selector requirements.", &n_label_selector_req,
+                                     .max_items = TK_MAX_SELECTOR_ITEMS)),
+           F("matchLabels", MAP("Label key and value pairs, each an In requirement with one "
+                                "value.",
+                                STR(NULL, .max_len = TK_MAX_LABEL),
+                                .max_len = TK_MAX_QUALIFIED_NAME, .max_items = TK_MAX_MAP_ITEMS,
+                                .check = schema_check_labels))));
+
+/* A []string of label keys. */
+#define LABEL_KEYS(d)                                                                              \
+	ARR(d,                                                                                     \
+	    STR(NULL, .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_qualified_name),   \
+	    .max_items = TK_MAX_SELECTOR_ITEMS)
+
+static const struct snode n_pod_affinity_term = OBJ_INIT(
+    "The pods (matched by labelSelector in namespaces) relative to which this pod is placed: "
+    "on a node whose topologyKey label value equals that of a node running one of them.",
+    FIELDS(F("labelSelector", &n_label_selector),
+           F("namespaceSelector", &n_label_selector),
+           F("namespaces",
+             ARR("Namespaces the term applies to, with those of namespaceSelector; this pod's "
+                 "namespace when both are empty.",
+                 STR(NULL, .max_len = TK_MAX_LABEL, .check = schema_check_dns_label),
+                 .max_items = TK_MAX_SELECTOR_ITEMS)),
+           FR("topologyKey", STR("Node label key whose value defines a topology domain, e.g. "
+                                 "kubernetes.io/hostname.",
+                                 .flags = SN_NONEMPTY, .max_len = TK_MAX_QUALIFIED_NAME,
+                                 .check = schema_check_qualified_name)),
+           F("matchLabelKeys", LABEL_KEYS("Pod label keys whose values, taken from this pod, "
+                                          "are added to labelSelector as In requirements.")),
+           F("mismatchLabelKeys",
+             LABEL_KEYS("Pod label keys whose values, taken from this pod, are added to "
+                        "labelSelector as NotIn requirements."))));
+
+#define WEIGHT(d) INT32(d, .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1, .max = 100)
+
+/* podAffinity and podAntiAffinity differ only in what they ask. */
+#define POD_AFFINITY_FIELDS                                                                        \
+	FIELDS(F("preferredDuringSchedulingIgnoredDuringExecution",                               \
+	         ARR("Terms the scheduler prefers to satisfy, by weight.",                        \
+	             OBJ("A pod affinity term with a weight.",                                    \
+	                 FIELDS(FR("podAffinityTerm", &n_pod_affinity_term),                      \
+	                        FR("weight", WEIGHT("Weight of the term, 1 to 100.")))),         \
+	             .max_items = TK_MAX_AFFINITY_TERMS)),                                       \
+	       F("requiredDuringSchedulingIgnoredDuringExecution",                                \
+	         ARR("Terms that must all be satisfied when the pod is scheduled.",              \
+	             &n_pod_affinity_term, .max_items = TK_MAX_AFFINITY_TERMS)))
+
+static const struct snode n_affinity = OBJ_INIT(
+    "Scheduling constraints of the agent pod (core/v1 Affinity), passed through.",
+    FIELDS(
+        F("nodeAffinity",
+          OBJ("Node affinity scheduling rules of the pod.",
+              FIELDS(F("preferredDuringSchedulingIgnoredDuringExecution",
+                       ARR("Node selector terms the scheduler prefers to satisfy, by weight.",
+                           OBJ("A node selector term with a weight.",
+                               FIELDS(FR("preference", &n_node_selector_term),
+                                      FR("weight", WEIGHT("Weight of the term, 1 to 100.")))),
+                           .max_items = TK_MAX_AFFINITY_TERMS)),
+                     F("requiredDuringSchedulingIgnoredDuringExecution",
+                       OBJ("The node must match one of these terms when the pod is "
+                           "scheduled.",
+                           FIELDS(FR("nodeSelectorTerms",
+                                     ARR("Node selector terms; they are ORed.",
+                                         &n_node_selector_term, .min_items = 1,
+                                         .max_items = TK_MAX_AFFINITY_TERMS)))))))),
+        F("podAffinity", OBJ("Pods this pod is placed with (in the same topology domain).",
+                             POD_AFFINITY_FIELDS)),
+        F("podAntiAffinity", OBJ("Pods this pod is kept apart from (in another topology "
+                                 "domain).",
+                                 POD_AFFINITY_FIELDS))));
+
+static const struct snode n_topology_spread = OBJ_INIT(
+    "How the agent pods spread across topology domains (core/v1 TopologySpreadConstraint).",
+    FIELDS(FR("maxSkew", INT32("Largest allowed difference between the number of matching pods "
+                               "of two domains.",
+                               .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1, .max = 2147483647)),
+           FR("topologyKey", STR("Node label key whose value defines a topology domain.",
+                                 .flags = SN_NONEMPTY, .max_len = TK_MAX_QUALIFIED_NAME,
+                                 .check = schema_check_qualified_name)),
+           FR("whenUnsatisfiable",
+              STR("What to do with a pod that would break maxSkew: DoNotSchedule or "
+                  "ScheduleAnyway.",
+                  .flags = SN_NONEMPTY, .enums = ENUM("DoNotSchedule", "ScheduleAnyway"),
+                  .max_len = TK_MAX_LABEL)),
+           F("labelSelector", &n_label_selector),
+           F("minDomains", INT32("Least number of eligible domains (only with DoNotSchedule).",
+                                 .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1, .max = 2147483647)),
+           F("nodeAffinityPolicy",
+             STR("Whether the pod's nodeAffinity and nodeSelector limit the domains: Honor or "
+                 "Ignore.",
+                 .enums = ENUM("Honor", "Ignore"), .max_len = TK_MAX_LABEL)),
+           F("nodeTaintsPolicy", STR("Whether node taints limit the domains: Honor or Ignore.",
+                                     .enums = ENUM("Honor", "Ignore"), .max_len = TK_MAX_LABEL)),
+           F("matchLabelKeys", LABEL_KEYS("Pod label keys whose values, taken from this pod, "
+                                          "narrow labelSelector."))),
+    .check = schema_check_topology_spread);
+
+/* ---- egress of the agent pods ---- */
+
+static const struct snode n_network = OBJ_INIT(
+    "Egress of the agent pods that use this runtime.",
+    FIELDS(
+        F("egress",
+          STR("Unrestricted: the pods may connect anywhere (also when absent, unless the "
+              "webhook sets a default). Restricted: the controller makes a NetworkPolicy per "
+              "AgentJob that denies all ingress and allows egress only to DNS (kube-dns) and to "
+              "allow, never to the link-local and cloud metadata range; enforced only by a CNI "
+              "that implements NetworkPolicy.",
+              .enums = ENUM("Unrestricted", "Restricted"), .max_len = TK_MAX_LABEL)),
+        F("allow",
+          ARR("Destinations the pods may reach when egress is Restricted, besides DNS.",
+              OBJ("An IP block and, optionally, ports on it.",
+                  FIELDS(FR("cidr", STR("IPv4 or IPv6 block in CIDR notation, e.g. 10.0.0.0/8 "
+                                        "or 2001:db8::/32; no bits set past the prefix. Blocks "
+                                        "inside 169.254.0.0/16, fe80::/10 or fd00:ec2::254/128 "
+                                        "are refused; larger blocks have them excepted.",
+                                        .flags = SN_NONEMPTY, .max_len = TK_MAX_CIDR,
+                                        .check = schema_check_cidr)),
+                         F("ports",
+                           ARR("Ports allowed on the block; every port when empty.",
+                               OBJ("A port or a range of ports.",
+                                   FIELDS(FR("port", INT32("Port number, or the first of a "
+                                                           "range.",
+                                                           .flags = SN_HAS_MIN | SN_HAS_MAX,
+                                                           .min = 1, .max = 65535)),
+                                          F("endPort",
+                                            INT32("Last port of the range from port, at least "
+                                                  "port.",
+                                                  .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1,
+                                                  .max = 65535)),
+                                          F("protocol",
+                                            STR("TCP, UDP or SCTP.", .def = "\"TCP\"",
+                                                .enums = ENUM("TCP", "UDP", "SCTP"),
+                                                .max_len = TK_MAX_LABEL))),
+                                   .check = schema_check_net_port),
+                               .max_items = TK_MAX_NETWORK_PORTS)))),
+              .max_items = TK_MAX_NETWORK_ALLOW, .check = schema_check_net_allow))),
+    .check = schema_check_network);
+
 /* ---- the eight kinds ---- */
 
 static const struct snode n_agentjob_spec = OBJ_INIT(
@@ -243,7 +433,26 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
                               STR(NULL, .max_len = TK_MAX_LABEL), .max_len = TK_MAX_QUALIFIED_NAME,
                               .max_items = TK_MAX_MAP_ITEMS, .check = schema_check_label_values)),
         F("tolerations",
-          ARR("Tolerations of the agent pod.", &n_toleration, .max_items = TK_MAX_TOLERATIONS)),
+          ARR("Tolerations of the agent pod. The webhook may forbid some taints "
+              "(--forbid-tolerations, by default the control-plane ones).",
+              &n_toleration, .max_items = TK_MAX_TOLERATIONS)),
+        F("podLabels",
+          MAP("Labels added to the agent pod, e.g. for NetworkPolicy selectors. Keys with the "
+              "prefix thurkube.thurbeen.eu (or a subdomain of it) and "
+              "app.kubernetes.io/managed-by are reserved.",
+              STR(NULL, .max_len = TK_MAX_LABEL), .max_len = TK_MAX_QUALIFIED_NAME,
+              .max_items = TK_MAX_MAP_ITEMS, .check = schema_check_pod_labels)),
+        F("podAnnotations",
+          MAP("Annotations added to the agent pod, e.g. sidecar.istio.io/inject. Keys are "
+              "reserved as for podLabels; keys and values together at most 256 KiB.",
+              STR(NULL, .max_len = TK_MAX_ANNOTATIONS_SIZE), .max_len = TK_MAX_QUALIFIED_NAME,
+              .max_items = TK_MAX_MAP_ITEMS, .check = schema_check_pod_annotations)),
+        F("affinity", &n_affinity),
+        F("priorityClassName", STR("PriorityClass of the agent pod.", .max_len = TK_MAX_NAME,
+                                   .check = schema_check_ref)),
+        F("topologySpreadConstraints",
+          ARR("How the agent pods spread across topology domains.", &n_topology_spread,
+              .max_items = TK_MAX_AFFINITY_TERMS)),
         F("ttlSecondsAfterFinished",
           INT64("Seconds a finished Job is kept before deletion.", .def = "86400",
                 .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = 2147483647)),
@@ -313,7 +522,12 @@ static const struct snode n_runtime_spec = OBJ_INIT(
                .flags = SN_NONEMPTY, .max_len = TK_MAX_PATH, .check = schema_check_mount_path)),
         F("imagePullPolicy",
           STR("Image pull policy of the agent container.",
-              .enums = ENUM("Always", "IfNotPresent", "Never"), .max_len = TK_MAX_LABEL))));
+              .enums = ENUM("Always", "IfNotPresent", "Never"), .max_len = TK_MAX_LABEL)),
+        F("runtimeClassName",
+          STR("RuntimeClass of the agent pods, e.g. gvisor or kata; the cluster default when "
+              "unset (the webhook may set or require one).",
+              .max_len = TK_MAX_NAME, .check = schema_check_ref)),
+        F("network", &n_network)));
 
 static const struct snode n_auth_spec =
     OBJ_INIT("Where the agent's auth token is stored.", FIELDS(FR("secretRef", &n_secret_key_ref)));

@@ -76,7 +76,44 @@ struct schema_config {
 	const char *default_memory_limit;
 	/* Largest allowed spec.timeoutSeconds (0: only the 2147483647 bound). */
 	int64_t max_timeout_seconds;
+	/* AgentRuntime spec.runtimeClassName given when absent (NULL: none). */
+	const char *default_runtime_class;
+	/* Deny an AgentRuntime without spec.runtimeClassName. */
+	bool require_runtime_class;
+	/* AgentRuntime spec.network.egress given when absent: "Unrestricted",
+	 * "Restricted" or NULL (leave it absent). */
+	const char *default_egress;
+	/* Taint keys no AgentJob may tolerate, n_forbid_tolerations of them:
+	 * a toleration with one of these keys, or with an empty key and
+	 * operator Exists (every taint), is Forbidden. */
+	const char *const *forbid_tolerations;
+	size_t n_forbid_tolerations;
 };
+
+/* The webhook's policy flags as text, before schema_config_policy checks them. */
+struct schema_policy_flags {
+	const char *default_runtime_class; /* --default-runtime-class, NULL: none */
+	bool require_runtime_class;        /* --require-runtime-class */
+	const char *default_egress;        /* --default-egress, NULL: none */
+	const char *forbid_tolerations;    /* --forbid-tolerations, comma-separated; "": none */
+};
+
+/* The default of --forbid-tolerations: the taints of control-plane nodes
+ * (kubeadm's current and former keys). */
+#define SCHEMA_DEFAULT_FORBID_TOLERATIONS                                                          \
+	"node-role.kubernetes.io/control-plane,node-role.kubernetes.io/master"
+
+/*
+ * Check the policy flags f and store them in cfg: the runtime class must
+ * be a DNS-1123 subdomain, the egress Unrestricted or Restricted, and
+ * each comma-separated taint key (blanks around it trimmed) a qualified
+ * name. The keys are copied into keys (caller-owned, zeroed; release with
+ * strlist_free once cfg is no longer used); cfg borrows them and f's
+ * strings. Returns 0; -EINVAL with one line in err (replaced) naming the
+ * flag and quoting the value, cfg then untouched; or -ENOMEM.
+ */
+int schema_config_policy(struct schema_config *cfg, const struct schema_policy_flags *f,
+                         struct strlist *keys, struct buf *err) TK_MUST_CHECK;
 
 /*
  * Validate a whole object of kind k (apiVersion, kind, metadata.name,
@@ -95,12 +132,20 @@ struct schema_config {
  * Returns 0, or -ENOMEM when the lists could not be filled (then the
  * verdict must be treated as a denial), or -EINVAL for an unknown k. obj
  * is borrowed and not modified. old_obj is accepted for UPDATE-only rules;
- * no rule uses it yet. status is not validated (the main resource
- * endpoint ignores it). JSON null counts as absent, as the API server
+ * no rule uses it yet. cfg's policy rules: require_runtime_class makes a
+ * missing AgentRuntime spec.runtimeClassName "Required value", and
+ * forbid_tolerations makes an AgentJob toleration of those taints
+ * "Forbidden" at spec.tolerations[i]; both details end in
+ * SCHEMA_POLICY_MARK, the flag's name and ")". status is not validated
+ * (the main resource endpoint ignores it). JSON null counts as absent, as the API server
  * prunes nulls before validation.
  */
 /* The detail of the error for a NUL character in a string. */
 #define SCHEMA_NUL_DETAIL "must not contain a NUL character (\\u0000)"
+/* Within the detail of an error that a webhook flag's policy makes (not
+ * the API): "(webhook policy --require-runtime-class)". Ratcheting keeps
+ * such errors (admission.c): a policy holds for every spec change. */
+#define SCHEMA_POLICY_MARK "(webhook policy --"
 
 int schema_validate(enum tk_kind k, json_object *obj, json_object *old_obj,
                     const struct schema_config *cfg, struct fielderrs *errs,
@@ -145,7 +190,10 @@ uint64_t schema_access_questions(json_object *rules);
  * persistentVolume.size becomes 1Gi only when spec.persistentVolume is
  * present (the controller uses 1Gi otherwise). cfg (may be NULL) adds
  * spec.resources when the AgentJob has none, and lowers the timeoutSeconds
- * default to max_timeout_seconds when that is below 3600. The patch is
+ * default to max_timeout_seconds when that is below 3600; to an
+ * AgentRuntime it adds spec.runtimeClassName (default_runtime_class) and
+ * spec.network.egress (default_egress, creating spec.network) when they
+ * are absent or null. The patch is
  * idempotent: defaulting the patched object gives [].
  * On success *patch_out is a new reference to a JSON array (empty when
  * nothing changes). 0, -ENOMEM or -EINVAL (obj is not an object).

@@ -304,6 +304,53 @@ static void cap_timeout_default(struct dctx *d, const struct schema_config *cfg)
 	}
 }
 
+/* A string member of an AgentRuntime's spec (or of its spec.network) set
+ * from the webhook's configuration when absent or null. */
+static void default_member(struct dctx *d, json_object *parent, const char *ptr,
+                           const char *name, const char *value)
+{
+	json_object *cur = NULL, *v;
+	bool present = json_object_object_get_ex(parent, name, &cur);
+	char *p;
+
+	if (present && cur)
+		return;
+	p = ptr_child(d, ptr, name);
+	v = p ? json_object_new_string(value) : NULL;
+	if (p && !v)
+		d->err = -ENOMEM;
+	else if (p)
+		op(d, present ? "replace" : "add", p, v);
+	free(p);
+}
+
+static void default_runtime(struct dctx *d, json_object *spec, const struct schema_config *cfg)
+{
+	json_object *net = NULL, *v;
+	bool present;
+
+	if (cfg->default_runtime_class)
+		default_member(d, spec, "/spec", "runtimeClassName", cfg->default_runtime_class);
+	if (!cfg->default_egress || d->err)
+		return;
+	present = json_object_object_get_ex(spec, "network", &net);
+	if (present && net) {
+		/* A network of the wrong type is validation's to refuse. */
+		if (json_object_is_type(net, json_type_object))
+			default_member(d, net, "/spec/network", "egress", cfg->default_egress);
+		return;
+	}
+	net = json_object_new_object();
+	v = json_object_new_string(cfg->default_egress);
+	if (!net || !v || json_object_object_add(net, "egress", v) < 0) {
+		json_object_put(net);
+		json_object_put(v);
+		d->err = -ENOMEM;
+		return;
+	}
+	op(d, present ? "replace" : "add", "/spec/network", net);
+}
+
 static void add_created_by(struct dctx *d, json_object *obj, const char *user)
 {
 	json_object *meta = NULL, *ann = NULL, *cur = NULL, *v;
@@ -382,6 +429,8 @@ int schema_default_until(enum tk_kind k, json_object *obj, const struct schema_c
 			default_resources(&d, spec, cfg);
 			cap_timeout_default(&d, cfg);
 		}
+		if (k == TK_AGENTRUNTIME && cfg && !d.err)
+			default_runtime(&d, spec, cfg);
 	}
 	if (created_by && !d.err)
 		add_created_by(&d, obj, created_by);

@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <strings.h>
 
+#include "cidr.h"
 #include "cron.h"
 #include "limits.h"
 #include "names.h"
@@ -1340,6 +1341,330 @@ void schema_check_rules(struct schema_vctx *c, json_object *v, const char *path)
 	              TK_MAX_ACCESS_QUESTIONS);
 }
 
+/* ---- labels, annotations and pod placement ---- */
+
+void schema_check_qualified_name(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct buf why = BUF_INIT(2048);
+	const char *s = json_object_get_string(v);
+
+	if (!names_qualified_name(s, &why))
+		invalid_why(c, path, s, &why);
+	buf_free(&why);
+}
+
+void schema_check_dns_label(struct schema_vctx *c, json_object *v, const char *path)
+{
+	struct buf why = BUF_INIT(1024);
+	const char *s = json_object_get_string(v);
+
+	if (!names_dns1123_label(s, &why))
+		invalid_why(c, path, s, &why);
+	buf_free(&why);
+}
+
+/*
+ * Why a pod label or annotation key is thurkube's own, or NULL: the
+ * controller sets keys of its group (or a subdomain of it) and the
+ * managed-by label on the pods it makes, and selects them by these.
+ */
+static const char *reserved_key_why(const char *key)
+{
+	const char *slash = strchr(key, '/');
+	size_t n = slash ? (size_t)(slash - key) : 0, g = strlen(TK_GROUP);
+
+	if (strcmp(key, NAMES_LABEL_MANAGED_BY) == 0)
+		return "is reserved: the controller sets it to \"" NAMES_MANAGED_BY
+		       "\" on the pods it makes";
+	if (slash && n >= g && strncmp(key + n - g, TK_GROUP, g) == 0 &&
+	    (n == g || key[n - g - 1] == '.'))
+		return "is reserved: keys with the prefix " TK_GROUP
+		       " (or a subdomain of it) are set by the controller";
+	return NULL;
+}
+
+/* The keys of a label or annotation map (qualified names, some reserved
+ * when reserved_kind names the map), and with values its label values. */
+static void check_key_map(struct schema_vctx *c, json_object *v, const char *path,
+                          const char *reserved_kind, bool values)
+{
+	json_object_object_foreach(v, key, val)
+	{
+		struct buf why = BUF_INIT(2048);
+		const char *s = jsonutil_as_str(val), *rw = reserved_kind ? reserved_key_why(key) : NULL;
+		char *p;
+
+		if (schema_clock_step(&c->clock))
+			break;
+		/* A key past its bound is reported by the walk, once per map. */
+		if (strlen(key) > TK_MAX_QUALIFIED_NAME)
+			continue;
+		p = path_key(c, path, key);
+		if (!p)
+			break;
+		if (!names_qualified_name(key, &why))
+			invalid_why(c, p, key, &why);
+		else if (rw)
+			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL, "%s key \"%s\" %s", reserved_kind,
+			              key, rw);
+		if (values && s && strlen(s) <= TK_MAX_LABEL && !names_label_value(s, &why))
+			invalid_why(c, p, s, &why);
+		free(p);
+		buf_free(&why);
+	}
+}
+
+void schema_check_labels(struct schema_vctx *c, json_object *v, const char *path)
+{
+	check_key_map(c, v, path, NULL, true);
+}
+
+void schema_check_pod_labels(struct schema_vctx *c, json_object *v, const char *path)
+{
+	check_key_map(c, v, path, "label", true);
+}
+
+void schema_check_pod_annotations(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t total = 0;
+
+	check_key_map(c, v, path, "annotation", false);
+	json_object_object_foreach(v, key, val)
+	{
+		total += strlen(key);
+		if (json_object_is_type(val, json_type_string))
+			total += (size_t)json_object_get_string_len(val);
+	}
+	if (total > TK_MAX_ANNOTATIONS_SIZE)
+		fielderrs_add(c->errs, FE_TOO_LONG, path, NULL,
+		              "may not be more than %u bytes (keys and values together, the API "
+		              "server's bound on an object's annotations)",
+		              TK_MAX_ANNOTATIONS_SIZE);
+}
+
+static bool op_is(const char *op, const char *a, const char *b)
+{
+	return op && (strcmp(op, a) == 0 || (b && strcmp(op, b) == 0));
+}
+
+/* The values rules of a selector requirement that the API server checks. */
+static void check_req_values(struct schema_vctx *c, json_object *v, const char *path, bool node)
+{
+	const char *op = jsonutil_str(v, "operator");
+	json_object *vals = jsonutil_get(v, "values");
+	size_t n = array_len(vals);
+	char *p = path_field(c, path, "values");
+
+	if (!p)
+		return;
+	if (op_is(op, "In", "NotIn") && n == 0)
+		fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
+		              "must be specified when `operator` is 'In' or 'NotIn'");
+	else if (op_is(op, "Exists", "DoesNotExist") && n > 0)
+		fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL,
+		              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+	else if (node && op_is(op, "Gt", "Lt") && n != 1)
+		fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
+		              "must be specified single value when `operator` is 'Lt' or 'Gt'");
+	else if (node && op_is(op, "Gt", "Lt")) {
+		const char *s = jsonutil_as_str(json_object_array_get_idx(vals, 0));
+		int64_t x;
+
+		if (s && parse_i64(s, INT64_MIN, INT64_MAX, &x) < 0) {
+			char *p0 = path_index(c, p, 0);
+
+			if (p0)
+				fielderrs_add_str(c->errs, FE_INVALID, p0, s,
+				                  "must be an integer when `operator` is 'Lt' or 'Gt'");
+			free(p0);
+		}
+	}
+	free(p);
+}
+
+void schema_check_node_requirement(struct schema_vctx *c, json_object *v, const char *path)
+{
+	check_req_values(c, v, path, true);
+}
+
+void schema_check_node_field_requirement(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *key = jsonutil_str(v, "key");
+	char *p;
+
+	if (key && *key && strcmp(key, "metadata.name") != 0) {
+		p = path_field(c, path, "key");
+		if (p)
+			fielderrs_add_str(c->errs, FE_INVALID, p, key,
+			                  "not a valid field selector key: only metadata.name");
+		free(p);
+	}
+	if (array_len(jsonutil_get(v, "values")) != 1) {
+		p = path_field(c, path, "values");
+		if (p)
+			fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
+			              "must be only one value when `operator` is 'In' or 'NotIn' for "
+			              "node field selector");
+		free(p);
+	}
+}
+
+void schema_check_label_requirement(struct schema_vctx *c, json_object *v, const char *path)
+{
+	json_object *vals = jsonutil_get(v, "values");
+	size_t i, len = array_len(vals);
+
+	check_req_values(c, v, path, false);
+	for (i = 0; i < len && len <= TK_MAX_SELECTOR_VALUES; i++) {
+		struct buf why = BUF_INIT(1024);
+		const char *s = jsonutil_as_str(json_object_array_get_idx(vals, i));
+
+		if (s && strlen(s) <= TK_MAX_LABEL && !names_label_value(s, &why)) {
+			char *p = path_join(c, "%s.values[%zu]", path, i);
+
+			if (p)
+				invalid_why(c, p, s, &why);
+			free(p);
+		}
+		buf_free(&why);
+	}
+}
+
+void schema_check_topology_spread(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *when = jsonutil_str(v, "whenUnsatisfiable");
+	json_object *md = jsonutil_get(v, "minDomains");
+	char *p;
+
+	if (!md || !when || strcmp(when, "DoNotSchedule") == 0)
+		return;
+	p = path_field(c, path, "minDomains");
+	if (p)
+		fielderrs_add(c->errs, FE_INVALID, p, json_text(md),
+		              "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not %s",
+		              when);
+	free(p);
+}
+
+/* ---- egress ---- */
+
+/*
+ * The blocks no allow entry may lie in: link-local addresses, where every
+ * cloud serves instance metadata and credentials (169.254.169.254,
+ * fe80::a9fe:a9fe), and the AWS IPv6 metadata address. A larger block
+ * that holds one is allowed: the controller excepts the range from it.
+ */
+static const char *const metadata_blocks[] = {"169.254.0.0/16", "fe80::/10",
+                                              "fd00:ec2::254/128"};
+
+static const char *metadata_block_of(const struct cidr *b)
+{
+	size_t i;
+
+	for (i = 0; i < TK_ARRAY_LEN(metadata_blocks); i++) {
+		struct cidr m;
+
+		if (cidr_parse(metadata_blocks[i], &m, NULL) == 0 && cidr_contains(&m, b))
+			return metadata_blocks[i];
+	}
+	return NULL;
+}
+
+void schema_check_cidr(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *s = json_object_get_string(v), *why = NULL, *meta;
+	char canon[CIDR_TEXT_MAX];
+	struct cidr b;
+	int r = cidr_parse(s, &b, &why);
+
+	if (r == -ERANGE) {
+		cidr_format(&b, canon);
+		fielderrs_add_str(c->errs, FE_INVALID, path, s,
+		                  "has bits set past the prefix length; did you mean \"%s\"?", canon);
+	} else if (r < 0) {
+		fielderrs_add_str(c->errs, FE_INVALID, path, s, "%s",
+		                  why ? why : "must be a CIDR block, e.g. 10.0.0.0/8");
+	} else if ((meta = metadata_block_of(&b)) != NULL) {
+		fielderrs_add(c->errs, FE_FORBIDDEN, path, NULL,
+		              "\"%s\" lies inside %s: the link-local and cloud metadata range is "
+		              "always denied to agent pods",
+		              s, meta);
+	}
+}
+
+void schema_check_net_port(struct schema_vctx *c, json_object *v, const char *path)
+{
+	json_object *port = jsonutil_get(v, "port"), *end = jsonutil_get(v, "endPort");
+	char *p;
+
+	if (!json_object_is_type(port, json_type_int) || !json_object_is_type(end, json_type_int) ||
+	    json_object_get_int64(end) >= json_object_get_int64(port))
+		return;
+	p = path_field(c, path, "endPort");
+	if (p)
+		fielderrs_add(c->errs, FE_INVALID, p, json_text(end),
+		              "must be greater than or equal to port (%lld)",
+		              (long long)json_object_get_int64(port));
+	free(p);
+}
+
+/* Repeated blocks of an allow list, compared in canonical form (so
+ * "FD00::/8" repeats "fd00::/8"): one sort. */
+void schema_check_net_allow(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t i, n = 0, len = array_len(v);
+	char(*txt)[CIDR_TEXT_MAX] = len ? malloc(len * sizeof(*txt)) : NULL;
+	struct dkey *k = len ? malloc(len * sizeof(*k)) : NULL;
+
+	if (len && (!txt || !k)) {
+		c->oom = 1;
+		goto out;
+	}
+	for (i = 0; i < len; i++) {
+		const char *s = jsonutil_str(json_object_array_get_idx(v, i), "cidr");
+		struct cidr b;
+
+		if (!s || cidr_parse(s, &b, NULL) < 0)
+			continue;
+		cidr_format(&b, txt[i]);
+		k[n++] = (struct dkey){txt[i], i};
+	}
+	if (n > 1)
+		qsort(k, n, sizeof(*k), dkey_cmp);
+	for (i = 1; i < n; i++) {
+		json_object *it = json_object_array_get_idx(v, k[i].i);
+		char *p;
+
+		if (strcmp(k[i].s, k[i - 1].s) != 0)
+			continue;
+		p = path_join(c, "%s[%zu].cidr", path, k[i].i);
+		if (p)
+			fielderrs_add_str(c->errs, FE_DUPLICATE, p, jsonutil_str(it, "cidr"), NULL);
+		free(p);
+	}
+out:
+	free(txt);
+	free(k);
+}
+
+void schema_check_network(struct schema_vctx *c, json_object *v, const char *path)
+{
+	const char *egress = jsonutil_str(v, "egress");
+	char *p;
+
+	if (array_len(jsonutil_get(v, "allow")) == 0 ||
+	    (egress && strcmp(egress, "Restricted") == 0))
+		return;
+	p = path_field(c, path, "allow");
+	if (p)
+		fielderrs_add(c->errs, FE_INVALID, p, NULL,
+		              "may only be set when %s.egress is \"Restricted\" (it is %s%s%s): the "
+		              "list narrows Restricted egress",
+		              path, egress ? "\"" : "", egress ? egress : "absent, so Unrestricted",
+		              egress ? "\"" : "");
+	free(p);
+}
+
 /* ---- rules that span fields ---- */
 
 static void check_name(struct schema_vctx *c, json_object *obj, int max, const char *why_max)
@@ -1375,6 +1700,45 @@ static void check_name(struct schema_vctx *c, json_object *obj, int max, const c
 	buf_free(&why);
 }
 
+/* The policy of --forbid-tolerations: no toleration of those taints, nor
+ * of every taint (an empty key with operator Exists). */
+static void check_forbidden_tolerations(struct schema_vctx *c, json_object *spec)
+{
+	json_object *tol = jsonutil_get(spec, "tolerations");
+	size_t i, j, len = array_len(tol);
+	const struct schema_config *cfg = c->cfg;
+
+	/* A list over its limit is "Too many" already and not looked into. */
+	if (!cfg || !cfg->n_forbid_tolerations || len > TK_MAX_TOLERATIONS)
+		return;
+	for (i = 0; i < len && !schema_clock_step(&c->clock); i++) {
+		json_object *it = json_object_array_get_idx(tol, i);
+		const char *key = jsonutil_str(it, "key"), *op = jsonutil_str(it, "operator");
+		const char *hit = NULL;
+		bool all = (!key || !*key) && op && strcmp(op, "Exists") == 0;
+		char *p;
+
+		for (j = 0; !hit && key && j < cfg->n_forbid_tolerations; j++)
+			if (strcmp(key, cfg->forbid_tolerations[j]) == 0)
+				hit = key;
+		if (!hit && !all)
+			continue;
+		p = path_index(c, "spec.tolerations", i);
+		if (p && all)
+			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL,
+			              "tolerates every taint (empty key with operator Exists), so also "
+			              "\"%s\", which agent pods may not tolerate " SCHEMA_POLICY_MARK
+			              "forbid-tolerations)",
+			              cfg->forbid_tolerations[0]);
+		else if (p)
+			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL,
+			              "tolerates the taint \"%s\", which agent pods may not tolerate "
+			              SCHEMA_POLICY_MARK "forbid-tolerations)",
+			              hit);
+		free(p);
+	}
+}
+
 void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_object *spec)
 {
 	if (jsonutil_str(spec, "schedule"))
@@ -1383,6 +1747,7 @@ void schema_check_kind_agentjob(struct schema_vctx *c, json_object *obj, json_ob
 	else
 		check_name(c, obj, TK_MAX_AGENTJOB_NAME_JOB,
 		           "the one-shot Job is named <name>-<16 hex> and must fit in 63");
+	check_forbidden_tolerations(c, spec);
 }
 
 void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_object *spec)
@@ -1392,6 +1757,11 @@ void schema_check_kind_runtime(struct schema_vctx *c, json_object *obj, json_obj
 	char *cn = NULL, *pn = NULL;
 
 	check_name(c, obj, 0, NULL);
+	if (spec && c->cfg && c->cfg->require_runtime_class &&
+	    !jsonutil_get(spec, "runtimeClassName"))
+		fielderrs_add(c->errs, FE_REQUIRED, "spec.runtimeClassName", NULL,
+		              "this cluster runs agents only in a named runtime class, e.g. gVisor "
+		              "or Kata " SCHEMA_POLICY_MARK "require-runtime-class)");
 	if (!cs || !ps)
 		return;
 	cn = norm_path(cs, &why);
@@ -1546,4 +1916,79 @@ int schema_validate_until(enum tk_kind k, json_object *obj, json_object *old_obj
 	else
 		check_name(&c, obj, 0, NULL);
 	return c.oom || errs->oom ? -ENOMEM : 0;
+}
+
+/* ---- the webhook's policy flags ---- */
+
+/* Split --forbid-tolerations into keys. 0, -EINVAL (err) or -ENOMEM. */
+static int split_taint_keys(const char *list, struct strlist *keys, struct buf *err)
+{
+	const char *p = list;
+	int r = 0;
+
+	while (p && r == 0) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		struct buf why = BUF_INIT(2048);
+		char *key;
+
+		while (n && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		key = xstrndup(p, n);
+		if (!key)
+			r = -ENOMEM;
+		else if (!*key && (comma || keys->n))
+			r = -EINVAL;
+		else if (*key && !names_qualified_name(key, &why))
+			r = -EINVAL;
+		else if (*key)
+			r = strlist_add(keys, key);
+		if (r == -EINVAL && !*key)
+			buf_sayf(err, "--forbid-tolerations: empty taint key, got \"%s\"", list);
+		else if (r == -EINVAL)
+			buf_sayf(err, "--forbid-tolerations: taint key \"%s\": %s", key,
+			         why.data ? why.data : "not a qualified name");
+		free(key);
+		buf_free(&why);
+		p = comma ? comma + 1 : NULL;
+	}
+	return r;
+}
+
+int schema_config_policy(struct schema_config *cfg, const struct schema_policy_flags *f,
+                         struct strlist *keys, struct buf *err)
+{
+	struct buf why = BUF_INIT(2048);
+	struct strlist k = {0};
+	int r = 0;
+
+	buf_reset(err);
+	if (f->default_runtime_class && !names_dns1123_subdomain(f->default_runtime_class, &why)) {
+		buf_sayf(err, "--default-runtime-class: %s, got \"%s\"",
+		         why.data ? why.data : "not a DNS-1123 subdomain", f->default_runtime_class);
+		r = -EINVAL;
+	} else if (f->default_egress && strcmp(f->default_egress, "Unrestricted") != 0 &&
+	           strcmp(f->default_egress, "Restricted") != 0) {
+		buf_sayf(err, "--default-egress: must be Unrestricted or Restricted, got \"%s\"",
+		         f->default_egress);
+		r = -EINVAL;
+	} else {
+		r = split_taint_keys(f->forbid_tolerations, &k, err);
+	}
+	buf_free(&why);
+	if (r < 0) {
+		strlist_free(&k);
+		return r;
+	}
+	*keys = k;
+	cfg->default_runtime_class = f->default_runtime_class;
+	cfg->require_runtime_class = f->require_runtime_class;
+	cfg->default_egress = f->default_egress;
+	cfg->forbid_tolerations = (const char *const *)keys->v;
+	cfg->n_forbid_tolerations = keys->n;
+	return 0;
 }

@@ -625,6 +625,13 @@ static bool adm_ratchetable(const struct fielderr *e)
 	return !(e->detail && strcmp(e->detail, SCHEMA_NUL_DETAIL) == 0);
 }
 
+/* An error of a webhook flag's policy (schema.h): it holds for every
+ * change of the spec, however old the object, so it is never ratcheted. */
+static bool adm_policy_error(const struct fielderr *e)
+{
+	return e->detail && strstr(e->detail, SCHEMA_POLICY_MARK) != NULL;
+}
+
 static bool adm_same_error(const struct fielderr *a, const struct fielderr *b)
 {
 	return a->type == b->type && strcmp(a->path, b->path) == 0 && !a->value == !b->value &&
@@ -639,9 +646,11 @@ static bool adm_same_error(const struct fielderr *a, const struct fielderr *b)
  * ran, or before a rule existed, can still be edited elsewhere. A changed
  * or added field is checked in full, and so is an error that only the
  * combination of fields makes (it is new in the new object). errs keeps
- * the rest. The stored object is only validated when the new one has
- * errors; its own count of errors is bounded (TK_MAX_FIELD_ERRORS), and
- * when the new object has more than were kept, nothing is ratcheted.
+ * the rest, and every error of a webhook policy (--require-runtime-class,
+ * --forbid-tolerations): a policy holds for every spec change. The stored
+ * object is only validated when the new one has errors; its own count of
+ * errors is bounded (TK_MAX_FIELD_ERRORS), and when the new object has
+ * more than were kept, nothing is ratcheted.
  * Returns 0, -ETIMEDOUT or -ENOMEM.
  */
 static int adm_ratchet(const struct admission_request *req, const struct admission_env *env,
@@ -659,10 +668,12 @@ static int adm_ratchet(const struct admission_request *req, const struct admissi
 	for (i = 0; r == 0 && i < errs->n; i++) {
 		const struct fielderr *e = &errs->v[i];
 
-		for (j = 0; adm_ratchetable(e) && j < old.n; j++)
+		bool keep = !adm_ratchetable(e) || adm_policy_error(e);
+
+		for (j = 0; !keep && j < old.n; j++)
 			if (adm_same_error(e, &old.v[j]))
 				break;
-		if (!adm_ratchetable(e) || j == old.n) {
+		if (keep || j == old.n) {
 			fielderrs_add(&kept, e->type, e->path, e->value, e->detail ? "%s" : NULL,
 			              e->detail);
 			continue;

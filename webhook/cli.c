@@ -32,6 +32,10 @@ struct cli {
 	bool bad;          /* unreadable or unparsable input */
 	json_object *docs; /* --output json: one entry per document */
 	const char *file;  /* the file being read (display name) */
+	/* The webhook's policy flags, as text, then checked into sc. */
+	struct schema_policy_flags policy;
+	struct schema_config sc;
+	struct strlist taint_keys; /* sc.forbid_tolerations */
 };
 
 static const char *const reasons[] = {
@@ -45,6 +49,10 @@ static void usage(FILE *f)
 {
 	fputs("usage: thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]\n"
 	      "                                 [--unknown-fields error|warn|ignore]\n"
+	      "                                 [--default-runtime-class NAME]\n"
+	      "                                 [--require-runtime-class[=true|false]]\n"
+	      "                                 [--default-egress Unrestricted|Restricted]\n"
+	      "                                 [--forbid-tolerations KEY,...]\n"
 	      "\n"
 	      "Runs the webhook's defaulting and validation on thurkube.thurbeen.eu objects in\n"
 	      "YAML or JSON files (multi-document), directories (*.yaml, *.yml, *.json, "
@@ -55,7 +63,11 @@ static void usage(FILE *f)
 	      "  error   the object is denied, as kubectl apply's strict field validation\n"
 	      "          (the default since Kubernetes 1.27) refuses it (default)\n"
 	      "  warn    a warning; the API server would drop the field (--validate=warn)\n"
-	      "  ignore  nothing is said (--validate=false)\n",
+	      "  ignore  nothing is said (--validate=false)\n"
+	      "\n"
+	      "The policy flags act as the webhook's flags of the same names, with the same\n"
+	      "defaults: --forbid-tolerations is " SCHEMA_DEFAULT_FORBID_TOLERATIONS "\n"
+	      "unless given (--forbid-tolerations= allows every toleration).\n",
 	      f);
 }
 
@@ -258,11 +270,11 @@ static int check_object(struct cli *c, size_t line, json_object *doc, enum tk_ki
 	json_object *patch = NULL, *work = json_object_get(doc);
 	int r;
 
-	r = schema_default(k, work, NULL, NULL, &patch);
+	r = schema_default(k, work, &c->sc, NULL, &patch);
 	if (r == 0)
 		r = jsonpatch_apply(&work, patch);
 	if (r == 0)
-		r = schema_validate(k, work, NULL, NULL, &errs, &warnings);
+		r = schema_validate(k, work, NULL, &c->sc, &errs, &warnings);
 	if (r == 0)
 		r = report(c, line, work, k, &errs, &warnings);
 	json_object_put(patch);
@@ -543,6 +555,27 @@ static int set_unknown(struct cli *c, struct strlist *paths, const char *v)
 	return -EINVAL;
 }
 
+static int set_runtime_class(struct cli *c, struct strlist *paths, const char *v)
+{
+	(void)paths;
+	c->policy.default_runtime_class = v;
+	return 0;
+}
+
+static int set_egress(struct cli *c, struct strlist *paths, const char *v)
+{
+	(void)paths;
+	c->policy.default_egress = v;
+	return 0;
+}
+
+static int set_forbid(struct cli *c, struct strlist *paths, const char *v)
+{
+	(void)paths;
+	c->policy.forbid_tolerations = v;
+	return 0;
+}
+
 static const struct {
 	const char *shrt, *name;
 	int (*set)(struct cli *c, struct strlist *paths, const char *v);
@@ -550,7 +583,34 @@ static const struct {
     {"-f", "--filename", set_file},
     {"-o", "--output", set_output},
     {NULL, "--unknown-fields", set_unknown},
+    {NULL, "--default-runtime-class", set_runtime_class},
+    {NULL, "--default-egress", set_egress},
+    {NULL, "--forbid-tolerations", set_forbid},
 };
+
+/* --require-runtime-class, bare or =true|false as the webhook's boolean
+ * flags: 1 when a is it (then c is set), 0 when not, -EINVAL (printed). */
+static int bool_flag(struct cli *c, const char *a)
+{
+	static const char name[] = "--require-runtime-class";
+	const char *v;
+
+	if (strncmp(a, name, sizeof(name) - 1) != 0)
+		return 0;
+	v = a + sizeof(name) - 1;
+	if (!*v) {
+		c->policy.require_runtime_class = true;
+		return 1;
+	}
+	if (strcmp(v, "=true") == 0 || strcmp(v, "=false") == 0) {
+		c->policy.require_runtime_class = strcmp(v, "=true") == 0;
+		return 1;
+	}
+	if (*v != '=')
+		return 0;
+	fprintf(stderr, "validate: %s must be true or false, got \"%s\"\n", name, v + 1);
+	return -EINVAL;
+}
 
 /* Parse the options into paths and c. 0, 1 after --help, or -EINVAL after
  * printing why in one line (the usage too when there is no input at all). */
@@ -566,6 +626,11 @@ static int parse_args(struct cli *c, int argc, char **argv, struct strlist *path
 			usage(stdout);
 			return 1;
 		}
+		r = bool_flag(c, a);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
 		for (o = 0, r = 0; o < TK_ARRAY_LEN(options) && r == 0; o++)
 			r = opt_value(argc, argv, &i, options[o].shrt, options[o].name, &v);
 		if (r > 0)
@@ -607,10 +672,18 @@ int cli_validate_main(int argc, char **argv)
 {
 	struct cli c = {0};
 	struct strlist paths = {0};
+	struct buf err = BUF_INIT(4096);
 	size_t i;
 	int r, status;
 
+	c.policy.forbid_tolerations = SCHEMA_DEFAULT_FORBID_TOLERATIONS;
 	r = parse_args(&c, argc, argv, &paths);
+	if (r == 0) {
+		r = schema_config_policy(&c.sc, &c.policy, &c.taint_keys, &err);
+		if (r == -EINVAL)
+			fprintf(stderr, "validate: %s\n", err.data ? err.data : "bad flag");
+	}
+	buf_free(&err);
 	if (r != 0) {
 		if (r < 0 && r != -EINVAL)
 			fprintf(stderr, "validate: %s\n", strerror(-r));
@@ -629,6 +702,7 @@ int cli_validate_main(int argc, char **argv)
 	fflush(stdout);
 	status = c.bad ? EXIT_BAD_INPUT : c.denied ? EXIT_DENIED : EXIT_VALID;
 	json_object_put(c.docs);
+	strlist_free(&c.taint_keys);
 	strlist_free(&paths);
 	return status;
 }

@@ -3,6 +3,9 @@
  *
  *   thurkube-webhook validate [-f FILE|DIR|-]... [--output text|json]
  *                             [--unknown-fields error|warn|ignore]
+ *                             [--default-runtime-class NAME] [--require-runtime-class]
+ *                             [--default-egress Unrestricted|Restricted]
+ *                             [--forbid-tolerations KEY,...]
  *
  * Reads multi-document YAML (or JSON) files, directories (every *.yaml,
  * *.yml and *.json below them, recursively, in sorted order) or standard
@@ -18,6 +21,11 @@
  * object stays valid), ignore says nothing. The webhook itself never sees
  * such fields (the API server refuses or prunes them), so only this
  * command has the choice.
+ *
+ * The policy flags are the webhook's (schema_config_policy), with its
+ * defaults, so that a file gets the verdict of a webhook run with the same
+ * flags: in particular the control-plane taints are forbidden unless
+ * --forbid-tolerations says otherwise.
  */
 #ifndef THURKUBE_WEBHOOK_CLI_H
 #define THURKUBE_WEBHOOK_CLI_H

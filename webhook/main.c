@@ -57,6 +57,10 @@ struct wh_config {
 	char *default_cpu_limit;
 	char *default_memory_limit;
 	int64_t max_timeout_seconds;
+	char *default_runtime_class;
+	int require_runtime_class;
+	char *default_egress;
+	char *forbid_tolerations;
 	int64_t shutdown_delay_seconds;
 };
 
@@ -150,6 +154,19 @@ static const struct config_opt wh_opts[] = {
      OFF(default_memory_limit), "memory limit given to an AgentJob that sets none"},
     {"max-timeout-seconds", CFG_INT, "THURKUBE_MAX_TIMEOUT_SECONDS", "0", 0, 2147483647,
      OFF(max_timeout_seconds), "largest spec.timeoutSeconds accepted (0: no extra bound)"},
+    {"default-runtime-class", CFG_STRING, "THURKUBE_DEFAULT_RUNTIME_CLASS", NULL, 0, 0,
+     OFF(default_runtime_class),
+     "spec.runtimeClassName given to an AgentRuntime that sets none (a DNS-1123 subdomain)"},
+    {"require-runtime-class", CFG_BOOL, "THURKUBE_REQUIRE_RUNTIME_CLASS", "false", 0, 0,
+     OFF(require_runtime_class),
+     "deny an AgentRuntime without spec.runtimeClassName (after --default-runtime-class)"},
+    {"default-egress", CFG_STRING, "THURKUBE_DEFAULT_EGRESS", NULL, 0, 0, OFF(default_egress),
+     "spec.network.egress given to an AgentRuntime that sets none: Unrestricted or Restricted "
+     "(default: left absent, which means Unrestricted)"},
+    {"forbid-tolerations", CFG_STRING, "THURKUBE_FORBID_TOLERATIONS",
+     SCHEMA_DEFAULT_FORBID_TOLERATIONS, 0, 0, OFF(forbid_tolerations),
+     "comma-separated taint keys an AgentJob may not tolerate, by key or by an empty key with "
+     "operator Exists; --forbid-tolerations= allows every toleration"},
 };
 
 static const char wh_synopsis[] =
@@ -194,6 +211,16 @@ static int wh_early_flags(int argc, char **argv, int *exit_code)
 	return 0;
 }
 
+/* The policy flags into sc, checked; sc borrows c's strings and keys. */
+static int wh_policy(const struct wh_config *c, struct schema_config *sc, struct strlist *keys,
+                     struct buf *err)
+{
+	struct schema_policy_flags f = {c->default_runtime_class, c->require_runtime_class != 0,
+	                                c->default_egress, c->forbid_tolerations};
+
+	return schema_config_policy(sc, &f, keys, err);
+}
+
 /* Check the quantities now, so a typo fails start-up, not each request. */
 static int wh_check_config(const struct wh_config *c, struct buf *err)
 {
@@ -223,6 +250,15 @@ static int wh_check_config(const struct wh_config *c, struct buf *err)
 		buf_free(&why);
 		if (r < 0)
 			return r;
+	}
+	{
+		struct schema_config sc = {0};
+		struct strlist keys = {0};
+		int pr = wh_policy(c, &sc, &keys, err);
+
+		strlist_free(&keys);
+		if (pr < 0)
+			return pr;
 	}
 	if (c->controller_user && !*c->controller_user)
 		return buf_puts(err, "--controller-user: must not be empty") < 0 ? -ENOMEM
@@ -344,6 +380,7 @@ static int wh_guard_start(const struct wh_config *c, struct metrics *m, struct c
 static int wh_serve(const struct wh_config *c)
 {
 	struct schema_config sc = {0};
+	struct strlist taint_keys = {0};
 	struct wh_cluster cl = {0};
 	struct tls_options to = {0};
 	struct server_options so = {0};
@@ -394,6 +431,9 @@ static int wh_serve(const struct wh_config *c)
 	sc.default_cpu_limit = c->default_cpu_limit;
 	sc.default_memory_limit = c->default_memory_limit;
 	sc.max_timeout_seconds = c->max_timeout_seconds;
+	r = wh_policy(c, &sc, &taint_keys, &err);
+	if (r < 0)
+		goto out;
 	so.address = c->address;
 	so.port = (int)c->port;
 	so.health_port = (int)c->health_port;
@@ -449,6 +489,7 @@ out:
 	tls_free(tls);
 	wh_cluster_close(&cl);
 	metrics_free(m);
+	strlist_free(&taint_keys);
 	buf_free(&err);
 	if (code == 0)
 		log_info("stopped");
