@@ -15,6 +15,7 @@
 #include "kubecfg.h"
 #include "log.h"
 #include "model/build.h"
+#include "model/shard.h"
 #include "names.h"
 #include "quantity.h"
 #include "schema.h"
@@ -41,6 +42,7 @@ struct options {
 	char *empty_dir_size_limit;
 	char *dns_namespace;
 	char *dns_pod_label;
+	char *shard;
 	enum log_level log_level;
 	int crd;
 	int version;
@@ -89,6 +91,10 @@ static const struct config_opt options_table[] = {
         "53"),
     OPT("dns-pod-label", CFG_STRING, "THURKUBE_DNS_POD_LABEL", BUILD_DEFAULT_DNS_LABEL, 0, 0,
         dns_pod_label, "key=value label of those DNS pods"),
+    OPT("shard", CFG_STRING, "THURKUBE_SHARD", "0/1", 0, 0, shard,
+        "INDEX/COUNT: reconcile only the namespaces whose FNV-1a hash modulo COUNT is INDEX, "
+        "cache only their objects, and lead the Lease thurkube-controller-shard-INDEX-of-COUNT "
+        "(0/1: one controller for every namespace, Lease thurkube-controller)"),
     OPT("crd", CFG_BOOL, NULL, "false", 0, 0, crd, "print the CustomResourceDefinitions and exit"),
     OPT("version", CFG_BOOL, NULL, "false", 0, 0, version, "print the version and exit"),
     OPT("help", CFG_BOOL, NULL, "false", 0, 0, help, "print this help and exit"),
@@ -96,6 +102,7 @@ static const struct config_opt options_table[] = {
 
 struct runtime {
 	struct options opt;
+	struct shard shard;
 	struct kube_config *kcfg;
 	char host[256];
 };
@@ -131,6 +138,10 @@ static int check_policy(const struct options *o, struct buf *err)
 	if (lim && *lim && quantity_parse(lim, strlen(lim), &q, &why) < 0)
 		r = buf_printf(err, "--empty-dir-size-limit: %s, got \"%s\"",
 		               why.data ? why.data : "not a quantity", lim);
+	else if (lim && *lim && (q.neg || !q.digits[0]))
+		r = buf_printf(err, "--empty-dir-size-limit: must be greater than zero (\"\" for no "
+		                    "limit), got \"%s\"",
+		               lim);
 	else if (!o->dns_namespace || !names_dns1123_label(o->dns_namespace, NULL))
 		r = buf_printf(err, "--dns-namespace: must be a namespace name, got \"%s\"",
 		               o->dns_namespace ? o->dns_namespace : "");
@@ -168,6 +179,16 @@ static int load_options(struct runtime *rt, int argc, char **argv, int *exit_cod
 	}
 	if (r == 0)
 		r = check_policy(&rt->opt, &err);
+	if (r == 0 && shard_parse(rt->opt.shard, &rt->shard, &err) < 0) {
+		struct buf msg = BUF_INIT(1024);
+
+		r = buf_printf(&msg, "--shard: %s", err.data ? err.data : "invalid") < 0 ? -ENOMEM
+		                                                                       : -EINVAL;
+		buf_reset(&err);
+		if (msg.data && buf_puts(&err, msg.data) < 0)
+			r = -ENOMEM;
+		buf_free(&msg);
+	}
 	if (r < 0) {
 		fprintf(stderr, "thurkube-controller: %s\n",
 		        err.data ? err.data : "bad configuration");
@@ -236,6 +257,7 @@ static int configure(struct runtime *rt, struct service_config *cfg)
 	            .dns_namespace = rt->opt.dns_namespace,
 	            .dns_pod_label = rt->opt.dns_pod_label,
 	        },
+	    .shard = rt->shard,
 	};
 	if (!*cfg->identity) {
 		log_error("no leader election identity: set --identity or POD_NAME");
@@ -243,7 +265,7 @@ static int configure(struct runtime *rt, struct service_config *cfg)
 		goto out;
 	}
 	log_info("starting", "version", THURKUBE_VERSION, "identity", cfg->identity, "namespace",
-	         cfg->namespace, "server", kubecfg_server(rt->kcfg));
+	         cfg->namespace, "shard", rt->opt.shard, "server", kubecfg_server(rt->kcfg));
 out:
 	buf_free(&err);
 	return r;

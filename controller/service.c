@@ -12,6 +12,7 @@
 #include "log.h"
 #include "names.h"
 #include "metrics.h"
+#include "model/shard.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/sweep.h"
 #include "runtime/healthsrv.h"
@@ -49,6 +50,7 @@ struct service {
 	struct stopflag wake;
 	pthread_mutex_t sample_lock; /* guards the two counts below */
 	uint64_t seen_adds, seen_retries;
+	char lease_name[64]; /* shard_lease_name */
 };
 
 /* ---- informer callbacks ---- */
@@ -87,10 +89,16 @@ static void on_leader_change(void *ud)
 	stopflag_notify(&svc->wake);
 }
 
-/* The store filter of namespaced children: only what thurkube controls. */
-static bool keeps_owned_child(json_object *obj, void *ud)
+/* The store filter: only this shard's objects and, of the namespaced
+ * children, only what thurkube controls. */
+static bool keeps(json_object *obj, void *ud)
 {
-	return res_child_owner((enum res)(intptr_t)ud, obj) != NULL;
+	const struct source *s = ud;
+	const struct res_info *ri = res_info(s->res);
+
+	if (!shard_keeps(&s->svc->cfg->shard, s->res, obj))
+		return false;
+	return !(ri->child && ri->namespaced) || res_child_owner(s->res, obj) != NULL;
 }
 
 static bool all_synced(struct service *svc)
@@ -197,6 +205,17 @@ static void service_sample(void *ud)
 	metrics_gauge_set(m, SERVICE_METRICS "_leader",
 	                  "1 while this replica holds the leader lease, else 0.", NULL,
 	                  reconcile_may_write(&svc->c) ? 1 : 0);
+	{
+		char idx[16], cnt[16];
+
+		snprintf(idx, sizeof(idx), "%u", svc->cfg->shard.index);
+		snprintf(cnt, sizeof(cnt), "%u", svc->cfg->shard.count);
+		metrics_gauge_set(m, SERVICE_METRICS "_shard_info",
+		                  "This replica's shard (--shard index/count) and its Lease; 1.",
+		                  metrics_labels(&l, "shard", idx, "shards", cnt, "lease",
+		                                 svc->lease_name, (const char *)NULL),
+		                  1);
+	}
 	for (r = 0; r < RES_COUNT; r++)
 		metrics_gauge_set(
 		    m, SERVICE_METRICS "_cache_objects", "Objects cached per resource.",
@@ -286,9 +305,10 @@ static int setup_informers(struct service *svc)
 		 * them: a labelled object someone else made costs the parsing of
 		 * its event, and a child that loses its controller reference
 		 * leaves the store as a delete. Cluster-scoped children are all
-		 * cached (only cluster admins can create them). */
-		if (ri->child && ri->namespaced)
-			store_set_filter(svc->c.stores[i], keeps_owned_child, (void *)(intptr_t)i);
+		 * cached (only cluster admins can create them). A shard keeps
+		 * only its namespaces (shard.h). */
+		if ((ri->child && ri->namespaced) || svc->cfg->shard.count > 1)
+			store_set_filter(svc->c.stores[i], keeps, &svc->sources[i]);
 		o.store = svc->c.stores[i];
 		r = informer_new(&o, &svc->informers[i]);
 		if (r < 0)
@@ -329,7 +349,7 @@ static int start_election(struct service *svc)
 	struct leader_opts lo = {
 	    .kube = svc->lease_kube,
 	    .ns = svc->cfg->namespace,
-	    .name = SERVICE_LEASE_NAME,
+	    .name = svc->lease_name,
 	    .identity = svc->cfg->identity,
 	    .lease_duration_s = svc->cfg->lease_duration_s,
 	    .renew_deadline_s = svc->cfg->renew_deadline_s,
@@ -512,6 +532,8 @@ int service_run(const struct service_config *cfg)
 	int r;
 
 	svc.cfg = cfg;
+	if (shard_lease_name(&cfg->shard, svc.lease_name, sizeof(svc.lease_name)) < 0)
+		return -EINVAL;
 	svc.rcfg = (struct reconcile_config){NAMES_FIELD_MANAGER, cfg->namespace, cfg->identity,
 	                                     cfg->sweep_seconds, &cfg->policy};
 	svc.c.cfg = &svc.rcfg;

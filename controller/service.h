@@ -26,6 +26,7 @@
 
 #include "kubecfg.h"
 #include "model/build.h"
+#include "model/shard.h"
 
 struct service_config {
 	struct kube_config *kcfg; /* borrowed */
@@ -40,10 +41,10 @@ struct service_config {
 	int shutdown_grace_s;
 	long api_timeout_ms;
 	struct build_policy policy; /* strings borrowed */
+	/* This replica's shard; SHARD_NONE when not sharded. Its Lease is
+	 * shard_lease_name's ("thurkube-controller" when not sharded). */
+	struct shard shard;
 };
-
-/* The name of the leader Lease. */
-#define SERVICE_LEASE_NAME "thurkube-controller"
 
 /*
  * Run until SIGTERM or SIGINT, which the caller must have blocked in
