@@ -29,6 +29,15 @@
 	"'my_value',  or '12345', regex used for validation is "                                   \
 	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
 
+#define QNAME_PART_MSG                                                                             \
+	"name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "  \
+	"end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "  \
+	"used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+#define QNAME_MSG                                                                                  \
+	"a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must "     \
+	"start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "         \
+	"'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') "     \
+	"with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
 #define A63  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define A64  A63 "a"
 #define A61  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -115,6 +124,21 @@ static const struct {
     {"labelvalue", names_label_value, "a/b", LABEL_VALUE_MSG},
     {"labelvalue", names_label_value, A64 ".",
      "must be no more than 63 characters; " LABEL_VALUE_MSG},
+    {"qualified", names_qualified_name, "app", NULL},
+    {"qualified", names_qualified_name, "My.Key_1", NULL},
+    {"qualified", names_qualified_name, "example.com/MyName", NULL},
+    {"qualified", names_qualified_name, "sidecar.istio.io/inject", NULL},
+    {"qualified", names_qualified_name, S253 "/" A63, NULL},
+    {"qualified", names_qualified_name, "", "name part must be non-empty"},
+    {"qualified", names_qualified_name, "example.com/", "name part must be non-empty"},
+    {"qualified", names_qualified_name, "/x", "prefix part must be non-empty"},
+    {"qualified", names_qualified_name, "Example.com/x", "prefix part " SUBDOMAIN_MSG},
+    {"qualified", names_qualified_name, S253 "a/x",
+     "prefix part must be no more than 253 characters"},
+    {"qualified", names_qualified_name, A64, "name part must be no more than 63 characters"},
+    {"qualified", names_qualified_name, "-a", QNAME_PART_MSG},
+    {"qualified", names_qualified_name, "a b", QNAME_PART_MSG},
+    {"qualified", names_qualified_name, "a/b/c", QNAME_MSG},
 };
 
 START_TEST(test_case)

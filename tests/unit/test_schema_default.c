@@ -1,8 +1,8 @@
 /*
  * test_schema_default.c - schema_default: the patch applied to the input
  * gives the defaulted object, defaulting that again gives [], and the
- * contextual defaults (resources, timeout cap, created-by) land where the
- * webhook promises.
+ * contextual defaults (resources, timeout cap, runtime class, egress,
+ * created-by) land where the webhook promises.
  */
 #include "compat.h"
 
@@ -124,6 +124,72 @@ START_TEST(test_timeout_cap)
 }
 END_TEST
 
+/* --default-runtime-class and --default-egress on an AgentRuntime: added
+ * where absent or null (spec.network created when needed), kept where
+ * set; the patch is idempotent (defaulted() checks it). */
+static const struct {
+	const char *in, *spec_out;
+	int nops;
+} rt_policy[] = {
+    {"{\"spec\":{\"image\":\"i\"}}",
+     "{\"image\":\"i\",\"runtimeClassName\":\"gvisor\",\"network\":{\"egress\":\"Restricted\"}}",
+     2},
+    {"{\"spec\":{\"runtimeClassName\":\"kata\",\"network\":{\"egress\":\"Unrestricted\"}}}",
+     "{\"runtimeClassName\":\"kata\",\"network\":{\"egress\":\"Unrestricted\"}}", 0},
+    {"{\"spec\":{\"runtimeClassName\":null,\"network\":null}}",
+     "{\"runtimeClassName\":\"gvisor\",\"network\":{\"egress\":\"Restricted\"}}", 2},
+    {"{\"spec\":{\"network\":{\"allow\":[{\"cidr\":\"10.0.0.0/8\",\"ports\":[{\"port\":443}]}]}}}",
+     "{\"runtimeClassName\":\"gvisor\",\"network\":{\"allow\":[{\"cidr\":\"10.0.0.0/8\","
+     "\"ports\":[{\"port\":443,\"protocol\":\"TCP\"}]}],\"egress\":\"Restricted\"}}",
+     3},
+    {"{\"spec\":{\"network\":{\"egress\":null}}}",
+     "{\"runtimeClassName\":\"gvisor\",\"network\":{\"egress\":\"Restricted\"}}", 2},
+    /* A network of the wrong type is left to validation. */
+    {"{\"spec\":{\"network\":\"open\"}}", "{\"runtimeClassName\":\"gvisor\",\"network\":\"open\"}",
+     1},
+};
+
+START_TEST(test_runtime_policy)
+{
+	struct schema_config cfg = {.default_runtime_class = "gvisor",
+	                            .default_egress = "Restricted"};
+	json_object *patch = NULL;
+	json_object *obj = defaulted(TK_AGENTRUNTIME, rt_policy[_i].in, &cfg, NULL, &patch);
+	json_object *want = json_tokener_parse(rt_policy[_i].spec_out);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_msg(json_object_equal(json_object_object_get(obj, "spec"), want), "got %s",
+	              json_object_to_json_string(obj));
+	ck_assert_int_eq(json_object_array_length(patch), rt_policy[_i].nops);
+	json_object_put(patch);
+	json_object_put(want);
+	json_object_put(obj);
+}
+END_TEST
+
+/* Without the flags nothing is added to an AgentRuntime (only the schema's
+ * own protocol default), and an AgentJob never gets the runtime defaults. */
+START_TEST(test_runtime_policy_off)
+{
+	struct schema_config cfg = {.default_runtime_class = "gvisor",
+	                            .default_egress = "Restricted"};
+	json_object *patch = NULL;
+	json_object *obj = defaulted(TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"i\"}}", NULL, NULL,
+	                             &patch);
+
+	ck_assert_int_eq(json_object_array_length(patch), 0);
+	json_object_put(patch);
+	json_object_put(obj);
+	obj = defaulted(TK_AGENTJOB, "{\"spec\":{\"prompt\":\"p\",\"timeoutSeconds\":1,"
+	                             "\"timezone\":\"UTC\",\"suspend\":false,\"persist\":false,"
+	                             "\"ttlSecondsAfterFinished\":1,\"concurrencyPolicy\":\"Forbid\"}}",
+	                &cfg, NULL, &patch);
+	ck_assert_int_eq(json_object_array_length(patch), 0);
+	json_object_put(patch);
+	json_object_put(obj);
+}
+END_TEST
+
 START_TEST(test_created_by)
 {
 	static const char *const in[] = {
@@ -173,6 +239,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_round_trip, 0, (int)TK_ARRAY_LEN(rt));
 	tcase_add_test(tc, test_config_resources);
 	tcase_add_test(tc, test_timeout_cap);
+	tcase_add_loop_test(tc, test_runtime_policy, 0, (int)TK_ARRAY_LEN(rt_policy));
+	tcase_add_test(tc, test_runtime_policy_off);
 	tcase_add_loop_test(tc, test_created_by, 0, 4);
 	tcase_add_test(tc, test_bad_input);
 	suite_add_tcase(s, tc);

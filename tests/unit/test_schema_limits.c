@@ -64,6 +64,36 @@ static const struct lim_case {
      "spec.nodeSelector"},
     {TK_AGENTJOB, AJ, "\"mcpServerRefs\":[", "]", "\"m%zu\"", TK_MAX_REFS, "spec.mcpServerRefs"},
     {TK_AGENTJOB, AJ, "\"repositoryRefs\":[", "]", "\"r%zu\"", TK_MAX_REFS, "spec.repositoryRefs"},
+    {TK_AGENTJOB, AJ, "\"podLabels\":{", "}", "\"k%zu\":\"v\"", TK_MAX_MAP_ITEMS, "spec.podLabels"},
+    {TK_AGENTJOB, AJ, "\"podAnnotations\":{", "}", "\"k%zu\":\"v\"", TK_MAX_MAP_ITEMS,
+     "spec.podAnnotations"},
+    {TK_AGENTJOB, AJ, "\"topologySpreadConstraints\":[", "]",
+     "{\"maxSkew\":1,\"topologyKey\":\"k%zu\",\"whenUnsatisfiable\":\"DoNotSchedule\"}",
+     TK_MAX_AFFINITY_TERMS, "spec.topologySpreadConstraints"},
+    {TK_AGENTJOB, AJ,
+     "\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{"
+     "\"nodeSelectorTerms\":[",
+     "]}}}", "{\"matchExpressions\":[{\"key\":\"k%zu\",\"operator\":\"Exists\"}]}",
+     TK_MAX_AFFINITY_TERMS,
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"},
+    {TK_AGENTJOB, AJ,
+     "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"
+     "\"topologyKey\":\"t\",\"labelSelector\":{\"matchExpressions\":[",
+     "]}}]}}", "{\"key\":\"k%zu\",\"operator\":\"Exists\"}", TK_MAX_SELECTOR_ITEMS,
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector."
+     "matchExpressions"},
+    {TK_AGENTJOB, AJ,
+     "\"affinity\":{\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":[{"
+     "\"weight\":1,\"podAffinityTerm\":{\"topologyKey\":\"t\",\"labelSelector\":{"
+     "\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"In\",\"values\":[",
+     "]}]}}}]}}", "\"v%zu\"", TK_MAX_SELECTOR_VALUES,
+     "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]."
+     "podAffinityTerm.labelSelector.matchExpressions[0].values"},
+    {TK_AGENTRUNTIME, RT, "\"network\":{\"egress\":\"Restricted\",\"allow\":[", "]}",
+     "{\"cidr\":\"10.%zu.0.0/16\"}", TK_MAX_NETWORK_ALLOW, "spec.network.allow"},
+    {TK_AGENTRUNTIME, RT,
+     "\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\",\"ports\":[",
+     "]}]}", "{\"port\":1%zu}", TK_MAX_NETWORK_PORTS, "spec.network.allow[0].ports"},
     {TK_AGENTRUNTIME, RT, "\"command\":[", "]", "\"c%zu\"", TK_MAX_ARGS, "spec.command"},
     {TK_AGENTRUNTIME, RT, "\"args\":[", "]", "\"a%zu\"", TK_MAX_ARGS, "spec.args"},
     {TK_MCPSERVER, MCP, "\"args\":[", "]", "\"a%zu\"", TK_MAX_ARGS, "spec.args"},

@@ -11,6 +11,7 @@
 
 #include "fielderr.h"
 #include "jsonpatch.h"
+#include "limits.h"
 #include "schema.h"
 #include "util.h"
 #include "yamljson.h"
@@ -50,6 +51,13 @@ struct vcase {
 	const char *line; /* exact rendering, or NULL */
 	int64_t max_timeout;
 };
+
+/* The webhook's policy flags a case runs with. */
+#define POLICY_REQUIRE_RC 1 /* --require-runtime-class */
+#define POLICY_FORBID     2 /* --forbid-tolerations with its default keys */
+
+static const char *const default_taints[] = {"node-role.kubernetes.io/control-plane",
+                                             "node-role.kubernetes.io/master"};
 
 #define LONG47 "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abc"
 
@@ -334,6 +342,349 @@ static const struct vcase cases[] = {
     {TK_CLUSTERACCESS,
      "{\"spec\":{\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"\"],\"verbs\":[\"get\"]}]}}",
      "spec.rules[0].resources[0]", FE_INVALID, NULL, 0},
+    /* Sandboxed agents (issue 17): AgentRuntime runtimeClassName and network */
+    {TK_AGENTRUNTIME, "{\"spec\":{\"runtimeClassName\":\"gVisor\"}}", "spec.runtimeClassName",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"runtimeClassName\":\"\"}}", "spec.runtimeClassName",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"network\":{\"egress\":\"Closed\"}}}", "spec.network.egress",
+     FE_NOT_SUPPORTED,
+     "spec.network.egress: Unsupported value: \"Closed\": supported values: \"Unrestricted\", "
+     "\"Restricted\"",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Unrestricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\"}]}}}",
+     "spec.network.allow", FE_INVALID,
+     "spec.network.allow: Invalid value: may only be set when spec.network.egress is "
+     "\"Restricted\" (it is \"Unrestricted\"): the list narrows Restricted egress",
+     0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"network\":{\"allow\":[{\"cidr\":\"10.0.0.0/8\"}]}}}",
+     "spec.network.allow", FE_INVALID,
+     "spec.network.allow: Invalid value: may only be set when spec.network.egress is "
+     "\"Restricted\" (it is absent, so Unrestricted): the list narrows Restricted egress",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.1/8\"}]}}}",
+     "spec.network.allow[0].cidr", FE_INVALID,
+     "spec.network.allow[0].cidr: Invalid value: \"10.0.0.1/8\": has bits set past the prefix "
+     "length; did you mean \"10.0.0.0/8\"?",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"fd00::1/8\"}]}}}",
+     "spec.network.allow[0].cidr", FE_INVALID,
+     "spec.network.allow[0].cidr: Invalid value: \"fd00::1/8\": has bits set past the prefix "
+     "length; did you mean \"fd00::/8\"?",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0\"}]}}}",
+     "spec.network.allow[0].cidr", FE_INVALID,
+     "spec.network.allow[0].cidr: Invalid value: \"10.0.0.0\": must be an IP address and a "
+     "prefix length, e.g. 10.0.0.0/8",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"example.com/8\"}]}}}",
+     "spec.network.allow[0].cidr", FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/33\"}]}}}",
+     "spec.network.allow[0].cidr", FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"169.254.169.254/"
+     "32\"}]}}}",
+     "spec.network.allow[0].cidr", FE_FORBIDDEN,
+     "spec.network.allow[0].cidr: Forbidden: \"169.254.169.254/32\" lies inside 169.254.0.0/16: "
+     "the link-local and cloud metadata range is always denied to agent pods",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\"},"
+     "{\"cidr\":\"169.254.0.0/16\"}]}}}",
+     "spec.network.allow[1].cidr", FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"fe80::/64\"}]}}}",
+     "spec.network.allow[0].cidr", FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"fd00:ec2::254/"
+     "128\"}]}}}",
+     "spec.network.allow[0].cidr", FE_FORBIDDEN,
+     "spec.network.allow[0].cidr: Forbidden: \"fd00:ec2::254/128\" lies inside "
+     "fd00:ec2::254/128: the link-local and cloud metadata range is always denied to agent pods",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\"},"
+     "{\"cidr\":\"10.0.0.0/8\"}]}}}",
+     "spec.network.allow[1].cidr", FE_DUPLICATE,
+     "spec.network.allow[1].cidr: Duplicate value: \"10.0.0.0/8\"", 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"fd00::/8\"},"
+     "{\"cidr\":\"FD00:0::/8\"}]}}}",
+     "spec.network.allow[1].cidr", FE_DUPLICATE, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{}]}}}",
+     "spec.network.allow[0].cidr", FE_REQUIRED, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\","
+     "\"ports\":[{\"port\":0}]}]}}}",
+     "spec.network.allow[0].ports[0].port", FE_INVALID,
+     "spec.network.allow[0].ports[0].port: Invalid value: 0: must be between 1 and 65535", 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\","
+     "\"ports\":[{\"protocol\":\"UDP\"}]}]}}}",
+     "spec.network.allow[0].ports[0].port", FE_REQUIRED, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\","
+     "\"ports\":[{\"port\":443,\"protocol\":\"ICMP\"}]}]}}}",
+     "spec.network.allow[0].ports[0].protocol", FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\","
+     "\"ports\":[{\"port\":8080,\"endPort\":80}]}]}}}",
+     "spec.network.allow[0].ports[0].endPort", FE_INVALID,
+     "spec.network.allow[0].ports[0].endPort: Invalid value: 80: must be greater than or equal "
+     "to port (8080)",
+     0},
+    {TK_AGENTRUNTIME,
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/8\","
+     "\"ports\":[{\"port\":80,\"endPort\":65536}]}]}}}",
+     "spec.network.allow[0].ports[0].endPort", FE_INVALID, NULL, 0},
+    /* AgentJob pod metadata */
+    {TK_AGENTJOB, "{\"spec\":{\"podLabels\":{\"thurkube.thurbeen.eu/agentjob\":\"x\"}}}",
+     "spec.podLabels[thurkube.thurbeen.eu/agentjob]", FE_FORBIDDEN,
+     "spec.podLabels[thurkube.thurbeen.eu/agentjob]: Forbidden: label key "
+     "\"thurkube.thurbeen.eu/agentjob\" is reserved: keys with the prefix thurkube.thurbeen.eu "
+     "(or a subdomain of it) are set by the controller",
+     0},
+    {TK_AGENTJOB, "{\"spec\":{\"podLabels\":{\"run.thurkube.thurbeen.eu/x\":\"y\"}}}",
+     "spec.podLabels[run.thurkube.thurbeen.eu/x]", FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podLabels\":{\"app.kubernetes.io/managed-by\":\"me\"}}}",
+     "spec.podLabels[app.kubernetes.io/managed-by]", FE_FORBIDDEN,
+     "spec.podLabels[app.kubernetes.io/managed-by]: Forbidden: label key "
+     "\"app.kubernetes.io/managed-by\" is reserved: the controller sets it to \"thurkube\" on "
+     "the pods it makes",
+     0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"podAnnotations\":{\"thurkube.thurbeen.eu/applied-hash\":\"0\"}}}",
+     "spec.podAnnotations[thurkube.thurbeen.eu/applied-hash]", FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podAnnotations\":{\"app.kubernetes.io/managed-by\":\"x\"}}}",
+     "spec.podAnnotations[app.kubernetes.io/managed-by]", FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podLabels\":{\"bad key\":\"x\"}}}", "spec.podLabels[bad key]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podLabels\":{\"Example.com/x\":\"x\"}}}",
+     "spec.podLabels[Example.com/x]", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podLabels\":{\"team\":\"-a\"}}}", "spec.podLabels[team]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podAnnotations\":{\"a/b/c\":\"x\"}}}", "spec.podAnnotations[a/b/c]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"podAnnotations\":{\"/x\":\"x\"}}}", "spec.podAnnotations[/x]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"priorityClassName\":\"High\"}}", "spec.priorityClassName",
+     FE_INVALID, NULL, 0},
+    /* AgentJob affinity */
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\"}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].values",
+     FE_REQUIRED,
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or "
+     "'NotIn'",
+     0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"Exists\","
+     "\"values\":[\"a\"]}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].values",
+     FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"cores\",\"operator\":\"Gt\","
+     "\"values\":[\"1\",\"2\"]}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].values",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"cores\",\"operator\":\"Lt\","
+     "\"values\":[\"many\"]}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].values[0]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"Near\","
+     "\"values\":[\"a\"]}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].operator",
+     FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"operator\":\"Exists\"}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchExpressions[0].key",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.labels\",\"operator\":\"In\","
+     "\"values\":[\"a\"]}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchFields[0].key",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\","
+     "\"values\":[\"a\",\"b\"]}]}]}}}}}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     ".matchFields[0].values",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"weight\":0,\"preference\":{}}]}}}}",
+     "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+     FE_INVALID,
+     "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: "
+     "Invalid value: 0: must be between 1 and 100",
+     0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"weight\":5}]}}}}",
+     "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}}}]}}}}",
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"topologyKey\":\"zone\",\"labelSelector\":{\"matchLabels\":{\"app\":\"-db\"}}}]}}}}",
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector."
+     "matchLabels[app]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"topologyKey\":\"zone\",\"namespaces\":[\"Agents\"]}]}}}}",
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].namespaces[0]",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"topologyKey\":\"bad key\"}]}}}}",
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
+     "\":[{\"weight\":101,\"podAffinityTerm\":{\"topologyKey\":\"zone\"}}]}}}}",
+     "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+     FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
+     "\":[{\"weight\":1,\"podAffinityTerm\":{\"topologyKey\":\"zone\",\"labelSelector\":{"
+     "\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"NotIn\",\"values\":[]}]}}}]}}}}",
+     "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]."
+     "podAffinityTerm.labelSelector.matchExpressions[0].values",
+     FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution"
+     "\":[{\"topologyKey\":\"zone\",\"namespaceSelector\":{\"matchExpressions\":[{\"key\":\"a\","
+     "\"operator\":\"DoesNotExist\",\"values\":[\"x\"]}]}}]}}}}",
+     "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+     "namespaceSelector.matchExpressions[0].values",
+     FE_FORBIDDEN, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution"
+     "\":[{\"topologyKey\":\"zone\",\"labelSelector\":{\"matchExpressions\":[{\"key\":\"a\","
+     "\"operator\":\"Gt\",\"values\":[\"1\"]}]}}]}}}}",
+     "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+     "labelSelector.matchExpressions[0].operator",
+     FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "[{\"topologyKey\":\"zone\",\"matchLabelKeys\":[\"bad key\"]}]}}}}",
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]",
+     FE_INVALID, NULL, 0},
+    /* AgentJob topologySpreadConstraints */
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":0,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\"}]}}",
+     "spec.topologySpreadConstraints[0].maxSkew", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\"}]}}",
+     "spec.topologySpreadConstraints[0].maxSkew", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB, "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\"}]}}",
+     "spec.topologySpreadConstraints[0].whenUnsatisfiable", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"whenUnsatisfiable\":"
+     "\"ScheduleAnyway\"}]}}",
+     "spec.topologySpreadConstraints[0].topologyKey", FE_REQUIRED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"Whenever\"}]}}",
+     "spec.topologySpreadConstraints[0].whenUnsatisfiable", FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"ScheduleAnyway\",\"minDomains\":2}]}}",
+     "spec.topologySpreadConstraints[0].minDomains", FE_INVALID,
+     "spec.topologySpreadConstraints[0].minDomains: Invalid value: 2: can only use minDomains if "
+     "whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway",
+     0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\",\"minDomains\":0}]}}",
+     "spec.topologySpreadConstraints[0].minDomains", FE_INVALID, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\",\"nodeTaintsPolicy\":\"Maybe\"}]}}",
+     "spec.topologySpreadConstraints[0].nodeTaintsPolicy", FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\",\"nodeAffinityPolicy\":\"Maybe\"}]}}",
+     "spec.topologySpreadConstraints[0].nodeAffinityPolicy", FE_NOT_SUPPORTED, NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\",\"labelSelector\":{\"matchExpressions\":[{\"key\":"
+     "\"app\",\"operator\":\"In\"}]}}]}}",
+     "spec.topologySpreadConstraints[0].labelSelector.matchExpressions[0].values", FE_REQUIRED,
+     NULL, 0},
+};
+
+/* Cases under the webhook's policy flags (POLICY_*). */
+static const struct pcase {
+	int policy;
+	struct vcase c;
+} policy_cases[] = {
+    {POLICY_REQUIRE_RC, {TK_AGENTRUNTIME, "{}", "spec.runtimeClassName", FE_REQUIRED,
+     "spec.runtimeClassName: Required value: this cluster runs agents only in a named runtime "
+     "class, e.g. gVisor or Kata (webhook policy --require-runtime-class)",
+     0}},
+    /* --forbid-tolerations with its default keys */
+    {POLICY_FORBID, {TK_AGENTJOB,
+     "{\"spec\":{\"tolerations\":[{\"key\":\"node-role.kubernetes.io/control-plane\","
+     "\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}",
+     "spec.tolerations[0]", FE_FORBIDDEN,
+     "spec.tolerations[0]: Forbidden: tolerates the taint \"node-role.kubernetes.io/"
+     "control-plane\", which agent pods may not tolerate (webhook policy --forbid-tolerations)",
+     0}},
+    {POLICY_FORBID, {TK_AGENTJOB,
+     "{\"spec\":{\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"a\"},"
+     "{\"key\":\"node-role.kubernetes.io/master\",\"operator\":\"Equal\"}]}}",
+     "spec.tolerations[1]", FE_FORBIDDEN, NULL, 0}},
+    {POLICY_FORBID, {TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Exists\"}]}}", "spec.tolerations[0]",
+     FE_FORBIDDEN,
+     "spec.tolerations[0]: Forbidden: tolerates every taint (empty key with operator Exists), "
+     "so also \"node-role.kubernetes.io/control-plane\", which agent pods may not tolerate "
+     "(webhook policy --forbid-tolerations)",
+     0}},
+    {POLICY_FORBID, {TK_AGENTJOB,
+     "{\"spec\":{\"tolerations\":[{\"key\":\"\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}",
+     "spec.tolerations[0]", FE_FORBIDDEN, NULL, 0}},
 };
 
 /* RFC 7386 merge patch of patch into target (both json-c objects). */
@@ -381,23 +732,28 @@ static void dump(const struct fielderrs *errs)
 	buf_free(&b);
 }
 
-START_TEST(test_invalid)
+/* One case: the error of type c->type at c->path (and its exact line). */
+static void run_case(const struct vcase *c, int policy, int n)
 {
-	const struct vcase *c = &cases[_i];
-	struct schema_config cfg = {.max_timeout_seconds = c->max_timeout};
+	struct schema_config cfg = {.max_timeout_seconds = c->max_timeout,
+	                            .require_runtime_class = (policy & POLICY_REQUIRE_RC) != 0};
 	struct fielderrs errs = {0};
 	struct strlist warnings = {0};
 	json_object *obj = build(c->kind, c->patch);
 	size_t i, hit = errs.n;
 	struct buf line = BUF_INIT(1 << 20);
 
+	if (policy & POLICY_FORBID) {
+		cfg.forbid_tolerations = default_taints;
+		cfg.n_forbid_tolerations = TK_ARRAY_LEN(default_taints);
+	}
 	ck_assert_int_eq(schema_validate(c->kind, obj, NULL, &cfg, &errs, &warnings), 0);
 	for (i = 0; i < errs.n; i++)
 		if (strcmp(errs.v[i].path, c->path) == 0 && errs.v[i].type == c->type)
 			hit = i;
 	if (hit == errs.n)
 		dump(&errs);
-	ck_assert_msg(hit < errs.n, "case %d (%s): no error of type %d at %s", _i, c->patch,
+	ck_assert_msg(hit < errs.n, "case %d (%s): no error of type %d at %s", n, c->patch,
 	              c->type, c->path);
 	if (c->line) {
 		ck_assert_int_eq(fielderr_render(&errs.v[hit], &line), 0);
@@ -407,6 +763,17 @@ START_TEST(test_invalid)
 	fielderrs_free(&errs);
 	strlist_free(&warnings);
 	json_object_put(obj);
+}
+
+START_TEST(test_invalid)
+{
+	run_case(&cases[_i], 0, _i);
+}
+END_TEST
+
+START_TEST(test_policy)
+{
+	run_case(&policy_cases[_i].c, policy_cases[_i].policy, _i);
 }
 END_TEST
 
@@ -630,6 +997,194 @@ START_TEST(test_not_an_object)
 }
 END_TEST
 
+/* Every new field of issue 17 at once, valid, under the default policy. */
+START_TEST(test_sandbox_valid)
+{
+	static const char *const rt =
+	    "{\"spec\":{\"runtimeClassName\":\"gvisor\",\"network\":{\"egress\":\"Restricted\","
+	    "\"allow\":[{\"cidr\":\"10.0.0.0/8\",\"ports\":[{\"port\":443},{\"port\":8000,"
+	    "\"endPort\":8080,\"protocol\":\"TCP\"},{\"port\":53,\"protocol\":\"UDP\"}]},"
+	    "{\"cidr\":\"0.0.0.0/0\"},{\"cidr\":\"::/0\"},{\"cidr\":\"fd00::/8\"},"
+	    "{\"cidr\":\"169.0.0.0/8\"},{\"cidr\":\"2001:db8::/32\",\"ports\":[{\"port\":22,"
+	    "\"protocol\":\"SCTP\",\"endPort\":22}]}]}}}";
+	static const char *const aj =
+	    "{\"spec\":{\"podLabels\":{\"team\":\"agents\",\"example.com/tier\":\"\","
+	    "\"thurkube.example.com/x\":\"y\"},\"podAnnotations\":{\"sidecar.istio.io/inject\":"
+	    "\"false\",\"note\":\"any text, even with spaces\"},\"priorityClassName\":\"batch-low\","
+	    "\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"agents\","
+	    "\"effect\":\"NoSchedule\"},{\"key\":\"node-role.kubernetes.io/worker\",\"operator\":"
+	    "\"Exists\"}],"
+	    "\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{"
+	    "\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"kubernetes.io/arch\","
+	    "\"operator\":\"In\",\"values\":[\"amd64\",\"arm64\"]},{\"key\":\"gpu\",\"operator\":"
+	    "\"DoesNotExist\"},{\"key\":\"cores\",\"operator\":\"Gt\",\"values\":[\"4\"]}],"
+	    "\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"NotIn\",\"values\":"
+	    "[\"node-1\"]}]}]},\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":100,"
+	    "\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":"
+	    "[\"a\"]}]}}]},\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"
+	    "\"topologyKey\":\"kubernetes.io/hostname\",\"labelSelector\":{\"matchLabels\":{\"app\":"
+	    "\"cache\"}},\"namespaces\":[\"agents\"],\"matchLabelKeys\":[\"pod-template-hash\"]}]},"
+	    "\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":1,"
+	    "\"podAffinityTerm\":{\"topologyKey\":\"zone\",\"namespaceSelector\":{},"
+	    "\"labelSelector\":{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"NotIn\","
+	    "\"values\":[\"db\"]},{\"key\":\"x\",\"operator\":\"Exists\"}]},\"mismatchLabelKeys\":"
+	    "[\"tenant\"]}}]}},"
+	    "\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+	    "\"whenUnsatisfiable\":\"DoNotSchedule\",\"minDomains\":2,\"nodeAffinityPolicy\":"
+	    "\"Honor\",\"nodeTaintsPolicy\":\"Ignore\",\"labelSelector\":{\"matchLabels\":"
+	    "{\"app\":\"agent\"}},\"matchLabelKeys\":[\"run\"]},{\"maxSkew\":3,\"topologyKey\":"
+	    "\"kubernetes.io/hostname\",\"whenUnsatisfiable\":\"ScheduleAnyway\"}]}}";
+	struct schema_config cfg = {.require_runtime_class = true,
+	                            .forbid_tolerations = default_taints,
+	                            .n_forbid_tolerations = TK_ARRAY_LEN(default_taints)};
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+	json_object *obj = build(TK_AGENTRUNTIME, rt);
+
+	ck_assert_int_eq(schema_validate(TK_AGENTRUNTIME, obj, NULL, &cfg, &errs, &warnings), 0);
+	if (errs.n)
+		dump(&errs);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_uint_eq(warnings.n, 0);
+	json_object_put(obj);
+	obj = build(TK_AGENTJOB, aj);
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &cfg, &errs, &warnings), 0);
+	if (errs.n)
+		dump(&errs);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_uint_eq(warnings.n, 0);
+	fielderrs_free(&errs);
+	strlist_free(&warnings);
+	json_object_put(obj);
+}
+END_TEST
+
+/* Without the policy (no cfg, or --forbid-tolerations=), every toleration
+ * and a runtime without a class pass; the policy keys match exactly. */
+START_TEST(test_policy_off)
+{
+	static const char *const tol =
+	    "{\"spec\":{\"tolerations\":[{\"operator\":\"Exists\"},{\"key\":"
+	    "\"node-role.kubernetes.io/control-plane\",\"operator\":\"Exists\"}]}}";
+	static const char *const other = "{\"key\":\"node-role.kubernetes.io/control-plane-x\","
+	                                 "\"operator\":\"Exists\"}";
+	struct schema_config none = {0}, only_other = {.forbid_tolerations = default_taints + 1,
+	                                               .n_forbid_tolerations = 1};
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+	json_object *obj = build(TK_AGENTJOB, tol);
+	char patch[512];
+
+	expect_valid(TK_AGENTJOB, json_object_get(obj), false);
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &none, &errs, &warnings), 0);
+	ck_assert_uint_eq(errs.n, 0);
+	/* Only master forbidden: the control-plane key passes, Exists-all does not. */
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &only_other, &errs, &warnings),
+	                 0);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].path, "spec.tolerations[0]");
+	ck_assert(strstr(errs.v[0].detail, "\"node-role.kubernetes.io/master\"") != NULL);
+	fielderrs_free(&errs);
+	json_object_put(obj);
+	snprintf(patch, sizeof(patch), "{\"spec\":{\"tolerations\":[%s]}}", other);
+	obj = build(TK_AGENTJOB, patch);
+	only_other.forbid_tolerations = default_taints;
+	only_other.n_forbid_tolerations = TK_ARRAY_LEN(default_taints);
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &only_other, &errs, &warnings),
+	                 0);
+	ck_assert_uint_eq(errs.n, 0);
+	json_object_put(obj);
+	expect_valid(TK_AGENTRUNTIME, build(TK_AGENTRUNTIME, NULL), true);
+	strlist_free(&warnings);
+}
+END_TEST
+
+/* podAnnotations: keys and values together at most 256 KiB. */
+START_TEST(test_pod_annotations_size)
+{
+	json_object *obj = build(TK_AGENTJOB, "{\"spec\":{\"podAnnotations\":{}}}");
+	json_object *ann =
+	    json_object_object_get(json_object_object_get(obj, "spec"), "podAnnotations");
+	size_t half = TK_MAX_ANNOTATIONS_SIZE / 2;
+	char *big = malloc(half + 1);
+	struct fielderrs errs = {0};
+	struct strlist warnings = {0};
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', half);
+	big[half] = '\0';
+	/* "a" + half-1 and "b" + half-1 bytes: exactly at the bound. */
+	big[half - 1] = '\0';
+	json_object_object_add(ann, "a", json_object_new_string(big));
+	json_object_object_add(ann, "b", json_object_new_string(big));
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings), 0);
+	ck_assert_uint_eq(errs.n, 0);
+	json_object_object_add(ann, "c", json_object_new_string(""));
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, NULL, &errs, &warnings), 0);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].path, "spec.podAnnotations");
+	ck_assert_int_eq(errs.v[0].type, FE_TOO_LONG);
+	free(big);
+	fielderrs_free(&errs);
+	strlist_free(&warnings);
+	json_object_put(obj);
+}
+END_TEST
+
+/* The policy flags as text: checked, split, trimmed; errors name the flag. */
+static const struct {
+	struct schema_policy_flags f;
+	int rc;
+	size_t nkeys;
+	const char *err;
+} policies[] = {
+    {{NULL, false, NULL, SCHEMA_DEFAULT_FORBID_TOLERATIONS}, 0, 2, NULL},
+    {{"gvisor", true, "Restricted", ""}, 0, 0, NULL},
+    {{NULL, false, "Unrestricted", " a , example.com/b "}, 0, 2, NULL},
+    {{NULL, false, NULL, NULL}, 0, 0, NULL},
+    {{"gVisor", false, NULL, ""}, -EINVAL, 0,
+     "--default-runtime-class: a lowercase RFC 1123 subdomain must consist of lower case "
+     "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+     "character (e.g. 'example.com', regex used for validation is "
+     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), got \"gVisor\""},
+    {{NULL, false, "restricted", ""}, -EINVAL, 0,
+     "--default-egress: must be Unrestricted or Restricted, got \"restricted\""},
+    {{NULL, false, NULL, "a,,b"}, -EINVAL, 0,
+     "--forbid-tolerations: empty taint key, got \"a,,b\""},
+    {{NULL, false, NULL, "a,"}, -EINVAL, 0, "--forbid-tolerations: empty taint key, got \"a,\""},
+    {{NULL, false, NULL, "bad key"}, -EINVAL, 0, NULL},
+};
+
+START_TEST(test_config_policy)
+{
+	struct schema_config cfg = {0};
+	struct strlist keys = {0};
+	struct buf err = BUF_INIT(4096);
+	int r = schema_config_policy(&cfg, &policies[_i].f, &keys, &err);
+
+	ck_assert_int_eq(r, policies[_i].rc);
+	if (r == 0) {
+		ck_assert_uint_eq(cfg.n_forbid_tolerations, policies[_i].nkeys);
+		ck_assert_uint_eq(keys.n, policies[_i].nkeys);
+		ck_assert(cfg.require_runtime_class == policies[_i].f.require_runtime_class);
+		ck_assert_ptr_eq(cfg.default_egress, policies[_i].f.default_egress);
+		ck_assert_ptr_eq(cfg.default_runtime_class, policies[_i].f.default_runtime_class);
+	} else {
+		ck_assert_ptr_null(cfg.forbid_tolerations);
+		ck_assert_ptr_nonnull(err.data);
+		ck_assert(strncmp(err.data, "--", 2) == 0);
+	}
+	if (policies[_i].err)
+		ck_assert_str_eq(err.data, policies[_i].err);
+	if (_i == 2) {
+		ck_assert_str_eq(cfg.forbid_tolerations[0], "a");
+		ck_assert_str_eq(cfg.forbid_tolerations[1], "example.com/b");
+	}
+	strlist_free(&keys);
+	buf_free(&err);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schema_validate");
@@ -638,6 +1193,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_invalid, 0, (int)TK_ARRAY_LEN(cases));
+	tcase_add_loop_test(tc, test_policy, 0, (int)TK_ARRAY_LEN(policy_cases));
 	tcase_add_loop_test(tc, test_valid_bases, 0, TK_KIND_COUNT);
 	tcase_add_test(tc, test_claude_rules_valid);
 	tcase_add_test(tc, test_env_by_reference_valid);
@@ -646,6 +1202,10 @@ int main(void)
 	tcase_add_test(tc, test_tz_database_missing);
 	tcase_add_test(tc, test_quickstart_valid);
 	tcase_add_test(tc, test_not_an_object);
+	tcase_add_test(tc, test_sandbox_valid);
+	tcase_add_test(tc, test_policy_off);
+	tcase_add_test(tc, test_pod_annotations_size);
+	tcase_add_loop_test(tc, test_config_policy, 0, (int)TK_ARRAY_LEN(policies));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
