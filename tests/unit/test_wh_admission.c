@@ -785,6 +785,57 @@ START_TEST(test_ratchet)
 }
 END_TEST
 
+/*
+ * A webhook policy (here --forbid-tolerations) is never ratcheted: an
+ * UPDATE that changes the spec of an AgentJob stored before the policy
+ * is denied while it keeps the forbidden toleration. A labels-only
+ * UPDATE still passes (the spec is not validated again). Case 0: spec
+ * change, denied; 1: labels only, allowed; 2: spec change without the
+ * policy, allowed.
+ */
+START_TEST(test_ratchet_policy)
+{
+	static const char *const keys[] = {"node-role.kubernetes.io/control-plane"};
+	static const char tol[] =
+	    ",\"tolerations\":[{\"key\":\"node-role.kubernetes.io/control-plane\","
+	    "\"operator\":\"Exists\"}]";
+	struct schema_config cfg = {.forbid_tolerations = keys, .n_forbid_tolerations = 1};
+	struct admission_env env = {0};
+	struct admission_outcome out = {0};
+	struct buf b = BUF_INIT(1u << 20), spec = BUF_INIT(4096), old = BUF_INIT(4096);
+	json_object *root, *resp;
+
+	env.schema = _i == 2 ? NULL : &cfg;
+	ck_assert_int_eq(buf_printf(&spec, "%s,\"prompt\":\"%s\"%s", RT_GOOD, _i == 1 ? "p" : "q",
+	                            tol),
+	                 0);
+	ck_assert_int_eq(buf_printf(&old, "%s,\"prompt\":\"p\"%s", RT_GOOD, tol), 0);
+	ck_assert_int_eq(
+	    buf_puts(&b, "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
+	                     "AgentJob") ",\"operation\":\"UPDATE\"," USER ",\"object\":"),
+	    0);
+	aj_put(&b, spec.data, _i == 1 ? "\"team\":\"a\"" : "", 0);
+	ck_assert_int_eq(buf_puts(&b, ",\"oldObject\":"), 0);
+	aj_put(&b, old.data, "", 0);
+	ck_assert_int_eq(buf_puts(&b, "}}"), 0);
+	ck_assert_int_eq(admission_handle(ADM_VALIDATE, b.data, b.len, &env, &out), 0);
+	root = json_tokener_parse(out.body.data);
+	ck_assert_ptr_nonnull(root);
+	resp = resp_of(root);
+	ck_assert_msg(json_object_get_boolean(json_object_object_get(resp, "allowed")) == (_i != 0),
+	              "case %d: %s", _i, out.body.data);
+	if (_i == 0)
+		ck_assert(strstr(str_at(resp, "status", "message"),
+		                 "spec.tolerations[0]: Forbidden: tolerates the taint "
+		                 "\"node-role.kubernetes.io/control-plane\"") != NULL);
+	json_object_put(root);
+	admission_outcome_free(&out);
+	buf_free(&b);
+	buf_free(&spec);
+	buf_free(&old);
+}
+END_TEST
+
 /* A permission check that always denies (audit mode never relaxes it). */
 static int deny_all(void *ud, const struct admission_request *req, int64_t budget_ms,
                     struct fielderrs *denials, struct strlist *warnings)
@@ -939,6 +990,7 @@ static Suite *admission_suite(void)
 	tcase_add_loop_test(tc, test_cause_reasons, 0, 8);
 	tcase_add_test(tc, test_parse_fields);
 	tcase_add_loop_test(tc, test_ratchet, 0, (int)TK_ARRAY_LEN(ratchet_cases));
+	tcase_add_loop_test(tc, test_ratchet_policy, 0, 3);
 	tcase_add_loop_test(tc, test_warn_only, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
