@@ -207,11 +207,11 @@ static const struct snode n_node_field_req = OBJ_INIT(
     "A node field selector requirement: only metadata.name, with In or NotIn and one value.",
     FIELDS(FR("key", STR("The field that the selector applies to: metadata.name.",
                          .flags = SN_NONEMPTY, .max_len = TK_MAX_QUALIFIED_NAME)),
-           FR("operator", STR("The key's relationship to the values: In or NotIn.",
-                              .flags = SN_NONEMPTY, .enums = ENUM("In", "NotIn"),
-                              .max_len = TK_MAX_LABEL)),
-           F("values", STRLIST("Exactly one node name.", TK_MAX_NAME,
-                               .max_items = TK_MAX_SELECTOR_VALUES))),
+           FR("operator",
+              STR("The key's relationship to the values: In or NotIn.", .flags = SN_NONEMPTY,
+                  .enums = ENUM("In", "NotIn"), .max_len = TK_MAX_LABEL)),
+           F("values",
+             STRLIST("Exactly one node name.", TK_MAX_NAME, .max_items = TK_MAX_SELECTOR_VALUES))),
     .check = schema_check_node_field_requirement);
 
 static const struct snode n_node_selector_term = OBJ_INIT(
@@ -234,28 +234,26 @@ static const struct snode n_label_selector_req = OBJ_INIT(
                                TK_MAX_LABEL, .max_items = TK_MAX_SELECTOR_VALUES))),
     .check = schema_check_label_requirement);
 
-static const struct snode n_label_selector = OBJ_INIT(
-    "A label query over a set of resources; its requirements are ANDed, an empty selector "
-    "matches everything.",
-    FIELDS(F("matchExpressions", ARR("Label selector requirements.", &n_label_selector_req,
-                                     .max_items = TK_MAX_SELECTOR_ITEMS)),
-           F("matchLabels", MAP("Label key and value pairs, each an In requirement with one "
-                                "value.",
-                                STR(NULL, .max_len = TK_MAX_LABEL),
-                                .max_len = TK_MAX_QUALIFIED_NAME, .max_items = TK_MAX_MAP_ITEMS,
-                                .check = schema_check_labels))));
+static const struct snode n_label_selector =
+    OBJ_INIT("A label query over a set of resources; its requirements are ANDed, an empty selector "
+             "matches everything.",
+             FIELDS(F("matchExpressions", ARR("Label selector requirements.", &n_label_selector_req,
+                                              .max_items = TK_MAX_SELECTOR_ITEMS)),
+                    F("matchLabels",
+                      MAP("Label key and value pairs, each an In requirement with one "
+                          "value.",
+                          STR(NULL, .max_len = TK_MAX_LABEL), .max_len = TK_MAX_QUALIFIED_NAME,
+                          .max_items = TK_MAX_MAP_ITEMS, .check = schema_check_labels))));
 
 /* A []string of label keys. */
 #define LABEL_KEYS(d)                                                                              \
-	ARR(d,                                                                                     \
-	    STR(NULL, .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_qualified_name),   \
+	ARR(d, STR(NULL, .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_qualified_name),  \
 	    .max_items = TK_MAX_SELECTOR_ITEMS)
 
 static const struct snode n_pod_affinity_term = OBJ_INIT(
     "The pods (matched by labelSelector in namespaces) relative to which this pod is placed: "
     "on a node whose topologyKey label value equals that of a node running one of them.",
-    FIELDS(F("labelSelector", &n_label_selector),
-           F("namespaceSelector", &n_label_selector),
+    FIELDS(F("labelSelector", &n_label_selector), F("namespaceSelector", &n_label_selector),
            F("namespaces",
              ARR("Namespaces the term applies to, with those of namespaceSelector; this pod's "
                  "namespace when both are empty.",
@@ -275,48 +273,47 @@ static const struct snode n_pod_affinity_term = OBJ_INIT(
 
 /* podAffinity and podAntiAffinity differ only in what they ask. */
 #define POD_AFFINITY_FIELDS                                                                        \
-	FIELDS(F("preferredDuringSchedulingIgnoredDuringExecution",                               \
-	         ARR("Terms the scheduler prefers to satisfy, by weight.",                        \
-	             OBJ("A pod affinity term with a weight.",                                    \
-	                 FIELDS(FR("podAffinityTerm", &n_pod_affinity_term),                      \
-	                        FR("weight", WEIGHT("Weight of the term, 1 to 100.")))),         \
-	             .max_items = TK_MAX_AFFINITY_TERMS)),                                       \
-	       F("requiredDuringSchedulingIgnoredDuringExecution",                                \
-	         ARR("Terms that must all be satisfied when the pod is scheduled.",              \
+	FIELDS(F("preferredDuringSchedulingIgnoredDuringExecution",                                \
+	         ARR("Terms the scheduler prefers to satisfy, by weight.",                         \
+	             OBJ("A pod affinity term with a weight.",                                     \
+	                 FIELDS(FR("podAffinityTerm", &n_pod_affinity_term),                       \
+	                        FR("weight", WEIGHT("Weight of the term, 1 to 100.")))),           \
+	             .max_items = TK_MAX_AFFINITY_TERMS)),                                         \
+	       F("requiredDuringSchedulingIgnoredDuringExecution",                                 \
+	         ARR("Terms that must all be satisfied when the pod is scheduled.",                \
 	             &n_pod_affinity_term, .max_items = TK_MAX_AFFINITY_TERMS)))
 
 static const struct snode n_affinity = OBJ_INIT(
     "Scheduling constraints of the agent pod (core/v1 Affinity), passed through.",
-    FIELDS(
-        F("nodeAffinity",
-          OBJ("Node affinity scheduling rules of the pod.",
-              FIELDS(F("preferredDuringSchedulingIgnoredDuringExecution",
-                       ARR("Node selector terms the scheduler prefers to satisfy, by weight.",
-                           OBJ("A node selector term with a weight.",
-                               FIELDS(FR("preference", &n_node_selector_term),
-                                      FR("weight", WEIGHT("Weight of the term, 1 to 100.")))),
-                           .max_items = TK_MAX_AFFINITY_TERMS)),
-                     F("requiredDuringSchedulingIgnoredDuringExecution",
-                       OBJ("The node must match one of these terms when the pod is "
-                           "scheduled.",
-                           FIELDS(FR("nodeSelectorTerms",
-                                     ARR("Node selector terms; they are ORed.",
-                                         &n_node_selector_term, .min_items = 1,
-                                         .max_items = TK_MAX_AFFINITY_TERMS)))))))),
-        F("podAffinity", OBJ("Pods this pod is placed with (in the same topology domain).",
-                             POD_AFFINITY_FIELDS)),
-        F("podAntiAffinity", OBJ("Pods this pod is kept apart from (in another topology "
-                                 "domain).",
-                                 POD_AFFINITY_FIELDS))));
+    FIELDS(F("nodeAffinity",
+             OBJ("Node affinity scheduling rules of the pod.",
+                 FIELDS(F("preferredDuringSchedulingIgnoredDuringExecution",
+                          ARR("Node selector terms the scheduler prefers to satisfy, by weight.",
+                              OBJ("A node selector term with a weight.",
+                                  FIELDS(FR("preference", &n_node_selector_term),
+                                         FR("weight", WEIGHT("Weight of the term, 1 to 100.")))),
+                              .max_items = TK_MAX_AFFINITY_TERMS)),
+                        F("requiredDuringSchedulingIgnoredDuringExecution",
+                          OBJ("The node must match one of these terms when the pod is "
+                              "scheduled.",
+                              FIELDS(FR("nodeSelectorTerms",
+                                        ARR("Node selector terms; they are ORed.",
+                                            &n_node_selector_term, .min_items = 1,
+                                            .max_items = TK_MAX_AFFINITY_TERMS)))))))),
+           F("podAffinity", OBJ("Pods this pod is placed with (in the same topology domain).",
+                                POD_AFFINITY_FIELDS)),
+           F("podAntiAffinity", OBJ("Pods this pod is kept apart from (in another topology "
+                                    "domain).",
+                                    POD_AFFINITY_FIELDS))));
 
 static const struct snode n_topology_spread = OBJ_INIT(
     "How the agent pods spread across topology domains (core/v1 TopologySpreadConstraint).",
     FIELDS(FR("maxSkew", INT32("Largest allowed difference between the number of matching pods "
                                "of two domains.",
                                .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1, .max = 2147483647)),
-           FR("topologyKey", STR("Node label key whose value defines a topology domain.",
-                                 .flags = SN_NONEMPTY, .max_len = TK_MAX_QUALIFIED_NAME,
-                                 .check = schema_check_qualified_name)),
+           FR("topologyKey",
+              STR("Node label key whose value defines a topology domain.", .flags = SN_NONEMPTY,
+                  .max_len = TK_MAX_QUALIFIED_NAME, .check = schema_check_qualified_name)),
            FR("whenUnsatisfiable",
               STR("What to do with a pod that would break maxSkew: DoNotSchedule or "
                   "ScheduleAnyway.",
@@ -368,10 +365,9 @@ static const struct snode n_network = OBJ_INIT(
                                                   "port.",
                                                   .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1,
                                                   .max = 65535)),
-                                          F("protocol",
-                                            STR("TCP, UDP or SCTP.", .def = "\"TCP\"",
-                                                .enums = ENUM("TCP", "UDP", "SCTP"),
-                                                .max_len = TK_MAX_LABEL))),
+                                          F("protocol", STR("TCP, UDP or SCTP.", .def = "\"TCP\"",
+                                                            .enums = ENUM("TCP", "UDP", "SCTP"),
+                                                            .max_len = TK_MAX_LABEL))),
                                    .check = schema_check_net_port),
                                .max_items = TK_MAX_NETWORK_PORTS)))),
               .max_items = TK_MAX_NETWORK_ALLOW, .check = schema_check_net_allow))),
@@ -432,10 +428,9 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
         F("nodeSelector", MAP("Node labels the agent pod must be scheduled on.",
                               STR(NULL, .max_len = TK_MAX_LABEL), .max_len = TK_MAX_QUALIFIED_NAME,
                               .max_items = TK_MAX_MAP_ITEMS, .check = schema_check_label_values)),
-        F("tolerations",
-          ARR("Tolerations of the agent pod. The webhook may forbid some taints "
-              "(--forbid-tolerations, by default the control-plane ones).",
-              &n_toleration, .max_items = TK_MAX_TOLERATIONS)),
+        F("tolerations", ARR("Tolerations of the agent pod. The webhook may forbid some taints "
+                             "(--forbid-tolerations, by default the control-plane ones).",
+                             &n_toleration, .max_items = TK_MAX_TOLERATIONS)),
         F("podLabels",
           MAP("Labels added to the agent pod, e.g. for NetworkPolicy selectors. Keys with the "
               "prefix thurkube.thurbeen.eu (or a subdomain of it) and "
@@ -450,9 +445,8 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
         F("affinity", &n_affinity),
         F("priorityClassName", STR("PriorityClass of the agent pod.", .max_len = TK_MAX_NAME,
                                    .check = schema_check_ref)),
-        F("topologySpreadConstraints",
-          ARR("How the agent pods spread across topology domains.", &n_topology_spread,
-              .max_items = TK_MAX_AFFINITY_TERMS)),
+        F("topologySpreadConstraints", ARR("How the agent pods spread across topology domains.",
+                                           &n_topology_spread, .max_items = TK_MAX_AFFINITY_TERMS)),
         F("ttlSecondsAfterFinished",
           INT64("Seconds a finished Job is kept before deletion.", .def = "86400",
                 .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = 2147483647)),

@@ -306,8 +306,8 @@ static void cap_timeout_default(struct dctx *d, const struct schema_config *cfg)
 
 /* A string member of an AgentRuntime's spec (or of its spec.network) set
  * from the webhook's configuration when absent or null. */
-static void default_member(struct dctx *d, json_object *parent, const char *ptr,
-                           const char *name, const char *value)
+static void default_member(struct dctx *d, json_object *parent, const char *ptr, const char *name,
+                           const char *value)
 {
 	json_object *cur = NULL, *v;
 	bool present = json_object_object_get_ex(parent, name, &cur);

@@ -1391,7 +1391,8 @@ static void check_key_map(struct schema_vctx *c, json_object *v, const char *pat
 	json_object_object_foreach(v, key, val)
 	{
 		struct buf why = BUF_INIT(2048);
-		const char *s = jsonutil_as_str(val), *rw = reserved_kind ? reserved_key_why(key) : NULL;
+		const char *s = jsonutil_as_str(val),
+		           *rw = reserved_kind ? reserved_key_why(key) : NULL;
 		char *p;
 
 		if (schema_clock_step(&c->clock))
@@ -1405,8 +1406,8 @@ static void check_key_map(struct schema_vctx *c, json_object *v, const char *pat
 		if (!names_qualified_name(key, &why))
 			invalid_why(c, p, key, &why);
 		else if (rw)
-			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL, "%s key \"%s\" %s", reserved_kind,
-			              key, rw);
+			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL, "%s key \"%s\" %s",
+			              reserved_kind, key, rw);
 		if (values && s && strlen(s) <= TK_MAX_LABEL && !names_label_value(s, &why))
 			invalid_why(c, p, s, &why);
 		free(p);
@@ -1474,8 +1475,9 @@ static void check_req_values(struct schema_vctx *c, json_object *v, const char *
 			char *p0 = path_index(c, p, 0);
 
 			if (p0)
-				fielderrs_add_str(c->errs, FE_INVALID, p0, s,
-				                  "must be an integer when `operator` is 'Lt' or 'Gt'");
+				fielderrs_add_str(
+				    c->errs, FE_INVALID, p0, s,
+				    "must be an integer when `operator` is 'Lt' or 'Gt'");
 			free(p0);
 		}
 	}
@@ -1502,9 +1504,10 @@ void schema_check_node_field_requirement(struct schema_vctx *c, json_object *v, 
 	if (array_len(jsonutil_get(v, "values")) != 1) {
 		p = path_field(c, path, "values");
 		if (p)
-			fielderrs_add(c->errs, FE_REQUIRED, p, NULL,
-			              "must be only one value when `operator` is 'In' or 'NotIn' for "
-			              "node field selector");
+			fielderrs_add(
+			    c->errs, FE_REQUIRED, p, NULL,
+			    "must be only one value when `operator` is 'In' or 'NotIn' for "
+			    "node field selector");
 		free(p);
 	}
 }
@@ -1554,8 +1557,7 @@ void schema_check_topology_spread(struct schema_vctx *c, json_object *v, const c
  * fe80::a9fe:a9fe), and the AWS IPv6 metadata address. A larger block
  * that holds one is allowed: the controller excepts the range from it.
  */
-static const char *const metadata_blocks[] = {"169.254.0.0/16", "fe80::/10",
-                                              "fd00:ec2::254/128"};
+static const char *const metadata_blocks[] = {"169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"};
 
 static const char *metadata_block_of(const struct cidr *b)
 {
@@ -1580,7 +1582,8 @@ void schema_check_cidr(struct schema_vctx *c, json_object *v, const char *path)
 	if (r == -ERANGE) {
 		cidr_format(&b, canon);
 		fielderrs_add_str(c->errs, FE_INVALID, path, s,
-		                  "has bits set past the prefix length; did you mean \"%s\"?", canon);
+		                  "has bits set past the prefix length; did you mean \"%s\"?",
+		                  canon);
 	} else if (r < 0) {
 		fielderrs_add_str(c->errs, FE_INVALID, path, s, "%s",
 		                  why ? why : "must be a CIDR block, e.g. 10.0.0.0/8");
@@ -1657,11 +1660,12 @@ void schema_check_network(struct schema_vctx *c, json_object *v, const char *pat
 		return;
 	p = path_field(c, path, "allow");
 	if (p)
-		fielderrs_add(c->errs, FE_INVALID, p, NULL,
-		              "may only be set when %s.egress is \"Restricted\" (it is %s%s%s): the "
-		              "list narrows Restricted egress",
-		              path, egress ? "\"" : "", egress ? egress : "absent, so Unrestricted",
-		              egress ? "\"" : "");
+		fielderrs_add(
+		    c->errs, FE_INVALID, p, NULL,
+		    "may only be set when %s.egress is \"Restricted\" (it is %s%s%s): the "
+		    "list narrows Restricted egress",
+		    path, egress ? "\"" : "", egress ? egress : "absent, so Unrestricted",
+		    egress ? "\"" : "");
 	free(p);
 }
 
@@ -1725,15 +1729,16 @@ static void check_forbidden_tolerations(struct schema_vctx *c, json_object *spec
 			continue;
 		p = path_index(c, "spec.tolerations", i);
 		if (p && all)
-			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL,
-			              "tolerates every taint (empty key with operator Exists), so also "
-			              "\"%s\", which agent pods may not tolerate " SCHEMA_POLICY_MARK
-			              "forbid-tolerations)",
-			              cfg->forbid_tolerations[0]);
+			fielderrs_add(
+			    c->errs, FE_FORBIDDEN, p, NULL,
+			    "tolerates every taint (empty key with operator Exists), so also "
+			    "\"%s\", which agent pods may not tolerate " SCHEMA_POLICY_MARK
+			    "forbid-tolerations)",
+			    cfg->forbid_tolerations[0]);
 		else if (p)
 			fielderrs_add(c->errs, FE_FORBIDDEN, p, NULL,
-			              "tolerates the taint \"%s\", which agent pods may not tolerate "
-			              SCHEMA_POLICY_MARK "forbid-tolerations)",
+			              "tolerates the taint \"%s\", which agent pods may not "
+			              "tolerate " SCHEMA_POLICY_MARK "forbid-tolerations)",
 			              hit);
 		free(p);
 	}
@@ -1969,7 +1974,8 @@ int schema_config_policy(struct schema_config *cfg, const struct schema_policy_f
 	buf_reset(err);
 	if (f->default_runtime_class && !names_dns1123_subdomain(f->default_runtime_class, &why)) {
 		buf_sayf(err, "--default-runtime-class: %s, got \"%s\"",
-		         why.data ? why.data : "not a DNS-1123 subdomain", f->default_runtime_class);
+		         why.data ? why.data : "not a DNS-1123 subdomain",
+		         f->default_runtime_class);
 		r = -EINVAL;
 	} else if (f->default_egress && strcmp(f->default_egress, "Unrestricted") != 0 &&
 	           strcmp(f->default_egress, "Restricted") != 0) {

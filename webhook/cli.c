@@ -580,12 +580,9 @@ static const struct {
 	const char *shrt, *name;
 	int (*set)(struct cli *c, struct strlist *paths, const char *v);
 } options[] = {
-    {"-f", "--filename", set_file},
-    {"-o", "--output", set_output},
-    {NULL, "--unknown-fields", set_unknown},
-    {NULL, "--default-runtime-class", set_runtime_class},
-    {NULL, "--default-egress", set_egress},
-    {NULL, "--forbid-tolerations", set_forbid},
+    {"-f", "--filename", set_file},          {"-o", "--output", set_output},
+    {NULL, "--unknown-fields", set_unknown}, {NULL, "--default-runtime-class", set_runtime_class},
+    {NULL, "--default-egress", set_egress},  {NULL, "--forbid-tolerations", set_forbid},
 };
 
 /* --require-runtime-class, bare or =true|false as the webhook's boolean

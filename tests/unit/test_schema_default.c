@@ -174,15 +174,16 @@ START_TEST(test_runtime_policy_off)
 	struct schema_config cfg = {.default_runtime_class = "gvisor",
 	                            .default_egress = "Restricted"};
 	json_object *patch = NULL;
-	json_object *obj = defaulted(TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"i\"}}", NULL, NULL,
-	                             &patch);
+	json_object *obj =
+	    defaulted(TK_AGENTRUNTIME, "{\"spec\":{\"image\":\"i\"}}", NULL, NULL, &patch);
 
 	ck_assert_int_eq(json_object_array_length(patch), 0);
 	json_object_put(patch);
 	json_object_put(obj);
-	obj = defaulted(TK_AGENTJOB, "{\"spec\":{\"prompt\":\"p\",\"timeoutSeconds\":1,"
-	                             "\"timezone\":\"UTC\",\"suspend\":false,\"persist\":false,"
-	                             "\"ttlSecondsAfterFinished\":1,\"concurrencyPolicy\":\"Forbid\"}}",
+	obj = defaulted(TK_AGENTJOB,
+	                "{\"spec\":{\"prompt\":\"p\",\"timeoutSeconds\":1,"
+	                "\"timezone\":\"UTC\",\"suspend\":false,\"persist\":false,"
+	                "\"ttlSecondsAfterFinished\":1,\"concurrencyPolicy\":\"Forbid\"}}",
 	                &cfg, NULL, &patch);
 	ck_assert_int_eq(json_object_array_length(patch), 0);
 	json_object_put(patch);

@@ -345,8 +345,8 @@ static const struct vcase cases[] = {
     /* Sandboxed agents (issue 17): AgentRuntime runtimeClassName and network */
     {TK_AGENTRUNTIME, "{\"spec\":{\"runtimeClassName\":\"gVisor\"}}", "spec.runtimeClassName",
      FE_INVALID, NULL, 0},
-    {TK_AGENTRUNTIME, "{\"spec\":{\"runtimeClassName\":\"\"}}", "spec.runtimeClassName",
-     FE_INVALID, NULL, 0},
+    {TK_AGENTRUNTIME, "{\"spec\":{\"runtimeClassName\":\"\"}}", "spec.runtimeClassName", FE_INVALID,
+     NULL, 0},
     {TK_AGENTRUNTIME, "{\"spec\":{\"network\":{\"egress\":\"Closed\"}}}", "spec.network.egress",
      FE_NOT_SUPPORTED,
      "spec.network.egress: Unsupported value: \"Closed\": supported values: \"Unrestricted\", "
@@ -382,7 +382,8 @@ static const struct vcase cases[] = {
      "prefix length, e.g. 10.0.0.0/8",
      0},
     {TK_AGENTRUNTIME,
-     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"example.com/8\"}]}}}",
+     "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"example.com/"
+     "8\"}]}}}",
      "spec.network.allow[0].cidr", FE_INVALID, NULL, 0},
     {TK_AGENTRUNTIME,
      "{\"spec\":{\"network\":{\"egress\":\"Restricted\",\"allow\":[{\"cidr\":\"10.0.0.0/33\"}]}}}",
@@ -458,8 +459,7 @@ static const struct vcase cases[] = {
      "\"app.kubernetes.io/managed-by\" is reserved: the controller sets it to \"thurkube\" on "
      "the pods it makes",
      0},
-    {TK_AGENTJOB,
-     "{\"spec\":{\"podAnnotations\":{\"thurkube.thurbeen.eu/applied-hash\":\"0\"}}}",
+    {TK_AGENTJOB, "{\"spec\":{\"podAnnotations\":{\"thurkube.thurbeen.eu/applied-hash\":\"0\"}}}",
      "spec.podAnnotations[thurkube.thurbeen.eu/applied-hash]", FE_FORBIDDEN, NULL, 0},
     {TK_AGENTJOB, "{\"spec\":{\"podAnnotations\":{\"app.kubernetes.io/managed-by\":\"x\"}}}",
      "spec.podAnnotations[app.kubernetes.io/managed-by]", FE_FORBIDDEN, NULL, 0},
@@ -477,75 +477,96 @@ static const struct vcase cases[] = {
      FE_INVALID, NULL, 0},
     /* AgentJob affinity */
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[]}}}}}",
      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
      FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{}}}}}",
      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
      FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
-     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\"}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\"}]}]}}}}"
+     "}",
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].values",
      FE_REQUIRED,
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or "
      "'NotIn'",
      0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"Exists\","
      "\"values\":[\"a\"]}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].values",
      FE_FORBIDDEN, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"cores\",\"operator\":\"Gt\","
      "\"values\":[\"1\",\"2\"]}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].values",
      FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"cores\",\"operator\":\"Lt\","
      "\"values\":[\"many\"]}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].values[0]",
      FE_INVALID, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"Near\","
      "\"values\":[\"a\"]}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].operator",
      FE_NOT_SUPPORTED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"operator\":\"Exists\"}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchExpressions[0].key",
      FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.labels\",\"operator\":\"In\","
      "\"values\":[\"a\"]}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchFields[0].key",
      FE_INVALID, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\","
      "\"values\":[\"a\",\"b\"]}]}]}}}}}",
-     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+     "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms["
+     "0]"
      ".matchFields[0].values",
      FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"preferredDuringSchedulingIgnoredDuringExecution\":"
      "[{\"weight\":0,\"preference\":{}}]}}}}",
      "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
      FE_INVALID,
@@ -553,7 +574,8 @@ static const struct vcase cases[] = {
      "Invalid value: 0: must be between 1 and 100",
      0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+     "{\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+     "\"preferredDuringSchedulingIgnoredDuringExecution\":"
      "[{\"weight\":5}]}}}}",
      "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].preference",
      FE_REQUIRED, NULL, 0},
@@ -579,26 +601,30 @@ static const struct vcase cases[] = {
      "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
      FE_INVALID, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{"
+     "\"preferredDuringSchedulingIgnoredDuringExecution"
      "\":[{\"weight\":101,\"podAffinityTerm\":{\"topologyKey\":\"zone\"}}]}}}}",
      "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
      FE_INVALID, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{"
+     "\"preferredDuringSchedulingIgnoredDuringExecution"
      "\":[{\"weight\":1,\"podAffinityTerm\":{\"topologyKey\":\"zone\",\"labelSelector\":{"
      "\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"NotIn\",\"values\":[]}]}}}]}}}}",
      "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]."
      "podAffinityTerm.labelSelector.matchExpressions[0].values",
      FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution"
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution"
      "\":[{\"topologyKey\":\"zone\",\"namespaceSelector\":{\"matchExpressions\":[{\"key\":\"a\","
      "\"operator\":\"DoesNotExist\",\"values\":[\"x\"]}]}}]}}}}",
      "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
      "namespaceSelector.matchExpressions[0].values",
      FE_FORBIDDEN, NULL, 0},
     {TK_AGENTJOB,
-     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution"
+     "{\"spec\":{\"affinity\":{\"podAntiAffinity\":{"
+     "\"requiredDuringSchedulingIgnoredDuringExecution"
      "\":[{\"topologyKey\":\"zone\",\"labelSelector\":{\"matchExpressions\":[{\"key\":\"a\","
      "\"operator\":\"Gt\",\"values\":[\"1\"]}]}}]}}}}",
      "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
@@ -607,7 +633,8 @@ static const struct vcase cases[] = {
     {TK_AGENTJOB,
      "{\"spec\":{\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
      "[{\"topologyKey\":\"zone\",\"matchLabelKeys\":[\"bad key\"]}]}}}}",
-     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys[0]",
+     "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys["
+     "0]",
      FE_INVALID, NULL, 0},
     /* AgentJob topologySpreadConstraints */
     {TK_AGENTJOB,
@@ -618,7 +645,8 @@ static const struct vcase cases[] = {
      "{\"spec\":{\"topologySpreadConstraints\":[{\"topologyKey\":\"zone\","
      "\"whenUnsatisfiable\":\"DoNotSchedule\"}]}}",
      "spec.topologySpreadConstraints[0].maxSkew", FE_REQUIRED, NULL, 0},
-    {TK_AGENTJOB, "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\"}]}}",
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\"}]}}",
      "spec.topologySpreadConstraints[0].whenUnsatisfiable", FE_REQUIRED, NULL, 0},
     {TK_AGENTJOB,
      "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"whenUnsatisfiable\":"
@@ -660,31 +688,37 @@ static const struct pcase {
 	int policy;
 	struct vcase c;
 } policy_cases[] = {
-    {POLICY_REQUIRE_RC, {TK_AGENTRUNTIME, "{}", "spec.runtimeClassName", FE_REQUIRED,
-     "spec.runtimeClassName: Required value: this cluster runs agents only in a named runtime "
-     "class, e.g. gVisor or Kata (webhook policy --require-runtime-class)",
-     0}},
+    {POLICY_REQUIRE_RC,
+     {TK_AGENTRUNTIME, "{}", "spec.runtimeClassName", FE_REQUIRED,
+      "spec.runtimeClassName: Required value: this cluster runs agents only in a named runtime "
+      "class, e.g. gVisor or Kata (webhook policy --require-runtime-class)",
+      0}},
     /* --forbid-tolerations with its default keys */
-    {POLICY_FORBID, {TK_AGENTJOB,
-     "{\"spec\":{\"tolerations\":[{\"key\":\"node-role.kubernetes.io/control-plane\","
-     "\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}",
-     "spec.tolerations[0]", FE_FORBIDDEN,
-     "spec.tolerations[0]: Forbidden: tolerates the taint \"node-role.kubernetes.io/"
-     "control-plane\", which agent pods may not tolerate (webhook policy --forbid-tolerations)",
-     0}},
-    {POLICY_FORBID, {TK_AGENTJOB,
-     "{\"spec\":{\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"a\"},"
-     "{\"key\":\"node-role.kubernetes.io/master\",\"operator\":\"Equal\"}]}}",
-     "spec.tolerations[1]", FE_FORBIDDEN, NULL, 0}},
-    {POLICY_FORBID, {TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Exists\"}]}}", "spec.tolerations[0]",
-     FE_FORBIDDEN,
-     "spec.tolerations[0]: Forbidden: tolerates every taint (empty key with operator Exists), "
-     "so also \"node-role.kubernetes.io/control-plane\", which agent pods may not tolerate "
-     "(webhook policy --forbid-tolerations)",
-     0}},
-    {POLICY_FORBID, {TK_AGENTJOB,
-     "{\"spec\":{\"tolerations\":[{\"key\":\"\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}",
-     "spec.tolerations[0]", FE_FORBIDDEN, NULL, 0}},
+    {POLICY_FORBID,
+     {TK_AGENTJOB,
+      "{\"spec\":{\"tolerations\":[{\"key\":\"node-role.kubernetes.io/control-plane\","
+      "\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}",
+      "spec.tolerations[0]", FE_FORBIDDEN,
+      "spec.tolerations[0]: Forbidden: tolerates the taint \"node-role.kubernetes.io/"
+      "control-plane\", which agent pods may not tolerate (webhook policy --forbid-tolerations)",
+      0}},
+    {POLICY_FORBID,
+     {TK_AGENTJOB,
+      "{\"spec\":{\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"a\"},"
+      "{\"key\":\"node-role.kubernetes.io/master\",\"operator\":\"Equal\"}]}}",
+      "spec.tolerations[1]", FE_FORBIDDEN, NULL, 0}},
+    {POLICY_FORBID,
+     {TK_AGENTJOB, "{\"spec\":{\"tolerations\":[{\"operator\":\"Exists\"}]}}",
+      "spec.tolerations[0]", FE_FORBIDDEN,
+      "spec.tolerations[0]: Forbidden: tolerates every taint (empty key with operator Exists), "
+      "so also \"node-role.kubernetes.io/control-plane\", which agent pods may not tolerate "
+      "(webhook policy --forbid-tolerations)",
+      0}},
+    {POLICY_FORBID,
+     {TK_AGENTJOB,
+      "{\"spec\":{\"tolerations\":[{\"key\":\"\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}"
+      "]}}",
+      "spec.tolerations[0]", FE_FORBIDDEN, NULL, 0}},
 };
 
 /* RFC 7386 merge patch of patch into target (both json-c objects). */
@@ -753,8 +787,8 @@ static void run_case(const struct vcase *c, int policy, int n)
 			hit = i;
 	if (hit == errs.n)
 		dump(&errs);
-	ck_assert_msg(hit < errs.n, "case %d (%s): no error of type %d at %s", n, c->patch,
-	              c->type, c->path);
+	ck_assert_msg(hit < errs.n, "case %d (%s): no error of type %d at %s", n, c->patch, c->type,
+	              c->path);
 	if (c->line) {
 		ck_assert_int_eq(fielderr_render(&errs.v[hit], &line), 0);
 		ck_assert_str_eq(line.data, c->line);
@@ -1010,7 +1044,8 @@ START_TEST(test_sandbox_valid)
 	static const char *const aj =
 	    "{\"spec\":{\"podLabels\":{\"team\":\"agents\",\"example.com/tier\":\"\","
 	    "\"thurkube.example.com/x\":\"y\"},\"podAnnotations\":{\"sidecar.istio.io/inject\":"
-	    "\"false\",\"note\":\"any text, even with spaces\"},\"priorityClassName\":\"batch-low\","
+	    "\"false\",\"note\":\"any text, even with "
+	    "spaces\"},\"priorityClassName\":\"batch-low\","
 	    "\"tolerations\":[{\"key\":\"dedicated\",\"operator\":\"Equal\",\"value\":\"agents\","
 	    "\"effect\":\"NoSchedule\"},{\"key\":\"node-role.kubernetes.io/worker\",\"operator\":"
 	    "\"Exists\"}],"
@@ -1019,12 +1054,16 @@ START_TEST(test_sandbox_valid)
 	    "\"operator\":\"In\",\"values\":[\"amd64\",\"arm64\"]},{\"key\":\"gpu\",\"operator\":"
 	    "\"DoesNotExist\"},{\"key\":\"cores\",\"operator\":\"Gt\",\"values\":[\"4\"]}],"
 	    "\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"NotIn\",\"values\":"
-	    "[\"node-1\"]}]}]},\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":100,"
-	    "\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":"
+	    "[\"node-1\"]}]}]},\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":"
+	    "100,"
+	    "\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\","
+	    "\"values\":"
 	    "[\"a\"]}]}}]},\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"
-	    "\"topologyKey\":\"kubernetes.io/hostname\",\"labelSelector\":{\"matchLabels\":{\"app\":"
+	    "\"topologyKey\":\"kubernetes.io/"
+	    "hostname\",\"labelSelector\":{\"matchLabels\":{\"app\":"
 	    "\"cache\"}},\"namespaces\":[\"agents\"],\"matchLabelKeys\":[\"pod-template-hash\"]}]},"
-	    "\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":1,"
+	    "\"podAntiAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":"
+	    "1,"
 	    "\"podAffinityTerm\":{\"topologyKey\":\"zone\",\"namespaceSelector\":{},"
 	    "\"labelSelector\":{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"NotIn\","
 	    "\"values\":[\"db\"]},{\"key\":\"x\",\"operator\":\"Exists\"}]},\"mismatchLabelKeys\":"
@@ -1079,8 +1118,7 @@ START_TEST(test_policy_off)
 	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &none, &errs, &warnings), 0);
 	ck_assert_uint_eq(errs.n, 0);
 	/* Only master forbidden: the control-plane key passes, Exists-all does not. */
-	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &only_other, &errs, &warnings),
-	                 0);
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &only_other, &errs, &warnings), 0);
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_str_eq(errs.v[0].path, "spec.tolerations[0]");
 	ck_assert(strstr(errs.v[0].detail, "\"node-role.kubernetes.io/master\"") != NULL);
@@ -1090,8 +1128,7 @@ START_TEST(test_policy_off)
 	obj = build(TK_AGENTJOB, patch);
 	only_other.forbid_tolerations = default_taints;
 	only_other.n_forbid_tolerations = TK_ARRAY_LEN(default_taints);
-	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &only_other, &errs, &warnings),
-	                 0);
+	ck_assert_int_eq(schema_validate(TK_AGENTJOB, obj, NULL, &only_other, &errs, &warnings), 0);
 	ck_assert_uint_eq(errs.n, 0);
 	json_object_put(obj);
 	expect_valid(TK_AGENTRUNTIME, build(TK_AGENTRUNTIME, NULL), true);
@@ -1142,14 +1179,20 @@ static const struct {
     {{"gvisor", true, "Restricted", ""}, 0, 0, NULL},
     {{NULL, false, "Unrestricted", " a , example.com/b "}, 0, 2, NULL},
     {{NULL, false, NULL, NULL}, 0, 0, NULL},
-    {{"gVisor", false, NULL, ""}, -EINVAL, 0,
+    {{"gVisor", false, NULL, ""},
+     -EINVAL,
+     0,
      "--default-runtime-class: a lowercase RFC 1123 subdomain must consist of lower case "
      "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
      "character (e.g. 'example.com', regex used for validation is "
      "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), got \"gVisor\""},
-    {{NULL, false, "restricted", ""}, -EINVAL, 0,
+    {{NULL, false, "restricted", ""},
+     -EINVAL,
+     0,
      "--default-egress: must be Unrestricted or Restricted, got \"restricted\""},
-    {{NULL, false, NULL, "a,,b"}, -EINVAL, 0,
+    {{NULL, false, NULL, "a,,b"},
+     -EINVAL,
+     0,
      "--forbid-tolerations: empty taint key, got \"a,,b\""},
     {{NULL, false, NULL, "a,"}, -EINVAL, 0, "--forbid-tolerations: empty taint key, got \"a,\""},
     {{NULL, false, NULL, "bad key"}, -EINVAL, 0, NULL},

@@ -806,9 +806,8 @@ START_TEST(test_ratchet_policy)
 	json_object *root, *resp;
 
 	env.schema = _i == 2 ? NULL : &cfg;
-	ck_assert_int_eq(buf_printf(&spec, "%s,\"prompt\":\"%s\"%s", RT_GOOD, _i == 1 ? "p" : "q",
-	                            tol),
-	                 0);
+	ck_assert_int_eq(
+	    buf_printf(&spec, "%s,\"prompt\":\"%s\"%s", RT_GOOD, _i == 1 ? "p" : "q", tol), 0);
 	ck_assert_int_eq(buf_printf(&old, "%s,\"prompt\":\"p\"%s", RT_GOOD, tol), 0);
 	ck_assert_int_eq(
 	    buf_puts(&b, "{" HDR ",\"request\":{\"uid\":\"u-1\"," GVK(
