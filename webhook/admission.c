@@ -709,8 +709,8 @@ static int adm_field_of(const char *path, struct buf *out)
 /*
  * Audit mode: every error that ratcheting could relax becomes a warning
  * "enforcement=warn: <error>", its field recorded in out->warned_fields;
- * errs keeps the others (sizes, NUL characters, the immutable annotation
- * is added later and stays). 0 or -ENOMEM.
+ * errs keeps the others (sizes, NUL characters, the webhook's policy
+ * flags; the immutable annotation is added later and stays). 0 or -ENOMEM.
  */
 static int adm_warn_only(struct fielderrs *errs, struct strlist *warnings,
                          struct admission_outcome *out)
@@ -723,7 +723,7 @@ static int adm_warn_only(struct fielderrs *errs, struct strlist *warnings,
 	for (i = 0; r == 0 && i < errs->n; i++) {
 		const struct fielderr *e = &errs->v[i];
 
-		if (!adm_ratchetable(e)) {
+		if (!adm_ratchetable(e) || adm_policy_error(e)) {
 			fielderrs_add(&kept, e->type, e->path, e->value, e->detail ? "%s" : NULL,
 			              e->detail);
 			continue;

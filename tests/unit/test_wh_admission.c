@@ -788,10 +788,10 @@ END_TEST
 /*
  * A webhook policy (here --forbid-tolerations) is never ratcheted: an
  * UPDATE that changes the spec of an AgentJob stored before the policy
- * is denied while it keeps the forbidden toleration. A labels-only
- * UPDATE still passes (the spec is not validated again). Case 0: spec
- * change, denied; 1: labels only, allowed; 2: spec change without the
- * policy, allowed.
+ * is denied while it keeps the forbidden toleration, in audit mode too.
+ * A labels-only UPDATE still passes (the spec is not validated again).
+ * Case 0: spec change, denied; 1: labels only, allowed; 2: spec change
+ * without the policy, allowed; 3: case 0 in audit mode, denied.
  */
 START_TEST(test_ratchet_policy)
 {
@@ -806,6 +806,7 @@ START_TEST(test_ratchet_policy)
 	json_object *root, *resp;
 
 	env.schema = _i == 2 ? NULL : &cfg;
+	env.warn_only = _i == 3;
 	ck_assert_int_eq(
 	    buf_printf(&spec, "%s,\"prompt\":\"%s\"%s", RT_GOOD, _i == 1 ? "p" : "q", tol), 0);
 	ck_assert_int_eq(buf_printf(&old, "%s,\"prompt\":\"p\"%s", RT_GOOD, tol), 0);
@@ -821,9 +822,10 @@ START_TEST(test_ratchet_policy)
 	root = json_tokener_parse(out.body.data);
 	ck_assert_ptr_nonnull(root);
 	resp = resp_of(root);
-	ck_assert_msg(json_object_get_boolean(json_object_object_get(resp, "allowed")) == (_i != 0),
+	ck_assert_msg(json_object_get_boolean(json_object_object_get(resp, "allowed")) ==
+	                  (_i == 1 || _i == 2),
 	              "case %d: %s", _i, out.body.data);
-	if (_i == 0)
+	if (_i == 0 || _i == 3)
 		ck_assert(strstr(str_at(resp, "status", "message"),
 		                 "spec.tolerations[0]: Forbidden: tolerates the taint "
 		                 "\"node-role.kubernetes.io/control-plane\"") != NULL);
@@ -989,7 +991,7 @@ static Suite *admission_suite(void)
 	tcase_add_loop_test(tc, test_cause_reasons, 0, 8);
 	tcase_add_test(tc, test_parse_fields);
 	tcase_add_loop_test(tc, test_ratchet, 0, (int)TK_ARRAY_LEN(ratchet_cases));
-	tcase_add_loop_test(tc, test_ratchet_policy, 0, 3);
+	tcase_add_loop_test(tc, test_ratchet_policy, 0, 4);
 	tcase_add_loop_test(tc, test_warn_only, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
