@@ -111,7 +111,7 @@
  * the NetworkPolicy made for every AgentJob that uses the runtime. */
 #define TK_MAX_NETWORK_ALLOW (64 / TK_LIMIT_SCALE)
 /* ports of one network.allow entry. */
-#define TK_MAX_NETWORK_PORTS (32 / TK_LIMIT_SCALE)
+#define TK_MAX_NETWORK_PORTS ((32 + TK_LIMIT_SCALE - 1) / TK_LIMIT_SCALE)
 /* Terms of an affinity (nodeSelectorTerms, the required and preferred pod
  * affinity terms) and topologySpreadConstraints: the scheduler evaluates
  * each against every node for every pod, so real specs hold a handful. */
