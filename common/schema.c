@@ -445,8 +445,11 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
         F("affinity", &n_affinity),
         F("priorityClassName", STR("PriorityClass of the agent pod.", .max_len = TK_MAX_NAME,
                                    .check = schema_check_ref)),
-        F("topologySpreadConstraints", ARR("How the agent pods spread across topology domains.",
-                                           &n_topology_spread, .max_items = TK_MAX_AFFINITY_TERMS)),
+        F("topologySpreadConstraints",
+          ARR("How the agent pods spread across topology domains; no two with the same "
+              "topologyKey and whenUnsatisfiable.",
+              &n_topology_spread, .max_items = TK_MAX_AFFINITY_TERMS,
+              .check = schema_check_topology_list)),
         F("ttlSecondsAfterFinished",
           INT64("Seconds a finished Job is kept before deletion.", .def = "86400",
                 .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = 2147483647)),

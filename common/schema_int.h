@@ -180,6 +180,7 @@ void schema_check_node_requirement(struct schema_vctx *c, json_object *v, const 
 void schema_check_node_field_requirement(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_label_requirement(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_topology_spread(struct schema_vctx *c, json_object *v, const char *path);
+void schema_check_topology_list(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_cidr(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_net_port(struct schema_vctx *c, json_object *v, const char *path);
 void schema_check_net_allow(struct schema_vctx *c, json_object *v, const char *path);

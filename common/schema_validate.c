@@ -1549,6 +1549,49 @@ void schema_check_topology_spread(struct schema_vctx *c, json_object *v, const c
 	free(p);
 }
 
+/* Two constraints may not share {topologyKey, whenUnsatisfiable}, as the
+ * API server requires of a pod: one sort of the joined pairs. */
+void schema_check_topology_list(struct schema_vctx *c, json_object *v, const char *path)
+{
+	size_t i, n = 0, len = array_len(v);
+	struct dkey *k = len ? malloc(len * sizeof(*k)) : NULL;
+	char **txt = len ? calloc(len, sizeof(*txt)) : NULL;
+
+	if (len && (!k || !txt)) {
+		c->oom = 1;
+		goto out;
+	}
+	for (i = 0; i < len; i++) {
+		json_object *it = json_object_array_get_idx(v, i);
+		const char *key = jsonutil_str(it, "topologyKey"), *when;
+
+		when = jsonutil_str(it, "whenUnsatisfiable");
+		if (!key || !when)
+			continue;
+		txt[i] = path_join(c, "{%s, %s}", key, when);
+		if (!txt[i])
+			goto out;
+		k[n++] = (struct dkey){txt[i], i};
+	}
+	if (n > 1)
+		qsort(k, n, sizeof(*k), dkey_cmp);
+	for (i = 1; i < n; i++) {
+		char *p;
+
+		if (strcmp(k[i].s, k[i - 1].s) != 0)
+			continue;
+		p = path_index(c, path, k[i].i);
+		if (p)
+			fielderrs_add_str(c->errs, FE_DUPLICATE, p, k[i].s, NULL);
+		free(p);
+	}
+out:
+	for (i = 0; txt && i < len; i++)
+		free(txt[i]);
+	free(txt);
+	free(k);
+}
+
 /* ---- egress ---- */
 
 /*

@@ -681,6 +681,13 @@ static const struct vcase cases[] = {
      "\"app\",\"operator\":\"In\"}]}}]}}",
      "spec.topologySpreadConstraints[0].labelSelector.matchExpressions[0].values", FE_REQUIRED,
      NULL, 0},
+    {TK_AGENTJOB,
+     "{\"spec\":{\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\"},{\"maxSkew\":2,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"ScheduleAnyway\"},{\"maxSkew\":3,\"topologyKey\":\"zone\","
+     "\"whenUnsatisfiable\":\"DoNotSchedule\"}]}}",
+     "spec.topologySpreadConstraints[2]", FE_DUPLICATE,
+     "spec.topologySpreadConstraints[2]: Duplicate value: \"{zone, DoNotSchedule}\"", 0},
 };
 
 /* Cases under the webhook's policy flags (POLICY_*). */
