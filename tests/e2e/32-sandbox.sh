@@ -212,8 +212,11 @@ wait "$CTL_PID_sbx_ctl" 2>/dev/null
 
 # --- webhook flags ---------------------------------------------------------------
 restart_webhook() {
+	local i
+	# Not our child: poll until it is gone (it keeps serving for
+	# --shutdown-delay-seconds after SIGTERM, holding the port).
 	kill "$WEBHOOK_PID" 2>/dev/null
-	wait "$WEBHOOK_PID" 2>/dev/null
+	for i in $(seq 300); do kill -0 "$WEBHOOK_PID" 2>/dev/null || break; sleep 0.1; done
 	stack_start_webhook "$@" || return 1
 	sed -i "s/^WEBHOOK_PID=.*/WEBHOOK_PID=$WEBHOOK_PID/" "$RUNDIR/stack.env"
 }
