@@ -13,9 +13,9 @@
 #include <stddef.h>
 
 struct cidr {
-	int family;              /* AF_INET or AF_INET6 */
-	unsigned char addr[16];  /* network byte order; 4 bytes used for AF_INET */
-	unsigned prefix;         /* 0..32 or 0..128 */
+	int family;             /* AF_INET or AF_INET6 */
+	unsigned char addr[16]; /* network byte order; 4 bytes used for AF_INET */
+	unsigned prefix;        /* 0..32 or 0..128 */
 };
 
 /* Longest text cidr_format writes, NUL included. */

@@ -104,7 +104,7 @@ struct tk_agentruntime {
 	char *auth_env_var;
 	char *config_path;
 	char *persist_path;
-	char *image_pull_policy; /* NULL when unset */
+	char *image_pull_policy;  /* NULL when unset */
 	char *runtime_class_name; /* NULL when unset */
 	/* spec.network: egress is NULL (Unrestricted) or "Unrestricted" or
 	 * "Restricted"; allow is the []{cidr, ports} list or NULL. */

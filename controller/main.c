@@ -139,8 +139,9 @@ static int check_policy(const struct options *o, struct buf *err)
 		r = buf_printf(err, "--empty-dir-size-limit: %s, got \"%s\"",
 		               why.data ? why.data : "not a quantity", lim);
 	else if (lim && *lim && (q.neg || !q.digits[0]))
-		r = buf_printf(err, "--empty-dir-size-limit: must be greater than zero (\"\" for no "
-		                    "limit), got \"%s\"",
+		r = buf_printf(err,
+		               "--empty-dir-size-limit: must be greater than zero (\"\" for no "
+		               "limit), got \"%s\"",
 		               lim);
 	else if (!o->dns_namespace || !names_dns1123_label(o->dns_namespace, NULL))
 		r = buf_printf(err, "--dns-namespace: must be a namespace name, got \"%s\"",
@@ -183,7 +184,7 @@ static int load_options(struct runtime *rt, int argc, char **argv, int *exit_cod
 		struct buf msg = BUF_INIT(1024);
 
 		r = buf_printf(&msg, "--shard: %s", err.data ? err.data : "invalid") < 0 ? -ENOMEM
-		                                                                       : -EINVAL;
+		                                                                         : -EINVAL;
 		buf_reset(&err);
 		if (msg.data && buf_puts(&err, msg.data) < 0)
 			r = -ENOMEM;

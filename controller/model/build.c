@@ -807,7 +807,8 @@ static json_object *pod_labels(struct jb *b, const struct tk_agentjob *aj)
 		return l;
 	json_object_object_foreach(aj->spec.pod_labels, k, v)
 	{
-		if (!json_object_object_get_ex(l, k, NULL) && json_object_is_type(v, json_type_string))
+		if (!json_object_object_get_ex(l, k, NULL) &&
+		    json_object_is_type(v, json_type_string))
 			put(b, l, k, str(json_object_get_string(v)));
 	}
 	return l;
@@ -825,8 +826,8 @@ static const char *policy_or(const char *v, const char *def)
  */
 static void pod_policy(struct jb *b, json_object *tmpl, const struct build_policy *pol)
 {
-	const char *limit = policy_or(pol ? pol->empty_dir_size_limit : NULL,
-	                              BUILD_DEFAULT_EMPTYDIR_LIMIT);
+	const char *limit =
+	    policy_or(pol ? pol->empty_dir_size_limit : NULL, BUILD_DEFAULT_EMPTYDIR_LIMIT);
 	json_object *p = jsonutil_get(tmpl, "spec");
 	json_object *vs = jsonutil_get_type(p, "volumes", json_type_array);
 	size_t i;
@@ -883,7 +884,6 @@ static json_object *pod_template(struct jb *b, const struct tk_agentjob *aj,
 	put(b, t, "spec", p);
 	return t;
 }
-
 
 /* ---- the NetworkPolicy of a Restricted AgentJob ------------------------ */
 
@@ -1014,11 +1014,11 @@ static json_object *allow_rule(struct jb *b, json_object *entry)
  * list, nothing else.
  */
 static json_object *network_policy(struct jb *b, const struct tk_agentjob *aj,
-                                   const struct tk_agentruntime *rt,
-                                   const struct build_policy *pol, const char *name)
+                                   const struct tk_agentruntime *rt, const struct build_policy *pol,
+                                   const char *name)
 {
-	json_object *o = child(b, aj, "networking.k8s.io/v1", res_kind(RES_NETWORKPOLICY), name,
-	                       true);
+	json_object *o =
+	    child(b, aj, "networking.k8s.io/v1", res_kind(RES_NETWORKPOLICY), name, true);
 	json_object *spec = json_object_new_object();
 	json_object *sel = json_object_new_object();
 	json_object *ml = json_object_new_object();
@@ -1201,7 +1201,8 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 		if (!np_name)
 			b.err = -ENOMEM;
 		else
-			o.network_policy = network_policy(&b, aj, refs->runtime, refs->policy, np_name);
+			o.network_policy =
+			    network_policy(&b, aj, refs->runtime, refs->policy, np_name);
 		free(np_name);
 	}
 	if (b.err)

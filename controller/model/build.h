@@ -66,9 +66,9 @@ struct build_policy {
  * allow list: cloud metadata services answer there (169.254.169.254,
  * fd00:ec2::254). The schema refuses an allow entry inside them; a larger
  * block gets them as ipBlock.except. */
-#define BUILD_LINK_LOCAL_V4   "169.254.0.0/16"
-#define BUILD_LINK_LOCAL_V6   "fe80::/10"
-#define BUILD_METADATA_V6     "fd00:ec2::254/128"
+#define BUILD_LINK_LOCAL_V4 "169.254.0.0/16"
+#define BUILD_LINK_LOCAL_V6 "fe80::/10"
+#define BUILD_METADATA_V6   "fd00:ec2::254/128"
 
 /*
  * The resolved references of one AgentJob, all borrowed. mcp and repos
@@ -152,9 +152,9 @@ int build_agent_json(const struct tk_agentjob *aj, const struct build_refs *refs
  * settings, runtime class, pod metadata or placement gives a new hash;
  * when egress is Restricted, one more '\n' and the canonical rendering
  * of network ({"egress","allow"} as the AgentRuntime gives them; NULL
- * otherwise), so a change of the egress rules does too. The template hashed is the user's: the build_policy fields
- * (enableServiceLinks, emptyDir sizeLimit) are added after hashing.
- * 0 or -ENOMEM.
+ * otherwise), so a change of the egress rules does too. The template hashed is the user's: the
+ * build_policy fields (enableServiceLinks, emptyDir sizeLimit) are added after hashing. 0 or
+ * -ENOMEM.
  */
 int build_config_hash(const char *agent_json, json_object *pod_template, json_object *network,
                       char out[BUILD_HASH_LEN + 1]) TK_MUST_CHECK;

@@ -37,9 +37,9 @@ int shard_parse(const char *s, struct shard *out, struct buf *why)
 	if (!s || parse_uint(s, &p, SHARD_MAX, &i) < 0 || *p != '/' ||
 	    parse_uint(p + 1, &p, SHARD_MAX, &m) < 0 || *p || m < 1 || i >= m) {
 		if (why)
-			(void)!buf_printf(why,
-			                  "must be INDEX/COUNT with 0 <= INDEX < COUNT <= %d, got \"%s\"",
-			                  SHARD_MAX, s ? s : "");
+			(void)!buf_printf(
+			    why, "must be INDEX/COUNT with 0 <= INDEX < COUNT <= %d, got \"%s\"",
+			    SHARD_MAX, s ? s : "");
 		return -EINVAL;
 	}
 	out->index = i;

@@ -217,8 +217,8 @@ static bool labelled_for(json_object *obj, const struct tk_agentjob *aj)
 static int collect(struct reconcile_ctx *c, const struct tk_agentjob *aj, const char *crb_name,
                    struct observed *o)
 {
-	static const enum res kinds[] = {RES_CONFIGMAP, RES_PVC,     RES_SERVICEACCOUNT,
-	                                 RES_JOB,       RES_CRONJOB, RES_CLUSTERROLEBINDING,
+	static const enum res kinds[] = {RES_CONFIGMAP,    RES_PVC,     RES_SERVICEACCOUNT,
+	                                 RES_JOB,          RES_CRONJOB, RES_CLUSTERROLEBINDING,
 	                                 RES_NETWORKPOLICY};
 	bool crb_seen = false;
 	size_t k, i;

@@ -27,10 +27,10 @@
 #include "runtime/store.h"
 
 struct reconcile_config {
-	const char *field_manager; /* NAMES_FIELD_MANAGER */
-	const char *namespace;     /* controller's own namespace */
-	const char *identity;      /* this replica (Events' reportingInstance) */
-	int sweep_seconds;         /* period of the orphaned cluster RBAC sweep (sweep.h) */
+	const char *field_manager;         /* NAMES_FIELD_MANAGER */
+	const char *namespace;             /* controller's own namespace */
+	const char *identity;              /* this replica (Events' reportingInstance) */
+	int sweep_seconds;                 /* period of the orphaned cluster RBAC sweep (sweep.h) */
 	const struct build_policy *policy; /* pod and network policy; NULL: defaults */
 };
 

@@ -700,9 +700,8 @@ static const struct {
     {"spec.affinity", "{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":"
                       "{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"pool\","
                       "\"operator\":\"In\",\"values\":[\"agents\"]}]}]}}}"},
-    {"spec.topologySpreadConstraints",
-     "[{\"maxSkew\":1,\"topologyKey\":\"kubernetes.io/hostname\","
-     "\"whenUnsatisfiable\":\"ScheduleAnyway\"}]"},
+    {"spec.topologySpreadConstraints", "[{\"maxSkew\":1,\"topologyKey\":\"kubernetes.io/hostname\","
+                                       "\"whenUnsatisfiable\":\"ScheduleAnyway\"}]"},
 };
 
 static void hash_of(struct fx *f, char out[17])
@@ -764,7 +763,6 @@ START_TEST(hash_image_and_stability)
 	ck_assert_str_eq(a, b);
 }
 END_TEST
-
 
 /* The quickstart, with its AgentRuntime's spec.<key> set to value (JSON). */
 static void load_runtime_edit(struct fx *f, const char *key, const char *value)
@@ -867,7 +865,8 @@ START_TEST(sandbox_pod_fields)
 		fx_set(s.rt, "spec.runtimeClassName", json_object_new_string("gvisor"));
 		fx_set(s.aj, "spec.podLabels",
 		       fx_json("{\"team\":\"a\",\"thurkube.thurbeen.eu/agentjob\":\"other\"}"));
-		fx_set(s.aj, "spec.podAnnotations", fx_json("{\"sidecar.istio.io/inject\":\"false\"}"));
+		fx_set(s.aj, "spec.podAnnotations",
+		       fx_json("{\"sidecar.istio.io/inject\":\"false\"}"));
 		fx_set(s.aj, "spec.priorityClassName", json_object_new_string("agents-low"));
 		fx_set(s.aj, "spec.affinity", fx_json("{\"podAntiAffinity\":{}}"));
 		fx_set(s.aj, "spec.topologySpreadConstraints",
@@ -881,14 +880,17 @@ START_TEST(sandbox_pod_fields)
 		ck_assert_str_eq(fx_str(tmpl, "spec.runtimeClassName"), "gvisor");
 		ck_assert_str_eq(fx_str(tmpl, "spec.priorityClassName"), "agents-low");
 		ck_assert_ptr_nonnull(fx_get(tmpl, "spec.affinity.podAntiAffinity"));
-		ck_assert_str_eq(fx_str(tmpl, "spec.topologySpreadConstraints.0.topologyKey"), "zone");
-		ck_assert_str_eq(json_object_get_string(json_object_object_get(
-		                     fx_get(tmpl, "metadata.annotations"), "sidecar.istio.io/inject")),
-		                 "false");
+		ck_assert_str_eq(fx_str(tmpl, "spec.topologySpreadConstraints.0.topologyKey"),
+		                 "zone");
+		ck_assert_str_eq(
+		    json_object_get_string(json_object_object_get(
+		        fx_get(tmpl, "metadata.annotations"), "sidecar.istio.io/inject")),
+		    "false");
 		ck_assert_str_eq(fx_str(tmpl, "metadata.labels.team"), "a");
-		ck_assert_str_eq(json_object_get_string(json_object_object_get(
-		                     fx_get(tmpl, "metadata.labels"), "thurkube.thurbeen.eu/agentjob")),
-		                 "pr-fixer");
+		ck_assert_str_eq(
+		    json_object_get_string(json_object_object_get(fx_get(tmpl, "metadata.labels"),
+		                                                  "thurkube.thurbeen.eu/agentjob")),
+		    "pr-fixer");
 		build_out_free(&o);
 		fx_free(&f);
 		json_object_put(s.aj);
@@ -913,9 +915,9 @@ START_TEST(pod_policy_flags)
 	fx_load(&f, NULL);
 	build_ok(&f, &o);
 	memcpy(h0, o.config_hash, 17);
-	ck_assert(json_object_is_type(fx_get(o.cronjob,
-	                                     "spec.jobTemplate.spec.template.spec.enableServiceLinks"),
-	                              json_type_boolean));
+	ck_assert(json_object_is_type(
+	    fx_get(o.cronjob, "spec.jobTemplate.spec.template.spec.enableServiceLinks"),
+	    json_type_boolean));
 	ck_assert(!json_object_get_boolean(
 	    fx_get(o.cronjob, "spec.jobTemplate.spec.template.spec.enableServiceLinks")));
 	vs = fx_get(o.cronjob, "spec.jobTemplate.spec.template.spec.volumes");
@@ -1018,11 +1020,12 @@ START_TEST(network_policy_dns_flags_and_unrestricted)
 	load_runtime_edit(&f, "spec.network", "{\"egress\":\"Restricted\"}");
 	f.refs.policy = &pol;
 	build_ok(&f, &o);
-	assert_json_eq(fx_get(o.network_policy, "spec.egress"),
-	               "[{\"to\":[{\"namespaceSelector\":{\"matchLabels\":"
-	               "{\"kubernetes.io/metadata.name\":\"dns\"}},\"podSelector\":{\"matchLabels\":"
-	               "{\"app\":\"coredns\"}}}],\"ports\":[{\"protocol\":\"UDP\",\"port\":53},"
-	               "{\"protocol\":\"TCP\",\"port\":53}]}]");
+	assert_json_eq(
+	    fx_get(o.network_policy, "spec.egress"),
+	    "[{\"to\":[{\"namespaceSelector\":{\"matchLabels\":"
+	    "{\"kubernetes.io/metadata.name\":\"dns\"}},\"podSelector\":{\"matchLabels\":"
+	    "{\"app\":\"coredns\"}}}],\"ports\":[{\"protocol\":\"UDP\",\"port\":53},"
+	    "{\"protocol\":\"TCP\",\"port\":53}]}]");
 	build_out_free(&o);
 	fx_free(&f);
 	load_runtime_edit(&f, "spec.network", "{\"egress\":\"Unrestricted\"}");
