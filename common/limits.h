@@ -121,6 +121,12 @@
 #define TK_MAX_SELECTOR_ITEMS (64 / TK_LIMIT_SCALE)
 /* values of one selector requirement. */
 #define TK_MAX_SELECTOR_VALUES (256 / TK_LIMIT_SCALE)
+/* spec.backoffLimit of an AgentJob: each retry is a whole agent run
+ * again, with its model tokens; Kubernetes itself bounds it only by int32. */
+#define TK_MAX_BACKOFF_LIMIT 10
+/* successfulJobsHistoryLimit and failedJobsHistoryLimit: each kept Job is
+ * cached by the controller (and its pod by the kubelet's node). */
+#define TK_MAX_JOBS_HISTORY 100
 /* Entries of a map field (nodeSelector, requests, limits). */
 #define TK_MAX_MAP_ITEMS (256 / TK_LIMIT_SCALE)
 /*

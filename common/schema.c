@@ -467,7 +467,17 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
               .def = "\"Forbid\"", .enums = ENUM("Forbid", "Replace"), .max_len = TK_MAX_LABEL)),
         F("startingDeadlineSeconds", INT64("Deadline in seconds for starting a scheduled run "
                                            "that missed its time.",
-                                           .flags = SN_HAS_MIN, .min = 0))));
+                                           .flags = SN_HAS_MIN, .min = 0)),
+        F("backoffLimit", INT32("Retries of a failed run (the Job's backoffLimit): a new pod "
+                                "after each failure, up to this many.",
+                                .def = "0", .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0,
+                                .max = TK_MAX_BACKOFF_LIMIT)),
+        F("successfulJobsHistoryLimit",
+          INT32("Finished successful runs a scheduled AgentJob's CronJob keeps.", .def = "3",
+                .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = TK_MAX_JOBS_HISTORY)),
+        F("failedJobsHistoryLimit",
+          INT32("Finished failed runs a scheduled AgentJob's CronJob keeps.", .def = "3",
+                .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 0, .max = TK_MAX_JOBS_HISTORY))));
 
 static const struct snode n_agentjob_status = OBJ_INIT(
     "Observed state of an AgentJob, written by the controller.",
@@ -580,7 +590,22 @@ static const struct schema_column agentjob_columns[] = {
     {"Schedule", "string", ".spec.schedule", "Cron schedule; empty for a one-shot run."},
     {"Suspended", "boolean", ".spec.suspend", "Whether future runs are suspended."},
     {"Phase", "string", ".status.phase", "Current phase."},
+    {"Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status",
+     "Whether the latest run is on track or succeeded."},
+    {"Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason",
+     "Why Ready has its value, e.g. Scheduled, Running, JobFailed, MissingReference."},
     {"Last Run", "date", ".status.lastRunTime", "When the latest run started."},
+    {"Age", "date", ".metadata.creationTimestamp", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* AgentRole and ClusterAccess. */
+static const struct schema_column usage_columns[] = {
+    {"Used By", "integer", ".status.usedBy", "Number of AgentJobs referencing this object."},
+    {"Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status",
+     "Whether the object is valid and in effect."},
+    {"Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason",
+     "Why Ready has its value."},
     {"Age", "date", ".metadata.creationTimestamp", NULL},
     {NULL, NULL, NULL, NULL},
 };
@@ -593,7 +618,7 @@ static const struct skind skinds[TK_KIND_COUNT] = {
     [TK_AGENTAUTH] = {"AgentAuth points at the Secret holding an agent's auth token.", &n_auth_spec,
                       NULL, NULL, NULL},
     [TK_AGENTROLE] = {"AgentRole lists the tools an agent may use.", &n_role_spec, &n_usage_status,
-                      NULL, NULL},
+                      usage_columns, NULL},
     [TK_AGENTSKILL] = {"AgentSkill is a reusable skill from a GitHub repository.", &n_skill_spec,
                        NULL, NULL, NULL},
     [TK_MCPSERVER] = {"McpServer is a local command or remote URL serving MCP tools.", &n_mcp_spec,
@@ -602,7 +627,7 @@ static const struct skind skinds[TK_KIND_COUNT] = {
                        NULL, NULL},
     [TK_CLUSTERACCESS] = {"ClusterAccess grants cluster permissions to the AgentJobs that "
                           "reference it.",
-                          &n_access_spec, &n_usage_status, NULL, NULL},
+                          &n_access_spec, &n_usage_status, usage_columns, NULL},
 };
 
 static const struct schema_kind_info kind_infos[TK_KIND_COUNT] = {

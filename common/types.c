@@ -273,6 +273,11 @@ static void agentjob_spec(struct dec *d, json_object *s, struct tk_agentjob_spec
 	o->has_starting_deadline =
 	    dec_int(d, s, "startingDeadlineSeconds", "spec.startingDeadlineSeconds", 0,
 	            &o->starting_deadline_seconds);
+	dec_int(d, s, "backoffLimit", "spec.backoffLimit", 0, &o->backoff_limit);
+	dec_int(d, s, "successfulJobsHistoryLimit", "spec.successfulJobsHistoryLimit", 3,
+	        &o->successful_jobs_history_limit);
+	dec_int(d, s, "failedJobsHistoryLimit", "spec.failedJobsHistoryLimit", 3,
+	        &o->failed_jobs_history_limit);
 	dec_json(d, s, "podLabels", "spec.podLabels", json_type_object, false, &o->pod_labels);
 	dec_json(d, s, "podAnnotations", "spec.podAnnotations", json_type_object, false,
 	         &o->pod_annotations);

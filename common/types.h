@@ -70,6 +70,9 @@ struct tk_agentjob_spec {
 	char *concurrency_policy;           /* "Forbid" (default) | "Replace" */
 	bool has_starting_deadline;
 	int64_t starting_deadline_seconds;
+	int64_t backoff_limit;                 /* default 0 */
+	int64_t successful_jobs_history_limit; /* default 3 */
+	int64_t failed_jobs_history_limit;     /* default 3 */
 	/* pod metadata and placement (passed through to the pod template) */
 	json_object *pod_labels;                  /* map[string]string */
 	json_object *pod_annotations;             /* map[string]string */

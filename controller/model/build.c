@@ -1054,7 +1054,7 @@ static json_object *job_spec(struct jb *b, const struct tk_agentjob *aj, json_ob
 {
 	json_object *s = json_object_new_object();
 
-	put(b, s, "backoffLimit", json_object_new_int64(0));
+	put(b, s, "backoffLimit", json_object_new_int64(aj->spec.backoff_limit));
 	put(b, s, "activeDeadlineSeconds", json_object_new_int64(aj->spec.timeout_seconds));
 	put(b, s, "ttlSecondsAfterFinished",
 	    json_object_new_int64(aj->spec.ttl_seconds_after_finished));
@@ -1078,8 +1078,9 @@ static json_object *cronjob(struct jb *b, const struct tk_agentjob *aj, json_obj
 	if (s->has_starting_deadline)
 		put(b, spec, "startingDeadlineSeconds",
 		    json_object_new_int64(s->starting_deadline_seconds));
-	put(b, spec, "successfulJobsHistoryLimit", json_object_new_int64(BUILD_HISTORY));
-	put(b, spec, "failedJobsHistoryLimit", json_object_new_int64(BUILD_HISTORY));
+	put(b, spec, "successfulJobsHistoryLimit",
+	    json_object_new_int64(s->successful_jobs_history_limit));
+	put(b, spec, "failedJobsHistoryLimit", json_object_new_int64(s->failed_jobs_history_limit));
 	put(b, jtm, "labels", build_labels(aj));
 	put(b, jt, "metadata", jtm);
 	put(b, jt, "spec", job_spec(b, aj, tmpl));

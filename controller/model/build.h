@@ -38,7 +38,6 @@
 #define BUILD_RUN_UID   65532
 #define BUILD_HOME      "/home/agent"
 #define BUILD_CONTAINER "agent"
-#define BUILD_HISTORY   3
 #define BUILD_HASH_LEN  16
 
 /*

@@ -454,6 +454,58 @@ START_TEST(job_and_cronjob_specs)
 }
 END_TEST
 
+/* backoffLimit and the history limits reach the Job and the CronJob, and
+ * are not part of configHash (they do not change what a run does). */
+START_TEST(retries_and_history)
+{
+	struct build_out o;
+	struct fx f;
+	char h0[17];
+
+	fx_load(&f, NULL);
+	build_ok(&f, &o);
+	memcpy(h0, o.config_hash, 17);
+	build_out_free(&o);
+	fx_free(&f);
+	fx_load_edit(&f, "spec.backoffLimit", "2");
+	build_ok(&f, &o);
+	ck_assert_int_eq(
+	    json_object_get_int(fx_get(o.cronjob, "spec.jobTemplate.spec.backoffLimit")), 2);
+	ck_assert_str_eq(o.config_hash, h0);
+	build_out_free(&o);
+	fx_free(&f);
+	fx_load_edit(&f, "spec.successfulJobsHistoryLimit", "7");
+	build_ok(&f, &o);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.cronjob, "spec.successfulJobsHistoryLimit")),
+	                 7);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.cronjob, "spec.failedJobsHistoryLimit")), 3);
+	build_out_free(&o);
+	fx_free(&f);
+	fx_load_edit(&f, "spec.failedJobsHistoryLimit", "0");
+	build_ok(&f, &o);
+	ck_assert_int_eq(json_object_get_int(fx_get(o.cronjob, "spec.failedJobsHistoryLimit")), 0);
+	build_out_free(&o);
+	fx_free(&f);
+	/* One-shot. */
+	{
+		struct fx_src src = {0};
+
+		src.aj = fx_json(FX_AGENTJOB);
+		src.repos[0] = fx_json(FX_REPO);
+		src.n_repos = 1;
+		fx_set(src.aj, "spec.schedule", NULL);
+		fx_set(src.aj, "spec.backoffLimit", json_object_new_int(3));
+		fx_load(&f, &src);
+		build_ok(&f, &o);
+		ck_assert_int_eq(json_object_get_int(fx_get(o.job, "spec.backoffLimit")), 3);
+		build_out_free(&o);
+		fx_free(&f);
+		json_object_put(src.aj);
+		json_object_put(src.repos[0]);
+	}
+}
+END_TEST
+
 START_TEST(pvc_size_and_class)
 {
 	struct build_out o;
@@ -1182,6 +1234,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, pod_hardened_job, 0, (int)TK_ARRAY_LEN(pod_fields));
 	tcase_add_test(t, pod_no_env_file_leaks_and_count);
 	tcase_add_test(t, job_and_cronjob_specs);
+	tcase_add_test(t, retries_and_history);
 	tcase_add_test(t, pvc_size_and_class);
 	tcase_add_test(t, passthrough_fields);
 	tcase_add_test(t, env_user_token_passes);

@@ -142,27 +142,23 @@ START_TEST(test_crd_document)
 	       sizeof(got));
 	ck_assert_str_eq(got, expect[_i].required);
 	ck_assert_int_eq(jget(d, "spec.versions.0.additionalPrinterColumns") != NULL,
-	                 _i == TK_AGENTJOB);
+	                 _i == TK_AGENTJOB || _i == TK_AGENTROLE || _i == TK_CLUSTERACCESS);
 	json_object_put(docs);
 }
 END_TEST
 
-START_TEST(test_printer_columns)
+#define READY_PATH  ".status.conditions[?(@.type==\"Ready\")].status"
+#define REASON_PATH ".status.conditions[?(@.type==\"Ready\")].reason"
+
+static void check_columns(int kind, const char *const (*want)[3], size_t n)
 {
-	static const char *const want[][3] = {
-	    {"Schedule", "string", ".spec.schedule"},
-	    {"Suspended", "boolean", ".spec.suspend"},
-	    {"Phase", "string", ".status.phase"},
-	    {"Last Run", "date", ".status.lastRunTime"},
-	    {"Age", "date", ".metadata.creationTimestamp"},
-	};
 	json_object *docs = crd_docs();
 	json_object *cols =
-	    jget(json_object_array_get_idx(docs, 0), "spec.versions.0.additionalPrinterColumns");
+	    jget(json_object_array_get_idx(docs, kind), "spec.versions.0.additionalPrinterColumns");
 	size_t i;
 
-	ck_assert_int_eq(json_object_array_length(cols), TK_ARRAY_LEN(want));
-	for (i = 0; i < TK_ARRAY_LEN(want); i++) {
+	ck_assert_int_eq(json_object_array_length(cols), n);
+	for (i = 0; i < n; i++) {
 		json_object *c = json_object_array_get_idx(cols, i);
 
 		ck_assert_str_eq(jstr(c, "name"), want[i][0]);
@@ -170,6 +166,29 @@ START_TEST(test_printer_columns)
 		ck_assert_str_eq(jstr(c, "jsonPath"), want[i][2]);
 	}
 	json_object_put(docs);
+}
+
+START_TEST(test_printer_columns)
+{
+	static const char *const aj[][3] = {
+	    {"Schedule", "string", ".spec.schedule"},
+	    {"Suspended", "boolean", ".spec.suspend"},
+	    {"Phase", "string", ".status.phase"},
+	    {"Ready", "string", READY_PATH},
+	    {"Reason", "string", REASON_PATH},
+	    {"Last Run", "date", ".status.lastRunTime"},
+	    {"Age", "date", ".metadata.creationTimestamp"},
+	};
+	static const char *const usage[][3] = {
+	    {"Used By", "integer", ".status.usedBy"},
+	    {"Ready", "string", READY_PATH},
+	    {"Reason", "string", REASON_PATH},
+	    {"Age", "date", ".metadata.creationTimestamp"},
+	};
+
+	check_columns(TK_AGENTJOB, aj, TK_ARRAY_LEN(aj));
+	check_columns(TK_AGENTROLE, usage, TK_ARRAY_LEN(usage));
+	check_columns(TK_CLUSTERACCESS, usage, TK_ARRAY_LEN(usage));
 }
 END_TEST
 

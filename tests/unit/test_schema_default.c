@@ -15,7 +15,8 @@
 #define AV "\"apiVersion\":\"thurkube.thurbeen.eu/v1alpha1\""
 #define AJ_DEFAULTS                                                                                \
 	"\"timezone\":\"Etc/UTC\",\"suspend\":false,\"timeoutSeconds\":3600,\"persist\":false,"    \
-	"\"ttlSecondsAfterFinished\":86400,\"concurrencyPolicy\":\"Forbid\""
+	"\"ttlSecondsAfterFinished\":86400,\"concurrencyPolicy\":\"Forbid\",\"backoffLimit\":0,"   \
+	"\"successfulJobsHistoryLimit\":3,\"failedJobsHistoryLimit\":3"
 
 static const struct {
 	enum tk_kind kind;
@@ -27,7 +28,7 @@ static const struct {
      "{" AV
      ",\"kind\":\"AgentJob\",\"metadata\":{\"name\":\"a\"},\"spec\":{\"prompt\":\"p\"," AJ_DEFAULTS
      "}}",
-     6},
+     9},
     {TK_AGENTJOB,
      "{\"spec\":{\"timezone\":null,\"suspend\":true,\"timeoutSeconds\":60,\"persist\":true,"
      "\"ttlSecondsAfterFinished\":0,\"concurrencyPolicy\":\"Replace\",\"persistentVolume\":{},"
@@ -35,8 +36,9 @@ static const struct {
      "{\"spec\":{\"timezone\":\"Etc/UTC\",\"suspend\":true,\"timeoutSeconds\":60,\"persist\":true,"
      "\"ttlSecondsAfterFinished\":0,\"concurrencyPolicy\":\"Replace\",\"persistentVolume\":{"
      "\"size\":\"1Gi\"},"
-     "\"mcpServerRefs\":[\"a\",\"b\"],\"repositoryRefs\":[\"r\"]}}",
-     3},
+     "\"mcpServerRefs\":[\"a\",\"b\"],\"repositoryRefs\":[\"r\"],\"backoffLimit\":0,"
+     "\"successfulJobsHistoryLimit\":3,\"failedJobsHistoryLimit\":3}}",
+     6},
     {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\"}}",
      "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"main\"}}", 1},
     {TK_AGENTSKILL, "{\"spec\":{\"repo\":\"o/r\",\"name\":\"n\",\"ref\":\"v2\"}}",
@@ -183,7 +185,9 @@ START_TEST(test_runtime_policy_off)
 	obj = defaulted(TK_AGENTJOB,
 	                "{\"spec\":{\"prompt\":\"p\",\"timeoutSeconds\":1,"
 	                "\"timezone\":\"UTC\",\"suspend\":false,\"persist\":false,"
-	                "\"ttlSecondsAfterFinished\":1,\"concurrencyPolicy\":\"Forbid\"}}",
+	                "\"ttlSecondsAfterFinished\":1,\"concurrencyPolicy\":\"Forbid\","
+	                "\"backoffLimit\":0,\"successfulJobsHistoryLimit\":3,"
+	                "\"failedJobsHistoryLimit\":3}}",
 	                &cfg, NULL, &patch);
 	ck_assert_int_eq(json_object_array_length(patch), 0);
 	json_object_put(patch);
