@@ -63,6 +63,14 @@ char *names_clusterrole(const char *ns, const char *name);
 #define NAMES_ANN_APPLIED_HASH       "thurkube.thurbeen.eu/applied-hash"
 #define NAMES_FINALIZER              "thurkube.thurbeen.eu/finalizer"
 #define NAMES_FIELD_MANAGER          "thurkube"
+/* Run controls on an AgentJob (README 4.1.3): "true" stops the active
+ * run (the controller then removes the annotation); each new value of
+ * NAMES_ANN_RUN starts one run now (the handled value is kept in
+ * status.runToken). A run so started is a Job labelled NAMES_LABEL_RUN_NOW. */
+#define NAMES_ANN_STOP      "thurkube.thurbeen.eu/stop"
+#define NAMES_ANN_RUN       "thurkube.thurbeen.eu/run"
+#define NAMES_LABEL_RUN_NOW "thurkube.thurbeen.eu/run-now"
+#define NAMES_MAX_RUN_TOKEN 253
 
 /*
  * The variables the controller sets from an AgentJob's Repositories:

@@ -481,13 +481,16 @@ static const struct snode n_agentjob_spec = OBJ_INIT(
 
 static const struct snode n_agentjob_status = OBJ_INIT(
     "Observed state of an AgentJob, written by the controller.",
-    FIELDS(F("phase", STR("Pending, Scheduled, Running, Succeeded, Failed or Suspended.",
+    FIELDS(F("phase", STR("Pending, Scheduled, Running, Succeeded, Failed, Suspended or Stopped.",
                           .flags = SN_NULLABLE)),
            F("message", STR("Human-readable detail of the phase.", .flags = SN_NULLABLE)),
            F("observedGeneration", INT64("The .metadata.generation last reconciled.", .def = "0")),
            F("configHash", STR("First 16 hex characters of the SHA-256 of everything that "
                                "defines a run.",
                                .flags = SN_NULLABLE)),
+           F("runToken", STR("The last value of the thurkube.thurbeen.eu/run annotation that "
+                             "started a run.",
+                             .flags = SN_NULLABLE)),
            F("lastRunTime",
              STR("When the latest run started.", .format = "date-time", .flags = SN_NULLABLE)),
            F("lastCompletionTime",

@@ -302,6 +302,7 @@ static void agentjob_status(struct dec *d, json_object *st, struct tk_agentjob_s
 	dec_int(d, st, "observedGeneration", "status.observedGeneration", 0,
 	        &o->observed_generation);
 	dec_str(d, st, "configHash", "status.configHash", false, NULL, &o->config_hash);
+	dec_str(d, st, "runToken", "status.runToken", false, NULL, &o->run_token);
 	dec_str(d, st, "lastRunTime", "status.lastRunTime", false, NULL, &o->last_run_time);
 	dec_str(d, st, "lastCompletionTime", "status.lastCompletionTime", false, NULL,
 	        &o->last_completion_time);
@@ -367,6 +368,7 @@ void tk_agentjob_free(struct tk_agentjob *v)
 	free(st->phase);
 	free(st->message);
 	free(st->config_hash);
+	free(st->run_token);
 	free(st->last_run_time);
 	free(st->last_completion_time);
 	json_object_put(st->owned_resources);

@@ -86,6 +86,7 @@ struct tk_agentjob_status {
 	char *message;
 	int64_t observed_generation;
 	char *config_hash;
+	char *run_token; /* the last NAMES_ANN_RUN value handled */
 	char *last_run_time;
 	char *last_completion_time;
 	json_object *owned_resources; /* [] {kind, name} */

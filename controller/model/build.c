@@ -1154,6 +1154,56 @@ static json_object *crb(struct jb *b, const struct tk_agentjob *aj, const char *
 	return o;
 }
 
+/* The 8 hex of a run token, into hex[BUILD_RUN_NOW_HEX + 1]. */
+static void run_now_hex(const char *token, char *hex)
+{
+	char full[65];
+
+	sha256_hex(token, strlen(token), full);
+	memcpy(hex, full, BUILD_RUN_NOW_HEX);
+	hex[BUILD_RUN_NOW_HEX] = '\0';
+}
+
+char *build_run_now_name(const char *aj_name, const char *token)
+{
+	char suffix[BUILD_RUN_NOW_HEX + 3] = "-r";
+
+	if (!aj_name || !token)
+		return NULL;
+	run_now_hex(token, suffix + 2);
+	return suffixed(aj_name, suffix);
+}
+
+json_object *build_run_now(const struct tk_agentjob *aj, const struct build_out *d,
+                           const char *token)
+{
+	struct jb b = {0};
+	json_object *spec =
+	    d->job ? jsonutil_get(d->job, "spec")
+	           : jsonutil_get(jsonutil_get(jsonutil_get(d->cronjob, "spec"), "jobTemplate"),
+	                          "spec");
+	char hex[BUILD_RUN_NOW_HEX + 1];
+	char *name = build_run_now_name(aj->meta.name, token);
+	json_object *o, *labels;
+
+	if (!spec || !name) {
+		free(name);
+		return NULL;
+	}
+	run_now_hex(token, hex);
+	o = child(&b, aj, "batch/v1", res_kind(RES_JOB), name, true);
+	labels = jsonutil_get(jsonutil_get(o, "metadata"), "labels");
+	put(&b, labels, NAMES_LABEL_RUN_NOW, str(hex));
+	put(&b, o, "spec", copy(spec));
+	stamp(&b, o);
+	free(name);
+	if (b.err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 void build_out_free(struct build_out *o)
 {
 	free(o->agent_json);

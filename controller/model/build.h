@@ -175,6 +175,20 @@ int build_render_pretty(json_object *o, struct buf *out) TK_MUST_CHECK;
  * rendering that depends only on content. Appends to out. */
 int build_render_canonical(json_object *o, struct buf *out) TK_MUST_CHECK;
 
+/*
+ * A run started by the NAMES_ANN_RUN annotation with value token: the Job
+ * <name>-r<8 hex of sha256(token)>, controlled by the AgentJob, carrying
+ * the four labels and NAMES_LABEL_RUN_NOW=<the 8 hex>, its spec the
+ * one-shot Job's (d->job) or the CronJob's jobTemplate spec (d->cronjob),
+ * stamped like every child. build_run_now_name gives the name alone.
+ * New reference / string, NULL on allocation failure or when d has
+ * neither Job nor CronJob.
+ */
+#define BUILD_RUN_NOW_HEX 8
+char *build_run_now_name(const char *aj_name, const char *token);
+json_object *build_run_now(const struct tk_agentjob *aj, const struct build_out *d,
+                           const char *token);
+
 /* "thurkube-aj-<16 hex>" / "thurkube-ca-<16 hex>" for namespace/name.
  * New string or NULL on allocation failure. */
 char *build_crb_name(const char *ns, const char *name);

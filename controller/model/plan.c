@@ -6,10 +6,11 @@
 #include <errno.h>
 
 #include "jsonutil.h"
+#include "limits.h"
 #include "model/status.h"
 #include "names.h"
 
-#define MAX_APPLIES 6
+#define MAX_APPLIES 8
 
 static bool streq(const char *a, const char *b)
 {
@@ -23,7 +24,65 @@ struct view {
 	const char *name;
 	const char *ns;
 	const char *uid;
+	/* The run-now Job of status.runToken ("" when none), and of a new
+	 * NAMES_ANN_RUN value to start in this pass ("" when none). */
+	char recorded_run_now[TK_MAX_NAME + 16];
+	char new_run_now[TK_MAX_NAME + 16];
+	const char *new_token;
 };
+
+static const char *annotation(const struct tk_agentjob *aj, const char *key)
+{
+	return jsonutil_str(aj->meta.annotations, key);
+}
+
+/* NAMES_ANN_STOP is "true". */
+static bool stop_requested(const struct tk_agentjob *aj)
+{
+	const char *s = annotation(aj, NAMES_ANN_STOP);
+
+	return s && !strcmp(s, "true");
+}
+
+/* A NAMES_ANN_RUN value not handled yet (status.runToken), else NULL.
+ * Empty and over-long values are never handled. */
+static const char *unhandled_token(const struct tk_agentjob *aj)
+{
+	const char *t = annotation(aj, NAMES_ANN_RUN);
+
+	if (!t || !*t || strlen(t) > NAMES_MAX_RUN_TOKEN)
+		return NULL;
+	if (aj->status.run_token && !strcmp(aj->status.run_token, t))
+		return NULL;
+	return t;
+}
+
+static void run_now_name(const char *aj_name, const char *token, char *out, size_t size)
+{
+	char *n = token ? build_run_now_name(aj_name, token) : NULL;
+
+	out[0] = '\0';
+	if (n && strlen(n) < size)
+		memcpy(out, n, strlen(n) + 1);
+	free(n);
+}
+
+static void view_init(struct view *v, const struct plan_input *in)
+{
+	const struct tk_agentjob *aj = in->aj;
+
+	memset(v, 0, sizeof(*v));
+	v->in = in;
+	v->name = aj->meta.name;
+	v->ns = aj->meta.namespace;
+	v->uid = aj->meta.uid;
+	run_now_name(v->name, aj->status.run_token, v->recorded_run_now,
+	             sizeof(v->recorded_run_now));
+	v->new_token = unhandled_token(aj);
+	run_now_name(v->name, v->new_token, v->new_run_now, sizeof(v->new_run_now));
+	if (!v->new_run_now[0])
+		v->new_token = NULL;
+}
 
 static const char *controller_kind(json_object *obj)
 {
@@ -120,6 +179,18 @@ static int job_outcome(json_object *job, const char **when, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+/* A run still going: not finished and not being deleted. */
+static bool job_active(json_object *job)
+{
+	return job_outcome(job, NULL, NULL) == 0 &&
+	       !jsonutil_get(jsonutil_get(job, "metadata"), "deletionTimestamp");
+}
+
+static bool is_run_now(json_object *job)
+{
+	return jsonutil_label(job, NAMES_LABEL_RUN_NOW) != NULL;
 }
 
 static const char *later(const char *a, const char *b)
@@ -230,11 +301,14 @@ struct run {
 	const char *hash;     /* status.configHash */
 	const char *last_run; /* borrowed timestamps */
 	const char *last_done;
-	int complete; /* 1 ok, -1 failed, 0 running, 2 none (cron), 3 carried over */
+	int complete; /* 1 ok, -1 failed, 0 running, 2 none (cron), 3 carried over,
+	                 4 stopped */
 	struct buf complete_msg;
 	bool list_run_child;
 	enum res run_kind;
 	const char *run_name;
+	const char *run_token; /* status.runToken */
+	bool stopped;          /* this pass stopped the active run(s) */
 };
 
 static bool stale_active(const struct view *v, json_object *job)
@@ -245,8 +319,14 @@ static bool stale_active(const struct view *v, json_object *job)
 		return false;
 	if (d->job_name && streq(jsonutil_name(job), d->job_name))
 		return false;
-	/* A run of the desired CronJob is that CronJob's business. */
-	if (d->cronjob && streq(controller_kind(job), res_kind(RES_CRONJOB)))
+	/* A run of the desired CronJob is that CronJob's business, and so is
+	 * a run started now from its template. */
+	if (d->cronjob && (streq(controller_kind(job), res_kind(RES_CRONJOB)) || is_run_now(job)))
+		return false;
+	/* The one-shot's current run, started by the run annotation. */
+	if (!d->cronjob && v->recorded_run_now[0] &&
+	    streq(jsonutil_name(job), v->recorded_run_now) &&
+	    streq(v->in->aj->status.config_hash, d->config_hash))
 		return false;
 	return true;
 }
@@ -348,6 +428,10 @@ static const char *run_job_name(const struct view *v)
 	if (streq(ps->config_hash, d->config_hash) && !find_ours(v, RES_JOB, d->job_name) &&
 	    streq(recorded_job(ps), d->thurkube_job_name))
 		return d->thurkube_job_name;
+	/* The run the run annotation started for this configuration. */
+	if (v->recorded_run_now[0] && streq(ps->config_hash, d->config_hash) &&
+	    streq(recorded_job(ps), v->recorded_run_now))
+		return v->recorded_run_now;
 	return d->job_name;
 }
 
@@ -379,6 +463,14 @@ static int plan_launch(const struct view *v, struct plan *p, struct run *run)
 		run->ready_reason = "Suspended";
 		return buf_printf(&run->msg, "suspended: job %s starts when spec.suspend is false",
 		                  d->job_name);
+	}
+	if (stop_requested(aj)) {
+		/* Nothing starts while a stop is being handled. */
+		run->phase = STATUS_STOPPED;
+		run->ready_reason = "Stopped";
+		return buf_printf(&run->msg,
+		                  "stop requested: job %s starts once the annotation %s is handled",
+		                  d->job_name, NAMES_ANN_STOP);
 	}
 	if (stale && !replace_policy(aj)) {
 		json_object *old = find_ours(v, RES_JOB, stale);
@@ -448,6 +540,14 @@ static int plan_oneshot(const struct view *v, struct plan *p, struct run *run)
 		                      jsonutil_str(jsonutil_get(job, "status"), "startTime"));
 		run->last_done =
 		    out ? later(ps->last_completion_time, when) : ps->last_completion_time;
+	} else if (pc && streq(jsonutil_str(pc, "status"), "True") &&
+	           streq(jsonutil_str(pc, "reason"), STATUS_STOPPED)) {
+		/* Stopped by the stop annotation; its Job was deleted then. */
+		run->complete = 3;
+		run->phase = STATUS_STOPPED;
+		run->ready_reason = "Stopped";
+		return buf_puts(&run->msg,
+		                jsonutil_str(pc, "message") ? jsonutil_str(pc, "message") : "");
 	} else if (pc && streq(jsonutil_str(pc, "status"), "True")) {
 		/* Finished and recorded: the Job was removed by its TTL. */
 		out = streq(jsonutil_str(pc, "reason"), STATUS_SUCCEEDED) ? 1 : -1;
@@ -508,11 +608,45 @@ static const char *cron_last_done(const struct view *v, json_object *cj)
 		const char *when = NULL;
 
 		if (c->kind == RES_JOB && ours(v, c->kind, c->obj) &&
-		    streq(controller_kind(c->obj), res_kind(RES_CRONJOB)) &&
+		    (streq(controller_kind(c->obj), res_kind(RES_CRONJOB)) || is_run_now(c->obj)) &&
 		    job_outcome(c->obj, &when, NULL) != 0)
 			t = later(t, when);
 	}
 	return t;
+}
+
+/* The name of an active run-now Job of ours, else NULL. */
+static const char *active_run_now(const struct view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct plan_child *c = &v->in->observed[i];
+
+		if (c->kind == RES_JOB && is_run_now(c->obj) && ours(v, RES_JOB, c->obj) &&
+		    job_active(c->obj))
+			return jsonutil_name(c->obj);
+	}
+	return NULL;
+}
+
+/* Any active Job of ours (a one-shot run, a CronJob's, a run-now). */
+static bool any_active(const struct view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct plan_child *c = &v->in->observed[i];
+
+		if (c->kind == RES_JOB && ours(v, RES_JOB, c->obj) && job_active(c->obj))
+			return true;
+	}
+	return false;
+}
+
+static const char *ready_reason_of(json_object *conds)
+{
+	return jsonutil_str(status_find_condition(conds, STATUS_COND_READY), "reason");
 }
 
 static int plan_cron(const struct view *v, struct plan *p, struct run *run)
@@ -520,7 +654,7 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 	const struct tk_agentjob *aj = v->in->aj;
 	const struct build_out *d = v->in->desired;
 	json_object *cj = find_ours(v, RES_CRONJOB, aj->meta.name);
-	const char *stale = NULL;
+	const char *stale = NULL, *now;
 	int r;
 
 	run->run_kind = RES_CRONJOB;
@@ -563,10 +697,127 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 		run->ready_reason = "Running";
 		return buf_printf(&run->msg, "cronjob %s has an active run", aj->meta.name);
 	}
+	if ((now = active_run_now(v))) {
+		run->phase = STATUS_RUNNING;
+		run->ready_reason = "Running";
+		return buf_printf(&run->msg, "job %s (started by the run annotation) is running",
+		                  now);
+	}
+	if (streq(ready_reason_of(aj->status.conditions), "Stopped") && !any_active(v)) {
+		/* The stopped run stays the news until the next one starts. */
+		json_object *ready =
+		    status_find_condition(aj->status.conditions, STATUS_COND_READY);
+
+		run->ready = false;
+		run->phase = STATUS_STOPPED;
+		run->ready_reason = "Stopped";
+		return buf_puts(&run->msg, jsonutil_str(ready, "message")
+		                               ? jsonutil_str(ready, "message")
+		                               : "stopped");
+	}
 	run->phase = STATUS_SCHEDULED;
 	run->ready_reason = "Scheduled";
 	return buf_printf(&run->msg, "cronjob %s runs on \"%s\" (%s)", aj->meta.name,
 	                  aj->spec.schedule, aj->spec.timezone ? aj->spec.timezone : "Etc/UTC");
+}
+
+/* ---- run controls (README 4.1.3) --------------------------------------- */
+
+/*
+ * NAMES_ANN_STOP is "true": delete (propagation Background, so the pods
+ * terminate) every active Job of ours: the one-shot's run, the CronJob's,
+ * the run-now ones. With none left, remove the annotation (a merge patch
+ * of the AgentJob), so the next run is not affected; until then each pass
+ * deletes again whatever is still active, so a lagging store never lets a
+ * run survive the stop.
+ */
+static int plan_stop(const struct view *v, struct plan *p, struct run *run)
+{
+	json_object *patch;
+	size_t i;
+	int r = 0, n = 0;
+
+	for (i = 0; i < v->in->n_observed && !r; i++) {
+		const struct plan_child *c = &v->in->observed[i];
+
+		if (c->kind != RES_JOB || !ours(v, RES_JOB, c->obj) || !job_active(c->obj))
+			continue;
+		r = add_delete(p, RES_JOB, c->obj, "Background", "stop");
+		if (!r)
+			r = buf_printf(&run->msg, "%sjob %s", n++ ? ", " : "stopped ",
+			               jsonutil_name(c->obj));
+	}
+	if (r)
+		return r;
+	if (n) {
+		run->stopped = true;
+		return buf_puts(&run->msg, " (annotation " NAMES_ANN_STOP ")");
+	}
+	patch =
+	    json_tokener_parse("{\"metadata\":{\"annotations\":{\"" NAMES_ANN_STOP "\":null}}}");
+	if (!patch)
+		return -ENOMEM;
+	r = add_action(p->patches, &p->n_patches, RES_AGENTJOB, v->name, true, patch, NULL,
+	               "stop handled");
+	json_object_put(patch);
+	return r;
+}
+
+/*
+ * A new NAMES_ANN_RUN value: one Job now, from the one-shot Job's or the
+ * CronJob's template, named from the value (build_run_now), so an apply
+ * repeated after a failover finds the same Job and starts nothing more.
+ * The value goes into status.runToken. Held while suspended or stopping,
+ * and while this pass launches the one-shot's own run (the next pass
+ * starts it).
+ */
+static int plan_run_now(const struct view *v, struct plan *p, struct run *run)
+{
+	const struct tk_agentjob *aj = v->in->aj;
+	const struct build_out *d = v->in->desired;
+	json_object *job;
+	int r;
+
+	if (!v->new_token || aj->spec.suspend || stop_requested(aj) || p->launch)
+		return 0;
+	job = build_run_now(aj, d, v->new_token);
+	if (!job)
+		return -ENOMEM;
+	r = add_apply(v, p, RES_JOB, v->new_run_now, true, job);
+	json_object_put(job);
+	if (r < 0)
+		return r;
+	p->launch = true;
+	run->run_token = v->new_token;
+	run->phase = STATUS_RUNNING;
+	run->ready = true;
+	run->ready_reason = "JobCreated";
+	buf_reset(&run->msg);
+	r = buf_printf(&run->msg, "created job %s (annotation %s=%s)", v->new_run_now,
+	               NAMES_ANN_RUN, v->new_token);
+	if (r || d->cronjob)
+		return r;
+	/* A one-shot: this Job is now the run of the current configuration. */
+	run->hash = d->config_hash;
+	run->run_kind = RES_JOB;
+	run->run_name = v->new_run_now;
+	run->list_run_child = true;
+	run->complete = 0;
+	buf_reset(&run->complete_msg);
+	return buf_printf(&run->complete_msg, "job %s is running", v->new_run_now);
+}
+
+/* The stop overrides what the run part found: the run is over. */
+static int stopped_status(const struct view *v, struct run *run)
+{
+	run->phase = STATUS_STOPPED;
+	run->ready = false;
+	run->ready_reason = "Stopped";
+	if (v->in->desired->cronjob)
+		return 0;
+	run->complete = 4;
+	buf_reset(&run->complete_msg);
+	return buf_puts(&run->complete_msg, run->msg.data ? run->msg.data : "stopped");
 }
 
 /* Apply the fixed children (everything but the run) when they differ. */
@@ -742,6 +993,8 @@ static int status_held(const struct view *v, json_object *s, json_object *conds,
 	if (!r)
 		r = status_put_str(s, "configHash", aj->status.config_hash);
 	if (!r)
+		r = status_put_str(s, "runToken", aj->status.run_token);
+	if (!r)
 		r = status_put_str(s, "lastRunTime", aj->status.last_run_time);
 	if (!r)
 		r = status_put_str(s, "lastCompletionTime", aj->status.last_completion_time);
@@ -890,6 +1143,8 @@ static int status_resolved(const struct view *v, struct run *run, json_object *s
 	if (!r)
 		r = status_put_str(s, "configHash", run->hash);
 	if (!r)
+		r = status_put_str(s, "runToken", run->run_token);
+	if (!r)
 		r = status_put_str(s, "lastRunTime", run->last_run);
 	if (!r)
 		r = status_put_str(s, "lastCompletionTime", run->last_done);
@@ -905,7 +1160,8 @@ static int status_resolved(const struct view *v, struct run *run, json_object *s
 		r = carry_condition(conds, prev, STATUS_COND_COMPLETE);
 	else if (!r && run->complete != 2)
 		r = status_set_condition(conds, prev, STATUS_COND_COMPLETE, run->complete != 0,
-		                         run->complete > 0   ? STATUS_SUCCEEDED
+		                         run->complete == 4  ? STATUS_STOPPED
+		                         : run->complete > 0 ? STATUS_SUCCEEDED
 		                         : run->complete < 0 ? STATUS_FAILED
 		                                             : STATUS_RUNNING,
 		                         run->complete_msg.data, gen, now);
@@ -942,18 +1198,18 @@ int plan_make(const struct plan_input *in, struct plan *out)
 {
 	struct plan p = {0};
 	struct run run = {.msg = BUF_INIT(4096), .complete_msg = BUF_INIT(4096)};
+	struct run stop = {.msg = BUF_INIT(4096)};
 	struct buf conflicts = BUF_INIT(4096);
-	struct view v = {in, NULL, NULL, NULL};
+	struct view v;
 	json_object *conds = NULL;
 	int r, n = 0;
 
 	if (!in || !in->aj || !in->aj->meta.name || !in->aj->meta.namespace)
 		return -EINVAL;
-	v.name = in->aj->meta.name;
-	v.ns = in->aj->meta.namespace;
-	v.uid = in->aj->meta.uid;
-	p.deletes = calloc(in->n_observed + 2, sizeof(*p.deletes));
-	p.patches = calloc(in->n_observed + 1, sizeof(*p.patches));
+	view_init(&v, in);
+	run.run_token = in->aj->status.run_token;
+	p.deletes = calloc(2 * in->n_observed + 2, sizeof(*p.deletes));
+	p.patches = calloc(in->n_observed + 2, sizeof(*p.patches));
 	p.applies = calloc(MAX_APPLIES, sizeof(*p.applies));
 	p.status = json_object_new_object();
 	conds = json_object_new_array();
@@ -980,8 +1236,18 @@ int plan_make(const struct plan_input *in, struct plan *out)
 	r = plan_fixed(&v, &p);
 	if (!r)
 		r = plan_prune(&v, &p);
+	if (!r && stop_requested(in->aj))
+		r = plan_stop(&v, &p, &stop);
 	if (!r)
 		r = in->desired->cronjob ? plan_cron(&v, &p, &run) : plan_oneshot(&v, &p, &run);
+	if (!r && stop.stopped) {
+		buf_reset(&run.msg);
+		r = buf_puts(&run.msg, stop.msg.data);
+		if (!r)
+			r = stopped_status(&v, &run);
+	}
+	if (!r)
+		r = plan_run_now(&v, &p, &run);
 	if (!r)
 		r = status_resolved(&v, &run, p.status, conds);
 done:
@@ -994,6 +1260,7 @@ out:
 	buf_free(&conflicts);
 	buf_free(&run.msg);
 	buf_free(&run.complete_msg);
+	buf_free(&stop.msg);
 	if (r) {
 		plan_free(&p);
 		return r;
@@ -1007,9 +1274,10 @@ const char *plan_job_to_confirm(const struct plan_input *in)
 	const struct tk_agentjob *aj = in->aj;
 	const struct build_out *d = in->desired;
 	json_object *pc;
-	struct view v = {in, aj->meta.name, aj->meta.namespace, aj->meta.uid};
+	struct view v;
 	const char *name;
 
+	view_init(&v, in);
 	if (!d || !d->job_name || find_ours(&v, RES_JOB, d->job_name))
 		return NULL;
 	if (!streq(aj->status.config_hash, d->config_hash)) {

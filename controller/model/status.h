@@ -21,6 +21,7 @@
 #define STATUS_SUCCEEDED "Succeeded"
 #define STATUS_FAILED    "Failed"
 #define STATUS_SUSPENDED "Suspended"
+#define STATUS_STOPPED   "Stopped"
 
 #define STATUS_COND_READY    "Ready"
 #define STATUS_COND_REFS     "ReferencesResolved"

@@ -592,6 +592,7 @@ static void execute_revocations(struct reconcile_ctx *c, const struct tk_agentjo
 		emitf(c, aj, EVENTS_NORMAL,
 		      !strcmp(a->why, "replace")  ? "Replaced"
 		      : !strcmp(a->why, "revoke") ? "Revoked"
+		      : !strcmp(a->why, "stop")   ? "Stopped"
 		                                  : "Pruned",
 		      "Delete", "deleted %s %s (%s)", res_kind(a->kind), a->name, a->why);
 	}
@@ -708,7 +709,8 @@ static int confirm_job(struct reconcile_ctx *c, struct plan_input *in, struct ob
 static const char *static_phase(const char *p)
 {
 	static const char *const phases[] = {STATUS_PENDING,   STATUS_SCHEDULED, STATUS_RUNNING,
-	                                     STATUS_SUCCEEDED, STATUS_FAILED,    STATUS_SUSPENDED};
+	                                     STATUS_SUCCEEDED, STATUS_FAILED,    STATUS_SUSPENDED,
+	                                     STATUS_STOPPED};
 	size_t i;
 
 	for (i = 0; p && i < TK_ARRAY_LEN(phases); i++)

@@ -1569,6 +1569,368 @@ START_TEST(change_after_adoption_runs)
 }
 END_TEST
 
+/* ---- run controls: stop and run now -------------------------------------- */
+
+static void annotate(json_object *aj, const char *key, const char *value)
+{
+	json_object *m = fx_get(aj, "metadata");
+	json_object *a = fx_get(m, "annotations");
+
+	if (!a) {
+		a = json_object_new_object();
+		json_object_object_add(m, "annotations", a);
+	}
+	if (value)
+		json_object_object_add(a, key, json_object_new_string(value));
+	else
+		json_object_object_del(a, key);
+}
+
+static size_t count_why(const struct plan *p, const char *why)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_deletes; i++)
+		n += p->deletes[i].why && !strcmp(p->deletes[i].why, why);
+	return n;
+}
+
+/* The stop patch: a merge patch of the AgentJob dropping the annotation. */
+static bool stop_patch(const struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_patches; i++) {
+		json_object *a = fx_get(p->patches[i].obj, "metadata.annotations");
+		json_object *v = NULL;
+
+		if (p->patches[i].kind == RES_AGENTJOB && a &&
+		    json_object_object_get_ex(a, NAMES_ANN_STOP, &v) && v == NULL)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Stop an active one-shot: its Job is deleted (Background), the phase is
+ * Stopped with Complete True/Stopped; once no run is active the
+ * annotation is removed; and nothing runs again for that configuration.
+ */
+START_TEST(stop_oneshot)
+{
+	struct round a, b, c, d;
+	struct plan_child obs[3];
+	json_object *aj = oneshot_aj(), *seen[3];
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	ck_assert(a.p.launch);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(a.d.job, "{\"active\":1,\"startTime\":\"2025-12-31T23:00:00Z\"}");
+	for (i = 0; i < 3; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                                      : RES_JOB,
+		                             seen[i]};
+	set_status(aj, a.p.status);
+	annotate(aj, NAMES_ANN_STOP, "true");
+	load(&b, aj, NULL);
+	run(&b, obs, 3, false);
+	ck_assert_uint_eq(count_why(&b.p, "stop"), 1);
+	ck_assert_str_eq(find_action(b.p.deletes, b.p.n_deletes, "Job", a.d.job_name)->propagation,
+	                 "Background");
+	ck_assert(!stop_patch(&b.p));
+	ck_assert(!b.p.launch);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Stopped");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "status"), "False");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "Stopped");
+	ck_assert_str_eq(cond(b.p.status, "Complete", "status"), "True");
+	ck_assert_str_eq(cond(b.p.status, "Complete", "reason"), "Stopped");
+	ck_assert_ptr_nonnull(strstr(fx_str(b.p.status, "message"), a.d.job_name));
+	/* The Job is gone: the annotation goes, nothing is launched. */
+	set_status(aj, b.p.status);
+	load(&c, aj, NULL);
+	run(&c, obs, 2, false);
+	ck_assert(stop_patch(&c.p));
+	ck_assert_uint_eq(count_why(&c.p, "stop"), 0);
+	ck_assert(!c.p.launch);
+	ck_assert_ptr_null(find_action(c.p.applies, c.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Stopped");
+	ck_assert(!plan_job_needs_confirm(&c.in));
+	/* Annotation removed: still Stopped, no new run, a steady status. */
+	set_status(aj, c.p.status);
+	annotate(aj, NAMES_ANN_STOP, NULL);
+	load(&d, aj, NULL);
+	run(&d, obs, 2, false);
+	ck_assert(!d.p.launch);
+	ck_assert_int_eq(d.p.n_applies, 0);
+	ck_assert_int_eq(d.p.n_patches, 0);
+	ck_assert_str_eq(fx_str(d.p.status, "phase"), "Stopped");
+	ck_assert(status_equal(d.f.aj.status.raw, d.p.status));
+	for (i = 0; i < 3; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+}
+END_TEST
+
+/* Stop with no active run: only the annotation goes; a finished run is
+ * left as it is; a value other than "true" does nothing. */
+START_TEST(stop_nothing_active)
+{
+	struct round a, b, c;
+	struct plan_child obs[3];
+	json_object *aj = oneshot_aj(), *seen[3];
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(a.d.job, "{\"succeeded\":1,\"completionTime\":\"2026-01-01T00:00:00Z\","
+	                           "\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}");
+	for (i = 0; i < 3; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                                      : RES_JOB,
+		                             seen[i]};
+	set_status(aj, a.p.status);
+	annotate(aj, NAMES_ANN_STOP, "true");
+	load(&b, aj, NULL);
+	run(&b, obs, 3, false);
+	ck_assert_uint_eq(count_why(&b.p, "stop"), 0);
+	ck_assert(stop_patch(&b.p));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Succeeded");
+	annotate(aj, NAMES_ANN_STOP, "yes");
+	seen[2] = (json_object_put(seen[2]), as_seen(a.d.job, "{\"active\":1}"));
+	obs[2].obj = seen[2];
+	load(&c, aj, NULL);
+	run(&c, obs, 3, false);
+	ck_assert_uint_eq(count_why(&c.p, "stop"), 0);
+	ck_assert(!stop_patch(&c.p));
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Running");
+	for (i = 0; i < 3; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+}
+END_TEST
+
+/* Stop a scheduled AgentJob's active runs (the CronJob's and a run-now
+ * one): both deleted, the CronJob kept (its schedule stands), phase
+ * Stopped until a new run starts. */
+START_TEST(stop_cron)
+{
+	struct round a, b, c, d;
+	struct plan_child obs[5];
+	json_object *aj = fx_json(FX_AGENTJOB), *seen[5], *rn;
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(a.d.cronjob, "{\"active\":[{\"name\":\"pr-fixer-29000000\"}]}");
+	fx_set(seen[2], "metadata.uid", json_object_new_string("cron-uid"));
+	seen[3] =
+	    as_seen(a.d.job ? a.d.job : fx_get(a.d.cronjob, "spec.jobTemplate"), "{\"active\":1}");
+	fx_set(seen[3], "metadata.name", json_object_new_string("pr-fixer-29000000"));
+	fx_set(seen[3], "metadata.ownerReferences",
+	       fx_json("[{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"name\":\"pr-fixer\","
+	               "\"uid\":\"cron-uid\",\"controller\":true}]"));
+	rn = build_run_now(&a.f.aj, &a.d, "t1");
+	ck_assert_ptr_nonnull(rn);
+	seen[4] = as_seen(rn, "{\"active\":1}");
+	json_object_put(rn);
+	for (i = 0; i < 5; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                             : i == 2 ? RES_CRONJOB
+		                                      : RES_JOB,
+		                             seen[i]};
+	set_status(aj, a.p.status);
+	annotate(aj, NAMES_ANN_STOP, "true");
+	load(&b, aj, NULL);
+	run(&b, obs, 5, false);
+	ck_assert_uint_eq(count_why(&b.p, "stop"), 2);
+	ck_assert_ptr_nonnull(find_action(b.p.deletes, b.p.n_deletes, "Job", "pr-fixer-29000000"));
+	ck_assert_ptr_null(find_action(b.p.deletes, b.p.n_deletes, "CronJob", NULL));
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Stopped");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "Stopped");
+	/* Runs gone (the CronJob's status may still list its run). */
+	set_status(aj, b.p.status);
+	load(&c, aj, NULL);
+	fx_set(seen[2], "status", fx_json("{}"));
+	run(&c, obs, 3, false);
+	ck_assert(stop_patch(&c.p));
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Stopped");
+	/* The next scheduled run: Running again. */
+	set_status(aj, c.p.status);
+	annotate(aj, NAMES_ANN_STOP, NULL);
+	fx_set(seen[2], "status", fx_json("{\"active\":[{\"name\":\"pr-fixer-29000060\"}]}"));
+	load(&d, aj, NULL);
+	run(&d, obs, 3, false);
+	ck_assert_str_eq(fx_str(d.p.status, "phase"), "Running");
+	for (i = 0; i < 5; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+}
+END_TEST
+
+/*
+ * Run now, one-shot: each new annotation value applies one Job named from
+ * the value, which becomes the run of the configuration; the value goes
+ * into status.runToken and a pass with the same value applies nothing.
+ */
+START_TEST(run_now_oneshot)
+{
+	struct round a, b, c, e;
+	struct plan_child obs[4];
+	json_object *aj = oneshot_aj(), *seen[4];
+	const struct plan_action *j;
+	char *n1 = build_run_now_name("pr-fixer", "t1"), *n2 = build_run_now_name("pr-fixer", "t2");
+	size_t i;
+
+	ck_assert_str_eq(n1, "pr-fixer-r628b49d9"); /* 8 hex of sha256("t1") */
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(a.d.job, "{\"succeeded\":1,\"completionTime\":\"2026-01-01T00:00:00Z\","
+	                           "\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}");
+	for (i = 0; i < 3; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                                      : RES_JOB,
+		                             seen[i]};
+	set_status(aj, a.p.status);
+	annotate(aj, NAMES_ANN_RUN, "t1");
+	load(&b, aj, NULL);
+	run(&b, obs, 3, false);
+	j = find_action(b.p.applies, b.p.n_applies, "Job", n1);
+	ck_assert_ptr_nonnull(j);
+	ck_assert(b.p.launch);
+	ck_assert_str_eq(fx_str(j->obj, "metadata.ownerReferences.0.uid"), FX_UID);
+	ck_assert_ptr_nonnull(
+	    json_object_object_get(fx_get(j->obj, "metadata.labels"), NAMES_LABEL_RUN_NOW));
+	ck_assert(json_object_equal(fx_get(j->obj, "spec"), fx_get(a.d.job, "spec")));
+	ck_assert_str_eq(fx_str(b.p.status, "runToken"), "t1");
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Running");
+	ck_assert_str_eq(cond(b.p.status, "Complete", "status"), "False");
+	/* Same value again (after a failover, say): nothing more. */
+	set_status(aj, b.p.status);
+	seen[3] = as_seen(j->obj, "{\"active\":1}");
+	obs[3] = (struct plan_child){RES_JOB, seen[3]};
+	load(&c, aj, NULL);
+	run(&c, obs, 4, false);
+	ck_assert(!c.p.launch);
+	ck_assert_ptr_null(find_action(c.p.applies, c.p.n_applies, "Job", NULL));
+	ck_assert_uint_eq(c.p.n_deletes, 0);
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Running");
+	ck_assert_ptr_nonnull(strstr(fx_str(c.p.status, "message"), n1));
+	/* A second value: a second run. */
+	set_status(aj, c.p.status);
+	annotate(aj, NAMES_ANN_RUN, "t2");
+	fx_set(
+	    seen[3], "status",
+	    fx_json(
+	        "{\"succeeded\":1,\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}"));
+	load(&e, aj, NULL);
+	run(&e, obs, 4, false);
+	ck_assert_ptr_nonnull(find_action(e.p.applies, e.p.n_applies, "Job", n2));
+	ck_assert_str_eq(fx_str(e.p.status, "runToken"), "t2");
+	for (i = 0; i < 4; i++)
+		json_object_put(seen[i]);
+	free(n1);
+	free(n2);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&e);
+}
+END_TEST
+
+/* Run now, scheduled: a Job from the CronJob's template, owned by the
+ * AgentJob, never taken for a stale run (even under Replace); held while
+ * suspended, stopping, or for a value over NAMES_MAX_RUN_TOKEN bytes. */
+START_TEST(run_now_cron)
+{
+	struct round a, b, c, d;
+	struct plan_child obs[4];
+	json_object *aj = fx_json(FX_AGENTJOB), *seen[4];
+	const struct plan_action *j;
+	char big[NAMES_MAX_RUN_TOKEN + 2];
+	size_t i;
+
+	fx_set(aj, "spec.concurrencyPolicy", json_object_new_string("Replace"));
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(a.d.cronjob, "{}");
+	for (i = 0; i < 3; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                                      : RES_CRONJOB,
+		                             seen[i]};
+	set_status(aj, a.p.status);
+	annotate(aj, NAMES_ANN_RUN, "nightly-now");
+	load(&b, aj, NULL);
+	run(&b, obs, 3, false);
+	j = find_action(b.p.applies, b.p.n_applies, "Job", NULL);
+	ck_assert_ptr_nonnull(j);
+	ck_assert(json_object_equal(fx_get(j->obj, "spec"),
+	                            fx_get(a.d.cronjob, "spec.jobTemplate.spec")));
+	ck_assert_str_eq(fx_str(j->obj, "metadata.ownerReferences.0.kind"), "AgentJob");
+	ck_assert_str_eq(fx_str(b.p.status, "runToken"), "nightly-now");
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Running");
+	/* Observed and active: Running, not deleted as stale. */
+	set_status(aj, b.p.status);
+	seen[3] = as_seen(j->obj, "{\"active\":1}");
+	obs[3] = (struct plan_child){RES_JOB, seen[3]};
+	load(&c, aj, NULL);
+	run(&c, obs, 4, false);
+	ck_assert_uint_eq(c.p.n_deletes, 0);
+	ck_assert_int_eq(c.p.n_applies, 0);
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Running");
+	/* Held: suspended; too long. */
+	set_status(aj, c.p.status);
+	annotate(aj, NAMES_ANN_RUN, "again");
+	fx_set(aj, "spec.suspend", json_object_new_boolean(1));
+	load(&d, aj, NULL);
+	run(&d, obs, 3, false);
+	ck_assert_ptr_null(find_action(d.p.applies, d.p.n_applies, "Job", NULL));
+	ck_assert_str_eq(fx_str(d.p.status, "runToken"), "nightly-now");
+	done(&d);
+	fx_set(aj, "spec.suspend", json_object_new_boolean(0));
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	annotate(aj, NAMES_ANN_RUN, big);
+	load(&d, aj, NULL);
+	run(&d, obs, 3, false);
+	ck_assert_ptr_null(find_action(d.p.applies, d.p.n_applies, "Job", NULL));
+	for (i = 0; i < 4; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl_plan");
@@ -1576,6 +1938,11 @@ static Suite *suite(void)
 
 	tcase_add_test(t, pending_names_every_missing);
 	tcase_add_test(t, oneshot_first_run);
+	tcase_add_test(t, stop_oneshot);
+	tcase_add_test(t, stop_nothing_active);
+	tcase_add_test(t, stop_cron);
+	tcase_add_test(t, run_now_oneshot);
+	tcase_add_test(t, run_now_cron);
 	tcase_add_test(t, steady_zero_writes);
 	tcase_add_loop_test(t, job_phases, 0, (int)TK_ARRAY_LEN(job_cases));
 	tcase_add_test(t, oneshot_not_rerun_after_ttl);
