@@ -655,6 +655,7 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 	const struct build_out *d = v->in->desired;
 	json_object *cj = find_ours(v, RES_CRONJOB, aj->meta.name);
 	const char *stale = NULL, *now;
+	size_t i;
 	int r;
 
 	run->run_kind = RES_CRONJOB;
@@ -664,6 +665,14 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 	run->list_run_child = true;
 	run->last_run = later(aj->status.last_run_time,
 	                      jsonutil_str(jsonutil_get(cj, "status"), "lastScheduleTime"));
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct plan_child *c = &v->in->observed[i];
+
+		if (c->kind == RES_JOB && is_run_now(c->obj) && ours(v, RES_JOB, c->obj))
+			run->last_run =
+			    later(run->last_run,
+			          jsonutil_str(jsonutil_get(c->obj, "status"), "startTime"));
+	}
 	run->last_done = cron_last_done(v, cj);
 	if ((r = delete_stale(v, NULL, &stale)) < 0)
 		return r;
