@@ -9,6 +9,8 @@
 #   make demo       local control plane, both services, samples applied
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+# The commit in thurkube_build_info{revision}; images pass it as a build arg.
+REVISION ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 CC ?= cc
 ifeq ($(CC),)
@@ -20,7 +22,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wformat=2 -Wvla -fno-common
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) -MMD -MP -iquote common -pthread \
-	-DTHURKUBE_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+	-DTHURKUBE_VERSION='"$(VERSION)"' -DTHURKUBE_REVISION='"$(REVISION)"' $(EXTRA_CFLAGS)
 LDLIBS_BASE := -lcurl -ljson-c -lyaml -lssl -lcrypto -pthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
@@ -55,13 +57,22 @@ CONTROLLER_BIN := $(B)/thurkube-controller
 WEBHOOK_LDLIBS := -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' -lcivetweb $(LDLIBS_BASE)
 
 .PHONY: all deps check test manifests manifests-check lint fuzz clean demo deploy \
-	controlplane e2e bench valgrind images
+	controlplane e2e bench valgrind images FORCE
 
 all: $(WEBHOOK_BIN) $(CONTROLLER_BIN)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Objects that compile the version or revision in are rebuilt when either
+# changes: the stamp is rewritten only when its contents differ.
+BUILDINFO := $(B)/buildinfo
+$(BUILDINFO): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION) $(REVISION)' | cmp -s - $@ || echo '$(VERSION) $(REVISION)' >$@
+$(B)/obj/common/procmetrics.o $(B)/obj/webhook/main.o $(B)/obj/controller/main.o \
+	$(B)/obj/tests/unit/test_procmetrics.o $(B)/obj/tests/unit/test_rt_healthsrv.o: $(BUILDINFO)
 
 # The controller's layers are included by folder ("model/plan.h",
 # "reconcile/apply.h"); tests/lint checks which layer may include which.
@@ -137,11 +148,12 @@ e2e: all
 	@B=$(B) tests/run-e2e
 
 # Everything CI runs, in order of cost: build, unit suites and fuzz corpora,
-# CRD drift, lint, the webhook over TLS, end-to-end against a real control
+# CRD drift, lint, certs/gen-certs, the webhook over TLS, end-to-end against a real control
 # plane; then the same unit and end-to-end suites under ASan+UBSan, the unit
 # suites under valgrind, a short run of every fuzzer, and the container images.
 test: deps
 	$(MAKE) all check manifests-check lint
+	tests/webhook/run-gencerts-tests
 	B=$(B) tests/webhook/run-tls-tests
 	B=$(B) tests/webhook/run-cluster-tests
 	$(MAKE) e2e

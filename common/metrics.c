@@ -280,6 +280,12 @@ void metrics_counter_add(struct metrics *m, const char *name, const char *help, 
 	metrics_update(m, name, help, labels, MT_COUNTER, 0, v);
 }
 
+void metrics_counter_set(struct metrics *m, const char *name, const char *help, const char *labels,
+                         double v)
+{
+	metrics_update(m, name, help, labels, MT_COUNTER, 1, v);
+}
+
 void metrics_gauge_set(struct metrics *m, const char *name, const char *help, const char *labels,
                        double v)
 {

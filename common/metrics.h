@@ -28,8 +28,11 @@ struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 
 /* Add v (>= 0) to a counter. */
-
 void metrics_counter_add(struct metrics *m, const char *name, const char *help, const char *labels,
+                         double v);
+/* Set a counter to v (>= 0): for a total kept elsewhere (the kernel's CPU
+ * time) and copied at scrape time; the source keeps it monotonic. */
+void metrics_counter_set(struct metrics *m, const char *name, const char *help, const char *labels,
                          double v);
 /* Set / add to a gauge (v may be negative for _add). */
 void metrics_gauge_set(struct metrics *m, const char *name, const char *help, const char *labels,

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "names.h"
 #include "metrics.h"
+#include "procmetrics.h"
 #include "model/shard.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/sweep.h"
@@ -237,6 +238,7 @@ static void service_sample(void *ud)
 	svc->seen_retries = qs.retries;
 	pthread_mutex_unlock(&svc->sample_lock);
 	buf_free(&l);
+	procmetrics_sample(m);
 }
 
 /* ---- start ---- */

@@ -17,6 +17,7 @@
 #include "limits.h"
 #include "log.h"
 #include "membudget.h"
+#include "procmetrics.h"
 #include "runtime/healthsrv.h"
 
 /* Read the body in pieces of this size. */
@@ -437,6 +438,15 @@ static bool srv_ready(void *ud)
 	return atomic_load(&s->ready) != 0 && (!s->o.cache || cache_synced(s->o.cache));
 }
 
+/* Before each /metrics: the build and process series (the others are
+ * updated as requests are served). */
+static void srv_sample(void *ud)
+{
+	struct server *s = ud;
+
+	procmetrics_sample(s->o.metrics);
+}
+
 /* CivetWeb asks for the SSL_CTX at start (NULL in *ctx) and offers it back
  * at shutdown (non-NULL): both times the context stays ours. */
 static int srv_external_ssl_ctx(void **ctx, void *user_data)
@@ -532,6 +542,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	ho.threads = 2;
 	ho.ready = srv_ready;
 	ho.not_ready_text = "not ready: watch caches not synced, or shutting down\n";
+	ho.sample = srv_sample;
 	ho.metrics = o->metrics;
 	ho.metrics_max = 64u * 1024u * 1024u;
 	ho.ud = s;

@@ -13,6 +13,21 @@ all_exist() {
 		n=$(wc -l <"$RUNDIR/overlay-objects") && echo "$n objects" && [ "$n" -ge 25 ]
 }
 check "every object of the no-cert-manager overlay exists" all_exist
+# A Service named thurkube (or thurkube-health) would otherwise inject
+# THURKUBE_PORT=tcp://... into the pods, which the flags read.
+no_service_links() {
+	for d in thurkube-controller thurkube-webhook; do
+		v=$(k -n thurkube-system get deployment "$d" -o jsonpath='{.spec.template.spec.enableServiceLinks}')
+		echo "$d: enableServiceLinks=$v"
+		[ "$v" = false ] || return 1
+	done
+	for o in "$ROOT/manifests/overlays/default" "$RUNDIR/manifests/overlays/no-cert-manager"; do
+		n=$("$RUNDIR/bin/kubectl" kustomize "$o" 2>/dev/null | grep -c '^      enableServiceLinks: false$')
+		echo "$o: $n Deployments with enableServiceLinks: false"
+		[ "$n" = 2 ] || return 1
+	done
+}
+check "both Deployments set enableServiceLinks: false (rendered and applied)" no_service_links
 check "the 8 CRDs are Established" sh -c \
 	"[ \$('$RUNDIR/bin/kubectl' --kubeconfig '$RUNDIR/admin.kubeconfig' get crd -o name | grep -c thurkube.thurbeen.eu) = 8 ]"
 check "kubectl get --raw /readyz" k get --raw /readyz

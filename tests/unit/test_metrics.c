@@ -380,6 +380,32 @@ START_TEST(test_observe_api)
 }
 END_TEST
 
+/* A counter copied from elsewhere (process_cpu_seconds_total): set, not
+ * added; negative and NaN values dropped; the family stays a counter. */
+START_TEST(test_counter_set)
+{
+	struct metrics *m = metrics_new();
+	struct buf out = BUF_INIT(1 << 20);
+
+	ck_assert_ptr_nonnull(m);
+	metrics_counter_set(m, "tk_cpu_seconds_total", "CPU.", NULL, 1.5);
+	metrics_counter_set(m, "tk_cpu_seconds_total", NULL, NULL, 2.25);
+	ck_assert_double_eq(metrics_value(m, "tk_cpu_seconds_total", NULL), 2.25);
+	metrics_counter_set(m, "tk_cpu_seconds_total", NULL, NULL, -1);
+	metrics_counter_set(m, "tk_cpu_seconds_total", NULL, NULL, NAN);
+	metrics_gauge_set(m, "tk_cpu_seconds_total", NULL, NULL, 9);
+	ck_assert_double_eq(metrics_value(m, "tk_cpu_seconds_total", NULL), 2.25);
+	metrics_counter_add(m, "tk_cpu_seconds_total", NULL, NULL, 0.75);
+	ck_assert_double_eq(metrics_value(m, "tk_cpu_seconds_total", NULL), 3);
+	ck_assert_int_eq(metrics_render(m, &out), 0);
+	ck_assert_str_eq(out.data, "# HELP tk_cpu_seconds_total CPU.\n"
+	                           "# TYPE tk_cpu_seconds_total counter\n"
+	                           "tk_cpu_seconds_total 3\n");
+	buf_free(&out);
+	metrics_free(m);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
@@ -387,6 +413,7 @@ static Suite *metrics_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_counter_gauge);
+	tcase_add_test(tc, test_counter_set);
 	tcase_add_test(tc, test_histogram);
 	tcase_add_test(tc, test_labels_escaping);
 	tcase_add_test(tc, test_values_format);

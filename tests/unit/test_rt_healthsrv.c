@@ -1,6 +1,6 @@
 /* test_rt_healthsrv.c - the probe port over a real socket: /healthz,
- * /readyz both ways, /metrics (sampled, bounded, absent), bad options and
- * a taken port. */
+ * /readyz both ways, /metrics (sampled, bounded, absent, with the build and
+ * process series both binaries add), bad options and a taken port. */
 #include "compat.h"
 
 #include <arpa/inet.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "procmetrics.h"
 #include "runtime/healthsrv.h"
 #include "util.h"
 
@@ -175,6 +176,55 @@ START_TEST(test_metrics_absent_and_bounded)
 }
 END_TEST
 
+static void fx_process(void *ud)
+{
+	procmetrics_sample(ud);
+}
+
+/* What both binaries' samplers add: build_info and the process_* series,
+ * once each, read again on every scrape. */
+START_TEST(test_process_metrics)
+{
+	static const char *const want[] = {
+	    "\n# TYPE thurkube_build_info gauge\nthurkube_build_info{version=\"" THURKUBE_VERSION
+	    "\",revision=\"" THURKUBE_REVISION "\"} 1\n",
+	    "\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ",
+	    "\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+	    "\n# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes ",
+	    "\n# TYPE process_open_fds gauge\nprocess_open_fds ",
+	    "\n# TYPE process_max_fds gauge\nprocess_max_fds ",
+	    "\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ",
+	};
+	struct metrics *m = metrics_new();
+	struct healthsrv_opts o = {.address = "127.0.0.1",
+	                           .threads = 2,
+	                           .sample = fx_process,
+	                           .metrics = m,
+	                           .metrics_max = 1 << 20,
+	                           .ud = m};
+	struct healthsrv *h = NULL;
+	struct buf resp = BUF_INIT(1 << 20);
+	size_t i;
+	int port, round;
+
+	ck_assert_ptr_nonnull(m);
+	port = start(&o, &h);
+	for (round = 0; round < 2; round++) {
+		get(port, "/metrics", &resp);
+		ck_assert_msg(strncmp(resp.data, "HTTP/1.1 200 ", 13) == 0, "got: %s", resp.data);
+		for (i = 0; i < TK_ARRAY_LEN(want); i++)
+			ck_assert_msg(count(body_of(&resp), want[i]) == 1, "want once: %s\nin: %s",
+			              want[i], body_of(&resp));
+	}
+	/* The health server's own listening socket is open, at least. */
+	ck_assert_double_ge(metrics_value(m, "process_open_fds", NULL), 1);
+	ck_assert_double_gt(metrics_value(m, "process_start_time_seconds", NULL), 1.5e9);
+	healthsrv_stop(h);
+	metrics_free(m);
+	buf_free(&resp);
+}
+END_TEST
+
 START_TEST(test_bad_options_and_taken_port)
 {
 	struct healthsrv_opts o = {.threads = 2};
@@ -215,6 +265,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_probes_and_metrics);
 	tcase_add_test(tc, test_metrics_absent_and_bounded);
+	tcase_add_test(tc, test_process_metrics);
 	tcase_add_test(tc, test_bad_options_and_taken_port);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
