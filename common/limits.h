@@ -124,6 +124,8 @@
 /* spec.backoffLimit of an AgentJob: each retry is a whole agent run
  * again, with its model tokens; Kubernetes itself bounds it only by int32. */
 #define TK_MAX_BACKOFF_LIMIT 10
+/* maxConcurrentRuns of an AgentAuth. */
+#define TK_MAX_CONCURRENT_RUNS 10000
 /* successfulJobsHistoryLimit and failedJobsHistoryLimit: each kept Job is
  * cached by the controller (and its pod by the kubelet's node). */
 #define TK_MAX_JOBS_HISTORY 100

@@ -71,6 +71,10 @@ char *names_clusterrole(const char *ns, const char *name);
 #define NAMES_ANN_RUN       "thurkube.thurbeen.eu/run"
 #define NAMES_LABEL_RUN_NOW "thurkube.thurbeen.eu/run-now"
 #define NAMES_MAX_RUN_TOKEN 253
+/* On every run Job of an AgentJob whose AgentAuth sets maxConcurrentRuns:
+ * the AgentAuth's name. Such Jobs are created suspended and released by
+ * the AgentAuth's run queue (controller/model/runq.h). */
+#define NAMES_LABEL_AGENTAUTH "thurkube.thurbeen.eu/agentauth"
 
 /*
  * The variables the controller sets from an AgentJob's Repositories:

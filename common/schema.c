@@ -539,8 +539,14 @@ static const struct snode n_runtime_spec = OBJ_INIT(
               .max_len = TK_MAX_NAME, .check = schema_check_ref)),
         F("network", &n_network)));
 
-static const struct snode n_auth_spec =
-    OBJ_INIT("Where the agent's auth token is stored.", FIELDS(FR("secretRef", &n_secret_key_ref)));
+static const struct snode n_auth_spec = OBJ_INIT(
+    "Where the agent's auth token is stored, and how many runs may share it at once.",
+    FIELDS(FR("secretRef", &n_secret_key_ref),
+           F("maxConcurrentRuns",
+             INT32("Most runs of the AgentJobs using this AgentAuth that run at once; the "
+                   "others wait, suspended, and start in creation order (phase Queued). "
+                   "Unset: no limit.",
+                   .flags = SN_HAS_MIN | SN_HAS_MAX, .min = 1, .max = TK_MAX_CONCURRENT_RUNS))));
 
 static const struct snode n_role_spec = OBJ_INIT(
     "What the agent may do.",

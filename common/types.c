@@ -450,6 +450,8 @@ int tk_agentauth_decode(json_object *obj, struct tk_agentauth *out, struct field
 			fielderrs_add(d.errs, FE_REQUIRED, "spec.secretRef", NULL, NULL);
 		else
 			dec_secret_ref(&d, ref, "spec.secretRef", &v.secret_ref);
+		dec_int(&d, spec, "maxConcurrentRuns", "spec.maxConcurrentRuns", 0,
+		        &v.max_concurrent_runs);
 	}
 	DECODE_FINISH(tk_agentauth_free);
 }

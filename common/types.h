@@ -119,6 +119,7 @@ struct tk_agentruntime {
 struct tk_agentauth {
 	struct tk_meta meta;
 	struct tk_secret_key_ref secret_ref;
+	int64_t max_concurrent_runs; /* 0: no limit */
 };
 
 struct tk_agentrole {

@@ -162,10 +162,12 @@ static int process_key(void *ud, const char *key)
 	return r;
 }
 
-/* Queue every AgentJob, AgentRole and ClusterAccess (periodic resync). */
+/* Queue every AgentJob, AgentRole, ClusterAccess and AgentAuth (periodic
+ * resync). */
 static void resync(struct service *svc)
 {
-	static const enum res kinds[] = {RES_AGENTJOB, RES_AGENTROLE, RES_CLUSTERACCESS};
+	static const enum res kinds[] = {RES_AGENTJOB, RES_AGENTROLE, RES_CLUSTERACCESS,
+	                                 RES_AGENTAUTH};
 	size_t k, i;
 
 	for (k = 0; k < TK_ARRAY_LEN(kinds); k++) {

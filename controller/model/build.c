@@ -1050,7 +1050,29 @@ static json_object *network_policy(struct jb *b, const struct tk_agentjob *aj,
 
 /* ---- children ----------------------------------------------------------- */
 
-static json_object *job_spec(struct jb *b, const struct tk_agentjob *aj, json_object *tmpl)
+/*
+ * The run queue (AgentAuth maxConcurrentRuns): the name of the AgentAuth
+ * whose queue the AgentJob's runs join, or NULL when it sets no limit.
+ */
+static const char *queue_of(const struct tk_agentjob *aj, const struct build_refs *refs)
+{
+	return refs->auth && refs->auth->max_concurrent_runs > 0 ? aj->spec.auth_ref : NULL;
+}
+
+/* A run Job's labels: the four, and the queue's when queued. */
+static json_object *run_labels(struct jb *b, const struct tk_agentjob *aj, const char *queue)
+{
+	json_object *l = build_labels(aj);
+
+	if (queue)
+		put(b, l, NAMES_LABEL_AGENTAUTH, str(queue));
+	return l;
+}
+
+/* A run Job's spec; a queued run is created suspended (its AgentAuth's
+ * queue releases it). */
+static json_object *job_spec(struct jb *b, const struct tk_agentjob *aj, json_object *tmpl,
+                             const char *queue)
 {
 	json_object *s = json_object_new_object();
 
@@ -1058,11 +1080,14 @@ static json_object *job_spec(struct jb *b, const struct tk_agentjob *aj, json_ob
 	put(b, s, "activeDeadlineSeconds", json_object_new_int64(aj->spec.timeout_seconds));
 	put(b, s, "ttlSecondsAfterFinished",
 	    json_object_new_int64(aj->spec.ttl_seconds_after_finished));
+	if (queue)
+		put(b, s, "suspend", json_object_new_boolean(1));
 	put(b, s, "template", copy(tmpl));
 	return s;
 }
 
-static json_object *cronjob(struct jb *b, const struct tk_agentjob *aj, json_object *tmpl)
+static json_object *cronjob(struct jb *b, const struct tk_agentjob *aj, json_object *tmpl,
+                            const char *queue)
 {
 	const struct tk_agentjob_spec *s = &aj->spec;
 	json_object *o = child(b, aj, "batch/v1", res_kind(RES_CRONJOB), aj->meta.name, true);
@@ -1081,20 +1106,23 @@ static json_object *cronjob(struct jb *b, const struct tk_agentjob *aj, json_obj
 	put(b, spec, "successfulJobsHistoryLimit",
 	    json_object_new_int64(s->successful_jobs_history_limit));
 	put(b, spec, "failedJobsHistoryLimit", json_object_new_int64(s->failed_jobs_history_limit));
-	put(b, jtm, "labels", build_labels(aj));
+	put(b, jtm, "labels", run_labels(b, aj, queue));
 	put(b, jt, "metadata", jtm);
-	put(b, jt, "spec", job_spec(b, aj, tmpl));
+	put(b, jt, "spec", job_spec(b, aj, tmpl, queue));
 	put(b, spec, "jobTemplate", jt);
 	put(b, o, "spec", spec);
 	return o;
 }
 
 static json_object *job(struct jb *b, const struct tk_agentjob *aj, const char *name,
-                        json_object *tmpl)
+                        json_object *tmpl, const char *queue)
 {
 	json_object *o = child(b, aj, "batch/v1", res_kind(RES_JOB), name, true);
 
-	put(b, o, "spec", job_spec(b, aj, tmpl));
+	if (queue)
+		put(b, jsonutil_get(jsonutil_get(o, "metadata"), "labels"), NAMES_LABEL_AGENTAUTH,
+		    str(queue));
+	put(b, o, "spec", job_spec(b, aj, tmpl, queue));
 	return o;
 }
 
@@ -1184,6 +1212,7 @@ json_object *build_run_now(const struct tk_agentjob *aj, const struct build_out 
 	                          "spec");
 	char hex[BUILD_RUN_NOW_HEX + 1];
 	char *name = build_run_now_name(aj->meta.name, token);
+	const char *queue;
 	json_object *o, *labels;
 
 	if (!spec || !name) {
@@ -1194,6 +1223,11 @@ json_object *build_run_now(const struct tk_agentjob *aj, const struct build_out 
 	o = child(&b, aj, "batch/v1", res_kind(RES_JOB), name, true);
 	labels = jsonutil_get(jsonutil_get(o, "metadata"), "labels");
 	put(&b, labels, NAMES_LABEL_RUN_NOW, str(hex));
+	queue = jsonutil_label(
+	    d->job ? d->job : jsonutil_get(jsonutil_get(d->cronjob, "spec"), "jobTemplate"),
+	    NAMES_LABEL_AGENTAUTH);
+	if (queue)
+		put(&b, labels, NAMES_LABEL_AGENTAUTH, str(queue));
 	put(&b, o, "spec", copy(spec));
 	stamp(&b, o);
 	free(name);
@@ -1292,7 +1326,7 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 		stamp(&b, o.crb);
 	}
 	if (aj->spec.schedule) {
-		o.cronjob = cronjob(&b, aj, o.pod_template);
+		o.cronjob = cronjob(&b, aj, o.pod_template, queue_of(aj, refs));
 		stamp(&b, o.cronjob);
 	} else {
 		char suffix[BUILD_HASH_LEN + 2] = "-";
@@ -1303,7 +1337,7 @@ int build_children(const struct tk_agentjob *aj, const struct build_refs *refs,
 		o.thurkube_job_name = suffixed(aj->meta.name, suffix);
 		if (!o.job_name || !o.thurkube_job_name)
 			b.err = -ENOMEM;
-		o.job = job(&b, aj, o.job_name, o.pod_template);
+		o.job = job(&b, aj, o.job_name, o.pod_template, queue_of(aj, refs));
 		stamp(&b, o.job);
 	}
 out:

@@ -151,34 +151,9 @@ static json_object *find_ours(const struct view *v, enum res kind, const char *n
 	return o && ours(v, kind, o) ? o : NULL;
 }
 
-/*
- * A Job's outcome: 1 succeeded, -1 failed, 0 still going. *when (may be
- * NULL) gets the completion time: completionTime, or the Failed
- * condition's transition time. *why the Failed condition's reason.
- */
 static int job_outcome(json_object *job, const char **when, const char **why)
 {
-	json_object *st = jsonutil_get(job, "status");
-	json_object *conds = jsonutil_get(st, "conditions");
-	json_object *c;
-
-	c = status_find_condition(conds, "Complete");
-	if (c && streq(jsonutil_str(c, "status"), "True")) {
-		if (when)
-			*when = jsonutil_str(st, "completionTime");
-		if (when && !*when)
-			*when = jsonutil_str(c, "lastTransitionTime");
-		return 1;
-	}
-	c = status_find_condition(conds, "Failed");
-	if (c && streq(jsonutil_str(c, "status"), "True")) {
-		if (when)
-			*when = jsonutil_str(c, "lastTransitionTime");
-		if (why)
-			*why = jsonutil_str(c, "reason");
-		return -1;
-	}
-	return 0;
+	return status_job_outcome(job, when, why);
 }
 
 /* A run still going: not finished and not being deleted. */
@@ -353,6 +328,50 @@ static int delete_stale(const struct view *v, struct plan *p, const char **first
 static bool replace_policy(const struct tk_agentjob *aj)
 {
 	return streq(aj->spec.concurrency_policy, "Replace");
+}
+
+/* The run Job name waits in its AgentAuth's queue: phase Queued, with
+ * its position. */
+static int queued_status(const struct view *v, struct run *run, const char *name)
+{
+	const struct runq *q = v->in->queue;
+	size_t pos = q ? runq_position(q, name) : 0;
+
+	run->phase = STATUS_QUEUED;
+	run->ready = true;
+	run->ready_reason = "Queued";
+	buf_reset(&run->msg);
+	if (pos)
+		return buf_printf(
+		    &run->msg,
+		    "job %s waits for AgentAuth %s (maxConcurrentRuns %lld): position "
+		    "%zu of %zu",
+		    name, v->in->queue_auth ? v->in->queue_auth : "", (long long)v->in->queue_limit,
+		    pos, q->waiting.n);
+	return buf_printf(&run->msg, "job %s waits for AgentAuth %s (maxConcurrentRuns %lld)", name,
+	                  v->in->queue_auth ? v->in->queue_auth : "",
+	                  (long long)v->in->queue_limit);
+}
+
+/* Our active Jobs: *running the first not suspended, *waiting the first
+ * suspended (NULL when none). */
+static void active_jobs(const struct view *v, const char **running, const char **waiting)
+{
+	size_t i;
+
+	*running = *waiting = NULL;
+	for (i = 0; i < v->in->n_observed; i++) {
+		const struct plan_child *c = &v->in->observed[i];
+
+		if (c->kind != RES_JOB || !ours(v, RES_JOB, c->obj) || !job_active(c->obj))
+			continue;
+		if (runq_waiting(c->obj)) {
+			if (!*waiting)
+				*waiting = jsonutil_name(c->obj);
+		} else if (!*running) {
+			*running = jsonutil_name(c->obj);
+		}
+	}
 }
 
 /* ---- adopting a run thurkube made (status.h, issue 13) ------------------ */
@@ -586,6 +605,11 @@ static int plan_oneshot(const struct view *v, struct plan *p, struct run *run)
 		run->ready_reason = "JobFailed";
 		r = buf_printf(&run->msg, "job %s%s failed%s%s", name, by, why ? ": " : "",
 		               why ? why : "");
+	} else if (job && runq_waiting(job)) {
+		r = queued_status(v, run, name);
+		if (!r)
+			r = buf_printf(&run->complete_msg, "job %s is queued", name);
+		return r;
 	} else {
 		run->phase = STATUS_RUNNING;
 		run->ready = true;
@@ -654,7 +678,7 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 	const struct tk_agentjob *aj = v->in->aj;
 	const struct build_out *d = v->in->desired;
 	json_object *cj = find_ours(v, RES_CRONJOB, aj->meta.name);
-	const char *stale = NULL, *now;
+	const char *stale = NULL, *now, *running, *waiting;
 	size_t i;
 	int r;
 
@@ -701,6 +725,9 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 		                  cron_active(cj) ? "; the active run finishes" : "");
 	}
 	run->ready = true;
+	active_jobs(v, &running, &waiting);
+	if (!running && waiting)
+		return queued_status(v, run, waiting);
 	if (cron_active(cj)) {
 		run->phase = STATUS_RUNNING;
 		run->ready_reason = "Running";

@@ -102,6 +102,7 @@
 
 #include "model/build.h"
 #include "model/res.h"
+#include "model/runq.h"
 #include "model/status.h"
 #include "types.h"
 #include "util.h"
@@ -127,6 +128,12 @@ struct plan_input {
 	                    names is absent */
 	bool unverified; /* a live GET of an unseen name failed: apply nothing */
 	time_t now;
+	/* The run queue the AgentJob's runs join (its AgentAuth sets
+	 * maxConcurrentRuns), as the stores see it, for the phase Queued and
+	 * the position in its message; NULL when none. */
+	const struct runq *queue;
+	const char *queue_auth;
+	int64_t queue_limit;
 };
 
 /* One write the plan asks for. */

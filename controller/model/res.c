@@ -56,7 +56,8 @@ enum res res_of_kind(const char *kind)
 
 bool res_reconciled(enum res r)
 {
-	return r == RES_AGENTJOB || r == RES_AGENTROLE || r == RES_CLUSTERACCESS;
+	return r == RES_AGENTJOB || r == RES_AGENTROLE || r == RES_CLUSTERACCESS ||
+	       r == RES_AGENTAUTH;
 }
 
 int res_key_add(struct strlist *keys, enum res kind, const char *ns, const char *name)

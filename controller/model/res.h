@@ -53,7 +53,8 @@ const struct res_info *res_info(enum res r);
 const char *res_kind(enum res r);
 /* The resource whose kind is kind ("ConfigMap"), RES_COUNT when none. */
 enum res res_of_kind(const char *kind);
-/* AgentJob, AgentRole and ClusterAccess: the kinds with a reconciler. */
+/* AgentJob, AgentRole, ClusterAccess and AgentAuth (its run queue): the
+ * kinds with a reconciler. */
 bool res_reconciled(enum res r);
 
 /*

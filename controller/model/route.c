@@ -86,8 +86,9 @@ out:
 	return ret;
 }
 
-/* Keys "AgentRole/..." and "ClusterAccess/..." among the reference keys
- * of an AgentJob: those objects count their users. */
+/* Keys "AgentRole/...", "ClusterAccess/..." and "AgentAuth/..." among the
+ * reference keys of an AgentJob: the first two count their users, the
+ * AgentAuth's run queue counts its runs. */
 static int add_counted_refs(struct strlist *keys, const struct strlist *refs)
 {
 	size_t i;
@@ -95,7 +96,8 @@ static int add_counted_refs(struct strlist *keys, const struct strlist *refs)
 
 	for (i = 0; i < refs->n; i++) {
 		if (strncmp(refs->v[i], "AgentRole/", 10) != 0 &&
-		    strncmp(refs->v[i], "ClusterAccess/", 14) != 0)
+		    strncmp(refs->v[i], "ClusterAccess/", 14) != 0 &&
+		    strncmp(refs->v[i], "AgentAuth/", 10) != 0)
 			continue;
 		r = strlist_add(keys, refs->v[i]);
 		if (r < 0)
@@ -166,10 +168,19 @@ static int route_child(enum res res, json_object *obj, struct strlist *keys)
 	const char *ca_ns = jsonutil_label(obj, NAMES_LABEL_CLUSTERACCESS_NS);
 	int r;
 
-	/* Namespaced children by their controller, never by their labels. */
-	if (res_info(res)->namespaced)
-		return res_key_add(keys, RES_AGENTJOB, jsonutil_namespace(obj),
-		                   res_child_owner(res, obj));
+	/* Namespaced children by their controller, never by their labels. A
+	 * run Job of a queue also wakes its AgentAuth's queue (which checks
+	 * membership itself: the label only says where to look). */
+	if (res_info(res)->namespaced) {
+		const char *auth =
+		    res == RES_JOB ? jsonutil_label(obj, NAMES_LABEL_AGENTAUTH) : NULL;
+
+		r = res_key_add(keys, RES_AGENTJOB, jsonutil_namespace(obj),
+		                res_child_owner(res, obj));
+		if (r == 0 && auth && res_child_owner(res, obj))
+			r = res_key_add(keys, RES_AGENTAUTH, jsonutil_namespace(obj), auth);
+		return r;
+	}
 	/* Only cluster admins create cluster-scoped objects: labels will do. */
 	r = res_key_add(keys, RES_AGENTJOB, aj_ns, aj);
 	if (r < 0)

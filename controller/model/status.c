@@ -156,3 +156,34 @@ int status_mark_failed(json_object *status, json_object *prev_conditions, const 
 	buf_free(&msg);
 	return r;
 }
+
+static bool status_streq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+/* status.h */
+int status_job_outcome(json_object *job, const char **when, const char **why)
+{
+	json_object *st = jsonutil_get(job, "status");
+	json_object *conds = jsonutil_get(st, "conditions");
+	json_object *c;
+
+	c = status_find_condition(conds, "Complete");
+	if (c && status_streq(jsonutil_str(c, "status"), "True")) {
+		if (when)
+			*when = jsonutil_str(st, "completionTime");
+		if (when && !*when)
+			*when = jsonutil_str(c, "lastTransitionTime");
+		return 1;
+	}
+	c = status_find_condition(conds, "Failed");
+	if (c && status_streq(jsonutil_str(c, "status"), "True")) {
+		if (when)
+			*when = jsonutil_str(c, "lastTransitionTime");
+		if (why)
+			*why = jsonutil_str(c, "reason");
+		return -1;
+	}
+	return 0;
+}

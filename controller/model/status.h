@@ -22,6 +22,7 @@
 #define STATUS_FAILED    "Failed"
 #define STATUS_SUSPENDED "Suspended"
 #define STATUS_STOPPED   "Stopped"
+#define STATUS_QUEUED    "Queued"
 
 #define STATUS_COND_READY    "Ready"
 #define STATUS_COND_REFS     "ReferencesResolved"
@@ -84,5 +85,13 @@ int status_count_users(json_object *agentjobs, const char *field, const char *na
 
 /* Deep equality of two status objects (NULL equals NULL only). */
 bool status_equal(json_object *a, json_object *b);
+
+/*
+ * A Job's outcome: 1 succeeded, -1 failed, 0 still going (or suspended).
+ * *when (may be NULL) gets the completion time: completionTime, or the
+ * Failed condition's transition time; *why (may be NULL) the Failed
+ * condition's reason.
+ */
+int status_job_outcome(json_object *job, const char **when, const char **why);
 
 #endif

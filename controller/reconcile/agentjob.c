@@ -40,6 +40,7 @@
 #include "log.h"
 #include "schema.h"
 #include "model/plan.h"
+#include "model/runq.h"
 #include "runtime/store.h"
 #include "types.h"
 
@@ -520,6 +521,8 @@ static void transition_events(struct reconcile_ctx *c, const struct tk_agentjob 
 		emit(c, aj, EVENTS_WARNING, "Failed", "Run", note);
 	else if (nr && !strcmp(nr, "WaitingForActiveRun") && differs(pr, nr))
 		emit(c, aj, EVENTS_NORMAL, "WaitingForActiveRun", "Hold", note);
+	else if (!strcmp(np, STATUS_QUEUED) && differs(pp, np))
+		emit(c, aj, EVENTS_NORMAL, "Queued", "Hold", note);
 }
 
 /*
@@ -710,13 +713,53 @@ static const char *static_phase(const char *p)
 {
 	static const char *const phases[] = {STATUS_PENDING,   STATUS_SCHEDULED, STATUS_RUNNING,
 	                                     STATUS_SUCCEEDED, STATUS_FAILED,    STATUS_SUSPENDED,
-	                                     STATUS_STOPPED};
+	                                     STATUS_STOPPED,   STATUS_QUEUED};
 	size_t i;
 
 	for (i = 0; p && i < TK_ARRAY_LEN(phases); i++)
 		if (!strcmp(p, phases[i]))
 			return phases[i];
 	return NULL;
+}
+
+/*
+ * The run queue the AgentJob's runs join, as the store sees it (runq.h):
+ * for the phase Queued and the position in its message only; the
+ * AgentAuth's own reconcile decides what starts, from a live LIST.
+ */
+static int queue_view(struct reconcile_ctx *c, const struct tk_agentjob *aj,
+                      const struct build_out *d, int64_t limit, struct runq *q,
+                      struct plan_input *in)
+{
+	const char *auth = jsonutil_label(
+	    d->job ? d->job : jsonutil_get(jsonutil_get(d->cronjob, "spec"), "jobTemplate"),
+	    NAMES_LABEL_AGENTAUTH);
+	json_object *all, **v;
+	size_t i, n;
+	int r;
+
+	if (!auth)
+		return 0;
+	all = store_list_label(c->stores[RES_JOB], aj->meta.namespace, NAMES_LABEL_AGENTAUTH, auth);
+	if (!all)
+		return -ENOMEM;
+	n = json_object_array_length(all);
+	v = calloc(n + 1, sizeof(*v));
+	if (!v) {
+		json_object_put(all);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_object_array_get_idx(all, i);
+	r = runq_make(v, n, limit, q);
+	free(v);
+	json_object_put(all);
+	if (r)
+		return r;
+	in->queue = q;
+	in->queue_auth = aj->spec.auth_ref;
+	in->queue_limit = limit;
+	return 0;
 }
 
 static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj, struct outcome *oc,
@@ -728,6 +771,7 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 	struct observed o = {0};
 	struct plan plan = {0};
 	struct plan_input in = {0};
+	struct runq queue = {0};
 	struct kube_status st = {0};
 	struct lookup_fail lf = {.what = BUF_INIT(600)};
 	bool built = false;
@@ -761,6 +805,11 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 	in.observed = o.v;
 	in.n_observed = o.n;
 	in.now = time(NULL);
+	if (built) {
+		r = queue_view(c, aj, &desired, rs.auth.max_concurrent_runs, &queue, &in);
+		if (r)
+			goto out;
+	}
 	r = confirm_job(c, &in, &o);
 	if (!r)
 		r = plan_checked(c, &in, &o, &plan, &lf);
@@ -780,6 +829,7 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 out:
 	buf_free(&lf.what);
 	plan_free(&plan);
+	runq_free(&queue);
 	observed_free(&o);
 	if (built)
 		build_out_free(&desired);

@@ -19,6 +19,8 @@ reconcile_fn reconcile_of(enum res kind)
 		return reconcile_agentrole;
 	case RES_CLUSTERACCESS:
 		return reconcile_clusteraccess;
+	case RES_AGENTAUTH:
+		return reconcile_agentauth;
 	default:
 		return NULL;
 	}

@@ -68,8 +68,10 @@ static inline bool reconcile_may_write(const struct reconcile_ctx *c)
 int reconcile_agentjob(struct reconcile_ctx *c, const char *ns, const char *name);
 int reconcile_clusteraccess(struct reconcile_ctx *c, const char *ns, const char *name);
 int reconcile_agentrole(struct reconcile_ctx *c, const char *ns, const char *name);
+/* The run queue of an AgentAuth with maxConcurrentRuns (agentauth.c). */
+int reconcile_agentauth(struct reconcile_ctx *c, const char *ns, const char *name);
 
-/* The reconciler of kind (AgentJob, AgentRole, ClusterAccess), else NULL. */
+/* The reconciler of kind (AgentJob, AgentRole, ClusterAccess, AgentAuth), else NULL. */
 typedef int (*reconcile_fn)(struct reconcile_ctx *c, const char *ns, const char *name);
 reconcile_fn reconcile_of(enum res kind);
 

@@ -454,6 +454,66 @@ START_TEST(job_and_cronjob_specs)
 }
 END_TEST
 
+/* An AgentAuth with maxConcurrentRuns: every run Job is created suspended
+ * and labelled with the AgentAuth (one-shot, CronJob template, run now);
+ * without it, neither. The pod template, and so configHash, is the same. */
+START_TEST(queued_runs)
+{
+	struct fx_src src = {0};
+	struct build_out o, plain;
+	struct fx f;
+	json_object *rn;
+	int mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		src.aj = fx_json(FX_AGENTJOB);
+		src.repos[0] = fx_json(FX_REPO);
+		src.n_repos = 1;
+		src.auth = fx_json(FX_AUTH);
+		if (mode)
+			fx_set(src.aj, "spec.schedule", NULL);
+		fx_load(&f, &src);
+		build_ok(&f, &plain);
+		fx_free(&f);
+		fx_set(src.auth, "spec.maxConcurrentRuns", json_object_new_int(2));
+		fx_load(&f, &src);
+		build_ok(&f, &o);
+		ck_assert_str_eq(o.config_hash, plain.config_hash);
+		if (mode) {
+			ck_assert(json_object_get_boolean(fx_get(o.job, "spec.suspend")));
+			ck_assert_str_eq(
+			    json_object_get_string(json_object_object_get(
+			        fx_get(o.job, "metadata.labels"), NAMES_LABEL_AGENTAUTH)),
+			    "claude-oauth");
+			ck_assert_ptr_null(fx_get(plain.job, "spec.suspend"));
+		} else {
+			ck_assert(json_object_get_boolean(
+			    fx_get(o.cronjob, "spec.jobTemplate.spec.suspend")));
+			ck_assert_str_eq(json_object_get_string(json_object_object_get(
+			                     fx_get(o.cronjob, "spec.jobTemplate.metadata.labels"),
+			                     NAMES_LABEL_AGENTAUTH)),
+			                 "claude-oauth");
+			ck_assert_ptr_null(fx_get(plain.cronjob, "spec.jobTemplate.spec.suspend"));
+		}
+		rn = build_run_now(&f.aj, &o, "x");
+		ck_assert(json_object_get_boolean(fx_get(rn, "spec.suspend")));
+		ck_assert_ptr_nonnull(
+		    json_object_object_get(fx_get(rn, "metadata.labels"), NAMES_LABEL_AGENTAUTH));
+		json_object_put(rn);
+		rn = build_run_now(&f.aj, &plain, "x");
+		ck_assert_ptr_null(
+		    json_object_object_get(fx_get(rn, "metadata.labels"), NAMES_LABEL_AGENTAUTH));
+		json_object_put(rn);
+		build_out_free(&o);
+		build_out_free(&plain);
+		fx_free(&f);
+		json_object_put(src.aj);
+		json_object_put(src.repos[0]);
+		json_object_put(src.auth);
+	}
+}
+END_TEST
+
 /* backoffLimit and the history limits reach the Job and the CronJob, and
  * are not part of configHash (they do not change what a run does). */
 START_TEST(retries_and_history)
@@ -1235,6 +1295,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pod_no_env_file_leaks_and_count);
 	tcase_add_test(t, job_and_cronjob_specs);
 	tcase_add_test(t, retries_and_history);
+	tcase_add_test(t, queued_runs);
 	tcase_add_test(t, pvc_size_and_class);
 	tcase_add_test(t, passthrough_fields);
 	tcase_add_test(t, env_user_token_passes);

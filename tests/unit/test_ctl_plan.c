@@ -1931,6 +1931,67 @@ START_TEST(run_now_cron)
 }
 END_TEST
 
+/* A one-shot whose run waits in its AgentAuth's queue: phase Queued with
+ * its position; released (suspend false): Running. */
+START_TEST(queued_phase)
+{
+	struct round a, b, c;
+	struct plan_child obs[3];
+	json_object *aj = oneshot_aj(), *seen[3], *other;
+	json_object *members[2];
+	struct runq q;
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] =
+	    as_seen(a.d.job, "{\"conditions\":[{\"type\":\"Suspended\",\"status\":\"True\"}]}");
+	fx_set(seen[2], "spec.suspend", json_object_new_boolean(1));
+	fx_set(seen[2], "metadata.creationTimestamp",
+	       json_object_new_string("2026-01-01T00:00:05Z"));
+	other = as_seen(a.d.job, NULL);
+	fx_set(other, "metadata.name", json_object_new_string("someone-else-0123"));
+	fx_set(other, "spec.suspend", json_object_new_boolean(1));
+	fx_set(other, "metadata.creationTimestamp", json_object_new_string("2026-01-01T00:00:01Z"));
+	members[0] = seen[2];
+	members[1] = other;
+	ck_assert_int_eq(runq_make(members, 2, 2, &q), 0);
+	for (i = 0; i < 3; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                                      : RES_JOB,
+		                             seen[i]};
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	b.in.queue = &q;
+	b.in.queue_auth = "claude-oauth";
+	b.in.queue_limit = 2;
+	run(&b, obs, 3, false);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Queued");
+	ck_assert_str_eq(cond(b.p.status, "Ready", "reason"), "Queued");
+	ck_assert_ptr_nonnull(strstr(fx_str(b.p.status, "message"), "position 2 of 2"));
+	ck_assert_ptr_nonnull(strstr(fx_str(b.p.status, "message"), "claude-oauth"));
+	ck_assert_int_eq(b.p.n_applies, 0);
+	/* Released. */
+	fx_set(seen[2], "spec.suspend", json_object_new_boolean(0));
+	fx_set(seen[2], "status", fx_json("{\"active\":1}"));
+	set_status(aj, b.p.status);
+	load(&c, aj, NULL);
+	run(&c, obs, 3, false);
+	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Running");
+	runq_free(&q);
+	for (i = 0; i < 3; i++)
+		json_object_put(seen[i]);
+	json_object_put(other);
+	json_object_put(aj);
+	done(&a);
+	done(&b);
+	done(&c);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl_plan");
@@ -1943,6 +2004,7 @@ static Suite *suite(void)
 	tcase_add_test(t, stop_cron);
 	tcase_add_test(t, run_now_oneshot);
 	tcase_add_test(t, run_now_cron);
+	tcase_add_test(t, queued_phase);
 	tcase_add_test(t, steady_zero_writes);
 	tcase_add_loop_test(t, job_phases, 0, (int)TK_ARRAY_LEN(job_cases));
 	tcase_add_test(t, oneshot_not_rerun_after_ttl);

@@ -163,11 +163,25 @@ static const struct {
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"app\"}}",
      false,
      {"AgentJob/team/nightly"}},
-    {"auth",
+    {"auth (and its run queue)",
      RES_AGENTAUTH,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"key\"}}",
      false,
-     {"AgentJob/team/nightly"}},
+     {"AgentJob/team/nightly", "AgentAuth/team/key"}},
+    {"queued run Job: its AgentJob and its AgentAuth's queue",
+     RES_JOB,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"nightly-1\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/agentauth\":\"key\"},\"ownerReferences\":[{\"apiVersion\":"
+     "\"thurkube.thurbeen.eu/v1alpha1\",\"kind\":\"AgentJob\",\"name\":\"nightly\","
+     "\"uid\":\"u\",\"controller\":true}]}}",
+     false,
+     {"AgentJob/team/nightly", "AgentAuth/team/key"}},
+    {"a labelled Job nobody controls wakes nothing",
+     RES_JOB,
+     "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\",\"labels\":{"
+     "\"thurkube.thurbeen.eu/agentauth\":\"key\"}}}",
+     false,
+     {NULL}},
     {"skill unused",
      RES_AGENTSKILL,
      "{\"metadata\":{\"namespace\":\"team\",\"name\":\"x\"}}",
@@ -279,6 +293,8 @@ START_TEST(test_route_agentjob_change)
 	ck_assert(strlist_contains(&keys, "AgentRole/team/dev"));
 	ck_assert(strlist_contains(&keys, "AgentRole/team/ops"));
 	ck_assert(strlist_contains(&keys, "ClusterAccess/team/reader"));
+	/* It left AgentAuth key: that run queue may now start a waiting run. */
+	ck_assert(strlist_contains(&keys, "AgentAuth/team/key"));
 	ck_assert(!strlist_contains(&keys, "AgentRuntime/team/claude"));
 	strlist_free(&keys);
 	ck_assert_int_eq(reconcile_users_of(&c, RES_AGENTROLE, "team", "ops", &users), 0);
