@@ -495,6 +495,22 @@ static const struct snode n_agentjob_status = OBJ_INIT(
              STR("When the latest run started.", .format = "date-time", .flags = SN_NULLABLE)),
            F("lastCompletionTime",
              STR("When the latest run finished.", .format = "date-time", .flags = SN_NULLABLE)),
+           F("lastRun",
+             OBJ("The latest finished run and what it reported in its termination message.",
+                 FIELDS(F("name", STR("The run's Job.")),
+                        F("startTime", STR("When it started.", .format = "date-time")),
+                        F("completionTime", STR("When it finished.", .format = "date-time")),
+                        F("outcome", STR("Succeeded or Failed.")),
+                        F("summary", STR("What the run reported it did (at most 1024 bytes), or "
+                                         "the start of its termination message when that was "
+                                         "not a JSON object.")),
+                        F("url", STR("A URL the run reported, e.g. its pull request.")),
+                        F("inputTokens", INT64("Model input tokens the run reported.")),
+                        F("outputTokens", INT64("Model output tokens the run reported.")),
+                        F("costUSD", NODE(SN_NUMBER, "Cost in US dollars the run reported.")),
+                        F("ignored", STRLIST("Fields of the message left out: wrong type or "
+                                             "out of range.",
+                                             TK_MAX_NAME))))),
            F("ownedResources",
              ARR("Children the controller manages for this AgentJob.",
                  OBJ("A child object.", FIELDS(FR("kind", STR("Kind of the child.")),
@@ -879,7 +895,7 @@ static void emit_properties(struct emit *em, const struct snode *n)
 
 static const char *const type_names[] = {
     [SN_OBJECT] = "object", [SN_STRING] = "string", [SN_BOOL] = "boolean", [SN_INT] = "integer",
-    [SN_ARRAY] = "array",   [SN_MAP] = "object",    [SN_QUANTITY] = NULL,
+    [SN_ARRAY] = "array",   [SN_MAP] = "object",    [SN_QUANTITY] = NULL,  [SN_NUMBER] = "number",
 };
 
 /* One schema node, keys in alphabetical order. */

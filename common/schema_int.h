@@ -31,6 +31,7 @@ enum snode_type {
 	SN_ARRAY,    /* items */
 	SN_MAP,      /* object with additionalProperties: items */
 	SN_QUANTITY, /* x-kubernetes-int-or-string */
+	SN_NUMBER,   /* JSON number (integer or not) */
 };
 
 enum snode_flag {

@@ -334,6 +334,9 @@ static bool type_ok(const struct snode *n, json_object *v)
 	case SN_QUANTITY:
 		return json_object_is_type(v, json_type_int) ||
 		       json_object_is_type(v, json_type_string);
+	case SN_NUMBER:
+		return json_object_is_type(v, json_type_int) ||
+		       json_object_is_type(v, json_type_double);
 	}
 	return false;
 }
@@ -346,6 +349,7 @@ static const char *const expected_words[] = {
     [SN_ARRAY] = "array",
     [SN_MAP] = "object",
     [SN_QUANTITY] = "integer or string",
+    [SN_NUMBER] = "number",
 };
 
 static void walk(struct schema_vctx *c, const struct snode *n, json_object *v, const char *path);

@@ -822,7 +822,8 @@ static const char *policy_or(const char *v, const char *def)
 /*
  * The controller's pod policy, added to the template after configHash was
  * computed (build_policy): no service links (a Service named like an
- * agent's variable would inject it) and a size limit on every emptyDir.
+ * agent's variable would inject it), a size limit on every emptyDir, and
+ * the agent container's termination message settings.
  */
 static void pod_policy(struct jb *b, json_object *tmpl, const struct build_policy *pol)
 {
@@ -832,7 +833,14 @@ static void pod_policy(struct jb *b, json_object *tmpl, const struct build_polic
 	json_object *vs = jsonutil_get_type(p, "volumes", json_type_array);
 	size_t i;
 
+	json_object *agent =
+	    json_object_array_get_idx(jsonutil_get_type(p, "containers", json_type_array), 0);
+
 	put(b, p, "enableServiceLinks", json_object_new_boolean(0));
+	/* The run's results (results.h): the agent writes them there; a run
+	 * that fails without writing leaves the end of its log instead. */
+	put(b, agent, "terminationMessagePath", str(BUILD_TERMINATION_LOG));
+	put(b, agent, "terminationMessagePolicy", str("FallbackToLogsOnError"));
 	if (!*limit)
 		return;
 	for (i = 0; vs && i < json_object_array_length(vs); i++) {

@@ -38,7 +38,9 @@
 #define BUILD_RUN_UID   65532
 #define BUILD_HOME      "/home/agent"
 #define BUILD_CONTAINER "agent"
-#define BUILD_HASH_LEN  16
+/* Where the agent writes its results (results.h); the kubelet's default. */
+#define BUILD_TERMINATION_LOG "/dev/termination-log"
+#define BUILD_HASH_LEN        16
 
 /*
  * Controller-wide settings of what the build writes (controller flags).

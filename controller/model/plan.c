@@ -1039,6 +1039,8 @@ static int status_held(const struct view *v, json_object *s, json_object *conds,
 		        ? put_copy(s, "ownedResources", aj->status.owned_resources)
 		        : jsonutil_add(s, "ownedResources", json_object_new_array());
 	if (!r)
+		r = put_copy(s, "lastRun", jsonutil_get(aj->status.raw, "lastRun"));
+	if (!r)
 		r = status_set_condition(conds, prev, STATUS_COND_READY, false, reason, msg,
 		                         aj->meta.generation, v->in->now);
 	if (!r)
@@ -1187,6 +1189,8 @@ static int status_resolved(const struct view *v, struct run *run, json_object *s
 	if (!r)
 		r = jsonutil_add(s, "ownedResources", owned_list(v, run));
 	if (!r)
+		r = put_copy(s, "lastRun", jsonutil_get(aj->status.raw, "lastRun"));
+	if (!r)
 		r = status_set_condition(conds, prev, STATUS_COND_READY, run->ready,
 		                         run->ready_reason, run->msg.data, gen, now);
 	if (!r)
@@ -1333,4 +1337,40 @@ const char *plan_job_to_confirm(const struct plan_input *in)
 bool plan_job_needs_confirm(const struct plan_input *in)
 {
 	return plan_job_to_confirm(in) != NULL;
+}
+
+json_object *plan_result_job(const struct plan_input *in)
+{
+	const char *recorded, *when;
+	json_object *best = NULL;
+	time_t best_t = 0;
+	struct view v;
+	size_t i;
+
+	if (!in || !in->aj || !in->desired)
+		return NULL;
+	view_init(&v, in);
+	recorded = jsonutil_str(jsonutil_get(in->aj->status.raw, "lastRun"), "name");
+	if (!in->desired->cronjob) {
+		best = find_ours(&v, RES_JOB, run_job_name(&v));
+		if (!best || job_outcome(best, NULL, NULL) == 0)
+			return NULL;
+		return streq(jsonutil_name(best), recorded) ? NULL : best;
+	}
+	for (i = 0; i < in->n_observed; i++) {
+		const struct plan_child *c = &in->observed[i];
+		time_t t = 0;
+
+		when = NULL;
+		if (c->kind != RES_JOB || !ours(&v, RES_JOB, c->obj) ||
+		    job_outcome(c->obj, &when, NULL) == 0)
+			continue;
+		if (when && parse_rfc3339(when, &t) < 0)
+			t = 0;
+		if (!best || t > best_t) {
+			best = c->obj;
+			best_t = t;
+		}
+	}
+	return best && !streq(jsonutil_name(best), recorded) ? best : NULL;
 }

@@ -193,4 +193,14 @@ bool plan_job_needs_confirm(const struct plan_input *in);
  */
 const char *plan_job_to_confirm(const struct plan_input *in);
 
+/*
+ * The finished run Job whose result status.lastRun does not hold yet (its
+ * name differs from lastRun.name), borrowed from in->observed; NULL when
+ * none. One-shot: the run of the current configuration. Scheduled: the
+ * most recently finished Job of ours (the CronJob's or a run-now one).
+ * The I/O layer reads its pod's termination message (results.h) and puts
+ * status.lastRun; the plan carries lastRun over otherwise.
+ */
+json_object *plan_result_job(const struct plan_input *in);
+
 #endif

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "schema.h"
 #include "model/plan.h"
+#include "model/results.h"
 #include "model/runq.h"
 #include "runtime/store.h"
 #include "types.h"
@@ -722,6 +723,129 @@ static const char *static_phase(const char *p)
 	return NULL;
 }
 
+/* ---- results (status.lastRun) ------------------------------------------ */
+
+/* The agent container's termination message of the pod of job that
+ * finished last (retries make several), or NULL. Borrowed from pods. */
+static const char *termination_message(json_object *pods, size_t *len)
+{
+	const char *best = NULL, *best_at = NULL;
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(pods); i++) {
+		json_object *cs =
+		    jsonutil_get(jsonutil_get(json_object_array_get_idx(pods, i), "status"),
+		                 "containerStatuses");
+
+		for (j = 0;
+		     json_object_is_type(cs, json_type_array) && j < json_object_array_length(cs);
+		     j++) {
+			json_object *c = json_object_array_get_idx(cs, j);
+			json_object *t = jsonutil_get(jsonutil_get(c, "state"), "terminated");
+			const char *at = jsonutil_str(t, "finishedAt");
+			json_object *m = jsonutil_get_type(t, "message", json_type_string);
+
+			const char *cname = jsonutil_str(c, "name");
+
+			if (!m || !cname || strcmp(cname, BUILD_CONTAINER) != 0)
+				continue;
+			if (!best || (at && best_at && strcmp(at, best_at) > 0)) {
+				best = json_object_get_string(m);
+				*len = (size_t)json_object_get_string_len(m);
+				best_at = at;
+			}
+		}
+	}
+	return best;
+}
+
+static void count_results(struct reconcile_ctx *c, const char *ns, const struct results *res)
+{
+	struct buf l = BUF_INIT(512);
+
+	if (res->input_tokens > 0)
+		metrics_counter_add(
+		    c->metrics, "thurkube_agent_run_tokens_total",
+		    "Model tokens agent runs reported, by namespace and kind (input, "
+		    "output).",
+		    metrics_labels(&l, "namespace", ns, "kind", "input", (const char *)NULL),
+		    (double)res->input_tokens);
+	if (res->output_tokens > 0)
+		metrics_counter_add(
+		    c->metrics, "thurkube_agent_run_tokens_total",
+		    "Model tokens agent runs reported, by namespace and kind (input, "
+		    "output).",
+		    metrics_labels(&l, "namespace", ns, "kind", "output", (const char *)NULL),
+		    (double)res->output_tokens);
+	if (res->cost_usd > 0)
+		metrics_counter_add(c->metrics, "thurkube_agent_run_cost_usd_total",
+		                    "Cost in US dollars agent runs reported, by namespace.",
+		                    metrics_labels(&l, "namespace", ns, (const char *)NULL),
+		                    res->cost_usd);
+	buf_free(&l);
+}
+
+/*
+ * A run finished that status.lastRun does not hold yet (plan_result_job):
+ * read its pods (one live LIST by the job-name label), parse the agent's
+ * termination message (results.h) and put status.lastRun. A failed LIST
+ * leaves lastRun as it was (the next pass tries again); pods already gone
+ * give a lastRun without results.
+ */
+static int record_result(struct reconcile_ctx *c, const struct tk_agentjob *aj, json_object *job,
+                         json_object *status)
+{
+	struct buf path = BUF_INIT(1024), sel = BUF_INIT(512);
+	struct kube_status st = {0};
+	struct results res = {0};
+	json_object *pods = NULL, *last = NULL;
+	const char *when = NULL, *msg;
+	char *rv = NULL;
+	size_t len = 0;
+	int out = status_job_outcome(job, &when, NULL), r;
+
+	r = kube_path(&path, "", "v1", aj->meta.namespace, "pods", NULL, NULL);
+	if (!r)
+		r = buf_printf(&sel, "job-name=%s", jsonutil_name(job));
+	if (!r)
+		r = kube_list(c->kube, path.data, sel.data, &pods, &rv, &st);
+	if (r)
+		goto out;
+	msg = termination_message(pods, &len);
+	r = results_parse(msg, len, &res);
+	if (r)
+		goto out;
+	last = res.fields;
+	res.fields = NULL;
+	r = jsonutil_add_str(last, "name", jsonutil_name(job));
+	if (!r)
+		r = status_put_str(last, "startTime",
+		                   jsonutil_str(jsonutil_get(job, "status"), "startTime"));
+	if (!r)
+		r = status_put_str(last, "completionTime", when);
+	if (!r)
+		r = jsonutil_add_str(last, "outcome", out > 0 ? STATUS_SUCCEEDED : STATUS_FAILED);
+	if (!r) {
+		json_object_object_del(status, "lastRun");
+		r = jsonutil_add(status, "lastRun", last);
+		last = NULL;
+	}
+	if (!r)
+		count_results(c, aj->meta.namespace, &res);
+out:
+	if (r && r != -ENOMEM)
+		log_warn("run result not read", "namespace", aj->meta.namespace, "name",
+		         aj->meta.name, "job", jsonutil_name(job), "error",
+		         st.message[0] ? st.message : strerror(-r));
+	json_object_put(last);
+	json_object_put(pods);
+	results_free(&res);
+	free(rv);
+	buf_free(&path);
+	buf_free(&sel);
+	return r == -ENOMEM ? r : 0;
+}
+
 /*
  * The run queue the AgentJob's runs join, as the store sees it (runq.h):
  * for the phase Queued and the position in its message only; the
@@ -772,6 +896,7 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 	struct plan plan = {0};
 	struct plan_input in = {0};
 	struct runq queue = {0};
+	json_object *rj;
 	struct kube_status st = {0};
 	struct lookup_fail lf = {.what = BUF_INIT(600)};
 	bool built = false;
@@ -820,6 +945,8 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 		goto out;
 	if (!r && built)
 		env_conflict_event(c, aj, &refs, &plan);
+	if (!r && built && (rj = plan_result_job(&in)))
+		r = record_result(c, aj, rj, plan.status);
 	w = write_status(c, aj, plan.status, oc);
 	if (!r)
 		r = w;

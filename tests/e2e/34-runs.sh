@@ -1,9 +1,10 @@
-# Run controls (issue 16, scopes 1, 2, 4) against the real control plane with
+# Run controls (issue 16, scopes 1, 2, 4, 5) against the real control plane with
 # kwok, two controller replicas: the stop annotation ends an active one-shot
 # and an active scheduled run (pods gone, phase Stopped, no new run, the
 # annotation removed, the CronJob kept), the run annotation starts exactly one
 # run per new value, also across a leader kill between two values, and
-# backoffLimit and the history limits reach the Job and the CronJob.
+# backoffLimit and the history limits reach the Job and the CronJob, and a
+# run's termination message reaches status.lastRun and the counters.
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/tests/lib/stack.sh"
 . "$RUNDIR/stack.env"
@@ -152,6 +153,53 @@ run_now_cron() {
 	wait_for 30 sh -c "[ -z \"\$($K -n $NS get jobs -l thurkube.thurbeen.eu/agentjob=nightly,thurkube.thurbeen.eu/run-now -o name)\" ]"
 }
 check "run now on a scheduled AgentJob: one Job from the CronJob's template, owned by the AgentJob; the same value starts nothing; stop ends it" run_now_cron
+
+results() {
+	local l hp m
+	k apply -f - >/dev/null <<'Y' || return 1
+apiVersion: thurkube.thurbeen.eu/v1alpha1
+kind: AgentJob
+metadata: { name: reports, namespace: runs }
+spec:
+  runtimeRef: rt
+  authRef: auth
+  roleRef: role
+  prompt: "report what you did"
+  env:
+    - { name: KWOK_OUTCOME, value: succeed }
+    - { name: KWOK_MESSAGE, value: '{"summary":"opened PR #7","url":"https://github.com/o/r/pull/7","inputTokens":1200,"outputTokens":345,"costUSD":0.5,"inputTokensX":1}' }
+Y
+	wait_for 30 sh -c "[ -n \"\$($K -n $NS get aj reports -o jsonpath='{.status.lastRun.name}')\" ]" || { k -n $NS get aj reports -o jsonpath='{.status}'; return 1; }
+	[ "$(k -n $NS get aj reports -o jsonpath='{.status.lastRun.outcome}|{.status.lastRun.summary}|{.status.lastRun.url}|{.status.lastRun.inputTokens}|{.status.lastRun.outputTokens}|{.status.lastRun.costUSD}')" = "Succeeded|opened PR #7|https://github.com/o/r/pull/7|1200|345|0.5" ] ||
+		{ k -n $NS get aj reports -o jsonpath='{.status.lastRun}'; return 1; }
+	l=$(stack_leader)
+	eval "hp=\$CTL_HP_${l//-/_}"
+	m=$(curl -s "http://127.0.0.1:$hp/metrics")
+	echo "$m" | grep -q '^thurkube_agent_run_tokens_total{namespace="runs",kind="input"} 1200$' &&
+		echo "$m" | grep -q '^thurkube_agent_run_tokens_total{namespace="runs",kind="output"} 345$' &&
+		echo "$m" | grep -q '^thurkube_agent_run_cost_usd_total{namespace="runs"} 0.5$' ||
+		{ echo "$m" | grep thurkube_agent_run; return 1; }
+	echo "info: lastRun $(k -n $NS get aj reports -o jsonpath='{.status.lastRun}')"
+}
+check "a run's termination message: status.lastRun (summary, url, tokens, cost) and the counters" results
+hostile_result() {
+	k apply -f - >/dev/null <<'Y' || return 1
+apiVersion: thurkube.thurbeen.eu/v1alpha1
+kind: AgentJob
+metadata: { name: garbled, namespace: runs }
+spec:
+  runtimeRef: rt
+  authRef: auth
+  roleRef: role
+  prompt: "fail without a report"
+  env:
+    - { name: KWOK_OUTCOME, value: fail }
+    - { name: KWOK_MESSAGE, value: 'Traceback: boom {"inputTokens": "lots"' }
+Y
+	wait_for 30 sh -c "[ -n \"\$($K -n $NS get aj garbled -o jsonpath='{.status.lastRun.name}')\" ]" || return 1
+	[ "$(k -n $NS get aj garbled -o jsonpath='{.status.lastRun.outcome}|{.status.lastRun.summary}|{.status.lastRun.inputTokens}')" = 'Failed|Traceback: boom {"inputTokens": "lots"|' ]
+}
+check "a message that is not a JSON object becomes the summary, never a field" hostile_result
 
 kill $CTL_PID_runs_a $CTL_PID_runs_b 2>/dev/null
 wait $CTL_PID_runs_a $CTL_PID_runs_b 2>/dev/null

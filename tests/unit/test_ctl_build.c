@@ -330,6 +330,8 @@ static const struct {
     {"spec.volumes.2", "{\"name\":\"tmp\",\"emptyDir\":{\"sizeLimit\":\"10Gi\"}}"},
     {"spec.volumes.3", "{\"name\":\"home\",\"emptyDir\":{\"sizeLimit\":\"10Gi\"}}"},
     {"spec.enableServiceLinks", "false"},
+    {"spec.containers.0.terminationMessagePath", "\"/dev/termination-log\""},
+    {"spec.containers.0.terminationMessagePolicy", "\"FallbackToLogsOnError\""},
     {"spec.containers.0.env.0",
      "{\"name\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"
      "\"claude-code-secrets\",\"key\":\"CLAUDE_CODE_OAUTH_TOKEN\",\"optional\":false}}}"},

@@ -1992,6 +1992,73 @@ START_TEST(queued_phase)
 }
 END_TEST
 
+/* Which finished run's result status.lastRun still lacks; the plan
+ * carries lastRun over. */
+START_TEST(result_job)
+{
+	struct round a, b;
+	struct plan_child obs[5];
+	json_object *aj = oneshot_aj(), *cron = fx_json(FX_AGENTJOB), *seen[5];
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.job, "{\"active\":1}");
+	obs[0] = (struct plan_child){RES_JOB, seen[0]};
+	set_status(aj, a.p.status);
+	load(&b, aj, NULL);
+	run(&b, obs, 1, false);
+	ck_assert_ptr_null(plan_result_job(&b.in));
+	done(&b);
+	fx_set(seen[0], "status",
+	       fx_json("{\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}"));
+	load(&b, aj, NULL);
+	run(&b, obs, 1, false);
+	ck_assert_ptr_eq(plan_result_job(&b.in), seen[0]);
+	done(&b);
+	fx_set(fx_get(aj, "status"), "lastRun", fx_json("{\"name\":\"x\",\"summary\":\"kept\"}"));
+	fx_set(fx_get(aj, "status.lastRun"), "name", json_object_new_string(a.d.job_name));
+	load(&b, aj, NULL);
+	run(&b, obs, 1, false);
+	ck_assert_ptr_null(plan_result_job(&b.in));
+	ck_assert_str_eq(fx_str(b.p.status, "lastRun.summary"), "kept");
+	done(&b);
+	done(&a);
+	/* Scheduled: the Job of ours that finished last. */
+	load(&a, cron, NULL);
+	run(&a, NULL, 0, false);
+	seen[1] = as_seen(a.d.cronjob, "{}");
+	fx_set(seen[1], "metadata.uid", json_object_new_string("cron-uid"));
+	for (i = 2; i < 5; i++) {
+		char name[32], st[256];
+
+		seen[i] = as_seen(fx_get(a.d.cronjob, "spec.jobTemplate"), NULL);
+		snprintf(name, sizeof(name), "pr-fixer-2900000%zu", i);
+		fx_set(seen[i], "metadata.name", json_object_new_string(name));
+		fx_set(seen[i], "metadata.ownerReferences",
+		       fx_json("[{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"name\":"
+		               "\"pr-fixer\",\"uid\":\"cron-uid\",\"controller\":true}]"));
+		snprintf(st, sizeof(st),
+		         "{\"completionTime\":\"2026-01-01T00:0%zu:00Z\",\"conditions\":[{\"type\":"
+		         "\"Complete\",\"status\":\"True\"}]}",
+		         i == 3 ? (size_t)9 : i);
+		fx_set(seen[i], "status", fx_json(st));
+	}
+	for (i = 1; i < 5; i++)
+		obs[i - 1] = (struct plan_child){i == 1 ? RES_CRONJOB : RES_JOB, seen[i]};
+	set_status(cron, a.p.status);
+	load(&b, cron, NULL);
+	run(&b, obs, 4, false);
+	ck_assert_ptr_eq(plan_result_job(&b.in), seen[3]);
+	for (i = 0; i < 5; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	json_object_put(cron);
+	done(&a);
+	done(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ctl_plan");
@@ -2005,6 +2072,7 @@ static Suite *suite(void)
 	tcase_add_test(t, run_now_oneshot);
 	tcase_add_test(t, run_now_cron);
 	tcase_add_test(t, queued_phase);
+	tcase_add_test(t, result_job);
 	tcase_add_test(t, steady_zero_writes);
 	tcase_add_loop_test(t, job_phases, 0, (int)TK_ARRAY_LEN(job_cases));
 	tcase_add_test(t, oneshot_not_rerun_after_ttl);
