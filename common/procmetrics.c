@@ -32,7 +32,7 @@ enum { TOK_UTIME = 11, TOK_STIME = 12, TOK_STARTTIME = 19, TOK_VSIZE = 20, TOK_R
 int procmetrics_parse_stat(const char *buf, size_t len, struct procmetrics_stat *out)
 {
 	static const unsigned want[] = {TOK_UTIME, TOK_STIME, TOK_STARTTIME, TOK_VSIZE, TOK_RSS};
-	uint64_t v[TK_ARRAY_LEN(want)];
+	uint64_t v[TK_ARRAY_LEN(want)] = {0};
 	size_t i, close = len, got = 0;
 	unsigned tok;
 
@@ -125,8 +125,8 @@ static int procmetrics_read_file(const char *path, char **data, size_t *len)
 
 int procmetrics_read(struct procmetrics *out)
 {
-	struct procmetrics_stat st;
-	struct rlimit rl;
+	struct procmetrics_stat st = {0};
+	struct rlimit rl = {0};
 	char *stat = NULL, *sys = NULL;
 	size_t stat_len = 0, sys_len = 0;
 	uint64_t btime = 0, fds = 0;
