@@ -489,8 +489,7 @@ static const struct snode n_agentjob_status = OBJ_INIT(
                                "defines a run.",
                                .flags = SN_NULLABLE)),
            F("runToken", STR("The last value of the thurkube.thurbeen.eu/run annotation that "
-                             "started a run.",
-                             .flags = SN_NULLABLE)),
+                             "started a run.")),
            F("lastRunTime",
              STR("When the latest run started.", .format = "date-time", .flags = SN_NULLABLE)),
            F("lastCompletionTime",

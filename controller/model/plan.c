@@ -579,6 +579,16 @@ static int plan_oneshot(const struct view *v, struct plan *p, struct run *run)
 		if (!r)
 			r = buf_puts(&run->complete_msg, run->msg.data);
 		return r;
+	} else if (stop_requested(aj) && !adopted) {
+		/* Gone because this stop deleted it (the store may not show the
+		 * status that said so yet): stopped, not lost. */
+		run->complete = 4;
+		run->phase = STATUS_STOPPED;
+		run->ready_reason = "Stopped";
+		r = buf_printf(&run->msg, "stopped job %s (annotation %s)", name, NAMES_ANN_STOP);
+		if (!r)
+			r = buf_puts(&run->complete_msg, run->msg.data);
+		return r;
 	} else if (v->in->job_gone || adopted) {
 		/* Adopted without its Job: the I/O layer looked the name up
 		 * (plan_job_to_confirm) and thurkube's Job is gone. */
@@ -668,9 +678,24 @@ static bool any_active(const struct view *v)
 	return false;
 }
 
-static const char *ready_reason_of(json_object *conds)
+/*
+ * A scheduled AgentJob reports Stopped while a stop is being handled, and
+ * after it until a run of ours is active again or one finished after the
+ * stop (last_done later than when Ready became Stopped).
+ */
+static bool cron_stopped(const struct view *v, const char *last_done)
 {
-	return jsonutil_str(status_find_condition(conds, STATUS_COND_READY), "reason");
+	const struct tk_agentjob *aj = v->in->aj;
+	json_object *ready = status_find_condition(aj->status.conditions, STATUS_COND_READY);
+	const char *since = jsonutil_str(ready, "lastTransitionTime");
+
+	if (any_active(v))
+		return false;
+	if (stop_requested(aj))
+		return true;
+	if (!streq(jsonutil_str(ready, "reason"), "Stopped"))
+		return false;
+	return !last_done || !since || streq(later(since, last_done), since);
 }
 
 static int plan_cron(const struct view *v, struct plan *p, struct run *run)
@@ -728,6 +753,21 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 	active_jobs(v, &running, &waiting);
 	if (!running && waiting)
 		return queued_status(v, run, waiting);
+	if (cron_stopped(v, run->last_done)) {
+		/* The stopped run stays the news until the next one starts or
+		 * finishes; the Jobs are read from the store, since the
+		 * CronJob's own list of active runs lags behind the deletion. */
+		json_object *ready =
+		    status_find_condition(aj->status.conditions, STATUS_COND_READY);
+
+		run->ready = false;
+		run->phase = STATUS_STOPPED;
+		run->ready_reason = "Stopped";
+		if (!stop_requested(aj) && jsonutil_str(ready, "message"))
+			return buf_puts(&run->msg, jsonutil_str(ready, "message"));
+		return buf_printf(&run->msg, "stopped the active run of cronjob %s (annotation %s)",
+		                  aj->meta.name, NAMES_ANN_STOP);
+	}
 	if (cron_active(cj)) {
 		run->phase = STATUS_RUNNING;
 		run->ready_reason = "Running";
@@ -738,18 +778,6 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 		run->ready_reason = "Running";
 		return buf_printf(&run->msg, "job %s (started by the run annotation) is running",
 		                  now);
-	}
-	if (streq(ready_reason_of(aj->status.conditions), "Stopped") && !any_active(v)) {
-		/* The stopped run stays the news until the next one starts. */
-		json_object *ready =
-		    status_find_condition(aj->status.conditions, STATUS_COND_READY);
-
-		run->ready = false;
-		run->phase = STATUS_STOPPED;
-		run->ready_reason = "Stopped";
-		return buf_puts(&run->msg, jsonutil_str(ready, "message")
-		                               ? jsonutil_str(ready, "message")
-		                               : "stopped");
 	}
 	run->phase = STATUS_SCHEDULED;
 	run->ready_reason = "Scheduled";
@@ -816,14 +844,22 @@ static int plan_run_now(const struct view *v, struct plan *p, struct run *run)
 
 	if (!v->new_token || aj->spec.suspend || stop_requested(aj) || p->launch)
 		return 0;
-	job = build_run_now(aj, d, v->new_token);
-	if (!job)
-		return -ENOMEM;
-	r = add_apply(v, p, RES_JOB, v->new_run_now, true, job);
-	json_object_put(job);
-	if (r < 0)
-		return r;
-	p->launch = true;
+	/* Already made (a pass that read our status from before): never
+	 * applied again, which could suspend it anew after its queue released
+	 * it. A foreign holder of the name is not ours to run. */
+	if (find_any(v, RES_JOB, v->new_run_now)) {
+		if (!find_ours(v, RES_JOB, v->new_run_now))
+			return 0;
+	} else {
+		job = build_run_now(aj, d, v->new_token);
+		if (!job)
+			return -ENOMEM;
+		r = add_apply(v, p, RES_JOB, v->new_run_now, true, job);
+		json_object_put(job);
+		if (r < 0)
+			return r;
+		p->launch = true;
+	}
 	run->run_token = v->new_token;
 	run->phase = STATUS_RUNNING;
 	run->ready = true;
@@ -1318,12 +1354,12 @@ const char *plan_job_to_confirm(const struct plan_input *in)
 	const char *name;
 
 	view_init(&v, in);
-	if (!d || !d->job_name || find_ours(&v, RES_JOB, d->job_name))
+	if (!d || !d->job_name || stop_requested(aj))
 		return NULL;
 	if (!streq(aj->status.config_hash, d->config_hash)) {
 		/* Adoption by status.configHash alone: thurkube's Job must be
 		 * confirmed absent before its run is reported lost. */
-		if (adopts(&v) && !thurkube_job(&v))
+		if (!find_ours(&v, RES_JOB, d->job_name) && adopts(&v) && !thurkube_job(&v))
 			return d->thurkube_job_name;
 		return NULL;
 	}
@@ -1331,7 +1367,10 @@ const char *plan_job_to_confirm(const struct plan_input *in)
 	if (find_ours(&v, RES_JOB, name))
 		return NULL;
 	pc = status_find_condition(aj->status.conditions, STATUS_COND_COMPLETE);
-	return pc && streq(jsonutil_str(pc, "status"), "True") ? NULL : name;
+	if (pc && streq(jsonutil_str(pc, "status"), "True"))
+		return NULL;
+	/* The run-now name lives in v: return the same name from the status. */
+	return name == v.recorded_run_now ? recorded_job(&aj->status) : name;
 }
 
 bool plan_job_needs_confirm(const struct plan_input *in)

@@ -1679,6 +1679,69 @@ START_TEST(stop_oneshot)
 }
 END_TEST
 
+/*
+ * The store lags our own status write: the pass after the stop sees the
+ * Job gone but the status from before the stop (Running). With the
+ * annotation still there that is a stop, never JobLost, and nothing is
+ * looked up; the same for a scheduled AgentJob whose CronJob still lists
+ * the deleted run as active.
+ */
+START_TEST(stop_stale_status)
+{
+	struct round a, b, c, d;
+	struct plan_child obs[3];
+	json_object *aj = oneshot_aj(), *cron = fx_json(FX_AGENTJOB), *seen[3];
+	size_t i;
+
+	load(&a, aj, NULL);
+	run(&a, NULL, 0, false);
+	seen[0] = as_seen(a.d.configmap, NULL);
+	seen[1] = as_seen(a.d.pvc, "{\"phase\":\"Bound\"}");
+	for (i = 0; i < 2; i++)
+		obs[i] = (struct plan_child){i == 0 ? RES_CONFIGMAP : RES_PVC, seen[i]};
+	set_status(aj, a.p.status); /* Running, as before the stop */
+	annotate(aj, NAMES_ANN_STOP, "true");
+	load(&b, aj, NULL);
+	load_built(&b, aj);
+	b.in.observed = obs;
+	b.in.n_observed = 2;
+	b.in.now = NOW;
+	ck_assert(!plan_job_needs_confirm(&b.in));
+	run(&b, obs, 2, true);
+	ck_assert_str_eq(fx_str(b.p.status, "phase"), "Stopped");
+	ck_assert_str_eq(cond(b.p.status, "Complete", "reason"), "Stopped");
+	ck_assert(stop_patch(&b.p));
+	ck_assert(!b.p.launch);
+	json_object_put(seen[0]);
+	json_object_put(seen[1]);
+	/* Scheduled. */
+	load(&c, cron, NULL);
+	run(&c, NULL, 0, false);
+	seen[0] = as_seen(c.d.configmap, NULL);
+	seen[1] = as_seen(c.d.pvc, "{\"phase\":\"Bound\"}");
+	seen[2] = as_seen(c.d.cronjob, "{\"active\":[{\"name\":\"pr-fixer-29000000\"}]}");
+	for (i = 0; i < 3; i++)
+		obs[i] = (struct plan_child){i == 0   ? RES_CONFIGMAP
+		                             : i == 1 ? RES_PVC
+		                                      : RES_CRONJOB,
+		                             seen[i]};
+	set_status(cron, c.p.status);
+	annotate(cron, NAMES_ANN_STOP, "true");
+	load(&d, cron, NULL);
+	run(&d, obs, 3, false);
+	ck_assert_str_eq(fx_str(d.p.status, "phase"), "Stopped");
+	ck_assert(stop_patch(&d.p));
+	for (i = 0; i < 3; i++)
+		json_object_put(seen[i]);
+	json_object_put(aj);
+	json_object_put(cron);
+	done(&a);
+	done(&b);
+	done(&c);
+	done(&d);
+}
+END_TEST
+
 /* Stop with no active run: only the annotation goes; a finished run is
  * left as it is; a value other than "true" does nothing. */
 START_TEST(stop_nothing_active)
@@ -1771,12 +1834,23 @@ START_TEST(stop_cron)
 	run(&c, obs, 3, false);
 	ck_assert(stop_patch(&c.p));
 	ck_assert_str_eq(fx_str(c.p.status, "phase"), "Stopped");
-	/* The next scheduled run: Running again. */
+	/* Still Stopped once the annotation is gone, even while the
+	 * CronJob's list of active runs still names the deleted one. */
 	set_status(aj, c.p.status);
 	annotate(aj, NAMES_ANN_STOP, NULL);
-	fx_set(seen[2], "status", fx_json("{\"active\":[{\"name\":\"pr-fixer-29000060\"}]}"));
+	fx_set(seen[2], "status", fx_json("{\"active\":[{\"name\":\"pr-fixer-29000000\"}]}"));
 	load(&d, aj, NULL);
 	run(&d, obs, 3, false);
+	ck_assert_str_eq(fx_str(d.p.status, "phase"), "Stopped");
+	ck_assert_int_eq(d.p.n_patches, 0);
+	/* The next scheduled run, once its Job is seen: Running again. */
+	set_status(aj, d.p.status);
+	done(&d);
+	fx_set(seen[2], "status", fx_json("{\"active\":[{\"name\":\"pr-fixer-29000060\"}]}"));
+	fx_set(seen[3], "metadata.name", json_object_new_string("pr-fixer-29000060"));
+	obs[3] = (struct plan_child){RES_JOB, seen[3]};
+	load(&d, aj, NULL);
+	run(&d, obs, 4, false);
 	ck_assert_str_eq(fx_str(d.p.status, "phase"), "Running");
 	for (i = 0; i < 5; i++)
 		json_object_put(seen[i]);
@@ -2068,6 +2142,7 @@ static Suite *suite(void)
 	tcase_add_test(t, oneshot_first_run);
 	tcase_add_test(t, stop_oneshot);
 	tcase_add_test(t, stop_nothing_active);
+	tcase_add_test(t, stop_stale_status);
 	tcase_add_test(t, stop_cron);
 	tcase_add_test(t, run_now_oneshot);
 	tcase_add_test(t, run_now_cron);
