@@ -76,7 +76,8 @@ $(B)/obj/common/procmetrics.o $(B)/obj/webhook/main.o $(B)/obj/controller/main.o
 
 # The controller's layers are included by folder ("model/plan.h",
 # "reconcile/apply.h"); tests/lint checks which layer may include which.
-$(B)/obj/controller/%.o $(B)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += -iquote controller
+$(B)/obj/controller/%.o $(B)/obj/tests/unit/test_ctl_%.o $(B)/obj/tests/fuzz/fuzz_ctl_%.o: \
+	ALL_CFLAGS += -iquote controller
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -115,6 +116,9 @@ $(B)/tests/test_%: $(B)/obj/tests/unit/test_%.o $(LIBCOMMON)
 $(B)/replay/fuzz_wh_%: $(B)/obj/tests/fuzz/fuzz_wh_%.o $(B)/obj/tests/fuzz/replay.o $(WEBHOOK_LIBOBJ) $(LIBCOMMON) $(SSLSHIM)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(WEBHOOK_LDLIBS) -Wl,-rpath,'$$ORIGIN/../lib'
+$(B)/replay/fuzz_ctl_%: $(B)/obj/tests/fuzz/fuzz_ctl_%.o $(B)/obj/tests/fuzz/replay.o $(CONTROLLER_LIBOBJ) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) -lcivetweb $(LDLIBS_BASE)
 $(B)/replay/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBCOMMON) $(LDLIBS_BASE)
