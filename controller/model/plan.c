@@ -768,7 +768,7 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 		return buf_printf(&run->msg, "stopped the active run of cronjob %s (annotation %s)",
 		                  aj->meta.name, NAMES_ANN_STOP);
 	}
-	if (cron_active(cj) || (running && !(now = active_run_now(v)))) {
+	if (cron_active(cj) || (running && !active_run_now(v))) {
 		/* The CronJob's list of active runs, or a run of its template
 		 * seen first (a manual `kubectl create job --from=cronjob/...`). */
 		run->phase = STATUS_RUNNING;
