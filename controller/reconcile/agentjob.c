@@ -761,22 +761,22 @@ static const char *termination_message(json_object *pods, size_t *len)
 
 static void count_results(struct reconcile_ctx *c, const char *ns, const struct results *res)
 {
+	const struct {
+		const char *kind;
+		int64_t n;
+	} tokens[] = {{"input", res->input_tokens}, {"output", res->output_tokens}};
 	struct buf l = BUF_INIT(512);
+	size_t i;
 
-	if (res->input_tokens > 0)
-		metrics_counter_add(
-		    c->metrics, "thurkube_agent_run_tokens_total",
-		    "Model tokens agent runs reported, by namespace and kind (input, "
-		    "output).",
-		    metrics_labels(&l, "namespace", ns, "kind", "input", (const char *)NULL),
-		    (double)res->input_tokens);
-	if (res->output_tokens > 0)
-		metrics_counter_add(
-		    c->metrics, "thurkube_agent_run_tokens_total",
-		    "Model tokens agent runs reported, by namespace and kind (input, "
-		    "output).",
-		    metrics_labels(&l, "namespace", ns, "kind", "output", (const char *)NULL),
-		    (double)res->output_tokens);
+	for (i = 0; i < TK_ARRAY_LEN(tokens); i++)
+		if (tokens[i].n > 0)
+			metrics_counter_add(
+			    c->metrics, "thurkube_agent_run_tokens_total",
+			    "Model tokens agent runs reported, by namespace and kind "
+			    "(input, output).",
+			    metrics_labels(&l, "namespace", ns, "kind", tokens[i].kind,
+			                   (const char *)NULL),
+			    (double)tokens[i].n);
 	if (res->cost_usd > 0)
 		metrics_counter_add(c->metrics, "thurkube_agent_run_cost_usd_total",
 		                    "Cost in US dollars agent runs reported, by namespace.",
