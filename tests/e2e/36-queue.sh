@@ -91,11 +91,22 @@ started_in_order() {
 	[ "$starts" = "$(echo "$starts" | sort)" ] || { echo "$order"; return 1; }
 }
 
+# queue_run PREFIX [kill]: the sampler runs for the whole check and is
+# stopped whatever its outcome (a sampler left behind would keep the e2e
+# lock's descriptor open).
 queue_run() {
-	local prefix=$1 kill=${2:-} samples=$RUNDIR/queue-$1.samples l max
-	: >"$samples"
-	sampler "$samples" &
+	local r
+	: >"$RUNDIR/queue-$1.samples"
+	sampler "$RUNDIR/queue-$1.samples" &
 	SAMPLER=$!
+	queue_check "$@"
+	r=$?
+	kill $SAMPLER 2>/dev/null
+	wait $SAMPLER 2>/dev/null
+	return $r
+}
+queue_check() {
+	local prefix=$1 kill=${2:-} samples=$RUNDIR/queue-$1.samples l max
 	five_agentjobs "$prefix" || return 1
 	# Queued, with a position, while two run.
 	wait_for 30 sh -c "$K -n $NS get aj -o jsonpath='{range .items[*]}{.status.phase} {.status.message}{\"\\n\"}{end}' | grep -q '^Queued .*position'" ||
@@ -110,7 +121,6 @@ queue_run() {
 	fi
 	wait_for 120 all_done "$prefix" || { k -n $NS get aj; jobs_state; return 1; }
 	kill $SAMPLER 2>/dev/null
-	wait $SAMPLER 2>/dev/null
 	max=$(sort -n "$samples" | tail -1)
 	echo "info: $(wc -l <"$samples") samples, at most $max run Jobs unsuspended at once"
 	[ "$max" -le 2 ] && [ "$max" -ge 1 ] || return 1
