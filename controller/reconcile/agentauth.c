@@ -90,6 +90,17 @@ int reconcile_agentauth(struct reconcile_ctx *c, const char *ns, const char *nam
 
 	if (limit < 0)
 		return 0;
+	if (limit == 0) {
+		/* No limit: nothing to do unless runs made under one still wait
+		 * (the store will do to know; the release itself reads live). */
+		json_object *cached =
+		    store_list_label(c->stores[RES_JOB], ns, NAMES_LABEL_AGENTAUTH, name);
+		size_t k = cached ? json_object_array_length(cached) : 1;
+
+		json_object_put(cached);
+		if (k == 0)
+			return 0;
+	}
 	if (!reconcile_may_write(c))
 		return -ECANCELED;
 	r = kube_path(&path, ri->group, ri->version, ns, ri->plural, NULL, NULL);
