@@ -1701,7 +1701,6 @@ START_TEST(stop_stale_status)
 		obs[i] = (struct plan_child){i == 0 ? RES_CONFIGMAP : RES_PVC, seen[i]};
 	set_status(aj, a.p.status); /* Running, as before the stop */
 	annotate(aj, NAMES_ANN_STOP, "true");
-	load(&b, aj, NULL);
 	load_built(&b, aj);
 	b.in.observed = obs;
 	b.in.n_observed = 2;
