@@ -248,11 +248,22 @@ static void service_sample(void *ud)
 static int setup_kube(struct service *svc)
 {
 	const struct service_config *cfg = svc->cfg;
-	char ua[128];
+	char ua[192];
+	const char *p;
+	int n;
 	long lease_timeout;
 	int r;
 
-	snprintf(ua, sizeof(ua), "thurkube-controller/%s", cfg->version);
+	/* The identity tells the replicas apart in the audit log; only
+	 * visible ASCII other than parentheses goes into the header. */
+	n = snprintf(ua, sizeof(ua), "thurkube-controller/%s (", cfg->version);
+	if (n < 0 || n > (int)sizeof(ua) - 2)
+		n = (int)sizeof(ua) - 2;
+	for (p = cfg->identity; *p && n < (int)sizeof(ua) - 2; p++)
+		if (*p > ' ' && *p < 0x7f && *p != '(' && *p != ')')
+			ua[n++] = *p;
+	ua[n++] = ')';
+	ua[n] = '\0';
 	r = kube_client_new(cfg->kcfg, ua, cfg->api_timeout_ms, &svc->c.kube);
 	/* client-go bounds election calls by max(renew deadline / 2, 1 s) so
 	 * that one hung request cannot eat the whole deadline. */

@@ -126,7 +126,50 @@ queue_check() {
 	[ "$max" -le 2 ] && [ "$max" -ge 1 ] || return 1
 	started_in_order "$prefix"
 }
+# A namespace user's own Job that claims a place in the queue by its labels
+# and a (non-controller) ownerReference to an AgentJob of the AgentAuth. The
+# label is no claim: the queue must neither release it nor count it.
+decoy() {
+	k apply -f - >/dev/null <<Y || return 1
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: mallory-edit, namespace: $NS }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: mallory }]
+Y
+	k --as=mallory -n $NS apply -f - >/dev/null <<Y || return 1
+apiVersion: thurkube.thurbeen.eu/v1alpha1
+kind: AgentJob
+metadata: { name: bait, namespace: $NS }
+spec: { runtimeRef: rt, authRef: shared, roleRef: role, prompt: bait, schedule: "0 0 1 1 *" }
+Y
+	wait_for 20 sh -c "$K -n $NS get aj bait -o jsonpath='{.metadata.uid}' | grep -q ." || return 1
+	k --as=mallory -n $NS apply -f - >/dev/null <<Y || return 1
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: decoy
+  namespace: $NS
+  labels: { thurkube.thurbeen.eu/agentauth: shared, thurkube.thurbeen.eu/agentjob: bait, app.kubernetes.io/managed-by: thurkube }
+  ownerReferences:
+  - { apiVersion: thurkube.thurbeen.eu/v1alpha1, kind: AgentJob, name: bait, uid: "$($K -n $NS get aj bait -o jsonpath='{.metadata.uid}')" }
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: c, image: busybox, command: ["true"] }]
+Y
+}
+check "a namespace user's suspended Job labelled for the queue (setup, as user mallory)" decoy
+decoy_untouched() {
+	local s
+	s=$($K -n $NS get job decoy -o jsonpath='{.spec.suspend}')
+	echo "info: decoy Job spec.suspend=$s"
+	[ "$s" = true ]
+}
 check "maxConcurrentRuns 2, five AgentJobs at once: at most 2 running (sampled), Queued with position, all complete in queue order" queue_run q
+check "the queue did not release the user's labelled Job" decoy_untouched
 check "the same with the leader killed while runs are queued" queue_run k kill
 metric() {
 	local l hp
