@@ -19,6 +19,7 @@
 #include "names.h"
 #include "quantity.h"
 #include "schema.h"
+#include "schema_doc.h"
 #include "service.h"
 #include "util.h"
 
@@ -45,6 +46,7 @@ struct options {
 	char *shard;
 	enum log_level log_level;
 	int crd;
+	int api_doc;
 	int version;
 	int help;
 };
@@ -96,6 +98,8 @@ static const struct config_opt options_table[] = {
         "cache only their objects, and lead the Lease thurkube-controller-shard-INDEX-of-COUNT "
         "(0/1: one controller for every namespace, Lease thurkube-controller)"),
     OPT("crd", CFG_BOOL, NULL, "false", 0, 0, crd, "print the CustomResourceDefinitions and exit"),
+    OPT("api-doc", CFG_BOOL, NULL, "false", 0, 0, api_doc,
+        "print the API reference (docs/api.md) and exit"),
     OPT("version", CFG_BOOL, NULL, "false", 0, 0, version, "print the version and exit"),
     OPT("help", CFG_BOOL, NULL, "false", 0, 0, help, "print this help and exit"),
 };
@@ -155,7 +159,7 @@ static int check_policy(const struct options *o, struct buf *err)
 	return err->len ? -EINVAL : 0;
 }
 
-/* Parse flags and environment; exits for --help, --version, --crd and errors. */
+/* Parse flags and environment; exits for --help, --version, --crd, --api-doc and errors. */
 static int load_options(struct runtime *rt, int argc, char **argv, int *exit_code)
 {
 	struct buf err = BUF_INIT(1024), crds = BUF_INIT(4u * 1024u * 1024u);
@@ -204,13 +208,13 @@ static int load_options(struct runtime *rt, int argc, char **argv, int *exit_cod
 	} else if (rt->opt.version) {
 		printf("thurkube-controller %s\n", THURKUBE_VERSION);
 		*exit_code = 0;
-	} else if (rt->opt.crd) {
-		r = schema_crds_yaml(&crds);
+	} else if (rt->opt.crd || rt->opt.api_doc) {
+		r = rt->opt.crd ? schema_crds_yaml(&crds) : schema_doc_markdown(&crds);
 		if (r == 0 && fwrite(crds.data, 1, crds.len, stdout) != crds.len)
 			r = -EIO;
 		if (r < 0)
-			fprintf(stderr, "thurkube-controller: cannot render CRDs: %s\n",
-			        strerror(-r));
+			fprintf(stderr, "thurkube-controller: cannot render %s: %s\n",
+			        rt->opt.crd ? "CRDs" : "the API reference", strerror(-r));
 		*exit_code = r < 0 ? 1 : 0;
 	}
 out:
