@@ -8,9 +8,14 @@
 #   make fuzz FUZZ_SECONDS=N   clang libFuzzer targets
 #   make demo       local control plane, both services, samples applied
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+# The project version: --version, thurkube_build_info{version}, the image
+# tags, the chart's version and appVersion and the manifests' image tags
+# (tests/check-version keeps them equal).
+VERSION ?= 0.2.0
 # The commit in thurkube_build_info{revision}; images pass it as a build arg.
-REVISION ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+REVISION ?= $(shell git describe --always --dirty --abbrev=12 --exclude '*' 2>/dev/null || echo unknown)
+# Where `make images` tags and `make push` pushes: REGISTRY/thurkube-*:VERSION.
+REGISTRY ?= ghcr.io/thurbeen
 
 CC ?= cc
 ifeq ($(CC),)
@@ -57,7 +62,7 @@ CONTROLLER_BIN := $(B)/thurkube-controller
 WEBHOOK_LDLIBS := -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/lib' -lcivetweb $(LDLIBS_BASE)
 
 .PHONY: all deps check test manifests manifests-check lint fuzz clean demo deploy \
-	controlplane e2e bench valgrind images FORCE
+	controlplane e2e bench valgrind images push FORCE
 
 all: $(WEBHOOK_BIN) $(CONTROLLER_BIN)
 
@@ -138,6 +143,7 @@ manifests: $(CONTROLLER_BIN)
 
 manifests-check: $(CONTROLLER_BIN) $(WEBHOOK_BIN)
 	tests/gen-manifests --check $(CONTROLLER_BIN) $(WEBHOOK_BIN)
+	tests/check-version
 
 lint:
 	@tests/lint
@@ -176,8 +182,45 @@ deploy:
 bench:
 	@tests/bench/run
 
+# Both images, tagged $(REGISTRY)/thurkube-{controller,webhook}:$(VERSION)
+# with OCI labels (source, version, revision), then smoke-tested.
 images:
-	@tests/images/run
+	@VERSION='$(VERSION)' REVISION='$(REVISION)' REGISTRY='$(REGISTRY)' tests/images/run
+
+# Push what `make images` built; the registry must be named on the command
+# line or in the environment, never taken from the default.
+push:
+	@case '$(origin REGISTRY)' in command*|environment*) ;; \
+	*) echo 'push: name the registry: make push REGISTRY=registry.example.com/team VERSION=$(VERSION)' >&2; exit 2 ;; esac
+	@for s in controller webhook; do \
+		img='$(REGISTRY)'/thurkube-$$s:'$(VERSION)'; \
+		podman image exists "$$img" || { echo "push: $$img not built; run make images REGISTRY=$(REGISTRY) VERSION=$(VERSION)" >&2; exit 2; }; \
+		echo "push: $$img"; podman push "$$img" || exit 1; \
+	done
+
+# make rootfs-controller|rootfs-webhook ROOTFS=DIR: the root file system of
+# a container image: the binary in /thurkube (the webhook with its libssl
+# shim), every shared library they load (ldd) at its path, "libcrypto.so"
+# beside libcrypto.so.3 for CivetWeb's dlopen, CA certificates, tzdata,
+# /etc/passwd and /etc/group with 65532, empty /tmp and /proc. Nothing else: no
+# shell, no package manager.
+ROOTFS ?= $(B)/rootfs
+rootfs-%: $(B)/thurkube-%
+	rm -rf '$(ROOTFS)'
+	mkdir -p '$(ROOTFS)/thurkube' '$(ROOTFS)/etc/ssl/certs' '$(ROOTFS)/usr/share' '$(ROOTFS)/tmp' '$(ROOTFS)/proc'
+	chmod 1777 '$(ROOTFS)/tmp'
+	cp $< '$(ROOTFS)/thurkube/'
+	set -e; libs="$<"; \
+	if [ '$*' = webhook ]; then mkdir -p '$(ROOTFS)/thurkube/lib'; \
+		cp $(SSLSHIM) '$(ROOTFS)/thurkube/lib/'; libs="$$libs $(SSLSHIM)"; fi; \
+	for f in $$(ldd $$libs | awk '$$2 == "=>" && $$3 ~ /^\// { print $$3 } $$1 ~ /^\// { print $$1 }' | sort -u); do \
+		cp -L --parents "$$f" '$(ROOTFS)/'; \
+		case "$$f" in */libcrypto.so.3) ln -sf libcrypto.so.3 '$(ROOTFS)'"$${f%.3}" ;; esac; \
+	done
+	cp -L /etc/ssl/certs/ca-certificates.crt '$(ROOTFS)/etc/ssl/certs/'
+	cp -a /usr/share/zoneinfo '$(ROOTFS)/usr/share/'
+	printf 'root:x:0:0:root:/:/nonexistent\nnonroot:x:65532:65532:nonroot:/:/nonexistent\n' >'$(ROOTFS)/etc/passwd'
+	printf 'root:x:0:\nnonroot:x:65532:\n' >'$(ROOTFS)/etc/group'
 
 clean:
 	rm -rf build
