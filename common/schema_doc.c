@@ -121,6 +121,7 @@ struct doc {
 	struct buf *out;
 	struct buf path; /* the field path of the node being written */
 	int err;         /* first failure; every later write is skipped */
+	bool status;     /* a status table: nothing validates it, so no constraints */
 };
 
 static void put(struct doc *d, const char *s)
@@ -341,7 +342,7 @@ static int put_row(struct doc *d, const struct snode *n, bool required)
 	putf(d, " | %s | ", required ? "yes" : "");
 	r = put_default(d, n->def);
 	put(d, " | ");
-	if (r == 0)
+	if (r == 0 && !d->status)
 		r = put_constraints(d, n);
 	put(d, " | ");
 	put_cell(d, n->desc);
@@ -390,7 +391,8 @@ static int put_field_table(struct doc *d, const char *root, const struct snode *
 	buf_reset(&d->path);
 	if (buf_puts(&d->path, root) < 0)
 		return -ENOMEM;
-	r = walk(d, n, strcmp(root, "spec") == 0);
+	d->status = strcmp(root, "status") == 0;
+	r = walk(d, n, !d->status);
 	put(d, "\n");
 	return r;
 }
@@ -513,7 +515,7 @@ static void put_index(struct doc *d)
 
 int schema_doc_markdown(struct buf *out)
 {
-	struct doc d = {out, BUF_INIT(1024), 0};
+	struct doc d = {out, BUF_INIT(1024), 0, false};
 	size_t mark = out->len;
 	unsigned k;
 	int r = 0;

@@ -69,7 +69,8 @@ static const char *const rows[] = {
     "| `spec.rules` | []object | yes |  | at least 1 item; at most 256 items; at most 1024 "
     "SubjectAccessReviews in all",
     "| `spec.maxConcurrentRuns` | integer (int32) |  |  | 1 to 10000 |",
-    "| `status.conditions` | []object |  |  | at most 1024 items; a list-map keyed by `type` |",
+    /* Status tables: the webhook never sees status, so no constraints. */
+    "| `status.conditions` | []object |  |  |  | Latest available observations",
     "| `spec.ref` | string |  | `main` |",
 };
 
