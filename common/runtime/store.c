@@ -12,7 +12,11 @@
 
 struct store {
 	pthread_rwlock_t lock;
-	struct kmap *objs; /* key -> json_object (one reference held) */
+	/*
+	 * key -> the cached object: a json_object (one reference held), or
+	 * in a compact store (store_set_compact) a struct centry.
+	 */
+	struct kmap *objs;
 	/*
 	 * Optional label index: value of metadata.labels[index_label] ->
 	 * set (a kmap whose values are &index_member) of the keys carrying
@@ -26,6 +30,21 @@ struct store {
 	void *keep_ud;
 	/* Optional trim (store_set_trim): the same. */
 	store_trim_fn trim;
+	/* Objects held as JSON text (store_set_compact): the same. */
+	bool compact;
+};
+
+/*
+ * A cached object of a compact store: its compact JSON text, and the value
+ * of the index label so the index is kept without parsing. A json-c tree
+ * costs several times its text (every JSON object is a hash table of at
+ * least 16 slots), and every reader gets a private copy anyway: parsing
+ * the text replaces the deep copy.
+ */
+struct centry {
+	char *label; /* NULL when the object lacks the index label */
+	size_t len;
+	char text[];
 };
 
 static char index_member;
@@ -33,6 +52,87 @@ static char index_member;
 static void store_put_obj(void *v)
 {
 	json_object_put(v);
+}
+
+static void centry_free(void *v)
+{
+	struct centry *e = v;
+
+	if (e)
+		free(e->label);
+	free(e);
+}
+
+/* The destructor of s's cached values. */
+static void (*entry_free_fn(const struct store *s))(void *)
+{
+	return s->compact ? centry_free : store_put_obj;
+}
+
+static void entry_free(const struct store *s, void *v)
+{
+	entry_free_fn(s)(v);
+}
+
+/* What s caches of obj: a new reference, or a new centry. NULL: no memory. */
+static void *entry_make(const struct store *s, json_object *obj)
+{
+	const char *text, *label;
+	struct centry *e;
+	size_t len;
+
+	if (!s->compact)
+		return json_object_get(obj);
+	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+	if (!text)
+		return NULL;
+	e = malloc(sizeof(*e) + len + 1);
+	if (!e)
+		return NULL;
+	label = s->index_label ? jsonutil_label(obj, s->index_label) : NULL;
+	e->label = label ? xstrdup(label) : NULL;
+	if (label && !e->label) {
+		free(e);
+		return NULL;
+	}
+	e->len = len;
+	memcpy(e->text, text, len + 1);
+	return e;
+}
+
+/* A private object of the cached value v (a new reference), NULL: no memory. */
+static json_object *entry_obj(const struct store *s, void *v)
+{
+	const struct centry *e = v;
+	json_tokener *tok;
+	json_object *obj;
+
+	if (!v)
+		return NULL;
+	if (!s->compact) {
+		obj = NULL;
+		if (json_object_deep_copy(v, &obj, NULL) != 0)
+			return NULL;
+		return obj;
+	}
+	tok = json_tokener_new_ex(TK_MAX_JSON_DEPTH);
+	if (!tok)
+		return NULL;
+	obj = json_tokener_parse_ex(tok, e->text, (int)e->len);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+/* The index label's value of the cached value v, or NULL. */
+static const char *entry_label(const struct store *s, void *v)
+{
+	if (s->compact)
+		return ((const struct centry *)v)->label;
+	return jsonutil_label(v, s->index_label);
 }
 
 static void index_free_set(void *v)
@@ -71,7 +171,7 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
-	kmap_free(s->objs, store_put_obj);
+	kmap_free(s->objs, entry_free_fn(s));
 	kmap_free(s->index, index_free_set);
 	free(s->index_label);
 	pthread_rwlock_destroy(&s->lock);
@@ -82,6 +182,11 @@ void store_set_filter(struct store *s, store_keep_fn keep, void *ud)
 {
 	s->keep = keep;
 	s->keep_ud = ud;
+}
+
+void store_set_compact(struct store *s)
+{
+	s->compact = true;
 }
 
 bool store_keeps(const struct store *s, json_object *obj)
@@ -96,6 +201,20 @@ static int store_key(struct buf *b, const char *ns, const char *name)
 	if (ns && *ns)
 		return buf_printf(b, "%s/%s", ns, name);
 	return buf_puts(b, name);
+}
+
+/* Whether the cached value v under key is in namespace ns ("" for none):
+ * a compact store answers from the key, "ns/name" or "name". */
+static bool entry_in_ns(const struct store *s, const char *key, void *v, const char *ns)
+{
+	size_t n;
+
+	if (!s->compact)
+		return strcmp(jsonutil_namespace(v), ns) == 0;
+	n = strlen(ns);
+	if (!n)
+		return !strchr(key, '/');
+	return strncmp(key, ns, n) == 0 && key[n] == '/';
 }
 
 static int store_obj_key(struct buf *b, json_object *obj)
@@ -127,19 +246,11 @@ static void store_trim_in(const struct store *s, json_object *obj)
 /*
  * json-c reference counts are not atomic (Debian builds it without
  * ENABLE_THREADING), so a cached object is never shared with another
- * thread: readers get a deep copy, made under the read lock (copying only
- * reads the source). The cached object itself is touched only by the
- * informer thread that owns the store's entries.
+ * thread: readers get a private copy (entry_obj: a deep copy, or a parse
+ * of a compact entry), made under the read lock (copying only reads the
+ * source). The cached object itself is touched only by the informer
+ * thread that owns the store's entries.
  */
-static json_object *store_copy(json_object *src)
-{
-	json_object *dst = NULL;
-
-	if (!src || json_object_deep_copy(src, &dst, NULL) != 0)
-		return NULL;
-	return dst;
-}
-
 json_object *store_get(struct store *s, const char *ns, const char *name)
 {
 	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
@@ -148,7 +259,7 @@ json_object *store_get(struct store *s, const char *ns, const char *name)
 	if (!name || store_key(&key, ns, name) < 0)
 		goto out;
 	pthread_rwlock_rdlock(&s->lock);
-	obj = store_copy(kmap_get(s->objs, key.data));
+	obj = entry_obj(s, kmap_get(s->objs, key.data));
 	pthread_rwlock_unlock(&s->lock);
 out:
 	buf_free(&key);
@@ -156,6 +267,7 @@ out:
 }
 
 struct list_walk {
+	const struct store *s;
 	const char *ns;
 	const char *label, *value; /* both NULL: no label filter */
 	json_object *arr;
@@ -216,13 +328,21 @@ static int store_list_one(void *ud, const char *key, void *val)
 	struct list_walk *w = ud;
 	json_object *copy;
 
-	(void)key;
-	if (w->ns && strcmp(jsonutil_namespace(val), w->ns) != 0)
+	if (w->ns && !entry_in_ns(w->s, key, val, w->ns))
 		return 0;
-	if (w->label && !has_label(val, w->label, w->value))
+	/* An index set's members carry the label: no check (and no parse). */
+	if (w->label && !w->objs && !w->s->compact && !has_label(val, w->label, w->value))
 		return 0;
-	copy = store_copy(val);
-	if (!copy || json_object_array_add(w->arr, copy) < 0) {
+	copy = entry_obj(w->s, val);
+	if (!copy) {
+		w->err = -ENOMEM;
+		return 1;
+	}
+	if (w->label && !w->objs && w->s->compact && !has_label(copy, w->label, w->value)) {
+		json_object_put(copy);
+		return 0;
+	}
+	if (json_object_array_add(w->arr, copy) < 0) {
 		json_object_put(copy);
 		w->err = -ENOMEM;
 		return 1;
@@ -233,16 +353,16 @@ static int store_list_one(void *ud, const char *key, void *val)
 static int store_list_indexed(void *ud, const char *key, void *member)
 {
 	struct list_walk *w = ud;
-	json_object *obj = kmap_get(w->objs, key);
+	void *val = kmap_get(w->objs, key);
 
 	(void)member;
-	return obj ? store_list_one(ud, key, obj) : 0;
+	return val ? store_list_one(ud, key, val) : 0;
 }
 
 static json_object *store_list_filtered(struct store *s, const char *ns, const char *label,
                                         const char *value)
 {
-	struct list_walk w = {ns, label, value, json_object_new_array(), 0, NULL};
+	struct list_walk w = {s, ns, label, value, json_object_new_array(), 0, NULL};
 
 	if (!w.arr)
 		return NULL;
@@ -270,6 +390,7 @@ json_object *store_list(struct store *s, const char *ns)
 }
 
 struct count_walk {
+	const struct store *s;
 	const char *ns;
 	bool (*match)(json_object *obj, void *ud);
 	void *ud;
@@ -279,18 +400,27 @@ struct count_walk {
 static int store_count_one(void *ud, const char *key, void *val)
 {
 	struct count_walk *w = ud;
+	json_object *obj;
 
-	(void)key;
-	if (w->ns && strcmp(jsonutil_namespace(val), w->ns) != 0)
+	if (w->ns && !entry_in_ns(w->s, key, val, w->ns))
 		return 0;
-	w->n += w->match(val, w->ud);
+	if (!w->s->compact) {
+		w->n += w->match(val, w->ud);
+		return 0;
+	}
+	/* A compact entry is parsed for match (an object it cannot parse,
+	 * for lack of memory, is not counted). */
+	obj = entry_obj(w->s, val);
+	if (obj)
+		w->n += w->match(obj, w->ud);
+	json_object_put(obj);
 	return 0;
 }
 
 size_t store_count(struct store *s, const char *ns, bool (*match)(json_object *obj, void *ud),
                    void *ud)
 {
-	struct count_walk w = {ns, match, ud, 0};
+	struct count_walk w = {s, ns, match, ud, 0};
 
 	pthread_rwlock_rdlock(&s->lock);
 	kmap_each(s->objs, store_count_one, &w);
@@ -305,10 +435,24 @@ json_object *store_list_label(struct store *s, const char *ns, const char *label
 	return store_list_filtered(s, ns, label, value);
 }
 
+/* The object of a value taken out of s (the value is consumed): for a
+ * compact store a parse, NULL when out of memory. */
+static json_object *entry_take(const struct store *s, void *v)
+{
+	json_object *obj;
+
+	if (!v || !s->compact)
+		return v;
+	obj = entry_obj(s, v);
+	centry_free(v);
+	return obj;
+}
+
 int store_upsert(struct store *s, json_object *obj, json_object **old)
 {
 	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
-	void *prev = NULL;
+	void *prev = NULL, *e = NULL;
+	json_object *prev_obj = NULL;
 	const char *nv = NULL, *pv;
 	bool had = false;
 	int r;
@@ -317,35 +461,46 @@ int store_upsert(struct store *s, json_object *obj, json_object **old)
 	if (r < 0)
 		goto out;
 	if (!store_keeps(s, obj)) {
-		prev = store_delete(s, jsonutil_namespace(obj), jsonutil_name(obj));
+		prev_obj = store_delete(s, jsonutil_namespace(obj), jsonutil_name(obj));
 		r = STORE_REFUSED;
 		goto refused;
 	}
 	store_trim_in(s, obj);
+	e = entry_make(s, obj);
+	if (!e) {
+		r = -ENOMEM;
+		goto out;
+	}
 	pthread_rwlock_wrlock(&s->lock);
 	if (s->index && (nv = jsonutil_label(obj, s->index_label))) {
 		had = index_has(s->index, nv, key.data);
 		r = index_add(s->index, nv, key.data);
 	}
 	if (r == 0) {
-		r = kmap_put(s->objs, key.data, json_object_get(obj), &prev);
+		r = kmap_put(s->objs, key.data, e, &prev);
 		if (r < 0) {
-			json_object_put(obj);
+			entry_free(s, e);
 			if (nv && !had)
 				index_remove(s->index, nv, key.data);
 		}
+	} else {
+		entry_free(s, e);
 	}
-	if (r == 0 && prev && s->index && (pv = jsonutil_label(prev, s->index_label)) &&
+	if (r == 0 && prev && s->index && (pv = entry_label(s, prev)) &&
 	    (!nv || strcmp(pv, nv) != 0))
 		index_remove(s->index, pv, key.data);
 	pthread_rwlock_unlock(&s->lock);
 	if (r < 0)
 		goto out;
+	if (old)
+		prev_obj = entry_take(s, prev);
+	else
+		entry_free(s, prev);
 refused:
 	if (old)
-		*old = prev;
+		*old = prev_obj;
 	else
-		json_object_put(prev);
+		json_object_put(prev_obj);
 out:
 	buf_free(&key);
 	return r;
@@ -354,39 +509,40 @@ out:
 json_object *store_delete(struct store *s, const char *ns, const char *name)
 {
 	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
-	json_object *obj = NULL;
+	void *v = NULL;
 
 	if (!name || store_key(&key, ns, name) < 0)
 		goto out;
 	pthread_rwlock_wrlock(&s->lock);
-	obj = kmap_del(s->objs, key.data);
-	if (obj && s->index) {
-		const char *v = jsonutil_label(obj, s->index_label);
+	v = kmap_del(s->objs, key.data);
+	if (v && s->index) {
+		const char *l = entry_label(s, v);
 
-		if (v)
-			index_remove(s->index, v, key.data);
+		if (l)
+			index_remove(s->index, l, key.data);
 	}
 	pthread_rwlock_unlock(&s->lock);
 out:
 	buf_free(&key);
-	return obj;
+	return entry_take(s, v);
 }
 
 struct removed_walk {
+	const struct store *s;
 	struct kmap *next;
 	json_object *removed;
 	int err;
 };
 
 struct index_walk {
-	const char *label;
+	const struct store *s;
 	struct kmap *index;
 };
 
 static int store_index_one(void *ud, const char *key, void *val)
 {
 	struct index_walk *w = ud;
-	const char *v = jsonutil_label(val, w->label);
+	const char *v = entry_label(w->s, val);
 
 	return v ? index_add(w->index, v, key) : 0;
 }
@@ -394,11 +550,13 @@ static int store_index_one(void *ud, const char *key, void *val)
 static int store_collect_removed(void *ud, const char *key, void *val)
 {
 	struct removed_walk *w = ud;
+	json_object *obj;
 
 	if (kmap_get(w->next, key))
 		return 0;
-	if (json_object_array_add(w->removed, json_object_get(val)) < 0) {
-		json_object_put(val);
+	obj = w->s->compact ? entry_obj(w->s, val) : json_object_get(val);
+	if (!obj || json_object_array_add(w->removed, obj) < 0) {
+		json_object_put(obj);
 		w->err = -ENOMEM;
 		return 1;
 	}
@@ -414,7 +572,7 @@ static int store_build(const struct store *s, json_object *items, struct kmap *n
 
 	for (i = 0; i < n; i++) {
 		json_object *obj = json_object_array_get_idx(items, i);
-		void *prev = NULL;
+		void *prev = NULL, *e;
 
 		r = store_obj_key(&key, obj);
 		if (r < 0)
@@ -422,12 +580,13 @@ static int store_build(const struct store *s, json_object *items, struct kmap *n
 		if (!store_keeps(s, obj))
 			continue;
 		store_trim_in(s, obj);
-		r = kmap_put(next, key.data, json_object_get(obj), &prev);
+		e = entry_make(s, obj);
+		r = e ? kmap_put(next, key.data, e, &prev) : -ENOMEM;
 		if (r < 0) {
-			json_object_put(obj);
+			entry_free(s, e);
 			break;
 		}
-		json_object_put(prev);
+		entry_free(s, prev);
 	}
 	buf_free(&key);
 	return r;
@@ -435,8 +594,8 @@ static int store_build(const struct store *s, json_object *items, struct kmap *n
 
 int store_replace(struct store *s, json_object *items, json_object **removed)
 {
-	struct removed_walk w = {NULL, NULL, 0};
-	struct index_walk iw = {s->index_label, NULL};
+	struct removed_walk w = {s, NULL, NULL, 0};
+	struct index_walk iw = {s, NULL};
 	struct kmap *prev, *prev_index;
 	int r;
 
@@ -478,7 +637,7 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 		iw.index = NULL;
 	}
 	pthread_rwlock_unlock(&s->lock);
-	kmap_free(prev, store_put_obj);
+	kmap_free(prev, entry_free_fn(s));
 	kmap_free(prev_index, index_free_set);
 	if (removed) {
 		*removed = w.removed;
@@ -486,7 +645,7 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 	}
 out:
 	json_object_put(w.removed);
-	kmap_free(w.next, store_put_obj);
+	kmap_free(w.next, entry_free_fn(s));
 	kmap_free(iw.index, index_free_set);
 	return r;
 }

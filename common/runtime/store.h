@@ -55,6 +55,16 @@ void store_set_filter(struct store *s, store_keep_fn keep, void *ud);
 typedef void (*store_trim_fn)(json_object *obj);
 void store_set_trim(struct store *s, store_trim_fn trim);
 
+/*
+ * Hold each object as its compact JSON text rather than a json-c tree:
+ * several times less memory (a json-c object is a hash table of at least
+ * 16 slots), for a parse instead of a deep copy on every read, and a parse
+ * per object for store_count (its match then sees a private copy). For
+ * stores that are read seldom and hold many objects, e.g. an operator's
+ * children. Call before the store is shared, on an empty store.
+ */
+void store_set_compact(struct store *s);
+
 /* store_upsert's answer when the filter refused the object. */
 #define STORE_REFUSED 1
 

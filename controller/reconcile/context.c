@@ -5,6 +5,7 @@
 
 #include <errno.h>
 
+#include "jsonutil.h"
 #include "limits.h"
 #include "model/route.h"
 #include "model/status.h"
@@ -114,9 +115,33 @@ int reconcile_event(struct reconcile_ctx *c, enum res r, json_object *obj, bool 
 	return ret;
 }
 
+/* kubectl apply keeps a second copy of the object in an annotation that
+ * no reconcile reads: not cached. */
+static void drop_last_applied(json_object *obj)
+{
+	json_object *ann = jsonutil_get(jsonutil_get(obj, "metadata"), "annotations");
+
+	if (ann && json_object_is_type(ann, json_type_object))
+		json_object_object_del(ann, "kubectl.kubernetes.io/last-applied-configuration");
+}
+
+/*
+ * The namespaced children are many (several per AgentJob) and read only
+ * by their owner's reconcile: held compact (store_set_compact). The owners
+ * and the cluster-scoped RBAC, which store_count walks, stay trees.
+ */
 struct store *reconcile_store_new(enum res r)
 {
 	const struct res_info *ri = res_info(r);
+	struct store *s;
 
-	return ri ? store_new_indexed(ri->child ? NAMES_LABEL_AGENTJOB : NULL) : NULL;
+	if (!ri)
+		return NULL;
+	s = store_new_indexed(ri->child ? NAMES_LABEL_AGENTJOB : NULL);
+	if (!s)
+		return NULL;
+	store_set_trim(s, drop_last_applied);
+	if (ri->child && ri->namespaced)
+		store_set_compact(s);
+	return s;
 }

@@ -22,9 +22,25 @@ static const char *name_of(json_object *o)
 	return jsonutil_name(o);
 }
 
+/* Every store test runs twice: _i 0 with json-c trees, 1 compact. */
+static struct store *mk_ix(const char *label, int compact)
+{
+	struct store *s = label ? store_new_indexed(label) : store_new();
+
+	ck_assert_ptr_nonnull(s);
+	if (compact)
+		store_set_compact(s);
+	return s;
+}
+
+static struct store *mk(int compact)
+{
+	return mk_ix(NULL, compact);
+}
+
 START_TEST(test_store_basic)
 {
-	struct store *s = store_new();
+	struct store *s = mk(_i);
 	json_object *a =
 	    parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\","
 	          "\"managedFields\":[{\"manager\":\"kubectl\"}]},\"spec\":{\"x\":1}}");
@@ -78,7 +94,7 @@ END_TEST
 
 START_TEST(test_store_upsert_takes_ref)
 {
-	struct store *s = store_new();
+	struct store *s = mk(_i);
 	json_object *a = parse("{\"metadata\":{\"name\":\"cluster-scoped\"}}");
 	json_object *got;
 
@@ -109,7 +125,7 @@ static bool label_o_is_x(json_object *obj, void *ud)
 
 START_TEST(test_store_replace)
 {
-	struct store *s = store_new();
+	struct store *s = mk(_i);
 	json_object *items, *removed = NULL, *list;
 	struct strlist keys = {0};
 
@@ -181,7 +197,7 @@ END_TEST
 
 START_TEST(test_store_many)
 {
-	struct store *s = store_new();
+	struct store *s = mk(_i);
 	char buf[128];
 	int i;
 
@@ -243,7 +259,7 @@ static void upsert_put(struct store *s, json_object *obj)
 /* The label index follows relabels, deletes and relists. */
 START_TEST(test_store_index)
 {
-	struct store *s = store_new_indexed("o");
+	struct store *s = mk_ix("o", _i);
 	json_object *items, *list;
 
 	ck_assert_ptr_nonnull(s);
@@ -295,7 +311,7 @@ START_TEST(test_store_index_matches_walk)
 {
 	static const char *const values[] = {"x", "y", "z", NULL};
 	static const char *const nss[] = {"ns1", "ns2"};
-	struct store *ix = store_new_indexed("o"), *plain = store_new();
+	struct store *ix = mk_ix("o", _i), *plain = mk(_i);
 	uint32_t rnd = 12345;
 	char name[16];
 	int step, v, n;
@@ -404,6 +420,51 @@ START_TEST(test_refindex)
 }
 END_TEST
 
+/*
+ * A compact store gives back what it was given: nested objects, numbers
+ * of both kinds, escapes, non-ASCII text; and its namespace filter, taken
+ * from the key, keeps "ns" apart from "ns2" and from cluster scope.
+ */
+START_TEST(test_store_compact_roundtrip)
+{
+	struct store *s = mk_ix("o", 1);
+	const char *text =
+	    "{\"metadata\":{\"namespace\":\"ns\",\"name\":\"a\",\"labels\":{\"o\":\"x\"}},"
+	    "\"spec\":{\"n\":-9007199254740993,\"f\":0.25,\"t\":true,\"z\":null,"
+	    "\"s\":\"a/b \\\"q\\\" \\u00e9\\n\",\"deep\":[[[{\"k\":[1,2,{}]}]]]}}";
+	json_object *a = parse(text), *b, *c, *got, *all;
+
+	b = parse("{\"metadata\":{\"namespace\":\"ns2\",\"name\":\"a\",\"labels\":{\"o\":\"x\"}}}");
+	c = parse("{\"metadata\":{\"name\":\"ns\",\"labels\":{\"o\":\"x\"}}}");
+	ck_assert_int_eq(store_upsert(s, a, NULL), 0);
+	ck_assert_int_eq(store_upsert(s, b, NULL), 0);
+	ck_assert_int_eq(store_upsert(s, c, NULL), 0);
+	got = store_get(s, "ns", "a");
+	ck_assert(json_object_equal(got, a));
+	json_object_put(got);
+	all = store_list(s, "ns");
+	ck_assert_uint_eq(json_object_array_length(all), 1);
+	ck_assert(json_object_equal(json_object_array_get_idx(all, 0), a));
+	json_object_put(all);
+	all = store_list(s, "");
+	ck_assert_uint_eq(json_object_array_length(all), 1);
+	ck_assert_str_eq(name_of(json_object_array_get_idx(all, 0)), "ns");
+	json_object_put(all);
+	all = store_list_label(s, "ns2", "o", "x");
+	ck_assert_uint_eq(json_object_array_length(all), 1);
+	json_object_put(all);
+	ck_assert_uint_eq(store_count(s, "ns", label_o_is_x, NULL), 1);
+	ck_assert_uint_eq(store_count(s, NULL, label_o_is_x, NULL), 3);
+	got = store_delete(s, "ns", "a");
+	ck_assert(json_object_equal(got, a));
+	json_object_put(got);
+	json_object_put(a);
+	json_object_put(b);
+	json_object_put(c);
+	store_free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -411,12 +472,13 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, test_store_basic);
-	tcase_add_test(tc, test_store_upsert_takes_ref);
-	tcase_add_test(tc, test_store_replace);
-	tcase_add_test(tc, test_store_many);
-	tcase_add_test(tc, test_store_index);
-	tcase_add_test(tc, test_store_index_matches_walk);
+	tcase_add_loop_test(tc, test_store_basic, 0, 2);
+	tcase_add_loop_test(tc, test_store_upsert_takes_ref, 0, 2);
+	tcase_add_loop_test(tc, test_store_replace, 0, 2);
+	tcase_add_loop_test(tc, test_store_many, 0, 2);
+	tcase_add_loop_test(tc, test_store_index, 0, 2);
+	tcase_add_loop_test(tc, test_store_index_matches_walk, 0, 2);
+	tcase_add_test(tc, test_store_compact_roundtrip);
 	tcase_add_test(tc, test_refindex);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
