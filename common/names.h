@@ -63,7 +63,7 @@ char *names_clusterrole(const char *ns, const char *name);
 #define NAMES_ANN_APPLIED_HASH       "thurkube.thurbeen.eu/applied-hash"
 #define NAMES_FINALIZER              "thurkube.thurbeen.eu/finalizer"
 #define NAMES_FIELD_MANAGER          "thurkube"
-/* Run controls on an AgentJob (README 4.1.3): "true" stops the active
+/* Run controls on an AgentJob (docs/api-guide.md, Runs): "true" stops the active
  * run (the controller then removes the annotation); each new value of
  * NAMES_ANN_RUN starts one run now (the handled value is kept in
  * status.runToken). A run so started is a Job labelled NAMES_LABEL_RUN_NOW. */

@@ -787,7 +787,7 @@ static int plan_cron(const struct view *v, struct plan *p, struct run *run)
 	                  aj->spec.schedule, aj->spec.timezone ? aj->spec.timezone : "Etc/UTC");
 }
 
-/* ---- run controls (README 4.1.3) --------------------------------------- */
+/* ---- run controls (docs/api-guide.md, Runs) --------------------------------------- */
 
 /*
  * NAMES_ANN_STOP is "true": delete (propagation Background, so the pods

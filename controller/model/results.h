@@ -2,7 +2,7 @@
  * results.h - what a run reports about itself (issue 16): the agent
  * container's termination message, turned into status.lastRun. Pure.
  *
- * The contract for agent images (README 4.1.3, "Results"): write one JSON
+ * The contract for agent images (docs/api-guide.md, "Results"): write one JSON
  * object to /dev/termination-log (the kubelet keeps at most 4096 bytes of
  * it) with any of
  *   summary       string, what the run did (kept up to RESULTS_MAX_SUMMARY bytes)

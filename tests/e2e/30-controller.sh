@@ -9,7 +9,7 @@
 AUDIT=$RUNDIR/logs/audit.log
 CTL_USER=system:serviceaccount:thurkube-system:thurkube-controller
 
-# Migration from thurkube (README section 9, issue 13): before any controller
+# Migration from thurkube (docs/migrating.md, issue 13): before any controller
 # runs, leave what thurkube leaves behind for three one-shots of the same
 # spec. mig-hash: thurkube's status (configHash = thurkube's hash of the
 # agent.json), its Job gone. mig-job: thurkube's Job <name>-<hash> with its
@@ -154,7 +154,7 @@ Y
 }
 check "a failing run gives status Failed" failed_run
 
-# Migration: the adoption rule (README section 9).
+# Migration: the adoption rule (docs/migrating.md).
 mig_jobs() { k -n agents get jobs -l "thurkube.thurbeen.eu/agentjob=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
 mig_ready() { jp aj "$1" '{.status.conditions[?(@.type=="Ready")].reason}'; }
 mig_adopted_job() {

@@ -4,7 +4,7 @@
 # webhook, then reconciled to the children thurkube makes: the same names
 # (<name>-config, <name>-data, the CronJob <name>, the one-shot Job
 # <name>-<16 hex>) and agent.json with thurkube's keys in thurkube's order.
-# The intended differences (README 9) must each be denied with their reason.
+# The intended differences (docs/migrating.md) must each be denied with their reason.
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/tests/lib/stack.sh"
 . "$RUNDIR/stack.env"
@@ -26,14 +26,14 @@ applies() {
 }
 check "thurkube's quickstart, documented example and e2e objects are admitted unchanged" applies
 
-# README 9, step 1: the validator accepts what `kubectl get -o yaml` prints.
+# docs/migrating.md, step 1: the validator accepts what `kubectl get -o yaml` prints.
 step1_validates() {
 	local out
 	out=$(k -n compat get agentjobs,agentruntimes,agentauths,agentroles,agentskills,mcpservers,repositories,clusteraccesses \
 		-o yaml | "$ROOT/$B/thurkube-webhook" validate -f - 2>&1) || { echo "$out"; return 1; }
 	echo "info: validate -f of kubectl get -o yaml: $(echo "$out" | grep -c ' valid$') objects valid"
 }
-check "validate -f accepts kubectl get -o yaml of the admitted objects (README 9, step 1)" step1_validates
+check "validate -f accepts kubectl get -o yaml of the admitted objects (docs/migrating.md, step 1)" step1_validates
 
 skill_ref_default() { [ "$(k -n compat get agentskill skill -o jsonpath='{.spec.ref}')" = main ]; }
 check "an AgentSkill without ref gets ref: main, as with thurkube" skill_ref_default
