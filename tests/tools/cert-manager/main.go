@@ -223,9 +223,10 @@ func runController(ctx context.Context, o options, ready *atomic.Bool) error {
 			return fmt.Errorf("informer %v did not sync", t)
 		}
 	}
-	if err := base.KubeSharedInformerFactory.WaitForCacheSync(ctx.Done()); err != nil {
-		// Some factory implementations report a map, some an error.
-		_ = err
+	for t, ok := range base.KubeSharedInformerFactory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("informer %s did not sync", t)
+		}
 	}
 	ready.Store(true)
 	log.Info("controllers running")
