@@ -64,6 +64,8 @@ render_user() {
 check "a user overlay (overlays/default + namespace: my-ns) renders dnsNames, inject-ca-from, webhook Service, controller user in my-ns" render_user
 
 # --- 2. cert-manager --------------------------------------------------------------
+# Built outside a check, so that a first (cold, minutes long) build shows its progress.
+"$ROOT/tests/tools/cert-manager/build" >/dev/null
 cm_up() {
 	local t=$SECONDS
 	certmanager_install || return 1
