@@ -10,10 +10,15 @@
 # Service's ClusterIP (tests/lib/svcroute.sh) with the chart's Secret and
 # ServiceAccount, so the API server reaches it exactly as installed:
 # through clientConfig.service, the caBundle and the certificate's DNS names.
+# The selfSigned release (README 3 commands) is installed, upgraded under
+# admission load and uninstalled; then the default certManager mode is
+# installed in a second namespace with cert-manager (tests/lib/certmanager.sh)
+# issuing and injecting, and uninstalled.
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/tests/lib/stack.sh"
 . "$ROOT/tests/lib/svcroute.sh"
 . "$ROOT/tests/lib/helm.sh"
+. "$ROOT/tests/lib/certmanager.sh"
 . "$RUNDIR/stack.env"
 [ -n "${WEBHOOK_PORT:-}" ] || { fail "helm tests: stack webhook not running"; exit 0; }
 helm_setup || { fail "helm tests: tests/tools/helm/build failed"; exit 0; }
@@ -213,9 +218,11 @@ cleanup() {
 	[ ${#HOST_PIDS[@]} -gt 0 ] && kill "${HOST_PIDS[@]}" 2>/dev/null
 	[ -f "$D/loop.run" ] && rm -f "$D/loop.run"
 	if [ "$STASHED" = 1 ]; then
-		thelm uninstall "$REL" --namespace "$NS" >/dev/null 2>&1
+		thelm uninstall "$REL" --namespace tk-helm >/dev/null 2>&1
+		thelm uninstall "$REL" --namespace tk-helm-cm >/dev/null 2>&1
 		restore_stack
 	fi
+	[ "${CM_STARTED:-0}" = 1 ] && certmanager_stop
 	svcroute_cleanup
 }
 trap cleanup EXIT
@@ -290,7 +297,7 @@ tls_installed() {
 		k get mutatingwebhookconfiguration thurkube-mutating -o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}'
 	} >"$D/cabundles" || return 1
 	[ "$(wc -l <"$D/cabundles")" = 3 ] && [ "$(sort -u "$D/cabundles")" = "$(jq -r '.data["ca.crt"]' "$D/secret.json")" ] || return 1
-	echo "info: serving cert $(openssl x509 -in "$D/tls.crt" -noout -subject | sed 's/^subject=//'), expires $(openssl x509 -in "$D/tls.crt" -noout -enddate | sed 's/^notAfter=//')"
+	echo "info: serving cert for $(openssl x509 -in "$D/tls.crt" -noout -ext subjectAltName | tail -n 1 | tr -d " "), expires $(openssl x509 -in "$D/tls.crt" -noout -enddate | sed 's/^notAfter=//')"
 }
 check "the installed Secret: cert for thurkube-webhook.$NS.svc(.cluster.local) signed by its CA, which is the caBundle of all 3 webhook entries" tls_installed
 
@@ -509,6 +516,49 @@ uninstall() {
 }
 check "helm uninstall thurkube --namespace $NS: Deployments and cluster-scoped RBAC gone, CRDs and custom resources stay" uninstall
 
+# --- certManager mode (the default), with cert-manager ---------------------------
+
+# The same release in another namespace without --set: cert-manager
+# (tests/lib/certmanager.sh, its controller and cainjector on this host)
+# issues the serving certificate and injects its CA; the webhook serving
+# that certificate at the Service's ClusterIP is what the API server reaches.
+NS=tk-helm-cm
+CM_STARTED=0
+# injected: every entry of both webhook configurations has a caBundle.
+injected() {
+	[ "$(k get validatingwebhookconfiguration thurkube-validating -o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}' | grep -c .)" = 2 ] &&
+		[ "$(k get mutatingwebhookconfiguration thurkube-mutating -o jsonpath='{range .webhooks[*]}{.clientConfig.caBundle}{"\n"}{end}' | grep -c .)" = 1 ]
+}
+cert_manager_install() {
+	local t0=$SECONDS
+	certmanager_running controller >/dev/null || CM_STARTED=1
+	certmanager_install || return 1
+	thelm install thurkube charts/thurkube-c --namespace "$NS" --create-namespace || return 1
+	wait_for 90 certmanager_ready "$NS" thurkube-webhook || {
+		k -n "$NS" get certificate -o wide
+		return 1
+	}
+	certmanager_ready "$NS" thurkube-ca || return 1
+	# The cainjector fills all three entries with the Secret's CA.
+	wait_for 60 injected || return 1
+	echo "info: cert-manager issued and injected in $((SECONDS - t0)) s"
+}
+check "helm install thurkube charts/thurkube-c --namespace $NS (certManager): Certificate Ready, caBundle injected into both configurations" cert_manager_install
+check "the issued Secret: cert for thurkube-webhook.$NS.svc(.cluster.local) signed by its CA, which is the injected caBundle of all 3 entries" tls_installed
+check "the webhook serves the issued certificate at Service $NS/thurkube-webhook's ClusterIP" start_chart_webhook
+check "an invalid AgentRole is denied through Service $NS/thurkube-webhook with the cert-manager certificate" denied_through_service
+cert_manager_uninstall() {
+	kill "${HOST_PIDS[@]}" 2>/dev/null
+	wait "${HOST_PIDS[@]}" 2>/dev/null
+	HOST_PIDS=()
+	thelm uninstall thurkube --namespace "$NS" || return 1
+	! k get validatingwebhookconfiguration thurkube-validating >/dev/null 2>&1 || return 1
+	! k -n "$NS" get certificate thurkube-webhook >/dev/null 2>&1 || return 1
+	[ "$(k get crd -o name | grep -c thurkube.thurbeen.eu)" = 8 ] && k -n "$APP" get agentrole role >/dev/null
+}
+check "helm uninstall (certManager): webhook configurations and Certificates gone, CRDs and custom resources stay" cert_manager_uninstall
+[ "$CM_STARTED" = 1 ] && certmanager_stop
+
 restored() {
 	local s0 s1
 	svcroute_cleanup
@@ -523,6 +573,6 @@ restored() {
 }
 check "the stack is back: the overlay's objects restored, the stack webhook ready and denying again" restored
 
-k delete namespace "$APP" "$NS" --wait=false >/dev/null 2>&1
+k delete namespace "$APP" tk-helm tk-helm-cm --wait=false >/dev/null 2>&1
 echo "  info: 44-helm took $((SECONDS - t_start)) s"
 true
