@@ -7,6 +7,20 @@
 check "kustomize renders overlays/default" sh -c "k kustomize '$ROOT/manifests/overlays/default' >/dev/null 2>&1 || '$RUNDIR/bin/kubectl' kustomize '$ROOT/manifests/overlays/default' >/dev/null"
 check "kustomize renders overlays/no-cert-manager (after certs/gen-certs)" \
 	"$RUNDIR/bin/kubectl" kustomize "$RUNDIR/manifests/overlays/no-cert-manager"
+# An overlay of no-cert-manager with its own namespace: nothing still
+# names thurkube-system, the webhook's controller user and the RBAC
+# policy's condition follow the namespace.
+ncm_namespace() {
+	local d=$RUNDIR/manifests/overlays/ncm-my-ns out
+	mkdir -p "$d"
+	printf 'resources: [../no-cert-manager]\nnamespace: my-ns\n' >"$d/kustomization.yaml"
+	out=$("$RUNDIR/bin/kubectl" kustomize "$d" 2>/dev/null) || return 1
+	echo "info: $(echo "$out" | grep -c 'my-ns') lines name my-ns, $(echo "$out" | grep -c 'thurkube-system') name thurkube-system"
+	! echo "$out" | grep -q thurkube-system &&
+		echo "$out" | grep -q "value: system:serviceaccount:my-ns:thurkube-controller" &&
+		echo "$out" | grep -q "username == 'system:serviceaccount:my-ns:thurkube-controller'"
+}
+check "overlays/no-cert-manager under namespace: my-ns names no thurkube-system (controller user, policy)" ncm_namespace
 all_exist() {
 	"$RUNDIR/bin/kubectl" kustomize "$RUNDIR/manifests/overlays/no-cert-manager" >"$RUNDIR/overlay.yaml" &&
 		k get -f "$RUNDIR/overlay.yaml" -o name | sort >"$RUNDIR/overlay-objects" &&
