@@ -27,6 +27,15 @@ all_exist() {
 		n=$(wc -l <"$RUNDIR/overlay-objects") && echo "$n objects" && [ "$n" -ge 25 ]
 }
 check "every object of the no-cert-manager overlay exists" all_exist
+# README "Install": wait for the webhook before applying agents.
+rolled_out() {
+	local t0=$SECONDS d
+	for d in thurkube-webhook thurkube-controller; do
+		k -n thurkube-system rollout status "deployment/$d" --timeout=120s || return 1
+	done
+	echo "info: both Deployments rolled out (kwok pods Ready) in $((SECONDS - t0)) s"
+}
+check "kubectl -n thurkube-system rollout status deployment/thurkube-webhook (and the controller)" rolled_out
 # A Service named thurkube (or thurkube-health) would otherwise inject
 # THURKUBE_PORT=tcp://... into the pods, which the flags read.
 no_service_links() {

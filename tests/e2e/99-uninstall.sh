@@ -1,9 +1,11 @@
-# The README's kustomize uninstall, done last on the shared stack: custom
-# resources first while both services still run (the controller drops its
-# finalizers and the cluster RBAC it made; the webhook admits those
-# updates), then `kubectl delete -k` of the overlay the stack installed.
-# Afterwards nothing of thurkube is left: no CRD, webhook configuration,
-# ClusterRole or ClusterRoleBinding, and no namespace thurkube-system.
+# The README's kustomize upgrade and uninstall, done last on the shared
+# stack. Upgrade: the overlay of the next version applied over the installed
+# one, both Deployments rolled out. Uninstall: custom resources first while
+# both services still run (the controller drops its finalizers and the
+# cluster RBAC it made; the webhook admits those updates), then `kubectl
+# delete -k` of the overlay the stack installed. Afterwards nothing of
+# thurkube is left: no CRD, webhook configuration, ClusterRole or
+# ClusterRoleBinding, and no namespace thurkube-system.
 . "$ROOT/tests/e2e/lib.sh"
 . "$ROOT/tests/lib/stack.sh"
 . "$RUNDIR/stack.env"
@@ -55,6 +57,51 @@ Y
 	echo "info: AgentJob bound has a ClusterRoleBinding; it and its ClusterAccess carry finalizers"
 }
 check "an AgentJob bound to a ClusterAccess (finalizers, cluster RBAC)" setup
+
+# README "Upgrade" with kustomize: the overlay of a new version applied over
+# the installed one (here the same overlay with the next image tags, as a
+# release would bring), then both Deployments waited for. The apply puts the
+# webhook configurations back on the in-cluster Service; the stack re-points
+# them at its webhook afterwards (there is no cluster network here).
+# svc_config validating|mutating INDEX PATH: that webhook's clientConfig
+# back to the Service reference of the overlay (the caBundle stays).
+svc_config() {
+	k patch "$1webhookconfiguration" "thurkube-$1" --type=json -p "[
+		{\"op\":\"remove\",\"path\":\"/webhooks/$2/clientConfig/url\"},
+		{\"op\":\"add\",\"path\":\"/webhooks/$2/clientConfig/service\",
+		 \"value\":{\"name\":\"thurkube-webhook\",\"namespace\":\"thurkube-system\",\"path\":\"$3\",\"port\":443}}]" >/dev/null
+}
+upgrade() {
+	local up=$RUNDIR/manifests/overlays/upgrade out d img
+	mkdir -p "$up"
+	cat >"$up/kustomization.yaml" <<Y
+resources: [../no-cert-manager]
+images:
+  - { name: ghcr.io/thurbeen/thurkube-controller, newTag: 0.2.1 }
+  - { name: ghcr.io/thurbeen/thurkube-webhook, newTag: 0.2.1 }
+Y
+	# First undo the stack's own change (clientConfig by URL): as installed,
+	# the configurations name the Service.
+	svc_config validating 0 /validate && svc_config validating 1 /validate-warn &&
+		svc_config mutating 0 /mutate || return 1
+	out=$(k apply -k "$up" 2>&1) || { echo "$out" | tail -5; return 1; }
+	stack_point_webhooks "$WEBHOOK_PORT" || return 1
+	for d in thurkube-webhook thurkube-controller; do
+		k -n thurkube-system rollout status "deployment/$d" --timeout=120s >/dev/null || return 1
+		img=$(k -n thurkube-system get deployment "$d" -o jsonpath='{.spec.template.spec.containers[0].image}')
+		echo "info: $d rolled out with $img"
+		[ "${img##*:}" = 0.2.1 ] || return 1
+	done
+}
+check "README upgrade (kustomize): the new overlay applied, both Deployments rolled out" upgrade
+# README "Upgrade" with Helm, first step: the CRDs applied on their own.
+crds_apply() {
+	local out
+	out=$(k apply -k "$ROOT/manifests/crds" 2>&1) || { echo "$out"; return 1; }
+	echo "info: $(echo "$out" | grep -c 'customresourcedefinition') CRDs applied"
+	[ "$(echo "$out" | grep -c 'customresourcedefinition')" = 8 ]
+}
+check "README upgrade (Helm): kubectl apply -k manifests/crds" crds_apply
 
 step1() {
 	local t0=$SECONDS out
