@@ -793,24 +793,23 @@ int kube_delete(struct kube_client *c, const char *path, const char *propagation
 	return r;
 }
 
-/* Move the items of one page (borrowed) into all; note continue/RV. */
-static int take_page(json_object *page, json_object *all, char **cont, char **rv)
+/* The items of one page (borrowed) to fn; note continue/RV. */
+static int take_page(json_object *page, kube_page_fn fn, void *ud, char **cont, char **rv)
 {
-	json_object *items, *meta;
+	json_object *items, *meta, *none = NULL;
 	const char *s;
-	size_t i, n;
+	int r;
 
-	if (!json_object_object_get_ex(page, "items", &items))
-		items = NULL; /* an empty list may omit items */
-	if (items && !json_object_is_type(items, json_type_array))
+	if (!json_object_object_get_ex(page, "items", &items) || !items)
+		items = none = json_object_new_array(); /* an empty list may omit items */
+	if (!items)
+		return -ENOMEM;
+	if (!json_object_is_type(items, json_type_array))
 		return -EPROTO;
-	n = items ? json_object_array_length(items) : 0;
-	for (i = 0; i < n; i++)
-		if (json_object_array_add(all,
-		                          json_object_get(json_object_array_get_idx(items, i))) < 0)
-			return -ENOMEM;
-	if (!json_object_object_get_ex(page, "metadata", &meta))
+	if (!json_object_object_get_ex(page, "metadata", &meta)) {
+		json_object_put(none);
 		return -EPROTO;
+	}
 	free(*cont);
 	s = jsonutil_str(meta, "continue");
 	*cont = s && *s ? xstrdup(s) : NULL;
@@ -818,22 +817,24 @@ static int take_page(json_object *page, json_object *all, char **cont, char **rv
 	if (s && *s) {
 		free(*rv);
 		*rv = xstrdup(s);
-		if (!*rv)
+		if (!*rv) {
+			json_object_put(none);
 			return -ENOMEM;
+		}
 	}
-	return 0;
+	r = fn(items, ud);
+	json_object_put(none);
+	return r;
 }
 
-int kube_list(struct kube_client *c, const char *path, const char *label_selector,
-              json_object **items, char **resource_version, struct kube_status *st)
+int kube_list_pages(struct kube_client *c, const char *path, const char *label_selector,
+                    kube_page_fn fn, void *ud, char **resource_version, struct kube_status *st)
 {
-	json_object *all = json_object_new_array(), *page = NULL;
+	json_object *page = NULL;
 	char *cont = NULL, *rv = NULL, lim[32];
 	struct call k;
 	int r = 0;
 
-	if (!all)
-		return -ENOMEM;
 	snprintf(lim, sizeof(lim), "%zu", c->page_size);
 	do {
 		call_init(&k, "LIST", "GET");
@@ -851,11 +852,13 @@ int kube_list(struct kube_client *c, const char *path, const char *label_selecto
 		call_free(&k);
 		if (r < 0)
 			break;
-		r = take_page(page, all, &cont, &rv);
+		r = take_page(page, fn, ud, &cont, &rv);
 		json_object_put(page);
 		page = NULL;
-		if (r < 0)
+		if (r == -EPROTO)
 			status_str(st, k.code, "", "list response is malformed");
+		else if (r < 0)
+			status_str(st, k.code, "", "list page not taken");
 	} while (r == 0 && cont);
 	if (r == 0 && !rv) {
 		status_str(st, 200, "", "list response has no resourceVersion");
@@ -863,12 +866,39 @@ int kube_list(struct kube_client *c, const char *path, const char *label_selecto
 	}
 	free(cont);
 	if (r < 0) {
-		json_object_put(all);
 		free(rv);
 		return r;
 	}
-	*items = all;
 	*resource_version = rv;
+	return 0;
+}
+
+/* kube_list's page function: every item into the array ud. */
+static int gather(json_object *items, void *ud)
+{
+	size_t i, n = json_object_array_length(items);
+
+	for (i = 0; i < n; i++)
+		if (json_object_array_add(ud,
+		                          json_object_get(json_object_array_get_idx(items, i))) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+int kube_list(struct kube_client *c, const char *path, const char *label_selector,
+              json_object **items, char **resource_version, struct kube_status *st)
+{
+	json_object *all = json_object_new_array();
+	int r;
+
+	if (!all)
+		return -ENOMEM;
+	r = kube_list_pages(c, path, label_selector, gather, all, resource_version, st);
+	if (r < 0) {
+		json_object_put(all);
+		return r;
+	}
+	*items = all;
 	return 0;
 }
 

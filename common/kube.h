@@ -91,6 +91,18 @@ int kube_get(struct kube_client *c, const char *path, json_object **out,
 int kube_list(struct kube_client *c, const char *path, const char *label_selector,
               json_object **items, char **resource_version, struct kube_status *st) TK_MUST_CHECK;
 
+/*
+ * kube_list a page at a time: fn gets each page's items (a JSON array,
+ * borrowed for the call; take references to keep any) and answers 0 to
+ * go on or a negative errno, which ends the list with that error. So a
+ * cache can be filled without ever holding the whole list. All pages are
+ * one snapshot; *resource_version (owned) is set on success only.
+ */
+typedef int (*kube_page_fn)(json_object *items, void *ud);
+int kube_list_pages(struct kube_client *c, const char *path, const char *label_selector,
+                    kube_page_fn fn, void *ud, char **resource_version,
+                    struct kube_status *st) TK_MUST_CHECK;
+
 /* POST body (borrowed) to a collection path. *out (may be NULL) new ref. */
 int kube_create(struct kube_client *c, const char *path, json_object *body, json_object **out,
                 struct kube_status *st) TK_MUST_CHECK;

@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,36 +156,102 @@ static int informer_on_event(void *ud, const char *type, json_object *obj)
 	return r;
 }
 
-/* LIST into the store; *rv receives the list's resourceVersion. */
+/* A list in progress: the store's next contents, and the keys to route. */
+struct listing {
+	struct informer *inf;
+	struct store_batch *batch;
+	struct strlist keys; /* "ns/name" or "name" of every kept item */
+};
+
+/* kube_list_pages: one page into the batch (compacted there, so the page's
+ * trees go with the page), its kept keys noted for routing. */
+static int list_page(json_object *items, void *ud)
+{
+	struct listing *l = ud;
+	struct buf key = BUF_INIT(1024);
+	size_t i, n = json_object_array_length(items);
+	int r;
+
+	r = store_batch_add(l->batch, items);
+	for (i = 0; i < n && r == 0; i++) {
+		json_object *obj = json_object_array_get_idx(items, i);
+		const char *ns = jsonutil_namespace(obj);
+
+		if (!store_keeps(l->inf->o.store, obj))
+			continue;
+		buf_reset(&key);
+		r = *ns ? buf_printf(&key, "%s/%s", ns, jsonutil_name(obj))
+		        : buf_puts(&key, jsonutil_name(obj));
+		if (r == 0)
+			r = strlist_add(&l->keys, key.data);
+	}
+	buf_free(&key);
+	return r;
+}
+
+/* Route the listed object of key (read back from the store). */
+static int route_key(struct informer *inf, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char *ns = slash ? xstrndup(key, (size_t)(slash - key)) : NULL;
+	json_object *obj;
+	int r = 0;
+
+	if (slash && !ns)
+		return -ENOMEM;
+	obj = store_get(inf->o.store, ns, slash ? slash + 1 : key);
+	/* Missing: dropped by a failed copy (no memory); a watch event for
+	 * it cannot have come in between, this thread applies them. */
+	if (!obj)
+		r = -ENOMEM;
+	else if (informer_route(inf, obj, false, INFORMER_LISTED) < 0)
+		r = -ENOMEM;
+	json_object_put(obj);
+	free(ns);
+	return r;
+}
+
+/*
+ * LIST into the store a page at a time; *rv receives the list's
+ * resourceVersion. The store changes only once the whole list is in, and
+ * then the listed objects are routed, read back from it: a compact store
+ * never holds a whole list as trees, and a handler never sees a key the
+ * store does not have yet.
+ */
 static int informer_list(struct informer *inf, char **rv)
 {
 	struct kube_status st = {0};
-	json_object *items = NULL, *removed = NULL;
+	struct listing l = {inf, store_batch_new(inf->o.store), {0}};
+	json_object *removed = NULL;
 	size_t i;
 	int r;
 
-	r = kube_list(inf->o.kube, inf->path, inf->o.selector, &items, rv, &st);
+	if (!l.batch)
+		return -ENOMEM;
+	r = kube_list_pages(inf->o.kube, inf->path, inf->o.selector, list_page, &l, rv, &st);
 	if (r < 0) {
 		log_warn("list failed", "resource", inf->o.plural, "error", strerror(-r), "message",
 		         st.message);
-		return r;
+		goto out;
 	}
-	r = store_replace(inf->o.store, items, &removed);
+	r = store_batch_commit(l.batch, &removed);
 	if (r < 0) {
 		log_warn("cannot cache list", "resource", inf->o.plural, "error", strerror(-r));
 		goto out;
 	}
-	for (i = 0; i < json_object_array_length(items); i++) {
-		json_object *obj = json_object_array_get_idx(items, i);
-
-		if (store_keeps(inf->o.store, obj) &&
-		    informer_route(inf, obj, false, INFORMER_LISTED) < 0)
+	store_batch_free(l.batch);
+	l.batch = NULL;
+	for (i = 0; i < l.keys.n; i++)
+		if (route_key(inf, l.keys.v[i]) < 0)
 			r = -ENOMEM;
-	}
 	for (i = 0; i < json_object_array_length(removed); i++)
 		if (informer_route(inf, json_object_array_get_idx(removed, i), true,
 		                   INFORMER_LISTED) < 0)
 			r = -ENOMEM;
+	/* The pages' trees and the routed copies are gone; glibc would keep
+	 * their memory in this thread's arena for good (a list is rare, a
+	 * trim cheap). */
+	malloc_trim(0);
 	/* An event that could not be queued: the cache is right, but list
 	 * again after the back-off so that every object is queued. */
 	if (r < 0)
@@ -198,7 +265,8 @@ static int informer_list(struct informer *inf, char **rv)
 			inf->o.on_synced(inf->o.ud);
 	}
 out:
-	json_object_put(items);
+	store_batch_free(l.batch);
+	strlist_free(&l.keys);
 	json_object_put(removed);
 	return r;
 }

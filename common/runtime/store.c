@@ -592,24 +592,52 @@ static int store_build(const struct store *s, json_object *items, struct kmap *n
 	return r;
 }
 
-int store_replace(struct store *s, json_object *items, json_object **removed)
-{
-	struct removed_walk w = {s, NULL, NULL, 0};
-	struct index_walk iw = {s, NULL};
-	struct kmap *prev, *prev_index;
-	int r;
+struct store_batch {
+	struct store *s;
+	struct kmap *next; /* the new set, built outside the lock */
+};
 
+struct store_batch *store_batch_new(struct store *s)
+{
+	struct store_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->s = s;
+	b->next = kmap_new();
+	if (!b->next) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int store_batch_add(struct store_batch *b, json_object *items)
+{
 	if (!json_object_is_type(items, json_type_array))
 		return -EINVAL;
-	w.next = kmap_new();
-	if (!w.next)
-		return -ENOMEM;
-	r = store_build(s, items, w.next);
-	if (r < 0)
-		goto out;
+	return store_build(b->s, items, b->next);
+}
+
+void store_batch_free(struct store_batch *b)
+{
+	if (!b)
+		return;
+	kmap_free(b->next, entry_free_fn(b->s));
+	free(b);
+}
+
+int store_batch_commit(struct store_batch *b, json_object **removed)
+{
+	struct store *s = b->s;
+	struct removed_walk w = {s, b->next, NULL, 0};
+	struct index_walk iw = {s, NULL};
+	struct kmap *prev, *prev_index;
+	int r = 0;
+
 	if (s->index) {
 		iw.index = kmap_new();
-		r = iw.index ? kmap_each(w.next, store_index_one, &iw) : -ENOMEM;
+		r = iw.index ? kmap_each(b->next, store_index_one, &iw) : -ENOMEM;
 		if (r < 0)
 			goto out;
 	}
@@ -629,8 +657,8 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 		goto out;
 	}
 	prev = s->objs;
-	s->objs = w.next;
-	w.next = NULL;
+	s->objs = b->next;
+	b->next = kmap_new(); /* the batch stays valid (and empty) */
 	prev_index = s->index;
 	if (s->index) {
 		s->index = iw.index;
@@ -645,8 +673,24 @@ int store_replace(struct store *s, json_object *items, json_object **removed)
 	}
 out:
 	json_object_put(w.removed);
-	kmap_free(w.next, entry_free_fn(s));
 	kmap_free(iw.index, index_free_set);
+	return r;
+}
+
+int store_replace(struct store *s, json_object *items, json_object **removed)
+{
+	struct store_batch *b;
+	int r;
+
+	if (!json_object_is_type(items, json_type_array))
+		return -EINVAL;
+	b = store_batch_new(s);
+	if (!b)
+		return -ENOMEM;
+	r = store_batch_add(b, items);
+	if (r == 0)
+		r = store_batch_commit(b, removed);
+	store_batch_free(b);
 	return r;
 }
 

@@ -81,6 +81,22 @@ void store_set_compact(struct store *s);
 int store_replace(struct store *s, json_object *items, json_object **removed) TK_MUST_CHECK;
 
 /*
+ * store_replace a part at a time, for a list read page by page
+ * (kube_list_pages): store_batch_add caches each page's kept items as
+ * store_replace would (stripped, compacted), outside the lock and without
+ * touching the store; the caller may free the page afterwards, so a
+ * compact store never holds more than one page as trees.
+ * store_batch_commit then swaps the whole new set in at once and reports
+ * what left, as store_replace; the batch is empty after it. A batch is
+ * used by one thread; free it with store_batch_free (commit or not).
+ */
+struct store_batch;
+struct store_batch *store_batch_new(struct store *s);
+int store_batch_add(struct store_batch *b, json_object *items) TK_MUST_CHECK;
+int store_batch_commit(struct store_batch *b, json_object **removed) TK_MUST_CHECK;
+void store_batch_free(struct store_batch *b);
+
+/*
  * Insert or replace one object (the store takes a reference). *old, when
  * non-NULL, receives the previous object (a new reference) or NULL.
  * 0, -EINVAL (no metadata.name) or -ENOMEM. When the filter refuses obj,

@@ -386,13 +386,15 @@ static int lookup_unseen(struct reconcile_ctx *c, struct plan_input *in, const s
 
 /*
  * Plan, look up the names the plan would apply that nobody was seen
- * holding, and plan again while that found something: first in the
- * stores (free), then with GETs. The rounds end: a store round that finds
- * something makes a name observed, and a GET round looks each name up
- * once.
+ * holding, and plan again while that found something: in the stores
+ * (free), and when gets, then with GETs. The rounds end: a store round
+ * that finds something makes a name observed, and a GET round looks each
+ * name up once. Without gets, the names still unseen are applied with
+ * apply_create, which writes nothing over a holder; when one turns out to
+ * be held, the AgentJob is planned again with gets (reconcile_live).
  */
 static int plan_checked(struct reconcile_ctx *c, struct plan_input *in, struct observed *o,
-                        struct plan *plan, struct lookup_fail *lf)
+                        struct plan *plan, struct lookup_fail *lf, bool gets)
 {
 	struct strlist seen = {0};
 	bool again = false;
@@ -403,7 +405,7 @@ static int plan_checked(struct reconcile_ctx *c, struct plan_input *in, struct o
 		if (r || in->unverified)
 			break;
 		r = lookup_unseen(c, in, plan, o, NULL, lf, &again);
-		if (!r && !again)
+		if (!r && !again && gets)
 			r = lookup_unseen(c, in, plan, o, &seen, lf, &again);
 		if (r || !again)
 			break;
@@ -559,6 +561,7 @@ static void env_conflict_event(struct reconcile_ctx *c, const struct tk_agentjob
 struct outcome {
 	int writes;
 	int err;               /* the first failed write (or lookup) */
+	bool finalizer_added;  /* ours is on, whatever the cached AgentJob says */
 	struct buf what;       /* "apply ConfigMap x" */
 	struct kube_status st; /* the API server's answer to it */
 };
@@ -611,8 +614,16 @@ static void execute_revocations(struct reconcile_ctx *c, const struct tk_agentjo
 	}
 }
 
+/*
+ * Run the plan: revocations, the finalizer, then the applies in the
+ * plan's order (children before the run that uses them, the
+ * ServiceAccount before its binding). An unseen name is created with
+ * apply_create; when retry is set and it is held, execute stops there
+ * with -EEXIST and no failure recorded, for the caller to look the name
+ * up and plan again: nothing after it (a binding, the run) was written.
+ */
 static int execute(struct reconcile_ctx *c, const struct tk_agentjob *aj, struct plan *p,
-                   time_t now, const struct lookup_fail *lf, struct outcome *oc)
+                   time_t now, const struct lookup_fail *lf, bool retry, struct outcome *oc)
 {
 	struct kube_status st = {0};
 	size_t i;
@@ -620,15 +631,22 @@ static int execute(struct reconcile_ctx *c, const struct tk_agentjob *aj, struct
 
 	execute_revocations(c, aj, p, oc);
 	/* The finalizer goes on before a cluster-scoped binding exists. */
-	if (!oc->err && p->needs_binding) {
+	if (!oc->err && p->needs_binding && !oc->finalizer_added) {
 		r = apply_finalizer(c, RES_AGENTJOB, &aj->meta, true, &st);
 		if (r)
 			failed(oc, r, "add", "finalizer", NAMES_FINALIZER, &st);
+		oc->finalizer_added = !r;
+		oc->writes += !r && !strlist_contains(&aj->meta.finalizers, NAMES_FINALIZER);
 	}
 	for (i = 0; i < p->n_applies && !oc->err; i++) {
 		const struct plan_action *a = &p->applies[i];
 
-		r = apply_object(c, a->kind, aj->meta.namespace, a->name, a->obj, &st);
+		if (a->unseen)
+			r = apply_create(c, a->kind, aj->meta.namespace, a->name, a->obj, &st);
+		else
+			r = apply_object(c, a->kind, aj->meta.namespace, a->name, a->obj, &st);
+		if (r == -EEXIST && retry)
+			return r;
 		if (r) {
 			failed(oc, r, "apply", res_kind(a->kind), a->name, &st);
 			break;
@@ -937,10 +955,20 @@ static int reconcile_live(struct reconcile_ctx *c, const struct tk_agentjob *aj,
 	}
 	r = confirm_job(c, &in, &o);
 	if (!r)
-		r = plan_checked(c, &in, &o, &plan, &lf);
-	if (r)
+		r = plan_checked(c, &in, &o, &plan, &lf, false);
+	if (!r)
+		r = execute(c, aj, &plan, in.now, &lf, true, oc);
+	if (r == -EEXIST) {
+		/* An unseen name is held: look the names up with GETs and plan
+		 * again, so a foreign holder is a NameConflict, never written. */
+		plan_free(&plan);
+		memset(&plan, 0, sizeof(plan));
+		r = plan_checked(c, &in, &o, &plan, &lf, true);
+		if (!r)
+			r = execute(c, aj, &plan, in.now, &lf, false, oc);
+	}
+	if (r && r != -ECANCELED && !oc->err)
 		goto out;
-	r = execute(c, aj, &plan, in.now, &lf, oc);
 	if (r == -ECANCELED)
 		goto out;
 	if (!r && built)

@@ -41,6 +41,28 @@ int apply_object(struct reconcile_ctx *c, enum res r, const char *ns, const char
 	return ret;
 }
 
+/* etcd revisions start at 1 and grow by one per write: never reached. */
+#define RV_NEVER "9223372036854775807"
+
+int apply_create(struct reconcile_ctx *c, enum res r, const char *ns, const char *name,
+                 json_object *obj, struct kube_status *st)
+{
+	json_object *meta = NULL;
+	int ret;
+
+	if (!json_object_object_get_ex(obj, "metadata", &meta) ||
+	    !json_object_is_type(meta, json_type_object))
+		return -EINVAL;
+	if (json_object_object_get_ex(meta, "resourceVersion", NULL))
+		return -EINVAL;
+	ret = jsonutil_add_str(meta, "resourceVersion", RV_NEVER);
+	if (!ret)
+		ret = apply_object(c, r, ns, name, obj, st);
+	json_object_object_del(meta, "resourceVersion");
+	/* 409: the precondition failed, so the name is held. */
+	return ret == -EBUSY ? -EEXIST : ret;
+}
+
 int apply_delete_uid(struct reconcile_ctx *c, enum res r, const char *ns, const char *name,
                      const char *propagation, const char *uid, struct kube_status *st)
 {

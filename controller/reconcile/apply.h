@@ -22,6 +22,18 @@
 int apply_object(struct reconcile_ctx *c, enum res r, const char *ns, const char *name,
                  json_object *obj, struct kube_status *st) TK_MUST_CHECK;
 
+/*
+ * apply_object for a name nobody was seen holding: the same apply with
+ * metadata.resourceVersion set to a value no object ever has, which the
+ * API server ignores when it creates the object and checks as a
+ * precondition when one exists. So an absent name is created in one
+ * request, and a name held by anyone (a foreign object, or our own not
+ * yet in the store) is never written: -EEXIST, for the caller to look it
+ * up. obj is borrowed and left as it was.
+ */
+int apply_create(struct reconcile_ctx *c, enum res r, const char *ns, const char *name,
+                 json_object *obj, struct kube_status *st) TK_MUST_CHECK;
+
 /* Delete ns/name of r with propagation ("Background", "Orphan", NULL).
  * A missing object counts as deleted (0). */
 int apply_delete(struct reconcile_ctx *c, enum res r, const char *ns, const char *name,

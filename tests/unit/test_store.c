@@ -305,6 +305,58 @@ START_TEST(test_store_index)
 }
 END_TEST
 
+/* A relist a page at a time: nothing shows before the commit, pages may
+ * be freed once added, and the commit reports what left. */
+START_TEST(test_store_batch)
+{
+	struct store *s = mk_ix("o", _i);
+	struct store_batch *b;
+	json_object *page, *removed = NULL, *obj;
+
+	upsert_put(s, labelled("ns1", "old", "x", NULL));
+	upsert_put(s, labelled("ns1", "kept", "x", NULL));
+	b = store_batch_new(s);
+	ck_assert_ptr_nonnull(b);
+	page = json_object_new_array();
+	json_object_array_add(page, labelled("ns1", "kept", "y", NULL));
+	json_object_array_add(page, labelled("ns2", "p1", "x", NULL));
+	ck_assert_int_eq(store_batch_add(b, page), 0);
+	json_object_put(page);
+	page = json_object_new_array();
+	json_object_array_add(page, labelled("ns2", "p2", "y", NULL));
+	ck_assert_int_eq(store_batch_add(b, page), 0);
+	json_object_put(page);
+	/* Not yet visible. */
+	ck_assert_uint_eq(store_len(s), 2);
+	ck_assert_ptr_null(store_get(s, "ns2", "p1"));
+	ck_assert_uint_eq(count_label(s, NULL, "o", "x"), 2);
+	/* A page that is not an array is refused, the batch stays usable. */
+	page = parse("{}");
+	ck_assert_int_eq(store_batch_add(b, page), -EINVAL);
+	json_object_put(page);
+
+	ck_assert_int_eq(store_batch_commit(b, &removed), 0);
+	ck_assert_uint_eq(json_object_array_length(removed), 1);
+	ck_assert_str_eq(name_of(json_object_array_get_idx(removed, 0)), "old");
+	json_object_put(removed);
+	ck_assert_uint_eq(store_len(s), 3);
+	obj = store_get(s, "ns1", "kept");
+	ck_assert_str_eq(jsonutil_label(obj, "o"), "y");
+	json_object_put(obj);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "x"), 1);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 2);
+	ck_assert_uint_eq(count_label(s, "ns2", "o", "y"), 1);
+	/* Committing the emptied batch empties the store. */
+	ck_assert_int_eq(store_batch_commit(b, &removed), 0);
+	ck_assert_uint_eq(json_object_array_length(removed), 3);
+	json_object_put(removed);
+	ck_assert_uint_eq(store_len(s), 0);
+	ck_assert_uint_eq(count_label(s, NULL, "o", "y"), 0);
+	store_batch_free(b);
+	store_free(s);
+}
+END_TEST
+
 /* A long pseudo-random run of upserts, deletes and relists: the indexed
  * store answers every label query exactly as a plain store's walk does. */
 START_TEST(test_store_index_matches_walk)
@@ -475,6 +527,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_store_basic, 0, 2);
 	tcase_add_loop_test(tc, test_store_upsert_takes_ref, 0, 2);
 	tcase_add_loop_test(tc, test_store_replace, 0, 2);
+	tcase_add_loop_test(tc, test_store_batch, 0, 2);
 	tcase_add_loop_test(tc, test_store_many, 0, 2);
 	tcase_add_loop_test(tc, test_store_index, 0, 2);
 	tcase_add_loop_test(tc, test_store_index_matches_walk, 0, 2);
