@@ -68,7 +68,7 @@ static const struct config_opt options_table[] = {
         "seconds the leader keeps trying to renew before giving up"),
     OPT("retry-period", CFG_INT, "THURKUBE_RETRY_PERIOD", "2", 1, 600, retry_period,
         "seconds between leader election attempts"),
-    OPT("workers", CFG_INT, "THURKUBE_WORKERS", "2", 1, 64, workers, "concurrent reconciles"),
+    OPT("workers", CFG_INT, "THURKUBE_WORKERS", "8", 1, 64, workers, "concurrent reconciles"),
     OPT("resync-seconds", CFG_INT, "THURKUBE_RESYNC_SECONDS", "600", 1, 604800, resync_seconds,
         "re-enqueue every AgentJob, AgentRole and ClusterAccess this often"),
     OPT("sweep-seconds", CFG_INT, "THURKUBE_SWEEP_SECONDS", "60", 1, 86400, sweep_seconds,
