@@ -42,6 +42,13 @@ struct conn_guard {
 	pthread_cond_t cv; /* a phase changed, or stop */
 	pthread_t watchdog;
 	bool stop; /* under mu */
+	/* Under mu: when the watchdog looks again by itself (ms of now_ms),
+	 * INT64_MAX when it waits for a signal while the workers are
+	 * contended, -1 when it waits because they are not (or eviction is
+	 * off). A phase change signals only when it brings a deadline before
+	 * this: without contention no phase change wakes the watchdog, which
+	 * was five wake-ups of a thread per request. */
+	int64_t wake_at;
 	struct conn_view *views;
 	struct conn_victim *victims;
 	struct conn_slot *slots;
@@ -160,16 +167,20 @@ size_t conn_pick(const struct conn_view *v, size_t n, size_t workers, int64_t no
 	return k;
 }
 
-/* The worker's slot moves to phase p; the watchdog recomputes. */
+/* The worker's slot moves to phase p; the watchdog recomputes if the new
+ * phase has a deadline before the time it would look anyway. */
 static void conn_enter(struct conn_slot *s, enum conn_phase p, int64_t now)
 {
 	struct conn_guard *g = s->g;
+	struct conn_view v = {p, now, now, false, false};
+	int64_t at;
 
 	pthread_mutex_lock(&g->mu);
 	atomic_store(&s->since_ms, now);
 	atomic_store(&s->progress_ms, now);
 	atomic_store(&s->phase, (int)p);
-	pthread_cond_signal(&g->cv);
+	if (g->wake_at >= 0 && conn_deadline(&v, &g->o.limits, &at) != CONN_KEEP && at < g->wake_at)
+		pthread_cond_signal(&g->cv);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -278,6 +289,17 @@ static void *conn_watch(void *arg)
 
 	pthread_mutex_lock(&g->mu);
 	while (!g->stop) {
+		size_t busy = 0;
+
+		for (i = 0; i < g->o.workers; i++)
+			busy += g->slots[i].ssl != NULL;
+		/* Not contended: nothing to look at until a connection comes
+		 * (conn_on_attach signals). */
+		if (g->o.limits.grace_ms <= 0 || g->o.workers - busy >= CONN_MIN_FREE_WORKERS) {
+			g->wake_at = -1;
+			pthread_cond_wait(&g->cv, &g->mu);
+			continue;
+		}
 		for (i = 0; i < g->o.workers; i++) {
 			const struct conn_slot *s = &g->slots[i];
 			int unread = 0;
@@ -303,6 +325,7 @@ static void *conn_watch(void *arg)
 		}
 		if (k == batch && next >= 0 && next < now_ms() + CONN_EVICT_PAUSE_MS)
 			next = now_ms() + CONN_EVICT_PAUSE_MS;
+		g->wake_at = next < 0 ? INT64_MAX : next;
 		if (next < 0) {
 			pthread_cond_wait(&g->cv, &g->mu);
 		} else {
@@ -354,6 +377,8 @@ int conn_guard_start(const struct conn_guard_options *o, struct conn_guard **out
 	}
 	for (i = 0; i < o->workers; i++)
 		g->slots[i] = (struct conn_slot){.g = g, .fd = -1};
+	/* Until the watchdog's first look, every phase change signals. */
+	g->wake_at = INT64_MAX;
 	g->set_hooks = conn_find_shim();
 	if (!g->set_hooks) {
 		conn_free(g);

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <stdatomic.h>
 #include <strings.h>
+#include <time.h>
 
 #include <civetweb.h>
 
@@ -20,8 +21,10 @@
 #include "procmetrics.h"
 #include "runtime/healthsrv.h"
 
-/* Read the body in pieces of this size. */
-#define SRV_READ_CHUNK (64u * 1024u)
+/* Read the body in pieces of at most this size, through a buffer on the
+ * worker's stack (a heap buffer of this size per request made glibc
+ * consolidate its free lists every time). */
+#define SRV_READ_CHUNK (2u * 1024u)
 /* Longest wait for the memory budget before answering 429: short, since
  * the worker is held meanwhile, long enough for a request in flight to
  * finish (typical answers take milliseconds). */
@@ -55,6 +58,9 @@ struct server {
 };
 
 static const char *const srv_ctype_json = "application/json";
+/* What srv_send writes when it cannot allocate its answer. */
+static const char *const srv_oom_answer =
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
 /*
  * Connection age. CivetWeb gives each connection a worker of its own until
@@ -91,25 +97,108 @@ static bool srv_conn_expired(struct mg_connection *conn)
 	return true;
 }
 
+/* Answers up to this size are put together on the worker's stack. */
+#define SRV_SMALL_ANSWER 2048u
+
+/* v in decimal into d (at least 21 bytes), NUL-terminated; its length. */
+static size_t srv_decimal(uint64_t v, char *d)
+{
+	char tmp[21];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		d[i] = tmp[n - 1 - i];
+	d[n] = '\0';
+	return n;
+}
+
+/* True when the comma-separated header value h lists token (any case). */
+static bool srv_has_token(const char *h, const char *token)
+{
+	size_t n = strlen(token), len;
+
+	while (*h) {
+		while (*h == ' ' || *h == '\t' || *h == ',')
+			h++;
+		len = strcspn(h, ",");
+		while (len > 0 && (h[len - 1] == ' ' || h[len - 1] == '\t'))
+			len--;
+		if (len == n && strncasecmp(h, token, n) == 0)
+			return true;
+		h += strcspn(h, ",");
+	}
+	return false;
+}
+
+/* The client's wish, as CivetWeb reads it to decide whether it keeps the
+ * connection after this answer: a Connection header without keep-alive,
+ * or none before HTTP/1.1. */
+static bool srv_client_closes(const struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *h = mg_get_header(conn, "Connection");
+
+	if (h)
+		return !srv_has_token(h, "keep-alive");
+	return !ri->http_version || strcmp(ri->http_version, "1.1") != 0;
+}
+
+/*
+ * The whole answer, status line, header and body, in one mg_write: one TLS
+ * record and one TCP segment, where CivetWeb's mg_response_header_send
+ * writes one per header line (nine writes per answer, measured as most of
+ * the webhook's kernel time). Connection: close goes out when we end the
+ * connection or the client asked to (CivetWeb closes it then); without it
+ * HTTP/1.1 keeps the connection alive.
+ */
 static void srv_send(struct mg_connection *conn, int status, const char *ctype, const char *body,
                      size_t len, bool close)
 {
-	char clen[32];
+	char code[24], clen[24], date[64] = "", small[SRV_SMALL_ANSWER], *out, *p;
+	time_t t = time(NULL);
+	struct tm tm;
+	const char *part[] = {
+	    "HTTP/1.1 ",
+	    code,
+	    " ",
+	    mg_get_response_code_text(conn, status),
+	    "\r\nContent-Type: ",
+	    ctype,
+	    "\r\nContent-Length: ",
+	    clen,
+	    "\r\nCache-Control: no-store\r\nDate: ",
+	    date,
+	    "\r\n",
+	    status == 405 ? "Allow: POST\r\n" : "",
+	    status == 429 ? "Retry-After: 1\r\n" : "",
+	    close || srv_client_closes(conn) || srv_conn_expired(conn) ? "Connection: close\r\n"
+	                                                               : "",
+	    "\r\n",
+	};
+	size_t plen[TK_ARRAY_LEN(part)], total = len, i;
 
-	snprintf(clen, sizeof(clen), "%zu", len);
-	mg_response_header_start(conn, status);
-	mg_response_header_add(conn, "Content-Type", ctype, -1);
-	mg_response_header_add(conn, "Content-Length", clen, -1);
-	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-	if (status == 405)
-		mg_response_header_add(conn, "Allow", "POST", -1);
-	if (status == 429)
-		mg_response_header_add(conn, "Retry-After", "1", -1);
-	if (close || srv_conn_expired(conn))
-		mg_response_header_add(conn, "Connection", "close", -1);
-	mg_response_header_send(conn);
+	srv_decimal(status > 0 ? (uint64_t)status : 0, code);
+	srv_decimal(len, clen);
+	if (gmtime_r(&t, &tm))
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	for (i = 0; i < TK_ARRAY_LEN(part); i++)
+		total += plen[i] = strlen(part[i]);
+	out = total <= sizeof(small) ? small : malloc(total);
+	if (!out) {
+		mg_write(conn, srv_oom_answer, strlen(srv_oom_answer));
+		return;
+	}
+	for (p = out, i = 0; i < TK_ARRAY_LEN(part); p += plen[i], i++)
+		memcpy(p, part[i], plen[i]);
 	if (len)
-		mg_write(conn, body, len);
+		memcpy(p, body, len);
+	mg_write(conn, out, total);
+	if (out != small)
+		free(out);
 }
 
 static void srv_send_text(struct mg_connection *conn, int status, const char *text, bool close)
@@ -162,14 +251,11 @@ static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeo
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	int64_t deadline = now_ms() + timeout_ms, t0;
 	size_t want = 1;
-	char *chunk;
+	char chunk[SRV_READ_CHUNK];
 	int n, r = 0;
 
 	if (ri->content_length > (long long)TK_MAX_ADMISSION_BODY)
 		return -E2BIG;
-	chunk = malloc(SRV_READ_CHUNK);
-	if (!chunk)
-		return -ENOMEM;
 	for (;;) {
 		t0 = now_ms();
 		n = mg_read(conn, chunk, want);
@@ -193,7 +279,6 @@ static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeo
 	if (r == 0 &&
 	    (n < 0 || (ri->content_length >= 0 && (long long)body->len != ri->content_length)))
 		r = -EIO;
-	free(chunk);
 	return r;
 }
 
@@ -489,8 +574,9 @@ static struct mg_context *srv_listen(struct server *s, const char *ports, int th
 	    maxreq,
 	    "enable_directory_listing",
 	    "no",
-	    /* Headers and body go out in separate writes: without this, Nagle
-	     * and delayed ACKs add ~40 ms to every keep-alive answer. */
+	    /* An answer is one write (srv_send), but CivetWeb's own answers
+	     * (400, 404) are a write per header line: without this, Nagle and
+	     * delayed ACKs add ~40 ms to them. */
 	    "tcp_nodelay",
 	    "1",
 	    NULL,
