@@ -35,10 +35,13 @@
  * once the body is read (server.c): these workers carry the connections
  * still in their handshake, headers or body, or idle between requests, so
  * that slow and idle clients meet free workers, and the connection guard
- * (conn.h) when they hold them all. An idle worker costs about 25 KiB of
- * RSS, one holding a TLS connection about 100 KiB.
+ * (conn.h) when they hold them all. There are enough for the API servers'
+ * keep-alive connections to have a worker each (128 connections, with
+ * the default 16 --threads, measured by make bench): a connection beyond
+ * the workers waits for one, and its client spins meanwhile. An idle worker
+ * costs about 20 KiB of RSS, one holding a TLS connection about 110 KiB.
  */
-#define TK_SPARE_WORKERS 32
+#define TK_SPARE_WORKERS 128
 /* Largest YAML/JSON input file for the offline validator. */
 #define TK_MAX_INPUT_FILE (16u * 1024u * 1024u)
 /* Longest field path a decoder names in an error ("spec.args[12]"); the

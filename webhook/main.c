@@ -92,13 +92,13 @@ static const struct config_opt wh_opts[] = {
      "MiB that admission requests in flight may hold, reserved per request from its size and "
      "JSON shape before it is parsed (over: 429 with Retry-After; too large even alone: 413); "
      "worst-case RSS is about 13 MiB + this + 1.3 MiB per --threads (allocator arenas) + "
-     "0.15 MiB per worker (--threads + 32, TLS connections): 201 MiB with the defaults, under "
+     "0.15 MiB per worker (--threads + 128, TLS connections): 215 MiB with the defaults, under "
      "a 256Mi limit; lower it when raising --threads"},
     {"kubeconfig", CFG_STRING, "THURKUBE_KUBECONFIG", NULL, 0, 0, OFF(kubeconfig),
      "kubeconfig for the cluster checks (default: $KUBECONFIG, in-cluster, ~/.kube/config)"},
     {"threads", CFG_INT, "THURKUBE_THREADS", "16", 1, TK_MAX_CONCURRENT_REQUESTS, OFF(threads),
      "admission requests checked at once (a request with its body read waits up to 250 ms for "
-     "a slot, then gets 429); the HTTPS server runs 32 more worker threads than this "
+     "a slot, then gets 429); the HTTPS server runs 128 more worker threads than this "
      "(TK_SPARE_WORKERS) for connections still in their handshake, headers or body, or idle"},
     {"request-timeout-ms", CFG_INT, "THURKUBE_REQUEST_TIMEOUT_MS", "10000", 100, 600000,
      OFF(request_timeout_ms), "time allowed to receive a request and send the answer"},
@@ -396,7 +396,7 @@ static int wh_serve(const struct wh_config *c)
 	wh_block_signals(&set);
 	/*
 	 * One malloc arena per check that may run at once, set before any
-	 * thread exists. glibc would give each of the --threads + 32 workers
+	 * thread exists. glibc would give each of the --threads + 128 workers
 	 * one (up to eight per CPU of the node, not of the pod's limit), each
 	 * keeping what its last request freed: the worst-case RSS would grow
 	 * with the workers and the node's size instead of with --threads.
