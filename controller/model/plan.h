@@ -23,10 +23,12 @@
  *   controlled by this AgentJob'); ReferencesResolved True; configHash,
  *   times, ownedResources and Complete are carried over. The object
  *   itself is never written. An apply of a name absent from observed is
- *   marked unseen: the I/O layer looks the name up (store, then one live
- *   GET) and plans again with what it found, and when that GET fails it
- *   plans with unverified set, which holds the applies the same way (the
- *   I/O layer then reports ApplyFailed and retries).
+ *   marked unseen: the I/O layer looks the name up in its store, creates
+ *   it only if absent (a precondition no existing object meets), and when
+ *   it is held looks it up with one live GET and plans again with what it
+ *   found; when that GET fails it plans with unverified set, which holds
+ *   the applies the same way (the I/O layer then reports ApplyFailed and
+ *   retries).
  * - Revocation and suspend never wait. Whenever the applies are held
  *   (references missing, a conflict, unverified), the plan still deletes
  *   our ClusterRoleBinding when spec.clusterAccessRef is empty, the

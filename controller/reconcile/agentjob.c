@@ -14,13 +14,17 @@
  *
  * Name lookups: the stores hold the children found by label (and, once
  * the informers filter them, only objects some AgentJob controls), so a
- * foreign object holding a desired child's name may be in no store. Before
- * applying a name nobody was seen holding, the name is looked up in its
- * store and then with one live GET; what is found joins the observed
- * children and the plan is made again (plan.h decides what is ours).
- * The GETs happen only for names the plan would apply: on creation, and
- * each pass while a conflict holds. A process that does not lead makes
- * none (it could not apply anyway) and returns -ECANCELED.
+ * foreign object holding a desired child's name may be in no store. A name
+ * nobody was seen holding is looked up in its store, then created with
+ * apply_create: a server-side apply whose resourceVersion precondition no
+ * existing object meets, so it creates the name or writes nothing. When
+ * the name is held (a foreign object, or our own not yet cached), each
+ * unseen name is looked up with one live GET, what is found joins the
+ * observed children and the plan is made again (plan.h decides what is
+ * ours). So a creation costs one request, and the GETs happen only when a
+ * name turned out to be held: each pass while a conflict holds. A process
+ * that does not lead makes none (it could not apply anyway) and returns
+ * -ECANCELED.
  *
  * Execution order: deletes (revocations, prunes, replaced runs), then
  * merge patches (suspend), each tried even when another failed; then the
