@@ -616,6 +616,8 @@ int store_batch_add(struct store_batch *b, json_object *items)
 {
 	if (!json_object_is_type(items, json_type_array))
 		return -EINVAL;
+	if (!b->next) /* a commit could not allocate the next set */
+		return -ENOMEM;
 	return store_build(b->s, items, b->next);
 }
 
@@ -658,7 +660,7 @@ int store_batch_commit(struct store_batch *b, json_object **removed)
 	}
 	prev = s->objs;
 	s->objs = b->next;
-	b->next = kmap_new(); /* the batch stays valid (and empty) */
+	b->next = kmap_new(); /* empty again; NULL makes a later add -ENOMEM */
 	prev_index = s->index;
 	if (s->index) {
 		s->index = iw.index;
