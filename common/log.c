@@ -87,10 +87,23 @@ void log_kv(enum log_level lvl, const char *msg, ...)
 	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (line) {
-		flockfile(stderr);
-		fputs(line, stderr);
-		fputc('\n', stderr);
-		funlockfile(stderr);
+		/* One write per line: stderr is unbuffered, and a line goes out
+		 * for each denied review. */
+		size_t n = strlen(line);
+		char small[1024], *out = n < sizeof(small) ? small : malloc(n + 1);
+
+		if (out) {
+			memcpy(out, line, n);
+			out[n] = '\n';
+			fwrite(out, 1, n + 1, stderr);
+			if (out != small)
+				free(out);
+		} else {
+			flockfile(stderr);
+			fputs(line, stderr);
+			fputc('\n', stderr);
+			funlockfile(stderr);
+		}
 	}
 	json_object_put(o);
 }

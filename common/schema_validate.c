@@ -61,19 +61,42 @@ static char *path_join(struct schema_vctx *c, const char *fmt, ...)
 	return s;
 }
 
+/* base pre part post as one new string (path_join without the format:
+ * these run for every field the walk visits). */
+static char *path_cat(struct schema_vctx *c, const char *base, const char *pre, const char *part,
+                      const char *post)
+{
+	size_t nb = strlen(base), npre = strlen(pre), np = strlen(part), npost = strlen(post);
+	size_t n = nb + npre + np + npost;
+	char *s = n < TK_MAX_INPUT_FILE ? malloc(n + 1) : NULL;
+
+	if (!s) {
+		c->oom = 1;
+		return NULL;
+	}
+	memcpy(s, base, nb);
+	memcpy(s + nb, pre, npre);
+	memcpy(s + nb + npre, part, np);
+	memcpy(s + nb + npre + np, post, npost + 1);
+	return s;
+}
+
 static char *path_field(struct schema_vctx *c, const char *base, const char *name)
 {
-	return *base ? path_join(c, "%s.%s", base, name) : path_join(c, "%s", name);
+	return path_cat(c, base, *base ? "." : "", name, "");
 }
 
 static char *path_index(struct schema_vctx *c, const char *base, size_t i)
 {
-	return path_join(c, "%s[%zu]", base, i);
+	char num[24];
+
+	snprintf(num, sizeof(num), "%zu", i);
+	return path_cat(c, base, "[", num, "]");
 }
 
 static char *path_key(struct schema_vctx *c, const char *base, const char *key)
 {
-	return path_join(c, "%s[%s]", base, key);
+	return path_cat(c, base, "[", key, "]");
 }
 
 /* The value as compact JSON text for "Invalid value: <v>". */

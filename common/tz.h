@@ -15,9 +15,14 @@
  * directories such as "America"), -ENOENT when the tz database itself is
  * missing: the root is no directory, or holds neither UTC nor Etc/UTC
  * (callers say so: "tz database not found at <tz_root()>; install
- * tzdata"). Reads the disk; no caching, so a changed $ZONEINFO applies.
+ * tzdata"). Reads the disk, except that each thread remembers for a
+ * minute the zones it found and that the root is a database (keyed by the
+ * root, so a changed $ZONEINFO applies at once); what was not found is
+ * never remembered.
  */
 int tz_exists(const char *name) TK_MUST_CHECK;
+/* Forget the zones this thread remembered (tests that remove a database). */
+void tz_forget(void);
 /* The database root in use: $ZONEINFO when set and non-empty, else
  * /usr/share/zoneinfo. Borrowed (the environment's storage or a literal);
  * valid until the environment changes. */

@@ -112,6 +112,11 @@ json_object *cache_get(struct cache *c, enum tk_kind k, const char *ns, const ch
 	return (int)k < 0 || k >= TK_KIND_COUNT ? NULL : store_get(c->stores[k], ns, name);
 }
 
+bool cache_has(struct cache *c, enum tk_kind k, const char *ns, const char *name)
+{
+	return (int)k >= 0 && k < TK_KIND_COUNT && store_has(c->stores[k], ns, name);
+}
+
 json_object *cache_list(struct cache *c, enum tk_kind k, const char *ns)
 {
 	return (int)k < 0 || k >= TK_KIND_COUNT ? NULL : store_list(c->stores[k], ns);

@@ -41,6 +41,8 @@ bool cache_synced(const struct cache *c);
  * or NULL when absent (or out of memory). Meaningful once synced.
  */
 json_object *cache_get(struct cache *c, enum tk_kind k, const char *ns, const char *name);
+/* Whether kind k ns/name is cached (copies nothing). Meaningful once synced. */
+bool cache_has(struct cache *c, enum tk_kind k, const char *ns, const char *name);
 /* Every cached object of kind k in ns, a new JSON array; NULL on OOM. */
 json_object *cache_list(struct cache *c, enum tk_kind k, const char *ns);
 /*

@@ -266,6 +266,20 @@ out:
 	return obj;
 }
 
+bool store_has(struct store *s, const char *ns, const char *name)
+{
+	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
+	bool has = false;
+
+	if (name && store_key(&key, ns, name) == 0) {
+		pthread_rwlock_rdlock(&s->lock);
+		has = kmap_get(s->objs, key.data) != NULL;
+		pthread_rwlock_unlock(&s->lock);
+	}
+	buf_free(&key);
+	return has;
+}
+
 struct list_walk {
 	const struct store *s;
 	const char *ns;

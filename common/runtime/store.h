@@ -121,6 +121,8 @@ json_object *store_delete(struct store *s, const char *ns, const char *name);
  *   store_new_indexed makes it a lookup on that label).
  */
 json_object *store_get(struct store *s, const char *ns, const char *name);
+/* Whether ns/name is cached; copies nothing. */
+bool store_has(struct store *s, const char *ns, const char *name);
 json_object *store_list(struct store *s, const char *ns);
 json_object *store_list_label(struct store *s, const char *ns, const char *label,
                               const char *value);

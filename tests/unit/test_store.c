@@ -63,6 +63,10 @@ START_TEST(test_store_basic)
 	ck_assert_ptr_null(store_get(s, "ns2", "a"));
 	ck_assert_ptr_null(store_get(s, "ns1", "b"));
 	ck_assert_ptr_null(store_get(s, "ns1", NULL));
+	ck_assert(store_has(s, "ns1", "a"));
+	ck_assert(!store_has(s, "ns2", "a"));
+	ck_assert(!store_has(s, "ns1", "b"));
+	ck_assert(!store_has(s, "ns1", NULL));
 
 	/* Update returns the previous object. */
 	got = parse(
@@ -107,6 +111,8 @@ START_TEST(test_store_upsert_takes_ref)
 	got = store_get(s, "", "cluster-scoped");
 	ck_assert_ptr_nonnull(got);
 	json_object_put(got);
+	ck_assert(store_has(s, NULL, "cluster-scoped"));
+	ck_assert(store_has(s, "", "cluster-scoped"));
 	store_free(s);
 }
 END_TEST
@@ -181,6 +187,7 @@ START_TEST(test_store_replace)
 	json_object_put(removed);
 	ck_assert_uint_eq(store_len(s), 3);
 	ck_assert_ptr_null(store_get(s, "ns1", "b"));
+	ck_assert(!store_has(s, "ns1", "b"));
 
 	/* A bad list leaves the store as it was. */
 	items = parse("[{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"z\"}},{\"kind\":\"x\"}]");

@@ -83,7 +83,7 @@ static void make_dir(const char *dir, const char *name)
 static void remove_tree(const char *dir)
 {
 	static const char *const files[] = {"Etc/UTC",    "Fake/Zone",  "Fake/Bad",
-	                                    "Fake/Short", "Fake/Empty", "UTC"};
+	                                    "Fake/Short", "Fake/Empty", "Fake/Later", "UTC"};
 	static const char *const dirs[] = {"Fake/Dir", "Fake", "Etc"};
 	struct buf p = BUF_INIT(4096);
 	size_t i;
@@ -138,8 +138,20 @@ START_TEST(test_fake_database)
 	ck_assert_int_eq(tz_exists("Fake/Dir"), 0);
 	ck_assert_int_eq(tz_exists("Europe/Paris"), 0);
 
-	/* A root that does not exist at all. */
+	/* A zone found is remembered by this thread (for a minute); one not
+	 * found is not: Fake/Later is seen as soon as it exists. */
+	ck_assert_int_eq(tz_exists("Fake/Later"), 0);
+	write_file(dir, "Fake/Later", "TZif2", 5);
+	ck_assert_int_eq(tz_exists("Fake/Later"), 1);
+
+	/* A root that does not exist at all: the zones found under it are
+	 * still remembered, until forgotten. */
 	remove_tree(dir);
+	ck_assert_int_eq(tz_exists("Fake/Zone"), 1);
+	ck_assert_int_eq(tz_exists("Fake/Nope"), 0);
+	tz_forget();
+	ck_assert_int_eq(tz_exists("Fake/Zone"), -ENOENT);
+	ck_assert_int_eq(tz_exists("Fake/Nope"), -ENOENT);
 	ck_assert_int_eq(tz_exists("Etc/UTC"), -ENOENT);
 	/* An empty ZONEINFO means the default. */
 	setenv("ZONEINFO", "", 1);
