@@ -1179,8 +1179,7 @@ static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, con
 	/* Cached: no request (and no copy when only its existence counts).
 	 * Not cached: perhaps created a moment ago and not seen yet, so ask
 	 * before warning. */
-	if (!out && cache_synced(run->a->cache) &&
-	    cache_has(run->a->cache, k, run->ns, name))
+	if (!out && cache_synced(run->a->cache) && cache_has(run->a->cache, k, run->ns, name))
 		return 0;
 	got = out ? acc_cached(run->a, k, run->ns, name) : NULL;
 	if (got) {

@@ -82,8 +82,8 @@ static void make_dir(const char *dir, const char *name)
 
 static void remove_tree(const char *dir)
 {
-	static const char *const files[] = {"Etc/UTC",    "Fake/Zone",  "Fake/Bad",
-	                                    "Fake/Short", "Fake/Empty", "Fake/Later", "UTC"};
+	static const char *const files[] = {"Etc/UTC",    "Fake/Zone",  "Fake/Bad", "Fake/Short",
+	                                    "Fake/Empty", "Fake/Later", "UTC"};
 	static const char *const dirs[] = {"Fake/Dir", "Fake", "Etc"};
 	struct buf p = BUF_INIT(4096);
 	size_t i;
