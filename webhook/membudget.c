@@ -171,6 +171,30 @@ static bool mb_is_space(char c)
  * so the sum bounds the tree whatever the nesting. A string followed by
  * ':' is a key.
  */
+/*
+ * Where the string whose text starts at i ends: the index of its closing
+ * quote, the first one not escaped by an odd run of backslashes. When
+ * there is none: len, or len + 1 when the text ends in such a run (the
+ * escape then reaches past the end).
+ */
+static size_t mb_string_end(const char *p, size_t len, size_t i)
+{
+	const char *q;
+	size_t at, bs;
+
+	for (;;) {
+		q = i < len ? memchr(p + i, '"', len - i) : NULL;
+		at = q ? (size_t)(q - p) : len;
+		for (bs = 0; at - bs > i && p[at - bs - 1] == '\\'; bs++)
+			;
+		if (bs % 2 == 0)
+			return at;
+		if (!q)
+			return len + 1;
+		i = at + 1;
+	}
+}
+
 uint64_t membudget_json_cost(const char *p, size_t len)
 {
 	uint64_t cost = 2 * (uint64_t)len + MB_FIXED;
@@ -181,10 +205,7 @@ uint64_t membudget_json_cost(const char *p, size_t len)
 
 		start = i;
 		if (c == '"') {
-			for (i++; i < len && p[i] != '"'; i++)
-				if (p[i] == '\\')
-					i++;
-			i++;
+			i = mb_string_end(p, len, i + 1) + 1;
 			cost += i - start;
 			while (i < len && mb_is_space(p[i]))
 				i++;
