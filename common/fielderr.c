@@ -181,13 +181,25 @@ int fielderr_render(const struct fielderr *e, struct buf *out)
 {
 	int r;
 
-	r = buf_printf(out, "%s: %s", e->path, fe_words[e->type]);
+	/* Pieces, not a format: a denial renders every error twice (answer
+	 * and log line). */
+	r = buf_puts(out, e->path);
+	if (r == 0)
+		r = buf_puts(out, ": ");
+	if (r == 0)
+		r = buf_puts(out, fe_words[e->type]);
 	if (r == 0 && e->value &&
 	    (e->type == FE_INVALID || e->type == FE_NOT_SUPPORTED || e->type == FE_DUPLICATE ||
-	     e->type == FE_TYPE || e->type == FE_TOO_MANY))
-		r = buf_printf(out, ": %s", e->value);
-	if (r == 0 && e->detail && *e->detail)
-		r = buf_printf(out, ": %s", e->detail);
+	     e->type == FE_TYPE || e->type == FE_TOO_MANY)) {
+		r = buf_puts(out, ": ");
+		if (r == 0)
+			r = buf_puts(out, e->value);
+	}
+	if (r == 0 && e->detail && *e->detail) {
+		r = buf_puts(out, ": ");
+		if (r == 0)
+			r = buf_puts(out, e->detail);
+	}
 	return r;
 }
 

@@ -61,13 +61,29 @@ int buf_puts(struct buf *b, const char *s)
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
+	size_t room;
 	int n, r;
 
+	/* Format straight into the room there is (a first buffer gets what
+	 * buf_grow would give it); only what does not fit is formatted again
+	 * into a bigger buffer. */
+	if (b->cap == 0 && b->max > b->len) {
+		r = buf_grow(b, b->len + (b->max - b->len < 255 ? b->max - b->len : 255));
+		if (r < 0)
+			return r;
+	}
+	room = b->cap > b->len ? b->cap - b->len : 0;
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, cp);
 	va_end(cp);
+	if (room)
+		b->data[b->len + ((size_t)n < room && n >= 0 ? (size_t)n : 0)] = '\0';
 	if (n < 0)
 		return -EINVAL;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	r = buf_grow(b, b->len + (size_t)n);
 	if (r < 0)
 		return r;
