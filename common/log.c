@@ -11,8 +11,6 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
 static atomic_int log_level = LOG_LVL_INFO;
 static const char *log_component;
 
@@ -51,59 +49,118 @@ void log_set_component(const char *name)
 	log_component = name;
 }
 
+/* s as the text of a JSON string, escaped the way json-c writes it with
+ * JSON_C_TO_STRING_NOSLASHESCAPE (other bytes, UTF-8 included, as they
+ * are). */
+static int log_put_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	int r = 0;
+
+	for (; r == 0 && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7] = {'\\', 0};
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		r = buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		if (r == 0)
+			r = buf_append(b, esc, n);
+	}
+	if (r == 0)
+		r = buf_append(b, run, (size_t)(s - run));
+	return r;
+}
+
+/* ,"k":"v" (the comma left out before the first member). */
+static int log_put_member(struct buf *b, const char *k, const char *v)
+{
+	int r = buf_puts(b, b->len > 1 ? ",\"" : "\"");
+
+	if (r == 0)
+		r = log_put_str(b, k);
+	if (r == 0)
+		r = buf_puts(b, "\":\"");
+	if (r == 0)
+		r = log_put_str(b, v);
+	if (r == 0)
+		r = buf_puts(b, "\"");
+	return r;
+}
+
 void log_kv(enum log_level lvl, const char *msg, ...)
 {
 	static const char *lvlname[] = {"debug", "info", "warn", "error"};
-	json_object *o;
+	struct buf line = BUF_INIT(SIZE_MAX);
 	struct timeval tv;
 	struct tm tm;
 	char ts[128];
-	const char *k, *line;
+	const char *k;
 	va_list ap;
+	int r;
 
 	if ((int)lvl < atomic_load(&log_level))
-		return;
-	o = json_object_new_object();
-	if (!o)
 		return;
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	         (long)(tv.tv_usec / 1000));
-	json_object_object_add(o, "ts", json_object_new_string(ts));
-	json_object_object_add(o, "level", json_object_new_string(lvlname[lvl]));
-	if (log_component)
-		json_object_object_add(o, "component", json_object_new_string(log_component));
-	json_object_object_add(o, "msg", json_object_new_string(msg));
+	/* One JSON object per line, built by hand: a line goes out for each
+	 * denied review, and a json-c tree per line cost a tenth of the
+	 * webhook's time on that path. */
+	r = buf_puts(&line, "{");
+	if (r == 0)
+		r = log_put_member(&line, "ts", ts);
+	if (r == 0)
+		r = log_put_member(&line, "level", lvlname[lvl]);
+	if (r == 0 && log_component)
+		r = log_put_member(&line, "component", log_component);
+	if (r == 0)
+		r = log_put_member(&line, "msg", msg);
 	va_start(ap, msg);
-	while ((k = va_arg(ap, const char *)) != NULL) {
+	while (r == 0 && (k = va_arg(ap, const char *)) != NULL) {
 		const char *v = va_arg(ap, const char *);
 
 		if (v)
-			json_object_object_add(o, k, json_object_new_string(v));
+			r = log_put_member(&line, k, v);
 	}
 	va_end(ap);
-	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (line) {
-		/* One write per line: stderr is unbuffered, and a line goes out
-		 * for each denied review. */
-		size_t n = strlen(line);
-		char small[1024], *out = n < sizeof(small) ? small : malloc(n + 1);
-
-		if (out) {
-			memcpy(out, line, n);
-			out[n] = '\n';
-			fwrite(out, 1, n + 1, stderr);
-			if (out != small)
-				free(out);
-		} else {
-			flockfile(stderr);
-			fputs(line, stderr);
-			fputc('\n', stderr);
-			funlockfile(stderr);
-		}
-	}
-	json_object_put(o);
+	if (r == 0)
+		r = buf_puts(&line, "}\n");
+	/* One write per line: stderr is unbuffered. */
+	if (r == 0)
+		fwrite(line.data, 1, line.len, stderr);
+	buf_free(&line);
 }
