@@ -4,6 +4,8 @@
 #include "jsonutil.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <stdbool.h>
 
 int jsonutil_add(json_object *o, const char *key, json_object *val)
 {
@@ -136,4 +138,20 @@ size_t jsonutil_nul_chars(json_object *v)
 	default:
 		return 0;
 	}
+}
+
+void jsonutil_thread_c_locale(void)
+{
+	static _Thread_local bool done;
+	locale_t c;
+
+	if (done)
+		return;
+	done = true;
+	/* newlocale(LC_ALL_MASK, "C", 0) is glibc's static C locale object:
+	 * nothing to free, and duplocale/newlocale/freelocale of it take no
+	 * lock. */
+	c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (c)
+		uselocale(c);
 }

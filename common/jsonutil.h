@@ -57,6 +57,15 @@ const char *jsonutil_label(json_object *obj, const char *label);
  * depth (v borrowed; NULL counts 0). Neither fails.
  */
 size_t jsonutil_nul_escapes(const char *text, size_t len);
+/*
+ * Make the calling thread use the C locale object (the process's locale
+ * stays as it is; this program never sets one). json-c switches the
+ * thread to a "C" numeric locale around every parse; from the C locale
+ * object that switch is free, from the global locale it allocates and
+ * takes glibc's process-wide locale lock, which threads serving reviews
+ * at once then wait on. Once per thread; cheap after the first call.
+ */
+void jsonutil_thread_c_locale(void);
 size_t jsonutil_nul_chars(json_object *v);
 
 #endif

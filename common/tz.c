@@ -25,8 +25,9 @@
  * a second does not open the same files for each. Only positive answers
  * are kept: a zone added to the database, a database that appears, and a
  * new $ZONEINFO (the key includes the root) are seen at once; a zone or a
- * database removed is seen within TZ_CACHE_MS. The database ships with the image and does not
- * change while it runs, so the delay only matters to tests (tz_forget).
+ * database removed is seen within TZ_CACHE_MS. The database ships with
+ * the image and does not change while it runs, so the delay only matters
+ * to tests (tz_forget).
  */
 #define TZ_CACHE_MS    60000
 #define TZ_CACHE_SLOTS 8

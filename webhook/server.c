@@ -15,6 +15,7 @@
 
 #include "admission.h"
 #include "conn.h"
+#include "jsonutil.h"
 #include "limits.h"
 #include "log.h"
 #include "membudget.h"
@@ -434,6 +435,7 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	/* Ours from here: the connection guard (conn.h) leaves it alone,
 	 * except a body that stops arriving while the workers are contended. */
 	conn_set_phase(CONN_HANDLER);
+	jsonutil_thread_c_locale();
 	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
 	                  "Admission requests being served", NULL, 1);
 	if (!srv_precheck(conn, e))

@@ -2,12 +2,14 @@
 #include "compat.h"
 
 #include <check.h>
+#include <locale.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
 
 #include "fielderr.h"
+#include "jsonutil.h"
 #include "util.h"
 
 /* A buffer without a limit (max SIZE_MAX) grows like any other: max + 1
@@ -413,6 +415,29 @@ START_TEST(test_fielderr_aggregate)
 }
 END_TEST
 
+START_TEST(test_thread_c_locale)
+{
+	locale_t cur, copy;
+	json_object *o;
+
+	ck_assert(uselocale((locale_t)0) == LC_GLOBAL_LOCALE);
+	jsonutil_thread_c_locale();
+	jsonutil_thread_c_locale();
+	cur = uselocale((locale_t)0);
+	ck_assert(cur != LC_GLOBAL_LOCALE);
+	ck_assert(cur == newlocale(LC_ALL_MASK, "C", (locale_t)0));
+	/* What json-c does around each parse: from this object, the copy is
+	 * the object itself (no allocation, no lock). */
+	copy = duplocale(cur);
+	ck_assert(copy == cur);
+	freelocale(copy);
+	o = json_tokener_parse("{\"x\":1.5}");
+	ck_assert(json_object_get_double(json_object_object_get(o, "x")) == 1.5);
+	json_object_put(o);
+	ck_assert(uselocale((locale_t)0) == cur);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -433,6 +458,7 @@ static Suite *util_suite(void)
 	tc = tcase_create("fielderr");
 	tcase_add_loop_test(tc, test_fielderr_single, 0, TK_ARRAY_LEN(fe_cases));
 	tcase_add_test(tc, test_fielderr_aggregate);
+	tcase_add_test(tc, test_thread_c_locale);
 	suite_add_tcase(s, tc);
 	return s;
 }
