@@ -6,8 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 
-#include <json-c/json.h>
-
+#include "jsonutil.h"
 #include "limits.h"
 #include "url.h"
 
@@ -117,19 +116,18 @@ void fielderrs_add(struct fielderrs *errs, enum fielderr_type type, const char *
 static char *fe_quote(const char *value, size_t len)
 {
 	size_t n = fe_cut(value, len, TK_MAX_ERROR_VALUE);
-	json_object *s = json_object_new_string_len(value, (int)n);
-	const char *q = s ? json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
-	                                                          JSON_C_TO_STRING_NOSLASHESCAPE)
-	                  : NULL;
 	struct buf b = BUF_INIT(FE_VALUE_TEXT_MAX);
 	char *out = NULL;
+	int r = jsonutil_quote(value, n, &b);
 
-	/* q ends in '"': put the ellipsis before it. */
-	if (q && buf_append(&b, q, strlen(q) - 1) == 0 &&
-	    buf_puts(&b, n < len ? "...\"" : "\"") == 0)
+	/* Cut: the ellipsis goes before the closing quote. */
+	if (r == 0 && n < len) {
+		b.data[--b.len] = '\0';
+		r = buf_puts(&b, "...\"");
+	}
+	if (r == 0)
 		out = buf_steal(&b);
 	buf_free(&b);
-	json_object_put(s);
 	return out;
 }
 

@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include "jsonutil.h"
+#include "util.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -154,4 +155,58 @@ void jsonutil_thread_c_locale(void)
 	c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 	if (c)
 		uselocale(c);
+}
+
+int jsonutil_quote(const char *s, size_t n, struct buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+	int r;
+
+	if ((r = buf_append(out, "\"", 1)) < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			elen = 6;
+		}
+		if ((r = buf_append(out, s + run, i - run)) < 0 ||
+		    (r = buf_append(out, esc, elen)) < 0)
+			return r;
+		run = i + 1;
+	}
+	if ((r = buf_append(out, s + run, n - run)) < 0)
+		return r;
+	return buf_append(out, "\"", 1);
 }

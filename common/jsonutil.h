@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+struct buf;
+
 /* Add key: val to object o, taking val (a NULL val is an allocation that
  * failed). 0, or -ENOMEM with val released. */
 int jsonutil_add(json_object *o, const char *key, json_object *val) TK_MUST_CHECK;
@@ -66,6 +68,14 @@ size_t jsonutil_nul_escapes(const char *text, size_t len);
  * at once then wait on. Once per thread; cheap after the first call.
  */
 void jsonutil_thread_c_locale(void);
+/*
+ * Append s (n bytes) to out as a quoted JSON string, escaped as json-c
+ * (with JSON_C_TO_STRING_NOSLASHESCAPE) and serde_json escape it: \" and
+ * \\, the short forms \b \f \n \r \t, \u00xx (lowercase hex) for the
+ * other control bytes, every other byte (UTF-8, '/', DEL) as it is. 0 or
+ * the buf error.
+ */
+int jsonutil_quote(const char *s, size_t n, struct buf *out) TK_MUST_CHECK;
 size_t jsonutil_nul_chars(json_object *v);
 
 #endif

@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include "log.h"
+#include "jsonutil.h"
 #include "util.h"
 
 #include <stdatomic.h>
@@ -49,73 +50,17 @@ void log_set_component(const char *name)
 	log_component = name;
 }
 
-/* s as the text of a JSON string, escaped the way json-c writes it with
- * JSON_C_TO_STRING_NOSLASHESCAPE (other bytes, UTF-8 included, as they
- * are). */
-static int log_put_str(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-	int r = 0;
-
-	for (; r == 0 && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[7] = {'\\', 0};
-		size_t n = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		r = buf_append(b, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':
-			esc[1] = '"';
-			break;
-		case '\\':
-			esc[1] = '\\';
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
-		}
-		if (r == 0)
-			r = buf_append(b, esc, n);
-	}
-	if (r == 0)
-		r = buf_append(b, run, (size_t)(s - run));
-	return r;
-}
-
-/* ,"k":"v" (the comma left out before the first member). */
+/* ,"k":"v" (no comma before the first member). */
 static int log_put_member(struct buf *b, const char *k, const char *v)
 {
-	int r = buf_puts(b, b->len > 1 ? ",\"" : "\"");
+	int r = b->len > 1 ? buf_puts(b, ",") : 0;
 
 	if (r == 0)
-		r = log_put_str(b, k);
+		r = jsonutil_quote(k, strlen(k), b);
 	if (r == 0)
-		r = buf_puts(b, "\":\"");
+		r = buf_puts(b, ":");
 	if (r == 0)
-		r = log_put_str(b, v);
-	if (r == 0)
-		r = buf_puts(b, "\"");
+		r = jsonutil_quote(v, strlen(v), b);
 	return r;
 }
 

@@ -89,63 +89,6 @@ static bool nonempty_object(json_object *o)
 
 /* ---- rendering ------------------------------------------------------- */
 
-/* serde_json's string escaping: the two mandatory escapes, the short
- * forms for \b \f \n \r \t, \u00xx (lowercase) for other controls, and
- * everything else (UTF-8, '/', DEL) raw. */
-static int render_string(const char *s, size_t n, struct buf *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
-	int r;
-
-	if ((r = buf_append(out, "\"", 1)) < 0)
-		return r;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[7];
-		size_t elen = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		esc[0] = '\\';
-		switch (c) {
-		case '"':
-			esc[1] = '"';
-			break;
-		case '\\':
-			esc[1] = '\\';
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			elen = 6;
-		}
-		if ((r = buf_append(out, s + run, i - run)) < 0 ||
-		    (r = buf_append(out, esc, elen)) < 0)
-			return r;
-		run = i + 1;
-	}
-	if ((r = buf_append(out, s + run, n - run)) < 0)
-		return r;
-	return buf_append(out, "\"", 1);
-}
-
 static int render_scalar(json_object *o, struct buf *out)
 {
 	switch (json_object_get_type(o)) {
@@ -163,8 +106,8 @@ static int render_scalar(json_object *o, struct buf *out)
 		return buf_printf(out, "%.17g", d);
 	}
 	case json_type_string:
-		return render_string(json_object_get_string(o),
-		                     (size_t)json_object_get_string_len(o), out);
+		return jsonutil_quote(json_object_get_string(o),
+		                      (size_t)json_object_get_string_len(o), out);
 	default:
 		return -EINVAL;
 	}
@@ -213,7 +156,7 @@ static int render_pretty(json_object *o, int depth, struct buf *out)
 			if (!r)
 				r = indent(out, depth + 1);
 			if (!r)
-				r = render_string(key, strlen(key), out);
+				r = jsonutil_quote(key, strlen(key), out);
 			if (!r)
 				r = buf_puts(out, ": ");
 			if (!r)
@@ -278,7 +221,7 @@ static int render_canonical(json_object *o, int depth, struct buf *out)
 		if (i)
 			r = buf_puts(out, ",");
 		if (!r)
-			r = render_string(keys[i], strlen(keys[i]), out);
+			r = jsonutil_quote(keys[i], strlen(keys[i]), out);
 		if (!r)
 			r = buf_puts(out, ":");
 		if (!r)
