@@ -51,11 +51,21 @@ struct membudget {
 	struct metrics *metrics;
 };
 
+/* Called with the lock held. */
 static void mb_observe(struct membudget *b)
 {
 	metrics_gauge_set(b->metrics, "thurkube_webhook_memory_reserved_bytes",
 	                  "Bytes reserved by admission requests in flight (--memory-budget-mb)",
 	                  NULL, (double)b->reserved);
+}
+
+void membudget_observe(struct membudget *b)
+{
+	if (!b || !b->metrics)
+		return;
+	pthread_mutex_lock(&b->lock);
+	mb_observe(b);
+	pthread_mutex_unlock(&b->lock);
 }
 
 struct membudget *membudget_new(uint64_t capacity, struct metrics *metrics)
@@ -102,10 +112,8 @@ int membudget_reserve(struct membudget *b, uint64_t bytes, int wait_ms)
 			break;
 		}
 	}
-	if (r == 0) {
+	if (r == 0)
 		b->reserved += bytes;
-		mb_observe(b);
-	}
 	pthread_mutex_unlock(&b->lock);
 	return r;
 }
@@ -116,7 +124,6 @@ void membudget_release(struct membudget *b, uint64_t bytes)
 		return;
 	pthread_mutex_lock(&b->lock);
 	b->reserved = bytes > b->reserved ? 0 : b->reserved - bytes;
-	mb_observe(b);
 	pthread_cond_broadcast(&b->freed);
 	pthread_mutex_unlock(&b->lock);
 }

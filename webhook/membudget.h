@@ -61,6 +61,14 @@ int membudget_resize(struct membudget *b, uint64_t *held, uint64_t want, int wai
 /* Give bytes back and wake the waiters. */
 void membudget_release(struct membudget *b, uint64_t bytes);
 
+/*
+ * Set the gauge thurkube_webhook_memory_reserved_bytes to the bytes
+ * reserved now. Not done on each reservation, which would take the
+ * metrics lock several times per request: /metrics calls it before
+ * rendering (server.c, srv_sample). NULL is fine.
+ */
+void membudget_observe(struct membudget *b);
+
 /* Bytes reserved now (for tests and metrics). */
 uint64_t membudget_reserved(struct membudget *b);
 

@@ -56,6 +56,9 @@ struct server {
 	struct healthsrv *health; /* plain HTTP: probes and /metrics */
 	struct srv_endpoint validate, validate_warn, mutate;
 	atomic_int ready;
+	/* Admission requests being served: a gauge set when /metrics is
+	 * rendered (srv_sample), not under the metrics lock per request. */
+	atomic_long in_flight;
 };
 
 static const char *const srv_ctype_json = "application/json";
@@ -436,8 +439,7 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 	 * except a body that stops arriving while the workers are contended. */
 	conn_set_phase(CONN_HANDLER);
 	jsonutil_thread_c_locale();
-	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
-	                  "Admission requests being served", NULL, 1);
+	atomic_fetch_add(&s->in_flight, 1);
 	if (!srv_precheck(conn, e))
 		goto done;
 	status = srv_reserve(s, conn, e, &held, srv_body_cost(ri));
@@ -508,8 +510,7 @@ done:
 		                now_mono() - t0);
 		buf_free(&l);
 	}
-	metrics_gauge_add(s->o.metrics, "thurkube_webhook_in_flight_requests",
-	                  "Admission requests being served", NULL, -1);
+	atomic_fetch_sub(&s->in_flight, 1);
 	admission_outcome_free(&out);
 	buf_free(&body);
 	srv_unreserve(s, held);
@@ -525,13 +526,17 @@ static bool srv_ready(void *ud)
 	return atomic_load(&s->ready) != 0 && (!s->o.cache || cache_synced(s->o.cache));
 }
 
-/* Before each /metrics: the build and process series (the others are
- * updated as requests are served). */
+/* Before each /metrics: the build and process series, and the gauges of
+ * requests in flight (the counters are updated as requests are served). */
 static void srv_sample(void *ud)
 {
 	struct server *s = ud;
 
 	procmetrics_sample(s->o.metrics);
+	metrics_gauge_set(s->o.metrics, "thurkube_webhook_in_flight_requests",
+	                  "Admission requests being served", NULL,
+	                  (double)atomic_load(&s->in_flight));
+	membudget_observe(s->o.budget);
 }
 
 /* CivetWeb asks for the SSL_CTX at start (NULL in *ctx) and offers it back

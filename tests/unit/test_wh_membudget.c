@@ -134,8 +134,12 @@ START_TEST(test_reserve_release)
 	ck_assert_int_eq(membudget_reserve(b, 1001, 1000), -E2BIG); /* at once */
 	ck_assert_int_eq(membudget_reserve(b, 400, 0), 0);
 	ck_assert_uint_eq(membudget_reserved(b), 1000);
+	ck_assert(metrics_value(m, "thurkube_webhook_memory_reserved_bytes", NULL) == 0.0);
+	membudget_observe(b); /* /metrics does it before rendering */
 	ck_assert(metrics_value(m, "thurkube_webhook_memory_reserved_bytes", NULL) == 1000.0);
 	membudget_release(b, 1000);
+	membudget_observe(b);
+	ck_assert(metrics_value(m, "thurkube_webhook_memory_reserved_bytes", NULL) == 0.0);
 	ck_assert_uint_eq(membudget_reserved(b), 0);
 	/* resize: grow, refuse (unchanged), shrink */
 	ck_assert_int_eq(membudget_resize(b, &held, 300, 0), 0);
