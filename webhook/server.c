@@ -649,6 +649,7 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 	s->https = srv_listen(s, ports.data, o->threads + TK_SPARE_WORKERS, err);
 	if (!s->https)
 		goto fail;
+	healthsrv_no_password_files(s->https);
 	mg_set_request_handler(s->https, "/validate", srv_admission, &s->validate);
 	mg_set_request_handler(s->https, "/validate-warn", srv_admission, &s->validate_warn);
 	mg_set_request_handler(s->https, "/mutate", srv_admission, &s->mutate);

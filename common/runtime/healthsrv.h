@@ -50,4 +50,16 @@ int healthsrv_start(const struct healthsrv_opts *o, struct healthsrv **out,
 /* Stop serving (each worker finishes its answer first) and free; NULL is fine. */
 void healthsrv_stop(struct healthsrv *h);
 
+struct mg_context;
+/*
+ * Make a CivetWeb server skip its password files. Unless an authorization
+ * handler covers the URI, CivetWeb looks for a ".htpasswd" beside the
+ * path it maps the URI to, "/.htpasswd" without a document root: a stat
+ * per request and, if such a file exists, 401 to every request (probes
+ * failing, every admission refused). Both servers authenticate peers with
+ * TLS, if at all, so every request is let through to its handler.
+ * healthsrv_start does it for its own server.
+ */
+void healthsrv_no_password_files(struct mg_context *ctx);
+
 #endif
