@@ -59,6 +59,7 @@ const char *jsonutil_label(json_object *obj, const char *label);
  * depth (v borrowed; NULL counts 0). Neither fails.
  */
 size_t jsonutil_nul_escapes(const char *text, size_t len);
+size_t jsonutil_nul_chars(json_object *v);
 /*
  * Make the calling thread use the C locale object (the process's locale
  * stays as it is; this program never sets one). json-c switches the
@@ -76,6 +77,5 @@ void jsonutil_thread_c_locale(void);
  * the buf error.
  */
 int jsonutil_quote(const char *s, size_t n, struct buf *out) TK_MUST_CHECK;
-size_t jsonutil_nul_chars(json_object *v);
 
 #endif

@@ -173,12 +173,6 @@ static bool mb_is_space(char c)
 }
 
 /*
- * One pass, no stack: every token is priced as if it were the dearest
- * thing it could be (a member as one of an object whose table has grown),
- * so the sum bounds the tree whatever the nesting. A string followed by
- * ':' is a key.
- */
-/*
  * Where the string whose text starts at i ends: the index of its closing
  * quote, the first one not escaped by an odd run of backslashes. When
  * there is none: len, or len + 1 when the text ends in such a run (the
@@ -202,6 +196,12 @@ static size_t mb_string_end(const char *p, size_t len, size_t i)
 	}
 }
 
+/*
+ * One pass, no stack: every token is priced as if it were the dearest
+ * thing it could be (a member as one of an object whose table has grown),
+ * so the sum bounds the tree whatever the nesting. A string followed by
+ * ':' is a key.
+ */
 uint64_t membudget_json_cost(const char *p, size_t len)
 {
 	uint64_t cost = 2 * (uint64_t)len + MB_FIXED;
