@@ -423,23 +423,31 @@ static void walk_object(struct schema_vctx *c, const struct snode *n, json_objec
                         const char *path)
 {
 	const struct sfield *f;
+	int seen = 0; /* declared fields present in v */
 
 	for (f = n->fields; f->name && !c->clock.late; f++) {
 		json_object *m = jsonutil_get(v, f->name);
-		char *p = path_field(c, path, f->name);
+		char *p;
 
+		/* An absent optional field costs no path. */
+		if (!m && !f->required)
+			continue;
+		seen += m != NULL;
+		p = path_field(c, path, f->name);
 		if (!p)
 			return;
 		if (!m || (f->node->type == SN_STRING && (f->node->flags & SN_NONEMPTY) &&
 		           json_object_is_type(m, json_type_string) &&
-		           json_object_get_string_len(m) == 0)) {
-			if (f->required || m)
-				fielderrs_add(c->errs, FE_REQUIRED, p, NULL, NULL);
-		} else {
+		           json_object_get_string_len(m) == 0))
+			fielderrs_add(c->errs, FE_REQUIRED, p, NULL, NULL);
+		else
 			walk(c, f->node, m, p);
-		}
 		free(p);
 	}
+	/* Keys are unique: when every key was a declared field, none is
+	 * unknown. */
+	if (c->clock.late || seen == json_object_object_length(v))
+		return;
 	json_object_object_foreach(v, key, val)
 	{
 		bool known = false;

@@ -707,9 +707,27 @@ int access_users_of(json_object *items, enum tk_kind k, const char *name, struct
 
 /* ---- env names the controller sets ---- */
 
+int access_ref_learn(json_object *obj, struct access_ref_obj *r)
+{
+	const char *auth = acc_spec_str(obj, "authEnvVar");
+
+	free(r->auth_env);
+	r->auth_env = NULL;
+	r->has_token = acc_spec_field(obj, "tokenSecretRef", json_type_object) != NULL;
+	if (auth && !(r->auth_env = strdup(auth)))
+		return -ENOMEM;
+	return 0;
+}
+
+void access_ref_obj_free(struct access_ref_obj *r)
+{
+	free(r->auth_env);
+	r->auth_env = NULL;
+}
+
 static bool acc_repo_sets_token(const struct access_ref_obj *repo)
 {
-	return repo->unknown || acc_spec_field(repo->obj, "tokenSecretRef", json_type_object);
+	return repo->unknown || repo->has_token;
 }
 
 /* Deny env entry path: kind name (a reference of the AgentJob) sets it, or
@@ -738,7 +756,7 @@ int access_env_conflicts(json_object *aj, const struct access_ref_obj *runtime,
 	json_object *env = acc_spec_field(aj, "env", json_type_array);
 	json_object *refs = acc_spec_field(aj, "repositoryRefs", json_type_array);
 	const char *rt = acc_spec_str(aj, "runtimeRef");
-	const char *auth = runtime ? acc_spec_str(runtime->obj, "authEnvVar") : NULL;
+	const char *auth = runtime ? runtime->auth_env : NULL;
 	size_t i, len = env ? json_object_array_length(env) : 0, gh = n_repos;
 	char path[64];
 
@@ -1152,19 +1170,18 @@ static void acc_disabled(const struct admission_request *req, struct fielderrs *
 		              why);
 }
 
-/*
- * GET one referenced object; warn when it does not exist (404 only). With
- * out, the object is kept there (a new reference) and a GET that fails or
- * is not started in time marks it unknown; without, a spent budget skips
- * the GET.
- */
-/* The cached object (a new reference), or NULL when there is no synced
- * cache or it holds no such object. */
-static json_object *acc_cached(struct access *a, enum tk_kind k, const char *ns, const char *name)
+/* store_read: what the env guard needs of a cached object. */
+static int acc_learn_cached(json_object *cached, void *ud)
 {
-	return cache_synced(a->cache) ? cache_get(a->cache, k, ns, name) : NULL;
+	return access_ref_learn(cached, ud);
 }
 
+/*
+ * GET one referenced object; warn when it does not exist (404 only). With
+ * out, what the env guard needs of it is learned there, and a GET that
+ * fails or is not started in time marks it unknown; without, a spent
+ * budget skips the GET.
+ */
 static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, const char *name,
                    struct access_ref_obj *out)
 {
@@ -1176,15 +1193,16 @@ static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, con
 
 	if (!name || !*name)
 		return 0;
-	/* Cached: no request (and no copy when only its existence counts).
+	/* Cached: no request, and nothing copied but what the env guard needs.
 	 * Not cached: perhaps created a moment ago and not seen yet, so ask
 	 * before warning. */
-	if (!out && cache_synced(run->a->cache) && cache_has(run->a->cache, k, run->ns, name))
-		return 0;
-	got = out ? acc_cached(run->a, k, run->ns, name) : NULL;
-	if (got) {
-		out->obj = got;
-		return 0;
+	if (cache_synced(run->a->cache)) {
+		if (!out)
+			r = cache_has(run->a->cache, k, run->ns, name) ? 0 : -ENOENT;
+		else
+			r = cache_read(run->a->cache, k, run->ns, name, acc_learn_cached, out);
+		if (r != -ENOENT)
+			return r;
 	}
 	if (now_ms() >= run->deadline) {
 		if (out)
@@ -1196,8 +1214,7 @@ static int acc_ref(struct access_run *run, const char *path, enum tk_kind k, con
 		r = kube_get(run->a->kube, p.data, &got, &st);
 	buf_free(&p);
 	if (r == 0 && out) {
-		out->obj = got;
-		got = NULL;
+		r = access_ref_learn(got, out);
 	} else if (r < 0 && r != -ENOENT && out) {
 		out->unknown = true;
 	}
@@ -1220,9 +1237,9 @@ static void acc_env_refs_free(struct acc_env_refs *e)
 {
 	size_t i;
 
-	json_object_put(e->runtime.obj);
+	access_ref_obj_free(&e->runtime);
 	for (i = 0; i < e->n_repos; i++)
-		json_object_put(e->repos[i].obj);
+		access_ref_obj_free(&e->repos[i]);
 	free(e->repos);
 }
 

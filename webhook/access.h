@@ -197,14 +197,21 @@ int access_users_of(json_object *items, enum tk_kind k, const char *name, struct
                     struct strlist *cas) TK_MUST_CHECK;
 
 /*
- * What the reference GETs learned of one object: obj (borrowed) is the
- * object, or NULL when it does not exist or could not be read; unknown is
- * true in the last case.
+ * What the env guard learned of one referenced object: its
+ * spec.authEnvVar (an AgentRuntime's; owned, NULL when unset) and whether
+ * it has a spec.tokenSecretRef (a Repository's). All false when it does
+ * not exist; unknown when it could not be read.
  */
 struct access_ref_obj {
-	json_object *obj;
+	char *auth_env;
+	bool has_token;
 	bool unknown;
 };
+
+/* Fill r from obj (a referenced object, or NULL: it does not exist);
+ * r->auth_env is replaced. 0 or -ENOMEM. */
+int access_ref_learn(json_object *obj, struct access_ref_obj *r) TK_MUST_CHECK;
+void access_ref_obj_free(struct access_ref_obj *r);
 
 /*
  * The env guard. aj is an AgentJob object; runtime is what was learned of

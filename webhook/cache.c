@@ -107,9 +107,12 @@ bool cache_synced(const struct cache *c)
 	return true;
 }
 
-json_object *cache_get(struct cache *c, enum tk_kind k, const char *ns, const char *name)
+int cache_read(struct cache *c, enum tk_kind k, const char *ns, const char *name,
+               store_read_fn fn, void *ud)
 {
-	return (int)k < 0 || k >= TK_KIND_COUNT ? NULL : store_get(c->stores[k], ns, name);
+	if ((int)k < 0 || k >= TK_KIND_COUNT)
+		return -ENOENT;
+	return store_read(c->stores[k], ns, name, fn, ud);
 }
 
 bool cache_has(struct cache *c, enum tk_kind k, const char *ns, const char *name)

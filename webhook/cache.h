@@ -22,6 +22,7 @@
 
 #include "kube.h"
 #include "metrics.h"
+#include "runtime/store.h"
 #include "schema.h"
 
 struct cache;
@@ -37,10 +38,12 @@ int cache_start(struct kube_client *kube, struct metrics *metrics,
 /* True once every kind has been listed. NULL: false. */
 bool cache_synced(const struct cache *c);
 /*
- * The cached object of kind k ns/name: a new reference the caller owns,
- * or NULL when absent (or out of memory). Meaningful once synced.
+ * Read the cached object of kind k ns/name in place (store_read: fn only
+ * reads it, under the store's lock); -ENOENT when absent or k is not a
+ * kind. Meaningful once synced.
  */
-json_object *cache_get(struct cache *c, enum tk_kind k, const char *ns, const char *name);
+int cache_read(struct cache *c, enum tk_kind k, const char *ns, const char *name,
+               store_read_fn fn, void *ud);
 /* Whether kind k ns/name is cached (copies nothing). Meaningful once synced. */
 bool cache_has(struct cache *c, enum tk_kind k, const char *ns, const char *name);
 /* Every cached object of kind k in ns, a new JSON array; NULL on OOM. */

@@ -237,23 +237,22 @@ static bool srv_is_json(const char *ct)
 }
 
 /*
- * Read the whole body up to the limit. 0, -E2BIG (over the limit: the
- * rest is left unread) or -EIO.
- */
-/*
- * Read the whole body. CivetWeb's request_timeout_ms bounds each wait for
- * data, not the request, and mg_read returns only once it has the length
- * asked for: a client trickling a byte a second would hold a worker for as
- * long as it likes. So the whole body must arrive within timeout_ms
- * (-ETIMEDOUT), and the read size adapts: it starts at one byte and doubles
- * while reads come back at once (a normal body reaches SRV_READ_CHUNK in a
- * few reads), and falls back to one byte when a read had to wait, so a slow
- * sender hands control back often enough for the deadline to be checked.
+ * Read the whole body up to the limit: 0, -E2BIG (over the limit: the
+ * rest is left unread), -ETIMEDOUT, -ENOMEM or -EIO. CivetWeb's
+ * request_timeout_ms bounds each wait for data, not the request, and
+ * mg_read returns only once it has the length asked for: a client
+ * trickling a byte a second would hold a worker for as long as it likes.
+ * So the whole body must arrive within timeout_ms, and the read size
+ * adapts: it starts at one byte and grows fourfold while reads come back
+ * at once (a normal body reads SRV_READ_CHUNK at a time after six reads,
+ * each with one clock read), and falls back to one byte when a read had
+ * to wait, so a slow sender hands control back often enough for the
+ * deadline to be checked.
  */
 static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeout_ms)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	int64_t deadline = now_ms() + timeout_ms, t0;
+	int64_t t = now_ms(), deadline = t + timeout_ms, t0;
 	size_t want = 1;
 	char chunk[SRV_READ_CHUNK];
 	int n, r = 0;
@@ -261,20 +260,21 @@ static int srv_read_body(struct mg_connection *conn, struct buf *body, int timeo
 	if (ri->content_length > (long long)TK_MAX_ADMISSION_BODY)
 		return -E2BIG;
 	for (;;) {
-		t0 = now_ms();
+		t0 = t;
 		n = mg_read(conn, chunk, want);
 		if (n <= 0)
 			break;
 		r = buf_append(body, chunk, (size_t)n);
 		if (r < 0)
 			break;
-		if (now_ms() > deadline &&
+		t = now_ms();
+		if (t > deadline &&
 		    (ri->content_length < 0 || (long long)body->len < ri->content_length)) {
 			r = -ETIMEDOUT;
 			break;
 		}
-		if (now_ms() - t0 <= 1)
-			want = want * 2 > SRV_READ_CHUNK ? SRV_READ_CHUNK : want * 2;
+		if (t - t0 <= 1)
+			want = want * 4 > SRV_READ_CHUNK ? SRV_READ_CHUNK : want * 4;
 		else
 			want = 1;
 	}

@@ -280,6 +280,31 @@ bool store_has(struct store *s, const char *ns, const char *name)
 	return has;
 }
 
+int store_read(struct store *s, const char *ns, const char *name, store_read_fn fn, void *ud)
+{
+	struct buf key = BUF_INIT(2 * TK_MAX_NAME + 2);
+	json_object *obj;
+	void *v;
+	int r = -ENOENT;
+
+	if (!name)
+		return -ENOENT;
+	if (store_key(&key, ns, name) < 0)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&s->lock);
+	v = kmap_get(s->objs, key.data);
+	if (v && !s->compact) {
+		r = fn(v, ud);
+	} else if (v) {
+		obj = entry_obj(s, v);
+		r = obj ? fn(obj, ud) : -ENOMEM;
+		json_object_put(obj);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	buf_free(&key);
+	return r;
+}
+
 struct list_walk {
 	const struct store *s;
 	const char *ns;

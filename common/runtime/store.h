@@ -126,6 +126,16 @@ bool store_has(struct store *s, const char *ns, const char *name);
 json_object *store_list(struct store *s, const char *ns);
 json_object *store_list_label(struct store *s, const char *ns, const char *label,
                               const char *value);
+/*
+ * Read ns/name in place: fn runs on the cached object under the store's
+ * read lock, and its value is store_read's. It may only read the
+ * object (no json_object_get or _put, no serializing: json-c caches the
+ * text in the object) and keeps nothing of it; a compact store hands it a
+ * private parse. -ENOENT when absent, -ENOMEM. For a reader that needs a
+ * few fields of an object, not a deep copy of all of it.
+ */
+typedef int (*store_read_fn)(json_object *obj, void *ud);
+int store_read(struct store *s, const char *ns, const char *name, store_read_fn fn, void *ud);
 
 /* How many cached objects (in namespace ns, or all when ns is NULL) match
  * says true for. match sees the shared cached object under the store's

@@ -33,6 +33,17 @@ static struct store *mk_ix(const char *label, int compact)
 	return s;
 }
 
+/* store_read: spec.x of the object into *(int *)ud; 7 when it has none. */
+static int read_x(json_object *obj, void *ud)
+{
+	json_object *x = json_object_object_get(json_object_object_get(obj, "spec"), "x");
+
+	if (!x)
+		return 7;
+	*(int *)ud = json_object_get_int(x);
+	return 0;
+}
+
 static struct store *mk(int compact)
 {
 	return mk_ix(NULL, compact);
@@ -45,6 +56,7 @@ START_TEST(test_store_basic)
 	    parse("{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"a\","
 	          "\"managedFields\":[{\"manager\":\"kubectl\"}]},\"spec\":{\"x\":1}}");
 	json_object *got, *meta, *old = NULL;
+	int x;
 
 	ck_assert_int_eq(store_upsert(s, a, &old), 0);
 	ck_assert_ptr_null(old);
@@ -67,6 +79,13 @@ START_TEST(test_store_basic)
 	ck_assert(!store_has(s, "ns2", "a"));
 	ck_assert(!store_has(s, "ns1", "b"));
 	ck_assert(!store_has(s, "ns1", NULL));
+	/* Read in place: fn's value, -ENOENT when absent. */
+	x = 0;
+	ck_assert_int_eq(store_read(s, "ns1", "a", read_x, &x), 0);
+	ck_assert_int_eq(x, 1);
+	ck_assert_int_eq(store_read(s, "ns2", "a", read_x, &x), -ENOENT);
+	ck_assert_int_eq(store_read(s, "ns1", "b", read_x, &x), -ENOENT);
+	ck_assert_int_eq(store_read(s, "ns1", NULL, read_x, &x), -ENOENT);
 
 	/* Update returns the previous object. */
 	got = parse(
@@ -78,6 +97,7 @@ START_TEST(test_store_basic)
 	    json_object_get_int(json_object_object_get(json_object_object_get(old, "spec"), "x")),
 	    1);
 	json_object_put(old);
+	ck_assert_int_eq(store_read(s, "ns1", "a", read_x, &x), 7);
 	ck_assert_uint_eq(store_len(s), 1);
 
 	/* Delete returns the object. */

@@ -524,6 +524,16 @@ static const struct {
     {"[\"REPO_TOKEN_01\"]", {REPO_T}, NULL, ""},
 };
 
+/* What the env guard learns of the referenced object json. */
+static void learn(const char *json, struct access_ref_obj *r)
+{
+	json_object *obj = json_tokener_parse(json);
+
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_int_eq(access_ref_learn(obj, r), 0);
+	json_object_put(obj);
+}
+
 START_TEST(test_env_conflicts)
 {
 	json_object *aj = json_object_new_object(), *spec = json_object_new_object();
@@ -541,7 +551,7 @@ START_TEST(test_env_conflicts)
 		json_object_array_add(refs, json_object_new_string(name));
 		repos[n].unknown = strcmp(env_cases[_i].repos[n], "-") == 0;
 		if (!repos[n].unknown)
-			repos[n].obj = json_tokener_parse(env_cases[_i].repos[n]);
+			learn(env_cases[_i].repos[n], &repos[n]);
 	}
 	json_object_object_add(spec, "env", json_object_new_array());
 	for (i = 0; i < json_object_array_length(env); i++) {
@@ -557,7 +567,7 @@ START_TEST(test_env_conflicts)
 	if (env_cases[_i].runtime) {
 		rt.unknown = strcmp(env_cases[_i].runtime, "-") == 0;
 		if (!rt.unknown)
-			rt.obj = json_tokener_parse(env_cases[_i].runtime);
+			learn(env_cases[_i].runtime, &rt);
 	}
 	ck_assert_int_eq(
 	    access_env_conflicts(aj, env_cases[_i].runtime ? &rt : NULL, repos, n, &denials), 0);
@@ -569,8 +579,8 @@ START_TEST(test_env_conflicts)
 	}
 	ck_assert_str_eq(got.data, env_cases[_i].want);
 	for (i = 0; i < n; i++)
-		json_object_put(repos[i].obj);
-	json_object_put(rt.obj);
+		access_ref_obj_free(&repos[i]);
+	access_ref_obj_free(&rt);
 	json_object_put(env);
 	json_object_put(aj);
 	fielderrs_free(&denials);
