@@ -107,8 +107,8 @@ bool cache_synced(const struct cache *c)
 	return true;
 }
 
-int cache_read(struct cache *c, enum tk_kind k, const char *ns, const char *name,
-               store_read_fn fn, void *ud)
+int cache_read(struct cache *c, enum tk_kind k, const char *ns, const char *name, store_read_fn fn,
+               void *ud)
 {
 	if ((int)k < 0 || k >= TK_KIND_COUNT)
 		return -ENOENT;

@@ -42,8 +42,8 @@ bool cache_synced(const struct cache *c);
  * reads it, under the store's lock); -ENOENT when absent or k is not a
  * kind. Meaningful once synced.
  */
-int cache_read(struct cache *c, enum tk_kind k, const char *ns, const char *name,
-               store_read_fn fn, void *ud);
+int cache_read(struct cache *c, enum tk_kind k, const char *ns, const char *name, store_read_fn fn,
+               void *ud);
 /* Whether kind k ns/name is cached (copies nothing). Meaningful once synced. */
 bool cache_has(struct cache *c, enum tk_kind k, const char *ns, const char *name);
 /* Every cached object of kind k in ns, a new JSON array; NULL on OOM. */
