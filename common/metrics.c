@@ -432,19 +432,26 @@ const char *metrics_labels(struct buf *out, ...)
 		v = va_arg(ap, const char *);
 		if (!v)
 			v = "";
-		r = buf_printf(out, "%s%s=\"", first ? "" : ",", k);
-		for (; r == 0 && *v; v++) {
-			if (*v == '\\')
-				r = buf_puts(out, "\\\\");
-			else if (*v == '"')
-				r = buf_puts(out, "\\\"");
-			else if (*v == '\n')
-				r = buf_puts(out, "\\n");
-			else
-				r = buf_append(out, v, 1);
+		if (!first)
+			r = buf_append(out, ",", 1);
+		if (r == 0)
+			r = buf_puts(out, k);
+		if (r == 0)
+			r = buf_append(out, "=\"", 2);
+		/* Runs of plain bytes at once; \ " and newline escaped. */
+		while (r == 0 && *v) {
+			size_t n = strcspn(v, "\\\"\n");
+
+			if (n)
+				r = buf_append(out, v, n);
+			v += n;
+			if (r == 0 && *v) {
+				r = buf_puts(out, *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" : "\\n");
+				v++;
+			}
 		}
 		if (r == 0)
-			r = buf_puts(out, "\"");
+			r = buf_append(out, "\"", 1);
 		first = 0;
 	}
 	va_end(ap);

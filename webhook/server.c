@@ -42,10 +42,16 @@ struct server;
 struct srv_endpoint {
 	struct server *s;
 	enum admission_endpoint ep;
-	const char *name; /* "validate" */
-	const char *path; /* "/validate" */
-	bool warn_only;   /* audit mode (admission.h) */
+	const char *name;   /* "validate" */
+	const char *path;   /* "/validate" */
+	bool warn_only;     /* audit mode (admission.h) */
+	const char *labels; /* of its duration histogram, made once */
 };
+/* NAME a string literal: served at /NAME. */
+#define SRV_ENDPOINT(srv, ep, name, warn)                                                          \
+	{                                                                                          \
+		(srv), (ep), name, "/" name, (warn), "endpoint=\"" name "\""                       \
+	}
 
 struct server {
 	struct server_options o;
@@ -501,15 +507,9 @@ static int srv_admission(struct mg_connection *conn, void *cbdata)
 		srv_log_denial(e, &out);
 	status = out.http_status;
 done:
-	if (status) {
-		struct buf l = BUF_INIT(256);
-
+	if (status)
 		metrics_observe(s->o.metrics, "thurkube_webhook_request_duration_seconds",
-		                "Time to answer an admission request",
-		                metrics_labels(&l, "endpoint", e->name, (const char *)NULL),
-		                now_mono() - t0);
-		buf_free(&l);
-	}
+		                "Time to answer an admission request", e->labels, now_mono() - t0);
 	atomic_fetch_sub(&s->in_flight, 1);
 	admission_outcome_free(&out);
 	buf_free(&body);
@@ -625,10 +625,10 @@ int server_start(const struct server_options *o, struct server **out, struct buf
 		free(s);
 		return -ENOMEM;
 	}
-	s->validate = (struct srv_endpoint){s, ADM_VALIDATE, "validate", "/validate", false};
+	s->validate = (struct srv_endpoint)SRV_ENDPOINT(s, ADM_VALIDATE, "validate", false);
 	s->validate_warn =
-	    (struct srv_endpoint){s, ADM_VALIDATE, "validate-warn", "/validate-warn", true};
-	s->mutate = (struct srv_endpoint){s, ADM_MUTATE, "mutate", "/mutate", false};
+	    (struct srv_endpoint)SRV_ENDPOINT(s, ADM_VALIDATE, "validate-warn", true);
+	s->mutate = (struct srv_endpoint)SRV_ENDPOINT(s, ADM_MUTATE, "mutate", false);
 	mg_init_library(MG_FEATURES_TLS);
 	ho.address = o->address;
 	ho.port = o->health_port;
