@@ -197,10 +197,16 @@ bool store_keeps(const struct store *s, json_object *obj)
 /* Key into buf: "ns/name", or "name" when ns is NULL or "". */
 static int store_key(struct buf *b, const char *ns, const char *name)
 {
+	int r = 0;
+
 	buf_reset(b);
-	if (ns && *ns)
-		return buf_printf(b, "%s/%s", ns, name);
-	return buf_puts(b, name);
+	/* Not buf_printf: two lookups per reference of each review. */
+	if (ns && *ns) {
+		r = buf_puts(b, ns);
+		if (r == 0)
+			r = buf_append(b, "/", 1);
+	}
+	return r ? r : buf_puts(b, name);
 }
 
 /* Whether the cached value v under key is in namespace ns ("" for none):
